@@ -1,0 +1,295 @@
+"""Run: the object a training script tracks into, and the read view of a stored run."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from aim import _context, _discovery, _params
+from aim.errors import ClosedRunError, MissingRunError, ReadOnlyRunError, TrackingError
+
+if TYPE_CHECKING:
+    from aim._sequences import Metric
+    from aim._transport.client import Client
+    from aim._transport.channel import Target
+
+_MISSING = object()
+
+
+def _connect(repo: Any) -> tuple[Target, Client]:
+    from aim._transport.channel import Target
+    from aim._transport.client import client_for
+
+    path = getattr(repo, "path", repo)  # a Repo, a path, or None
+    target = Target(_discovery.resolve(path))
+    return target, client_for(target)
+
+
+def _utc(timestamp: float | None) -> datetime.datetime | None:
+    if timestamp is None:
+        return None
+    return datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
+
+
+class Run:
+    """A run: track metrics into it, set its params and props, read them back.
+
+    Run() creates a new run in the repository (explicit, else the nearest .aim upwards, else
+    the current directory), starting the repository's daemon if none serves it. Run(run_hash)
+    resumes a stored run: several processes may hold the same run open and track into it.
+    """
+
+    def __init__(
+        self,
+        run_hash: str | None = None,
+        *,
+        repo: Any = None,
+        read_only: bool = False,
+        experiment: str | None = None,
+        force_resume: bool = False,
+        system_tracking_interval: float | None = 10,
+        log_system_params: bool = False,
+        capture_terminal_logs: bool = True,
+    ) -> None:
+        # force_resume: Aim needs it to take over a run locked by another process; here any
+        # number of processes may write one run, so there is nothing to force.
+        # system_tracking_interval, log_system_params, capture_terminal_logs: accepted for
+        # compatibility; system metrics and terminal capture are not collected yet.
+        if run_hash is not None and not isinstance(run_hash, str):
+            raise TypeError(f"run_hash must be a str, not {type(run_hash).__name__}")
+        if experiment is not None and not isinstance(experiment, str):
+            raise TypeError(f"experiment must be a str, not {type(experiment).__name__}")
+        if read_only and run_hash is None:
+            raise ValueError("a read-only Run needs the run_hash of a stored run")
+        self._target, self._client = _connect(repo)
+        self.read_only = read_only
+        self._tracker = None
+        self._closed = False
+        create = run_hash is None
+        run_hash = uuid.uuid4().hex[:24] if create else run_hash
+        try:
+            props, sequences = self._client.open_run(
+                run_hash, create=create, experiment=experiment, read_only=read_only
+            )
+        except MissingRunError:
+            raise MissingRunError(f"no run with hash {run_hash!r} in {self._target}") from None
+        self._props = props
+        if not read_only:
+            from aim._tracking import Tracker
+
+            self._tracker = Tracker(run_hash, self._target, sequences)
+            # The hot path: calls go straight to the tracker, skipping one Python frame.
+            self.track = self._tracker.track  # type: ignore[method-assign]
+
+    @classmethod
+    def _stored(cls, target: Target, client: Client, props: dict[str, Any]) -> Run:
+        """A read-only Run from props already fetched (no call to the daemon)."""
+        run = cls.__new__(cls)
+        run._target, run._client, run._props = target, client, props
+        run.read_only, run._tracker, run._closed = True, None, False
+        return run
+
+    # --- tracking ---------------------------------------------------------------------
+    def track(
+        self,
+        value: Any,
+        name: str | None = None,
+        step: int | None = None,
+        epoch: int | None = None,
+        *,
+        context: dict | None = None,
+    ) -> None:
+        """Append value to the sequence (name, context) at step (default: the last step + 1).
+
+        value is a number (Python, numpy or torch scalar, or a one-element array), or a dict
+        {name: value} to track several sequences at one step. Returns at once: points are
+        batched and sent by a background thread.
+        """
+        if self.read_only:
+            raise ReadOnlyRunError(f"run {self.hash} was opened read-only: open it with Run(run_hash) to track")
+        raise ClosedRunError(f"run {self.hash} is closed: resume it with Run({self.hash!r}) to track more")
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyRunError(f"run {self.hash} was opened read-only")
+
+    # --- params -----------------------------------------------------------------------
+    def __setitem__(self, key: Any, value: Any) -> None:
+        """run['hparams'] = {...}; run['hparams', 'lr'] = 1e-3; run[...] = {...} replaces all."""
+        self._writable()
+        path = _params.path_of(key)
+        self._client.set_params(self.hash, path, _params.plain(value, path))
+
+    def __getitem__(self, key: Any) -> Any:
+        """The params sub-tree at key; run[...] is every param. KeyError when nothing is there."""
+        path = _params.path_of(key)
+        try:
+            return self._client.get_params(self.hash, path)
+        except MissingRunError:
+            raise KeyError(key) from None
+
+    def __delitem__(self, key: Any) -> None:
+        self._writable()
+        path = _params.path_of(key)
+        try:
+            self._client.delete_params(self.hash, path)
+        except MissingRunError:
+            raise KeyError(key) from None
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    # --- props ------------------------------------------------------------------------
+    @property
+    def hash(self) -> str:
+        return self._props["hash"]
+
+    def _set_props(self, **changes: Any) -> None:
+        self._writable()
+        self._props = self._client.set_props(self.hash, **changes)
+
+    @property
+    def name(self) -> str:
+        return self._props["name"]
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._set_props(name=value)
+
+    @property
+    def description(self) -> str:
+        return self._props["description"]
+
+    @description.setter
+    def description(self, value: str) -> None:
+        self._set_props(description=value)
+
+    @property
+    def experiment(self) -> str:
+        return self._props["experiment"]
+
+    @experiment.setter
+    def experiment(self, value: str) -> None:
+        self._set_props(experiment=value)
+
+    @property
+    def archived(self) -> bool:
+        return self._props["archived"]
+
+    @archived.setter
+    def archived(self, value: bool) -> None:
+        self._set_props(archived=bool(value))
+
+    @property
+    def tags(self) -> list[str]:
+        return list(self._props["tags"])
+
+    def add_tag(self, value: str) -> None:
+        self._writable()
+        self._props = self._client.add_tag(self.hash, value)
+
+    def remove_tag(self, tag_name: str) -> None:
+        self._writable()
+        self._props = self._client.remove_tag(self.hash, tag_name)
+
+    @property
+    def creation_time(self) -> float:
+        """Creation time, seconds since the Unix epoch (UTC)."""
+        return self._props["creation_time"]
+
+    @property
+    def created_at(self) -> datetime.datetime:
+        return _utc(self.creation_time)  # type: ignore[return-value]
+
+    def _fresh_props(self) -> dict[str, Any]:
+        self._props = self._client.get_run(self.hash)
+        return self._props
+
+    @property
+    def end_time(self) -> float | None:
+        """When the run was closed (seconds since the Unix epoch), None while it never was."""
+        return self._fresh_props()["end_time"]
+
+    @property
+    def finalized_at(self) -> datetime.datetime | None:
+        return _utc(self.end_time)
+
+    @property
+    def active(self) -> bool:
+        """True while some process has the run open for tracking."""
+        return self._fresh_props()["active"]
+
+    # --- lifecycle --------------------------------------------------------------------
+    def close(self) -> None:
+        """Send everything tracked, wait until the daemon has it on disk, and end the run."""
+        if self._closed or self._tracker is None:
+            self._closed = True
+            return
+        tracker = self._tracker
+        tracker.flush()
+        self._props = self._client.close_run(self.hash)
+        tracker.detach()
+        self._closed = True
+        del self.track  # back to the class method, which says the run is closed
+        rejected = tracker.sender.take_rejections()
+        if rejected:
+            raise TrackingError(f"the daemon refused some tracked points of this process: {rejected[0]}")
+
+    def finalize(self) -> None:
+        """Close the run (sets end_time); the same as close()."""
+        self.close()
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    # --- sequences --------------------------------------------------------------------
+    def _sequence_infos(self) -> list[dict[str, Any]]:
+        return self._client.list_sequences(self.hash)
+
+    def metrics(self) -> list[Metric]:
+        """Every metric of the run."""
+        from aim._sequences import Metric
+
+        return [
+            Metric(info["name"], _context.parse(info["context"]), self, info)
+            for info in self._sequence_infos()
+            if info["dtype"] in Metric.allowed_dtypes()
+        ]
+
+    def get_metric(self, name: str, context: dict | None = None) -> Metric | None:
+        """The metric (name, context), or None when the run has none such."""
+        wanted = _context.canonical(context)
+        for metric in self.metrics():
+            if metric.name == name and _context.canonical(metric.context) == wanted:
+                return metric
+        return None
+
+    def iter_metrics_info(self) -> Iterator[tuple[str, dict, Run]]:
+        for metric in self.metrics():
+            yield metric.name, metric.context, self
+
+    # --- identity ---------------------------------------------------------------------
+    @property
+    def repo(self) -> Any:
+        from aim._repo import Repo
+
+        return Repo(str(self._target), _connected=(self._target, self._client))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Run) and other.hash == self.hash
+
+    def __hash__(self) -> int:
+        return hash(self.hash)
+
+    def __repr__(self) -> str:
+        return f"<Run {self.hash} name={self.name!r} repo={self._target}>"
+
+

@@ -1,0 +1,72 @@
+"""gRPC channels to a daemon: one per process and target, rebuilt in a forked child.
+
+A channel must not cross a fork: clients are cached under the PID that made them, and a
+child sees an empty cache (os.register_at_fork clears it) and connects afresh.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import grpc
+
+from aim._transport import launcher
+
+MAX_MESSAGE_BYTES = 64 * 2**20
+REMOTE_SCHEME = "aim://"
+
+_OPTIONS = [
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.enable_retries", 0),
+]
+
+
+class Target:
+    """Where a daemon is: a local repository (started on demand) or a remote aim://host:port."""
+
+    def __init__(self, repo: str | os.PathLike[str]) -> None:
+        text = os.fspath(repo)
+        self.remote = text.startswith(REMOTE_SCHEME)
+        self.repo = None if self.remote else Path(os.path.abspath(text))
+        self.key = text if self.remote else str(self.repo)
+        self._remote_address = text[len(REMOTE_SCHEME) :] if self.remote else None
+
+    def address(self, *, start: bool) -> str:
+        """The daemon's address; with start=True, start a local daemon when none announced one."""
+        if self._remote_address is not None:
+            return self._remote_address
+        assert self.repo is not None
+        address = None if start else launcher.address_of(self.repo)
+        return address or launcher.start_daemon(self.repo)
+
+    def __repr__(self) -> str:
+        return self.key
+
+
+def open_channel(address: str) -> grpc.Channel:
+    return grpc.insecure_channel(address, options=_OPTIONS)
+
+
+_cache: dict[str, object] = {}
+_cache_lock = threading.RLock()
+
+
+def cached(key: str, factory) -> object:
+    """The per-process object under key (made by factory() on first use)."""
+    with _cache_lock:
+        obj = _cache.get(key)
+        if obj is None:
+            obj = _cache[key] = factory()
+        return obj
+
+
+def _forget_parent_objects() -> None:
+    global _cache_lock
+    _cache.clear()
+    _cache_lock = threading.RLock()
+
+
+os.register_at_fork(after_in_child=_forget_parent_objects)

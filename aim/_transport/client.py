@@ -1,0 +1,199 @@
+"""Typed calls to the daemon returning plain values; grpc errors become aim.errors here only."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+import grpc
+import numpy as np
+from aimproto import convert
+from aimproto.v1 import common_pb2, reading_pb2, reading_pb2_grpc, tracking_pb2, tracking_pb2_grpc
+
+from aim import errors
+from aim._transport.channel import Target, cached, open_channel
+
+CLIENT_VERSION = "0.1.0"
+HANDSHAKE_TIMEOUT_S = 10.0
+CALL_TIMEOUT_S = 60.0
+
+T = TypeVar("T")
+DTYPE_NAMES = {common_pb2.DTYPE_INT: "int", common_pb2.DTYPE_FLOAT: "float"}
+_NUMPY = {common_pb2.DTYPE_INT: "<i8", common_pb2.DTYPE_FLOAT: "<f8"}
+
+
+def map_error(exc: grpc.RpcError) -> errors.AimError:
+    """The most specific AimError for a failed call."""
+    code, detail = exc.code(), exc.details() or ""
+    if code == grpc.StatusCode.NOT_FOUND:
+        return errors.MissingRunError(detail)
+    if code == grpc.StatusCode.ALREADY_EXISTS:
+        return errors.RunExistsError(detail)
+    if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.RESOURCE_EXHAUSTED):
+        return errors.RequestRejected(detail)
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+        return errors.DaemonUnavailable(f"the daemon did not answer: {detail}")
+    return errors.AimError(f"the daemon failed the request ({code.name}): {detail}")
+
+
+def sequence_info(msg: common_pb2.SequenceInfo) -> dict[str, Any]:
+    return {
+        "name": msg.name,
+        "context": msg.context,
+        "dtype": DTYPE_NAMES.get(msg.dtype, "unknown"),
+        "count": msg.count,
+        "first_step": msg.first_step,
+        "last_step": msg.last_step,
+        "first_value": msg.first_value,
+        "last_value": msg.last_value,
+        "min": msg.min_value,
+        "max": msg.max_value,
+    }
+
+
+class Client:
+    """A connection to one daemon for this process; reconnects (starting the daemon) when it went away."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.client_id = uuid.uuid4().hex
+        self._lock = threading.Lock()
+        self.generation = 0
+        self._channel: grpc.Channel | None = None
+        self._connect(start=False)
+
+    # --- connection -------------------------------------------------------------------
+    def _connect(self, *, start: bool) -> None:
+        try:
+            self._open(self.target.address(start=start))
+        except errors.DaemonUnavailable:
+            if start or self.target.remote:
+                raise
+            self._open(self.target.address(start=True))
+
+    def _open(self, address: str) -> None:
+        if self._channel is not None:
+            self._channel.close()
+        self._channel = open_channel(address)
+        self.tracking = tracking_pb2_grpc.TrackingStub(self._channel)
+        self.reading = reading_pb2_grpc.ReadingStub(self._channel)
+        self.generation += 1
+        request = tracking_pb2.HandshakeRequest(
+            protocol_version=common_pb2.PROTOCOL_VERSION_CURRENT, client_version=CLIENT_VERSION
+        )
+        try:
+            self.tracking.Handshake(request, timeout=HANDSHAKE_TIMEOUT_S)
+        except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                raise errors.ProtocolError(exc.details()) from None
+            raise map_error(exc) from None
+
+    def reconnect(self, seen_generation: int) -> None:
+        """Reconnect unless another thread already did since seen_generation."""
+        with self._lock:
+            if self.generation == seen_generation:
+                self._connect(start=True)
+
+    def _call(self, fn: Callable[[Any], T], *args: Any) -> T:
+        """One unary call; retried once on a fresh connection if the daemon went away."""
+        generation = self.generation
+        try:
+            return fn(self)(*args, timeout=CALL_TIMEOUT_S)
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.UNAVAILABLE:
+                raise map_error(exc) from None
+        self.reconnect(generation)
+        try:
+            return fn(self)(*args, timeout=CALL_TIMEOUT_S)
+        except grpc.RpcError as exc:
+            raise map_error(exc) from None
+
+    # --- tracking ---------------------------------------------------------------------
+    def open_run(
+        self, run_hash: str, *, create: bool, experiment: str | None, read_only: bool
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        request = tracking_pb2.OpenRunRequest(
+            run_hash=run_hash,
+            create=create,
+            experiment=experiment or "",
+            client_id=self.client_id,
+            read_only=read_only,
+        )
+        reply = self._call(lambda c: c.tracking.OpenRun, request)
+        return convert.props_from_proto(reply.props), [sequence_info(s) for s in reply.sequences]
+
+    def set_params(self, run_hash: str, path: Sequence[str], value: Any) -> None:
+        request = tracking_pb2.SetParamsRequest(
+            run_hash=run_hash, path=common_pb2.ParamPath(keys=path), value=convert.param_to_proto(value)
+        )
+        self._call(lambda c: c.tracking.SetParams, request)
+
+    def delete_params(self, run_hash: str, path: Sequence[str]) -> None:
+        request = tracking_pb2.DeleteParamsRequest(run_hash=run_hash, path=common_pb2.ParamPath(keys=path))
+        self._call(lambda c: c.tracking.DeleteParams, request)
+
+    def set_props(self, run_hash: str, **changes: Any) -> dict[str, Any]:
+        request = tracking_pb2.SetPropsRequest(run_hash=run_hash, **changes)
+        return convert.props_from_proto(self._call(lambda c: c.tracking.SetProps, request))
+
+    def add_tag(self, run_hash: str, tag: str) -> dict[str, Any]:
+        request = tracking_pb2.TagRequest(run_hash=run_hash, tag=tag)
+        return convert.props_from_proto(self._call(lambda c: c.tracking.AddTag, request))
+
+    def remove_tag(self, run_hash: str, tag: str) -> dict[str, Any]:
+        request = tracking_pb2.TagRequest(run_hash=run_hash, tag=tag)
+        return convert.props_from_proto(self._call(lambda c: c.tracking.RemoveTag, request))
+
+    def close_run(self, run_hash: str) -> dict[str, Any]:
+        request = tracking_pb2.CloseRunRequest(run_hash=run_hash, client_id=self.client_id)
+        return convert.props_from_proto(self._call(lambda c: c.tracking.CloseRun, request))
+
+    def track_stream(self, requests: Iterator[tracking_pb2.TrackRequest]) -> Any:
+        """Open the bidirectional Track stream (used by the sender only)."""
+        return self.tracking.Track(requests)
+
+    # --- reading ----------------------------------------------------------------------
+    def get_run(self, run_hash: str) -> dict[str, Any]:
+        reply = self._call(lambda c: c.reading.GetRun, reading_pb2.RunRef(run_hash=run_hash))
+        return convert.props_from_proto(reply)
+
+    def list_runs(self) -> list[dict[str, Any]]:
+        def list_all(c: Client) -> Callable[..., list]:
+            return lambda request, timeout: list(c.reading.ListRuns(request, timeout=timeout))
+
+        return [convert.props_from_proto(p) for p in self._call(list_all, reading_pb2.ListRunsRequest())]
+
+    def get_params(self, run_hash: str, path: Sequence[str]) -> Any:
+        request = reading_pb2.GetParamsRequest(run_hash=run_hash, path=common_pb2.ParamPath(keys=path))
+        return convert.param_from_proto(self._call(lambda c: c.reading.GetParams, request))
+
+    def list_sequences(self, run_hash: str) -> list[dict[str, Any]]:
+        reply = self._call(lambda c: c.reading.ListSequences, reading_pb2.RunRef(run_hash=run_hash))
+        return [sequence_info(s) for s in reply.sequences]
+
+    def read_sequence(self, run_hash: str, name: str, context: str) -> dict[str, np.ndarray]:
+        """All points of a sequence, step-ordered: steps, values, epochs, timestamps."""
+        request = reading_pb2.ReadSequenceRequest(run_hash=run_hash, name=name, context=context)
+
+        def read_all(c: Client) -> Callable[..., list]:
+            return lambda req, timeout: list(c.reading.ReadSequence(req, timeout=timeout))
+
+        chunks = self._call(read_all, request)
+        dtype = _NUMPY.get(chunks[0].dtype, "<f8") if chunks else "<f8"
+        return {
+            "steps": _join([c.steps for c in chunks], "<i8"),
+            "values": _join([c.values for c in chunks], dtype),
+            "epochs": _join([c.epochs for c in chunks], "<f8"),
+            "timestamps": _join([c.timestamps for c in chunks], "<f8"),
+        }
+
+
+def _join(parts: list[bytes], dtype: str) -> np.ndarray:
+    return np.frombuffer(b"".join(parts), dtype).astype(dtype[1:], copy=True)
+
+
+def client_for(target: Target) -> Client:
+    """This process's client for a target (connecting, and starting a local daemon, on first use)."""
+    return cached(f"client:{target.key}", lambda: Client(target))  # type: ignore[return-value]

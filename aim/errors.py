@@ -1,0 +1,56 @@
+"""Errors the SDK raises. One root, so `except aim.errors.AimError` catches everything of ours.
+
+    AimError
+    ├── RepoError                 no repository at a path, or one that cannot be created or written
+    ├── DaemonUnavailable         no daemon serves the repository and none could be started
+    ├── ProtocolError             the daemon speaks another protocol version
+    ├── MissingRunError (+LookupError)   no run has this hash
+    ├── RunExistsError            creating a run whose hash is taken
+    ├── ReadOnlyRunError          writing through a Run opened with read_only=True
+    ├── ClosedRunError            tracking into a Run after close()
+    ├── RequestRejected (+ValueError)    the daemon refused a request as invalid or too large
+    └── TrackingError             points the daemon refused or could not acknowledge in time
+
+Input that is wrong on its face (a bad name, step or value) raises ValueError or TypeError
+in the caller's thread, before anything leaves the process.
+"""
+
+
+class AimError(Exception):
+    """Root of every error raised by aim."""
+
+
+class RepoError(AimError):
+    pass
+
+
+class DaemonUnavailable(AimError):
+    pass
+
+
+class ProtocolError(AimError):
+    pass
+
+
+class MissingRunError(AimError, LookupError):
+    pass
+
+
+class RunExistsError(AimError):
+    pass
+
+
+class ReadOnlyRunError(AimError):
+    pass
+
+
+class ClosedRunError(AimError):
+    pass
+
+
+class RequestRejected(AimError, ValueError):
+    pass
+
+
+class TrackingError(AimError):
+    pass

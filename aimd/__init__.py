@@ -1,0 +1,3 @@
+"""aimd: the daemon that owns one Aim repository and serves it over gRPC."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,172 @@
+"""`aimd serve | start | stop | status`: arguments -> Config -> server. The only place that exits."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from aimd import __version__
+from aimd.config import DEFAULT_IDLE_TIMEOUT_S, Config
+from aimd.lock import AlreadyRunning, is_locked, read_pid
+
+START_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 30.0
+POLL_S = 0.02
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_ALREADY_RUNNING = 3
+EXIT_NOT_RUNNING = 4
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aimd", description="The daemon that owns an Aim repository.")
+    parser.add_argument("--version", action="version", version=f"aimd {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (
+        ("serve", "serve in the foreground"),
+        ("start", "start a background daemon (no-op when one runs) and wait until it serves"),
+        ("stop", "stop the daemon of a repository"),
+        ("status", "say whether a daemon serves a repository"),
+    ):
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("--repo", default=".", help="directory holding .aim (default: the current one)")
+        if name in ("serve", "start"):
+            sub.add_argument("--tcp", metavar="HOST:PORT", help="also serve on this TCP address")
+            sub.add_argument(
+                "--idle-timeout",
+                type=float,
+                default=DEFAULT_IDLE_TIMEOUT_S,
+                metavar="SECONDS",
+                help="exit after this long without clients (0: never)",
+            )
+            sub.add_argument("--fsync", action="store_true", help="fsync every write (power-loss safe)")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return Config(
+        repo=Path(args.repo), tcp=args.tcp, idle_timeout_s=args.idle_timeout, fsync=args.fsync
+    )
+
+
+def serve(config: Config) -> int:
+    from aimd.server import Daemon
+
+    try:
+        config.aim_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"aimd: cannot create {config.aim_dir}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    logging.basicConfig(
+        filename=config.log_path,
+        level=logging.INFO,
+        format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        asyncio.run(Daemon(config).serve())
+    except AlreadyRunning as exc:
+        print(f"aimd: {exc}", file=sys.stderr)
+        return EXIT_ALREADY_RUNNING
+    except Exception:
+        logging.getLogger("aimd").exception("aimd failed")
+        raise
+    return EXIT_OK
+
+
+def _serving_address(config: Config) -> str | None:
+    """The address of a daemon that holds the lock and answers health checks, else None."""
+    if not is_locked(config.lock_path):
+        return None
+    try:
+        address = config.address_path.read_text().strip()
+    except OSError:
+        return None
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    with grpc.insecure_channel(address) as channel:
+        try:
+            reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=2)
+        except grpc.RpcError:
+            return None
+    return address if reply.status == health_pb2.HealthCheckResponse.SERVING else None
+
+
+def start(config: Config) -> int:
+    """Spawn `aimd serve` detached, then wait until this repo's daemon (it or a rival) serves."""
+    if (address := _serving_address(config)) is not None:
+        print(f"aimd already serves {config.repo} on {address} (pid {read_pid(config.pid_path)})")
+        return EXIT_OK
+    try:
+        config.aim_dir.mkdir(parents=True, exist_ok=True)
+        log = open(config.log_path, "ab")
+    except OSError as exc:
+        print(f"aimd: cannot create {config.aim_dir}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    argv = [sys.executable, "-m", "aimd", "serve", "--repo", str(config.repo)]
+    argv += ["--idle-timeout", str(config.idle_timeout_s)]
+    if config.tcp:
+        argv += ["--tcp", config.tcp]
+    if config.fsync:
+        argv.append("--fsync")
+    with log:
+        child = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True
+        )
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if (address := _serving_address(config)) is not None:
+            print(f"aimd serves {config.repo} on {address} (pid {read_pid(config.pid_path)})")
+            return EXIT_OK
+        code = child.poll()
+        if code is not None and code != EXIT_ALREADY_RUNNING:
+            print(f"aimd: the daemon exited with code {code}; see {config.log_path}", file=sys.stderr)
+            return EXIT_ERROR
+        time.sleep(POLL_S)
+    print(f"aimd: no daemon served within {START_TIMEOUT_S:.0f} s; see {config.log_path}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def stop(config: Config) -> int:
+    pid = read_pid(config.pid_path)
+    if pid is None or not is_locked(config.lock_path):
+        print(f"aimd: no daemon serves {config.repo}")
+        return EXIT_NOT_RUNNING
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while is_locked(config.lock_path):
+        if time.monotonic() > deadline:
+            print(f"aimd: pid {pid} did not stop within {STOP_TIMEOUT_S:.0f} s", file=sys.stderr)
+            return EXIT_ERROR
+        time.sleep(POLL_S)
+    print(f"aimd: stopped pid {pid}")
+    return EXIT_OK
+
+
+def status(config: Config) -> int:
+    address = _serving_address(config)
+    if address is None:
+        print(f"aimd: no daemon serves {config.repo}")
+        return EXIT_NOT_RUNNING
+    print(f"aimd serves {config.repo} on {address} (pid {read_pid(config.pid_path)})")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(_config(args))
+    config = Config(repo=Path(args.repo), tcp=getattr(args, "tcp", None))
+    if args.command == "start":
+        return start(_config(args))
+    if args.command == "stop":
+        return stop(config)
+    return status(config)

@@ -1,0 +1,65 @@
+"""Config: where a daemon keeps its files and every tunable default, in one place."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+AIM_DIR = ".aim"
+MAX_UNIX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux; keep a margin
+
+DEFAULT_IDLE_TIMEOUT_S = 0.0  # 0: never exit for idleness (`aimd serve|start`)
+DEFAULT_MAX_MESSAGE_BYTES = 64 * 2**20
+DEFAULT_SHUTDOWN_GRACE_S = 10.0
+DEFAULT_READ_THREADS = 4
+
+
+@dataclass
+class Config:
+    repo: Path  # the directory holding .aim
+    tcp: str | None = None  # "host:port" to serve on besides the unix socket
+    idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    shutdown_grace_s: float = DEFAULT_SHUTDOWN_GRACE_S
+    read_threads: int = DEFAULT_READ_THREADS
+    fsync: bool = False  # True: fsync every write batch (survives power loss, not only kill -9)
+
+    def __post_init__(self) -> None:
+        self.repo = Path(os.path.abspath(self.repo))
+
+    @property
+    def aim_dir(self) -> Path:
+        return self.repo / AIM_DIR
+
+    @property
+    def db_path(self) -> Path:
+        return self.aim_dir / "db"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.aim_dir / "aimd.lock"
+
+    @property
+    def pid_path(self) -> Path:
+        return self.aim_dir / "aimd.pid"
+
+    @property
+    def address_path(self) -> Path:
+        """The file naming the gRPC target the running daemon serves on."""
+        return self.aim_dir / "aimd.addr"
+
+    @property
+    def log_path(self) -> Path:
+        return self.aim_dir / "aimd.log"
+
+    @property
+    def socket_path(self) -> Path:
+        """The unix socket: inside the repo unless that path is too long for a socket."""
+        inside = self.aim_dir / "aimd.sock"
+        if len(str(inside)) <= MAX_UNIX_SOCKET_PATH:
+            return inside
+        digest = hashlib.sha256(str(self.repo).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"aimd-{digest}.sock"

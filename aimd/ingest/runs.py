@@ -1,0 +1,216 @@
+"""Runs: create, attach, detach, props, tags and params, as steps of a write transaction.
+
+Props are one JSON object per run (R key): hash, name, description, experiment, tags, archived,
+creation_time, end_time, active. A run is active while some client is attached to it; attaching
+happens on OpenRun and, after a daemon restart, implicitly with a client's next batch.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from aimd.errors import AlreadyExists, InvalidInput, NotFound
+from aimd.ingest.transaction import Transaction
+from aimd.storage import keys, values
+from aimd.storage.blocks import SequenceMeta
+
+RUN_HASH = re.compile(r"[0-9A-Za-z_-]{1,64}")
+MAX_PROP_CHARS = 4096
+MAX_DESCRIPTION_CHARS = 65536
+MAX_PARAM_KEY_CHARS = 1024
+MAX_PARAM_DEPTH = 64
+PROP_FIELDS = ("name", "description", "experiment", "archived")
+
+
+def check_hash(run_hash: str) -> None:
+    if not RUN_HASH.fullmatch(run_hash):
+        raise InvalidInput(f"run hash {run_hash[:80]!r} must be 1..64 chars of [0-9A-Za-z_-]")
+
+
+def load_props(tx: Transaction, run_hash: str) -> dict[str, Any]:
+    check_hash(run_hash)
+    raw = tx.get(keys.run_key(run_hash))
+    if raw is None:
+        raise NotFound(f"run {run_hash!r} does not exist")
+    return values.decode_props(raw)
+
+
+def _save(tx: Transaction, props: dict[str, Any]) -> dict[str, Any]:
+    tx.put(keys.run_key(props["hash"]), values.encode_props(props))
+    return props
+
+
+def _check_text(field: str, value: str, limit: int = MAX_PROP_CHARS) -> str:
+    if not isinstance(value, str) or len(value) > limit:
+        raise InvalidInput(f"{field} must be a str of at most {limit} chars")
+    return value
+
+
+class Attachments:
+    """Which clients have which runs open for writing (memory only: rebuilt as clients return)."""
+
+    def __init__(self) -> None:
+        self._by_run: dict[str, set[str]] = {}
+
+    def attach(self, run_hash: str, client_id: str) -> bool:
+        """Attach; True when the run had no client before."""
+        clients = self._by_run.setdefault(run_hash, set())
+        first = not clients
+        clients.add(client_id)
+        return first
+
+    def is_attached(self, run_hash: str, client_id: str) -> bool:
+        return client_id in self._by_run.get(run_hash, ())
+
+    def detach(self, run_hash: str, client_id: str) -> bool:
+        """Detach; True when the run has no client left."""
+        clients = self._by_run.get(run_hash, set())
+        clients.discard(client_id)
+        if not clients:
+            self._by_run.pop(run_hash, None)
+            return True
+        return False
+
+    def runs_of(self, client_id: str) -> list[str]:
+        return [h for h, clients in self._by_run.items() if client_id in clients]
+
+
+def create(tx: Transaction, run_hash: str, experiment: str, client_id: str, attachments: Attachments) -> dict:
+    check_hash(run_hash)
+    if tx.get(keys.run_key(run_hash)) is not None:
+        raise AlreadyExists(f"run {run_hash!r} already exists")
+    props = {
+        "hash": run_hash,
+        "name": f"Run: {run_hash}",
+        "description": "",
+        "experiment": _check_text("experiment", experiment or "default"),
+        "tags": [],
+        "archived": False,
+        "creation_time": time.time(),
+        "end_time": None,
+        "active": True,
+    }
+    attachments.attach(run_hash, client_id)
+    return _save(tx, props)
+
+
+def attach(tx: Transaction, run_hash: str, experiment: str, client_id: str, attachments: Attachments) -> dict:
+    props = load_props(tx, run_hash)
+    if experiment:
+        props["experiment"] = _check_text("experiment", experiment)
+    attachments.attach(run_hash, client_id)
+    props["active"] = True
+    return _save(tx, props)
+
+
+def ensure_attached(tx: Transaction, run_hash: str, client_id: str, attachments: Attachments) -> None:
+    """A batch from a client implies it has the run open (it may have attached before a restart)."""
+    if attachments.is_attached(run_hash, client_id):
+        return
+    props = load_props(tx, run_hash)
+    attachments.attach(run_hash, client_id)
+    if not props["active"]:
+        props["active"] = True
+        _save(tx, props)
+
+
+def detach(tx: Transaction, run_hash: str, client_id: str, attachments: Attachments, *, finished: bool) -> dict:
+    """Detach a client; a run left without clients turns inactive (and gets end_time if finished)."""
+    props = load_props(tx, run_hash)
+    if attachments.detach(run_hash, client_id):
+        props["active"] = False
+        if finished:
+            props["end_time"] = time.time()
+        _save(tx, props)
+    return props
+
+
+def set_props(tx: Transaction, run_hash: str, changes: dict[str, Any]) -> dict:
+    props = load_props(tx, run_hash)
+    for field, value in changes.items():
+        if field == "archived":
+            props[field] = bool(value)
+        elif field == "description":
+            props[field] = _check_text(field, value, MAX_DESCRIPTION_CHARS)
+        elif field in PROP_FIELDS:
+            props[field] = _check_text(field, value)
+        else:
+            raise InvalidInput(f"unknown run property {field!r}")
+    return _save(tx, props)
+
+
+def add_tag(tx: Transaction, run_hash: str, tag: str) -> dict:
+    props = load_props(tx, run_hash)
+    if not _check_text("tag", tag):
+        raise InvalidInput("a tag must not be empty")
+    if tag not in props["tags"]:
+        props["tags"].append(tag)
+    return _save(tx, props)
+
+
+def remove_tag(tx: Transaction, run_hash: str, tag: str) -> dict:
+    props = load_props(tx, run_hash)
+    if tag in props["tags"]:
+        props["tags"].remove(tag)
+    return _save(tx, props)
+
+
+def sequences(tx: Transaction, run_hash: str) -> list[tuple[str, str, SequenceMeta]]:
+    out = []
+    for key in tx.keys_with_prefix(keys.sequence_prefix(run_hash)):
+        name, context = keys.sequence_id_of(run_hash, key)
+        out.append((name, context, SequenceMeta.decode(tx.get(key))))
+    return out
+
+
+# --- params -------------------------------------------------------------------------------
+def _check_path(path: Sequence[str]) -> None:
+    if len(path) > MAX_PARAM_DEPTH:
+        raise InvalidInput(f"params path is deeper than {MAX_PARAM_DEPTH}")
+    for key in path:
+        if not isinstance(key, str) or not key or len(key) > MAX_PARAM_KEY_CHARS or "\x00" in key:
+            raise InvalidInput(f"params key {str(key)[:40]!r} must be 1..{MAX_PARAM_KEY_CHARS} chars without NUL")
+
+
+def _delete_subtree(tx: Transaction, run_hash: str, path: Sequence[str]) -> bool:
+    key = keys.param_key(run_hash, path)
+    doomed = list(tx.keys_with_prefix(key + keys.SEP))
+    if path and tx.get(key) is not None:
+        doomed.append(key)
+    for k in doomed:
+        tx.delete(k)
+    return bool(doomed)
+
+
+def _put_tree(tx: Transaction, run_hash: str, path: list[str], value: Any) -> None:
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            sub = [*path, key]
+            _check_path(sub)
+            _put_tree(tx, run_hash, sub, item)
+    else:
+        tx.put(keys.param_key(run_hash, path), values.encode(value))
+
+
+def set_params(tx: Transaction, run_hash: str, path: Sequence[str], value: Any) -> None:
+    """Replace the sub-tree at path by value (dicts are stored leaf by leaf)."""
+    load_props(tx, run_hash)
+    _check_path(path)
+    if not path and not isinstance(value, dict):
+        raise InvalidInput("the whole params tree (run[...]) must be a dict")
+    _delete_subtree(tx, run_hash, path)
+    for depth in range(1, len(path)):  # a leaf on the way down becomes a dict
+        ancestor = keys.param_key(run_hash, path[:depth])
+        if tx.get(ancestor) is not None:
+            tx.delete(ancestor)
+    _put_tree(tx, run_hash, list(path), value)
+
+
+def delete_params(tx: Transaction, run_hash: str, path: Sequence[str]) -> None:
+    load_props(tx, run_hash)
+    _check_path(path)
+    if not _delete_subtree(tx, run_hash, path) and path:
+        raise NotFound(f"run {run_hash!r} has no param {'.'.join(path)!r}")

@@ -1,0 +1,86 @@
+"""A write transaction over the store, with a savepoint per mutation.
+
+The writer applies many mutations into one Transaction and writes it as one LevelDB WriteBatch.
+Each mutation runs between begin() and commit() or rollback(), so a mutation that fails leaves
+no trace while the ones before it in the same batch still land. Reads see what earlier mutations
+of the batch staged. Cached state (sequence tails, client seqs) is staged the same way, under
+hashable keys, and reaches the writer's caches only after the batch is on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from aimd.storage.store import Store
+
+_DELETED = object()
+
+
+class Transaction:
+    def __init__(self, store: Store, cache: dict[Any, Any]) -> None:
+        self._store = store
+        self._cache = cache
+        self._writes: dict[bytes, Any] = {}  # key -> value, or _DELETED
+        self._item_writes: dict[bytes, Any] = {}
+        self._state: dict[Any, Any] = {}
+        self._item_state: dict[Any, Any] = {}
+
+    # --- mutation boundaries ------------------------------------------------------------
+    def begin(self) -> None:
+        self._item_writes = {}
+        self._item_state = {}
+
+    def commit(self) -> None:
+        self._writes.update(self._item_writes)
+        self._state.update(self._item_state)
+        self.begin()
+
+    def rollback(self) -> None:
+        self.begin()
+
+    # --- store access -------------------------------------------------------------------
+    def get(self, key: bytes) -> bytes | None:
+        for layer in (self._item_writes, self._writes):
+            if key in layer:
+                value = layer[key]
+                return None if value is _DELETED else value
+        return self._store.get(key)
+
+    def put(self, key: bytes, value: bytes) -> None:
+        self._item_writes[key] = value
+
+    def delete(self, key: bytes) -> None:
+        self._item_writes[key] = _DELETED
+
+    def keys_with_prefix(self, prefix: bytes) -> Iterator[bytes]:
+        """Keys that exist under prefix, as the store would hold them after this transaction."""
+        staged = {**self._writes, **self._item_writes}
+        seen = set()
+        for key in self._store.scan_keys(prefix):
+            seen.add(key)
+            if staged.get(key) is not _DELETED:
+                yield key
+        for key, value in staged.items():
+            if key.startswith(prefix) and key not in seen and value is not _DELETED:
+                yield key
+
+    # --- cached state -------------------------------------------------------------------
+    def state(self, key: Any, load: Any) -> Any:
+        """Cached state under key: staged, else the writer's cache, else load()."""
+        for layer in (self._item_state, self._state, self._cache):
+            if key in layer:
+                return layer[key]
+        return load()
+
+    def set_state(self, key: Any, value: Any) -> None:
+        self._item_state[key] = value
+
+    # --- the end ------------------------------------------------------------------------
+    def write(self) -> None:
+        """Write every committed mutation in one atomic batch, then publish the staged state."""
+        puts = {k: v for k, v in self._writes.items() if v is not _DELETED}
+        deletes = {k for k, v in self._writes.items() if v is _DELETED}
+        if puts or deletes:
+            self._store.write(puts, deletes)
+        self._cache.update(self._state)

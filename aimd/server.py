@@ -1,0 +1,160 @@
+"""The daemon's process: startup -> serve -> shutdown, signals, and idle exit.
+
+Server model: grpc.aio. A sync grpcio server ties one worker thread to each open stream, so
+dozens of long-lived Track streams would starve every other RPC; on the asyncio server a stream
+is a coroutine. Blocking work leaves the event loop: writes go to the single writer thread,
+reads to a small thread pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+from aimproto.v1 import reading_pb2_grpc, tracking_pb2_grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+
+from aimd.config import Config
+from aimd.ingest.writer import Writer
+from aimd.lock import RepoLock
+from aimd.service.reading import ReadingService
+from aimd.service.tracking import TrackingService
+from aimd.storage.reader import Reader
+from aimd.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+TICK_S = 0.5
+SERVICE_NAMES = ("aimproto.v1.Tracking", "aimproto.v1.Reading", "")
+
+
+class Activity:
+    """Open streams and the time of the last request: what idle exit looks at."""
+
+    def __init__(self) -> None:
+        self.streams = 0
+        self.last = time.monotonic()
+
+    def touch(self) -> None:
+        self.last = time.monotonic()
+
+    def stream_opened(self) -> None:
+        self.streams += 1
+        self.touch()
+
+    def stream_closed(self) -> None:
+        self.streams -= 1
+        self.touch()
+
+    def idle_s(self) -> float:
+        return 0.0 if self.streams else time.monotonic() - self.last
+
+
+class Daemon:
+    """One repository's daemon. Build it, then `await serve()`; signals only set a flag."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.activity = Activity()
+        self.should_exit = asyncio.Event()
+        self.started = asyncio.Event()
+        self.address: str | None = None
+        self.tcp_port: int | None = None
+
+    def handle_exit(self, *_: object) -> None:
+        self.should_exit.set()
+
+    async def serve(self) -> None:
+        """Run until a signal, idle timeout or handle_exit(); raises AlreadyRunning if not the owner."""
+        config = self.config
+        config.aim_dir.mkdir(parents=True, exist_ok=True)
+        lock = RepoLock(config.lock_path, config.pid_path)
+        lock.acquire()
+        try:
+            await self._serve_locked()
+        finally:
+            lock.release()
+
+    async def _serve_locked(self) -> None:
+        config = self.config
+        store = Store(config.db_path, sync=config.fsync)
+        writer = Writer(store)
+        executor = ThreadPoolExecutor(config.read_threads, thread_name_prefix="aimd-read")
+        limit = config.max_message_bytes
+        server = grpc.aio.server(
+            options=[
+                ("grpc.max_receive_message_length", limit),
+                ("grpc.max_send_message_length", limit),
+                ("grpc.so_reuseport", 0),
+            ]
+        )
+        health_servicer = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+        tracking_pb2_grpc.add_TrackingServicer_to_server(
+            TrackingService(writer, self.activity, limit, self.should_exit), server
+        )
+        reading_pb2_grpc.add_ReadingServicer_to_server(
+            ReadingService(Reader(store), executor, self.activity), server
+        )
+        socket_path = config.socket_path
+        socket_path.unlink(missing_ok=True)  # we hold the lock: any socket file here is stale
+        old_umask = os.umask(0o177)  # the socket is born 0600
+        try:
+            server.add_insecure_port(f"unix://{socket_path}")
+        finally:
+            os.umask(old_umask)
+        if config.tcp:
+            self.tcp_port = server.add_insecure_port(config.tcp)
+        await server.start()
+        os.chmod(socket_path, 0o600)
+        for name in SERVICE_NAMES:
+            await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self.address = f"unix://{socket_path}"
+        _write_atomic(config.address_path, self.address + "\n")
+        self._install_signal_handlers()
+        log.info("aimd %d serving %s on %s", os.getpid(), config.repo, self.address)
+        self.started.set()
+        try:
+            await self._main_loop()
+        finally:
+            log.info("shutting down")
+            await health_servicer.enter_graceful_shutdown()
+            await server.stop(config.shutdown_grace_s)
+            writer.close()
+            executor.shutdown(wait=True)
+            store.close()
+            config.address_path.unlink(missing_ok=True)
+            socket_path.unlink(missing_ok=True)
+            log.info("stopped")
+
+    async def _main_loop(self) -> None:
+        idle_limit = self.config.idle_timeout_s
+        while not self.should_exit.is_set():
+            try:
+                await asyncio.wait_for(self.should_exit.wait(), TICK_S)
+            except asyncio.TimeoutError:
+                pass
+            if idle_limit and self.activity.idle_s() > idle_limit:
+                log.info("idle for %.0f s: exiting", idle_limit)
+                self.should_exit.set()
+
+    def _install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self.handle_exit)
+            except (NotImplementedError, RuntimeError):  # not the main thread (tests)
+                pass
+
+
+def _write_atomic(path: os.PathLike[str], text: str) -> None:
+    tmp = f"{path}.tmp.{os.getpid()}"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)

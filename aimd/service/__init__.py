@@ -1,0 +1,1 @@
+"""gRPC servicers: decode the request, call one domain function, encode the reply."""

@@ -1,0 +1,87 @@
+"""Reading servicer: runs, params, sequence metadata and points, read off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
+
+from aimproto import convert
+from aimproto.v1 import common_pb2, reading_pb2, reading_pb2_grpc
+
+from aimd.errors import InvalidInput, NotFound
+from aimd.ingest.runs import check_hash
+from aimd.service.tracking import handles_errors, sequence_info
+from aimd.storage.blocks import Columns
+from aimd.storage.reader import MISSING, Reader
+
+CHUNK_POINTS = 32768  # points per PointsChunk: 32 bytes each, so about 1 MiB a chunk
+
+
+class ReadingService(reading_pb2_grpc.ReadingServicer):
+    def __init__(self, reader: Reader, executor: Executor, activity: Any) -> None:
+        self.reader = reader
+        self.executor = executor
+        self.activity = activity
+
+    async def _read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    async def _props(self, run_hash: str) -> dict:
+        check_hash(run_hash)
+        props = await self._read(self.reader.run, run_hash)
+        if props is None:
+            raise NotFound(f"run {run_hash!r} does not exist")
+        return props
+
+    @handles_errors
+    async def GetRun(self, request, context):
+        return convert.props_to_proto(await self._props(request.run_hash))
+
+    async def ListRuns(self, request, context):
+        self.activity.touch()
+        all_props = await self._read(lambda: list(self.reader.runs()))
+        all_props.sort(key=lambda p: p["creation_time"])
+        for props in all_props:
+            yield convert.props_to_proto(props)
+
+    @handles_errors
+    async def GetParams(self, request, context):
+        await self._props(request.run_hash)
+        path = list(request.path.keys)
+        value = await self._read(self.reader.params, request.run_hash, path)
+        if value is MISSING:
+            raise NotFound(f"run {request.run_hash!r} has no param {'.'.join(path)!r}")
+        try:
+            return convert.param_to_proto(value)
+        except TypeError as exc:
+            raise InvalidInput(str(exc)) from None
+
+    @handles_errors
+    async def ListSequences(self, request, context):
+        await self._props(request.run_hash)
+        seqs = await self._read(self.reader.sequences, request.run_hash)
+        return reading_pb2.ListSequencesReply(sequences=[sequence_info(*s) for s in seqs])
+
+    @handles_errors
+    async def ReadSequence(self, request, context):
+        await self._props(request.run_hash)
+        found = await self._read(self.reader.points, request.run_hash, request.name, request.context)
+        if found is None:
+            raise NotFound(f"run {request.run_hash!r} has no sequence {request.name!r} {request.context}")
+        meta, cols = found
+        for start in range(0, max(len(cols), 1), CHUNK_POINTS):
+            await context.write(points_chunk(meta.dtype, cols.slice(start, start + CHUNK_POINTS)))
+
+
+def points_chunk(dtype: int, cols: Columns) -> reading_pb2.PointsChunk:
+    values_dtype = "<f8" if dtype == common_pb2.DTYPE_FLOAT else "<i8"
+    return reading_pb2.PointsChunk(
+        dtype=dtype,
+        count=len(cols),
+        steps=cols.steps.astype("<i8", copy=False).tobytes(),
+        values=cols.values.astype(values_dtype, copy=False).tobytes(),
+        epochs=cols.epochs.tobytes(),
+        timestamps=cols.timestamps.tobytes(),
+    )

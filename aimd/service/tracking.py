@@ -1,0 +1,265 @@
+"""Tracking servicer: runs, props, params, and the Track stream."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import grpc
+from aimproto import convert
+from aimproto.v1 import common_pb2, tracking_pb2, tracking_pb2_grpc
+
+import aimd
+from aimd.errors import DaemonError, InvalidInput
+from aimd.ingest import batches, points, runs
+from aimd.ingest.transaction import Transaction
+from aimd.ingest.writer import Writer
+from aimd.service.status import abort, status_of
+from aimd.storage.blocks import SequenceMeta
+
+log = logging.getLogger(__name__)
+
+MAX_INFLIGHT_BATCHES = 8  # per stream: beyond this the daemon stops reading (HTTP/2 back-pressure)
+MAX_CLIENT_ID_CHARS = 128
+FAILED_SEQ_KEY = "aim-failed-seq"  # trailing metadata: seq of the batch that ended a Track stream
+
+
+def handles_errors(method: Callable) -> Callable:
+    """Turn a DaemonError raised by a unary handler into the mapped gRPC status."""
+
+    @functools.wraps(method)
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        self.activity.touch()
+        try:
+            return await method(self, request, context)
+        except DaemonError as exc:
+            await abort(context, exc)
+
+    return wrapper
+
+
+def sequence_info(name: str, context: str, meta: SequenceMeta) -> common_pb2.SequenceInfo:
+    return common_pb2.SequenceInfo(
+        name=name,
+        context=context,
+        dtype=meta.dtype,
+        count=meta.count,
+        first_step=meta.first_step,
+        last_step=meta.last_step,
+        first_value=meta.first_value,
+        last_value=meta.last_value,
+        min_value=meta.min_value,
+        max_value=meta.max_value,
+    )
+
+
+def _path(msg: common_pb2.ParamPath) -> list[str]:
+    return list(msg.keys)
+
+
+def _client_id(value: str) -> str:
+    if not value or len(value) > MAX_CLIENT_ID_CHARS:
+        raise InvalidInput(f"client_id must be 1..{MAX_CLIENT_ID_CHARS} chars")
+    return value
+
+
+def decode_batch(batch: tracking_pb2.Batch) -> list[points.SeriesPoints]:
+    """Check and decode every series of a batch; InvalidInput names the first problem."""
+    if batch.seq == 0:
+        raise InvalidInput("batch seq must be >= 1")
+    out = []
+    for chunk in batch.series:
+        runs.check_hash(chunk.run_hash)
+        points.check_name(chunk.name)
+        points.check_context(chunk.context)
+        cols = points.decode_columns(
+            chunk.dtype, chunk.count, chunk.steps, chunk.values, chunk.epochs, chunk.timestamps
+        )
+        out.append(points.SeriesPoints(chunk.run_hash, chunk.name, chunk.context, chunk.dtype, cols))
+    return out
+
+
+class BatchRefused(Exception):
+    """A batch the daemon will not apply: its seq and the reason."""
+
+    def __init__(self, seq: int, error: DaemonError) -> None:
+        super().__init__(seq, error)
+        self.seq = seq
+        self.error = error
+
+
+class TrackingService(tracking_pb2_grpc.TrackingServicer):
+    def __init__(self, writer: Writer, activity: Any, max_message_bytes: int, stopping: asyncio.Event) -> None:
+        self.writer = writer
+        self.activity = activity
+        self.max_message_bytes = max_message_bytes
+        self.stopping = stopping
+
+    async def _write(self, mutation: Callable[[Transaction], Any]) -> Any:
+        return await asyncio.wrap_future(self.writer.submit(mutation))
+
+    @handles_errors
+    async def Handshake(self, request, context):
+        if request.protocol_version != common_pb2.PROTOCOL_VERSION_CURRENT:
+            raise InvalidInput(
+                f"protocol version {request.protocol_version} is not supported "
+                f"(this daemon speaks {common_pb2.PROTOCOL_VERSION_CURRENT}); upgrade the older side"
+            )
+        return tracking_pb2.HandshakeReply(
+            protocol_version=common_pb2.PROTOCOL_VERSION_CURRENT,
+            daemon_version=aimd.__version__,
+            max_message_bytes=self.max_message_bytes,
+        )
+
+    @handles_errors
+    async def OpenRun(self, request, context):
+        attachments = self.writer.attachments
+        client_id = _client_id(request.client_id)
+
+        def open_run(tx: Transaction) -> tuple[dict, list]:
+            if request.create:
+                props = runs.create(tx, request.run_hash, request.experiment, client_id, attachments)
+            elif request.read_only:
+                props = runs.load_props(tx, request.run_hash)
+            else:
+                props = runs.attach(tx, request.run_hash, request.experiment, client_id, attachments)
+            return props, runs.sequences(tx, request.run_hash)
+
+        props, seqs = await self._write(open_run)
+        return tracking_pb2.OpenRunReply(
+            props=convert.props_to_proto(props), sequences=[sequence_info(*s) for s in seqs]
+        )
+
+    @handles_errors
+    async def SetParams(self, request, context):
+        try:
+            value = convert.param_from_proto(request.value)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        await self._write(lambda tx: runs.set_params(tx, request.run_hash, _path(request.path), value))
+        return tracking_pb2.Empty()
+
+    @handles_errors
+    async def DeleteParams(self, request, context):
+        await self._write(lambda tx: runs.delete_params(tx, request.run_hash, _path(request.path)))
+        return tracking_pb2.Empty()
+
+    @handles_errors
+    async def SetProps(self, request, context):
+        changes = {f: getattr(request, f) for f in runs.PROP_FIELDS if request.HasField(f)}
+        props = await self._write(lambda tx: runs.set_props(tx, request.run_hash, changes))
+        return convert.props_to_proto(props)
+
+    @handles_errors
+    async def AddTag(self, request, context):
+        props = await self._write(lambda tx: runs.add_tag(tx, request.run_hash, request.tag))
+        return convert.props_to_proto(props)
+
+    @handles_errors
+    async def RemoveTag(self, request, context):
+        props = await self._write(lambda tx: runs.remove_tag(tx, request.run_hash, request.tag))
+        return convert.props_to_proto(props)
+
+    @handles_errors
+    async def CloseRun(self, request, context):
+        client_id = _client_id(request.client_id)
+        attachments = self.writer.attachments
+        props = await self._write(
+            lambda tx: runs.detach(tx, request.run_hash, client_id, attachments, finished=True)
+        )
+        return convert.props_to_proto(props)
+
+    async def Track(
+        self, request_iterator: AsyncIterator[tracking_pb2.TrackRequest], context: grpc.aio.ServicerContext
+    ) -> None:
+        """Hello -> durable seq; then each batch is applied by the writer and acknowledged in order.
+
+        A refused batch ends the stream with the mapped status and its seq in the trailing
+        metadata (FAILED_SEQ_KEY), so the client can drop it and replay the rest. On shutdown the
+        stream stops reading, acknowledges what it took in, and ends.
+        """
+        self.activity.stream_opened()
+        client_id = None
+        try:
+            first = await anext(aiter(request_iterator), None)
+            if first is None:
+                return
+            if first.WhichOneof("kind") != "hello":
+                raise InvalidInput("the first message of a Track stream must be a Hello")
+            client_id = _client_id(first.hello.client_id)
+            durable = await self._write(lambda tx: batches.durable_seq(tx, client_id))
+            await context.write(tracking_pb2.TrackAck(durable_seq=durable))
+            await self._pump(client_id, request_iterator, context)
+        except BatchRefused as refused:
+            log.info("track stream of %s: batch %d refused: %s", client_id, refused.seq, refused.error)
+            context.set_trailing_metadata(((FAILED_SEQ_KEY, str(refused.seq)),))
+            await context.abort(status_of(refused.error), str(refused.error))
+        except DaemonError as exc:
+            log.info("track stream of %s ended: %s", client_id, exc)
+            await context.abort(status_of(exc), str(exc))
+        finally:
+            self.activity.stream_closed()
+            if client_id is not None:
+                self._detach_client(client_id)
+
+    async def _pump(self, client_id: str, request_iterator, context) -> None:
+        acks: asyncio.Queue = asyncio.Queue()
+        inflight = asyncio.Semaphore(MAX_INFLIGHT_BATCHES)
+        attachments = self.writer.attachments
+
+        async def read() -> None:
+            async for request in request_iterator:
+                self.activity.touch()
+                seq = request.batch.seq
+                try:
+                    if request.WhichOneof("kind") != "batch":
+                        raise InvalidInput("only Batch messages may follow the Hello")
+                    series = decode_batch(request.batch)
+                except DaemonError as exc:
+                    raise BatchRefused(seq, exc) from None
+                await inflight.acquire()
+                future = self.writer.submit(
+                    lambda tx, s=series, q=seq: batches.apply_batch(tx, client_id, q, s, attachments)
+                )
+                acks.put_nowait((seq, asyncio.wrap_future(future)))
+
+        async def acknowledge() -> None:
+            while (item := await acks.get()) is not None:
+                seq, future = item
+                try:
+                    durable = await future
+                except DaemonError as exc:
+                    raise BatchRefused(seq, exc) from None
+                finally:
+                    inflight.release()
+                await context.write(tracking_pb2.TrackAck(durable_seq=durable))
+
+        reader = asyncio.ensure_future(read())
+        acker = asyncio.ensure_future(acknowledge())
+        stopping = asyncio.ensure_future(self.stopping.wait())
+        try:
+            done, _ = await asyncio.wait({reader, acker, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if acker in done:
+                acker.result()  # it only ends early by failing
+            if reader in done:
+                reader.result()
+            else:
+                reader.cancel()  # shutting down: take no more batches
+            acks.put_nowait(None)
+            await acker  # acknowledge every batch taken in
+        finally:
+            for task in (reader, acker, stopping):
+                task.cancel()
+
+    def _detach_client(self, client_id: str) -> None:
+        """A client whose stream ended no longer holds its runs open (it re-attaches if it returns)."""
+        attachments = self.writer.attachments
+
+        def detach_all(tx: Transaction) -> None:
+            for run_hash in attachments.runs_of(client_id):
+                runs.detach(tx, run_hash, client_id, attachments, finished=False)
+
+        self.writer.submit(detach_all)

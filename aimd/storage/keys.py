@@ -1,0 +1,93 @@
+"""The key schema: every LevelDB key is built and parsed here.
+
+All keys are bytes. A run hash is 1..64 chars of [0-9A-Za-z_-]; names and param keys never hold
+NUL, and a context is canonical JSON (which escapes control characters), so b"\\x00" is a safe
+separator and a prefix scan never mixes two runs or two sequences.
+
+    V                                   schema version (ascii decimal)
+    R <hash>                            run props: UTF-8 JSON object (see aimd.ingest.runs)
+    P <hash> (\\x00 <key>)+              one params leaf (aimd.storage.values encoding); the path
+                                        ("hparams", "lr") is "\\x00hparams\\x00lr"; a sub-tree is
+                                        its exact key plus the range that starts with key + \\x00
+    S <hash> \\x00 <name> \\x00 <context>  sequence metadata (aimd.storage.blocks.SequenceMeta)
+    B <hash> \\x00 <name> \\x00 <context> \\x00 <block u32 BE>
+                                        one block of points (aimd.storage.blocks), in block order
+    K <client id>                       highest durable batch seq of a tracking client (u64 BE)
+
+Sorting: NUL sorts first, so a param's children sit right after it, and a sequence's blocks
+after each other in block order.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+
+SCHEMA_VERSION = b"1"
+VERSION_KEY = b"V"
+RUN = b"R"
+PARAM = b"P"
+SEQUENCE = b"S"
+BLOCK = b"B"
+CLIENT = b"K"
+SEP = b"\x00"
+
+_BLOCK_NO = struct.Struct(">I")
+
+
+def run_key(run_hash: str) -> bytes:
+    return RUN + run_hash.encode()
+
+
+def run_hash_of(key: bytes) -> str:
+    return key[len(RUN) :].decode()
+
+
+def params_prefix(run_hash: str) -> bytes:
+    """Prefix of every params leaf of a run."""
+    return PARAM + run_hash.encode()
+
+
+def param_key(run_hash: str, path: Sequence[str]) -> bytes:
+    return params_prefix(run_hash) + b"".join(SEP + k.encode() for k in path)
+
+
+def param_path_of(run_hash: str, key: bytes) -> list[str]:
+    rest = key[len(params_prefix(run_hash)) :]
+    return [part.decode() for part in rest.split(SEP)[1:]]
+
+
+def sequence_prefix(run_hash: str) -> bytes:
+    return SEQUENCE + run_hash.encode() + SEP
+
+
+def sequence_key(run_hash: str, name: str, context: str) -> bytes:
+    return sequence_prefix(run_hash) + name.encode() + SEP + context.encode()
+
+
+def sequence_id_of(run_hash: str, key: bytes) -> tuple[str, str]:
+    """(name, context) of a sequence metadata key."""
+    name, context = key[len(sequence_prefix(run_hash)) :].split(SEP, 1)
+    return name.decode(), context.decode()
+
+
+def blocks_prefix(run_hash: str, name: str, context: str) -> bytes:
+    return BLOCK + run_hash.encode() + SEP + name.encode() + SEP + context.encode() + SEP
+
+
+def block_key(run_hash: str, name: str, context: str, block_no: int) -> bytes:
+    return blocks_prefix(run_hash, name, context) + _BLOCK_NO.pack(block_no)
+
+
+def run_blocks_prefix(run_hash: str) -> bytes:
+    return BLOCK + run_hash.encode() + SEP
+
+
+def client_key(client_id: str) -> bytes:
+    return CLIENT + client_id.encode()
+
+
+def prefix_end(prefix: bytes) -> bytes:
+    """The smallest key greater than every key starting with prefix."""
+    stripped = prefix.rstrip(b"\xff")
+    return stripped[:-1] + bytes([stripped[-1] + 1])

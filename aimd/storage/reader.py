@@ -1,0 +1,115 @@
+"""Read paths over the store: runs, params by path, sequence metadata, and points.
+
+Every multi-key read happens on one snapshot, so a reader never sees half of a write batch.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from aimd.storage import keys, values
+from aimd.storage.blocks import Columns, SequenceMeta, decode_block
+from aimd.storage.store import Snapshot, Store
+
+
+class _Missing:
+    """The value at a params path that holds nothing."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+_U64 = struct.Struct(">Q")
+
+
+class Reader:
+    """Read-only access to a store, for the daemon's services and the ingest writer."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    # --- runs -------------------------------------------------------------------------
+    def run(self, run_hash: str) -> dict[str, Any] | None:
+        raw = self._store.get(keys.run_key(run_hash))
+        return None if raw is None else values.decode_props(raw)
+
+    def runs(self) -> Iterator[dict[str, Any]]:
+        """Props of every run, in hash order."""
+        for _, raw in self._store.scan(keys.RUN):
+            yield values.decode_props(raw)
+
+    # --- params -----------------------------------------------------------------------
+    def params(self, run_hash: str, path: Sequence[str] = ()) -> Any:
+        """The params sub-tree at path, or MISSING. Reads only the leaves under path."""
+        return params_at(self._store.snapshot(), run_hash, path)
+
+    # --- sequences --------------------------------------------------------------------
+    def sequences(self, run_hash: str) -> list[tuple[str, str, SequenceMeta]]:
+        """(name, context, meta) of every sequence of a run; reads no points."""
+        return [
+            (*keys.sequence_id_of(run_hash, key), SequenceMeta.decode(raw))
+            for key, raw in self._store.scan(keys.sequence_prefix(run_hash))
+        ]
+
+    def sequence(self, run_hash: str, name: str, context: str) -> SequenceMeta | None:
+        raw = self._store.get(keys.sequence_key(run_hash, name, context))
+        return None if raw is None else SequenceMeta.decode(raw)
+
+    def points(self, run_hash: str, name: str, context: str) -> tuple[SequenceMeta, Columns] | None:
+        """A sequence's meta and all its points, step-ordered; None if it does not exist."""
+        snap = self._store.snapshot()
+        raw = snap.get(keys.sequence_key(run_hash, name, context))
+        if raw is None:
+            return None
+        meta = SequenceMeta.decode(raw)
+        parts = [decode_block(data)[1] for _, data in snap.scan(keys.blocks_prefix(run_hash, name, context))]
+        cols = Columns.concat(parts) if parts else Columns.empty(meta.dtype)
+        if not meta.ordered:
+            cols = cols.step_ordered()
+        return meta, cols
+
+    # --- tracking clients -------------------------------------------------------------
+    def client_seq(self, client_id: str) -> int:
+        """Highest batch seq of a client that is durable (0 if none)."""
+        return decode_client_seq(self._store.get(keys.client_key(client_id)))
+
+
+def encode_client_seq(seq: int) -> bytes:
+    return _U64.pack(seq)
+
+
+def decode_client_seq(raw: bytes | None) -> int:
+    return 0 if raw is None else _U64.unpack(raw)[0]
+
+
+def param_leaf_keys(view: Store | Snapshot, run_hash: str, path: Sequence[str]) -> Iterator[bytes]:
+    """Keys of every stored leaf at or under path (the exact key first)."""
+    key = keys.param_key(run_hash, path)
+    if path and view.get(key) is not None:
+        yield key
+    yield from view.scan_keys(key + keys.SEP)
+
+
+def params_at(view: Store | Snapshot, run_hash: str, path: Sequence[str]) -> Any:
+    """Assemble the params sub-tree at path from its leaves, or MISSING."""
+    key = keys.param_key(run_hash, path)
+    if path:
+        raw = view.get(key)
+        if raw is not None:
+            return values.decode(raw)
+    tree: dict[str, Any] = {}
+    found = False
+    depth = len(path)
+    for leaf_key, raw in view.scan(key + keys.SEP):
+        found = True
+        rel = keys.param_path_of(run_hash, leaf_key)[depth:]
+        node = tree
+        for part in rel[:-1]:
+            node = node.setdefault(part, {})
+        node[rel[-1]] = values.decode(raw)
+    if found or not path:
+        return tree
+    return MISSING

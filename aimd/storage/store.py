@@ -1,0 +1,98 @@
+"""The LevelDB engine: the only module that imports plyvel.
+
+LevelDB guards its directory with an fcntl lock, and POSIX releases every fcntl lock a process
+holds on a file when any descriptor of that file closes: a second, failing open in the same
+process would let another process in. So a process opens each directory at most once (checked
+here), and aimd.lock decides which process may open it at all.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import plyvel
+
+from aimd.storage import keys
+
+_open_paths: set[str] = set()
+_open_lock = threading.Lock()
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written."""
+
+
+class Store:
+    """An open LevelDB database: point reads, range scans, and atomic batch writes."""
+
+    def __init__(self, path: str | os.PathLike[str], *, sync: bool = False) -> None:
+        self.path = os.path.realpath(path)
+        self._sync = sync
+        with _open_lock:
+            if self.path in _open_paths:
+                raise StoreError(f"{self.path} is already open in this process")
+            _open_paths.add(self.path)
+        try:
+            Path(self.path).mkdir(parents=True, exist_ok=True)
+            self._db = plyvel.DB(
+                self.path,
+                create_if_missing=True,
+                compression=None,  # blocks are compressed by aimd.storage.blocks
+                write_buffer_size=64 * 2**20,
+                block_size=64 * 2**10,
+                lru_cache_size=64 * 2**20,
+            )
+        except Exception as exc:
+            with _open_lock:
+                _open_paths.discard(self.path)
+            raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
+        if self._db.get(keys.VERSION_KEY) is None:
+            self._db.put(keys.VERSION_KEY, keys.SCHEMA_VERSION, sync=True)
+
+    def get(self, key: bytes) -> bytes | None:
+        return self._db.get(key)
+
+    def scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        """Every (key, value) whose key starts with prefix, in key order."""
+        return self._db.iterator(prefix=prefix)
+
+    def scan_keys(self, prefix: bytes) -> Iterator[bytes]:
+        return self._db.iterator(prefix=prefix, include_value=False)
+
+    def snapshot(self) -> Snapshot:
+        """A consistent read-only view: later writes are invisible to it."""
+        return Snapshot(self._db.snapshot())
+
+    def write(self, puts: dict[bytes, bytes], deletes: set[bytes]) -> None:
+        """Apply deletes then puts in one atomic LevelDB WriteBatch."""
+        with self._db.write_batch(transaction=True, sync=self._sync) as batch:
+            for key in deletes:
+                if key not in puts:
+                    batch.delete(key)
+            for key, value in puts.items():
+                batch.put(key, value)
+
+    def close(self) -> None:
+        if not self._db.closed:
+            self._db.close()
+        with _open_lock:
+            _open_paths.discard(self.path)
+
+
+class Snapshot:
+    """Reads from one point in time; a batch is either wholly visible or not at all."""
+
+    def __init__(self, snapshot: plyvel.Snapshot) -> None:
+        self._snapshot = snapshot
+
+    def get(self, key: bytes) -> bytes | None:
+        return self._snapshot.get(key)
+
+    def scan(self, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+        return self._snapshot.iterator(prefix=prefix)
+
+    def scan_keys(self, prefix: bytes) -> Iterator[bytes]:
+        return self._snapshot.iterator(prefix=prefix, include_value=False)

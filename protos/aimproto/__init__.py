@@ -1,0 +1,1 @@
+"""Generated wire contract of aimd; see protos/aimproto/v1/*.proto."""

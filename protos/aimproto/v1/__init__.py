@@ -1,0 +1,1 @@
+"""Version 1 of the aimd wire contract (generated modules; never edit by hand)."""

@@ -1,0 +1,58 @@
+from aimproto.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class RunRef(_message.Message):
+    __slots__ = ("run_hash",)
+    RUN_HASH_FIELD_NUMBER: _ClassVar[int]
+    run_hash: str
+    def __init__(self, run_hash: _Optional[str] = ...) -> None: ...
+
+class ListRunsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetParamsRequest(_message.Message):
+    __slots__ = ("run_hash", "path")
+    RUN_HASH_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    run_hash: str
+    path: _common_pb2.ParamPath
+    def __init__(self, run_hash: _Optional[str] = ..., path: _Optional[_Union[_common_pb2.ParamPath, _Mapping]] = ...) -> None: ...
+
+class ListSequencesReply(_message.Message):
+    __slots__ = ("sequences",)
+    SEQUENCES_FIELD_NUMBER: _ClassVar[int]
+    sequences: _containers.RepeatedCompositeFieldContainer[_common_pb2.SequenceInfo]
+    def __init__(self, sequences: _Optional[_Iterable[_Union[_common_pb2.SequenceInfo, _Mapping]]] = ...) -> None: ...
+
+class ReadSequenceRequest(_message.Message):
+    __slots__ = ("run_hash", "name", "context")
+    RUN_HASH_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    run_hash: str
+    name: str
+    context: str
+    def __init__(self, run_hash: _Optional[str] = ..., name: _Optional[str] = ..., context: _Optional[str] = ...) -> None: ...
+
+class PointsChunk(_message.Message):
+    __slots__ = ("dtype", "count", "steps", "values", "epochs", "timestamps")
+    DTYPE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMPS_FIELD_NUMBER: _ClassVar[int]
+    dtype: _common_pb2.DType
+    count: int
+    steps: bytes
+    values: bytes
+    epochs: bytes
+    timestamps: bytes
+    def __init__(self, dtype: _Optional[_Union[_common_pb2.DType, str]] = ..., count: _Optional[int] = ..., steps: _Optional[bytes] = ..., values: _Optional[bytes] = ..., epochs: _Optional[bytes] = ..., timestamps: _Optional[bytes] = ...) -> None: ...
