@@ -63,6 +63,11 @@ def cached(key: str, factory) -> object:
         return obj
 
 
+def pop_cached(key: str) -> object | None:
+    with _cache_lock:
+        return _cache.pop(key, None)
+
+
 def _forget_parent_objects() -> None:
     global _cache_lock
     _cache.clear()

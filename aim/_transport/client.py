@@ -96,6 +96,10 @@ class Client:
             if self.generation == seen_generation:
                 self._connect(start=True)
 
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+
     def _call(self, fn: Callable[[Any], T], *args: Any) -> T:
         """One unary call; retried once on a fresh connection if the daemon went away."""
         generation = self.generation

@@ -30,7 +30,7 @@ import grpc
 from aimproto.v1 import tracking_pb2
 
 from aim import errors
-from aim._transport.channel import Target, cached
+from aim._transport.channel import Target, cached, pop_cached
 from aim._transport.client import Client, client_for
 
 log = logging.getLogger("aim")
@@ -185,7 +185,11 @@ class Sender:
             with self._cv:
                 self._token = object()  # retire the old request generator
                 self._cv.notify_all()
-                if self._finishing and not self._unacked:
+                # Reconnect only with something to send: an idle client must not restart a
+                # daemon that was stopped or exited for idleness.
+                while not self._unacked and not self._stopping:
+                    self._cv.wait()
+                if self._stopping and not self._unacked:
                     return
             time.sleep(delay)
             delay = min(delay * 2, BACKOFF_S[1])
@@ -211,6 +215,16 @@ class Sender:
                 self._stopping = True
                 self._cv.notify_all()
             self._wake.set()
+
+
+def close_sender(target: Target) -> None:
+    """Shut down this process's sender for target, if it has one (tests, and Repo owners)."""
+    sender = pop_cached(f"sender:{target.key}")
+    if sender is not None:
+        sender.shutdown()
+    client = pop_cached(f"client:{target.key}")
+    if client is not None:
+        client.close()
 
 
 def sender_for(target: Target) -> Sender:

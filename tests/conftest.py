@@ -1,0 +1,71 @@
+"""Fixtures: a temporary repository per test, and a clean stop of its daemon (by PID) afterwards."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def daemon_pid(repo: Path) -> int | None:
+    try:
+        return int((repo / ".aim" / "aimd.pid").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def stop_daemon(repo: Path, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+    """Stop the repository's daemon by its PID and wait until the process is gone."""
+    pid = daemon_pid(repo)
+    if pid is None:
+        return
+    try:
+        proc = psutil.Process(pid)
+        proc.send_signal(sig)
+        proc.wait(timeout)
+    except psutil.NoSuchProcess:
+        pass
+    except psutil.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout)
+
+
+def release_repo(repo: Path) -> None:
+    """Shut this process's SDK side down for repo (so nothing restarts its daemon), then stop the daemon."""
+    from aim._transport.channel import Target
+    from aim._transport.sender import close_sender
+
+    close_sender(Target(str(repo)))
+    stop_daemon(repo)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[Path]:
+    """An empty folder to use as a repository; its daemon (if any started) is stopped afterwards."""
+    path = tmp_path / "repo"
+    path.mkdir()
+    yield path
+    release_repo(path)
+
+
+def run_python(code: str, *, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run a Python snippet in a fresh interpreter; fail the test with its output if it fails."""
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, f"subprocess failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+    return done
