@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from aim import _discovery
-from aim._run import Run, _connect
+from aim._run import Run, _client, _target_of
 from aim.errors import MissingRunError, RepoError
 
 
@@ -19,7 +19,7 @@ class Repo:
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, read_only: bool | None = None, init: bool = False, _connected=None
+        self, path: str | os.PathLike[str], *, read_only: bool | None = None, init: bool = False
     ) -> None:
         self.path = _discovery.resolve(path)
         self.read_only = bool(read_only)
@@ -27,7 +27,12 @@ class Repo:
         is_remote = self.path.startswith(_discovery.REMOTE_SCHEME)
         if not is_remote and not init and not (Path(self.path) / _discovery.AIM_DIR).is_dir():
             raise RepoError(f"no Aim repository at {self.path} (create one with `aim init` or init=True)")
-        self._target, self._client = _connected or _connect(self.path)
+        self._target = _target_of(self.path)
+        _client(self._target)  # connect now: a daemon that cannot start is reported here
+
+    @property
+    def _client(self):
+        return _client(self._target)
 
     @classmethod
     def from_path(cls, path: str, read_only: bool | None = None, init: bool = False) -> Repo:
@@ -39,12 +44,12 @@ class Repo:
             props = self._client.get_run(run_hash)
         except MissingRunError:
             return None
-        return Run._stored(self._target, self._client, props)
+        return Run._stored(self._target, props)
 
     def iter_runs(self) -> Iterator[Run]:
         """Every run, oldest first."""
         for props in self._client.list_runs():
-            yield Run._stored(self._target, self._client, props)
+            yield Run._stored(self._target, props)
 
     def list_all_runs(self) -> list[str]:
         return [run.hash for run in self.iter_runs()]

@@ -18,13 +18,18 @@ if TYPE_CHECKING:
 _MISSING = object()
 
 
-def _connect(repo: Any) -> tuple[Target, Client]:
+def _target_of(repo: Any) -> Target:
     from aim._transport.channel import Target
-    from aim._transport.client import client_for
 
     path = getattr(repo, "path", repo)  # a Repo, a path, or None
-    target = Target(_discovery.resolve(path))
-    return target, client_for(target)
+    return Target(_discovery.resolve(path))
+
+
+def _client(target: Target) -> Client:
+    """This process's client for target: looked up on every use, so no channel crosses a fork."""
+    from aim._transport.client import client_for
+
+    return client_for(target)
 
 
 def _utc(timestamp: float | None) -> datetime.datetime | None:
@@ -63,7 +68,7 @@ class Run:
             raise TypeError(f"experiment must be a str, not {type(experiment).__name__}")
         if read_only and run_hash is None:
             raise ValueError("a read-only Run needs the run_hash of a stored run")
-        self._target, self._client = _connect(repo)
+        self._target = _target_of(repo)
         self.read_only = read_only
         self._tracker = None
         self._closed = False
@@ -84,12 +89,16 @@ class Run:
             self.track = self._tracker.track  # type: ignore[method-assign]
 
     @classmethod
-    def _stored(cls, target: Target, client: Client, props: dict[str, Any]) -> Run:
+    def _stored(cls, target: Target, props: dict[str, Any]) -> Run:
         """A read-only Run from props already fetched (no call to the daemon)."""
         run = cls.__new__(cls)
-        run._target, run._client, run._props = target, client, props
+        run._target, run._props = target, props
         run.read_only, run._tracker, run._closed = True, None, False
         return run
+
+    @property
+    def _client(self) -> Client:
+        return _client(self._target)
 
     # --- tracking ---------------------------------------------------------------------
     def track(
@@ -281,7 +290,7 @@ class Run:
     def repo(self) -> Any:
         from aim._repo import Repo
 
-        return Repo(str(self._target), _connected=(self._target, self._client))
+        return Repo(str(self._target))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Run) and other.hash == self.hash
