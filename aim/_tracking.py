@@ -1,9 +1,11 @@
-"""The hot path of track(): cached per-sequence writers, value checks, and an append.
+"""The hot path of track(): cached per-sequence writers, value checks, and one append.
 
 track() validates a (name, context) once, caches its SeriesWriter, and from then on does a
-dict lookup, a type check and one list append of a (step, value, epoch, time) tuple. A single
-append is atomic under the GIL, so the sender thread can drain concurrently without a lock: it
-copies the first n items and deletes exactly those, while later appends land behind them.
+dict lookup, a type check and a single `array.extend` of (step, value, epoch, time) as four
+doubles. One C call is atomic under the GIL, so the sender thread drains concurrently without a
+lock: it copies the first n records and deletes exactly those, while later ones land behind.
+Doubles hold steps and int values exactly up to 2**53; a larger int value turns its sequence
+into floats, and steps are limited to 0..2**53.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import weakref
 from array import array
 from typing import Any
 
+import numpy as np
 from aimproto.v1 import common_pb2, tracking_pb2
 
 from aim import _context
@@ -22,13 +25,13 @@ from aim._transport.sender import Sender, sender_for
 
 MAX_NAME_CHARS = 256
 FLUSH_POINTS = 4096  # a buffer this full wakes the sender
-MAX_BUFFERED_POINTS = 131072  # a buffer this full makes track() drain it itself (back-pressure)
-MAX_STEP = 2**63 - 1
-_INT64 = (-(2**63), 2**63 - 1)
+MAX_BUFFERED_POINTS = 262144  # 8 MiB: a buffer this full makes track() drain it itself (back-pressure)
+MAX_STEP = 2**53  # steps travel as doubles in the buffer: exact up to here
+MAX_EXACT_INT = 2**53
+_RECORD = 4  # doubles per point: step, value, epoch, time
 
 _NAN = float("nan")
 _now = time.time
-_LITTLE = __import__("sys").byteorder == "little"
 
 
 def check_name(name: Any) -> str:
@@ -83,26 +86,27 @@ def _epoch(epoch: Any, where: str) -> float:
 class SeriesWriter:
     """The buffer of one sequence of one run in this process."""
 
-    __slots__ = ("tracker", "name", "context", "where", "points", "is_float", "next_step", "limit", "__weakref__")
+    __slots__ = ("tracker", "name", "context", "where", "buf", "is_float", "next_step", "limit", "__weakref__")
 
     def __init__(self, tracker: Tracker, name: str, context: str, next_step: int, is_float: bool) -> None:
         self.tracker = tracker
         self.name = name
         self.context = context
         self.where = f"sequence {name!r} {context}"
-        self.points: list[tuple] = []
+        self.buf = array("d")
         self.is_float = is_float
         self.next_step = next_step
-        self.limit = FLUSH_POINTS
+        self.limit = FLUSH_POINTS * _RECORD
 
     def append(self, value: Any, step: Any, epoch: Any, now: float) -> None:
         kind = type(value)
         if kind is float:
             if not self.is_float:
                 self.is_float = True
-        elif kind is not int:
+        elif kind is not int or not -MAX_EXACT_INT <= value <= MAX_EXACT_INT:
             value = _number(value, self.where)
-            if type(value) is float:
+            if type(value) is float or not -MAX_EXACT_INT <= value <= MAX_EXACT_INT:
+                value = float(value)  # OverflowError for ints beyond any float: said to the caller
                 self.is_float = True
         if step is None:
             step = self.next_step
@@ -113,42 +117,32 @@ class SeriesWriter:
         elif type(epoch) is not float:
             epoch = _epoch(epoch, self.where)
         self.next_step = step + 1
-        points = self.points
-        points.append((step, value, epoch, now))
-        if len(points) >= self.limit:
+        buf = self.buf
+        buf.extend((step, value, epoch, now))  # every item is a float or an exact int: cannot fail
+        if len(buf) >= self.limit:
             self.tracker.buffer_full(self)
 
     def drain(self, limit: int) -> tracking_pb2.SeriesChunk | None:
         """Take up to limit buffered points as a wire chunk (called by the sender only)."""
-        points = self.points
-        n = min(len(points), limit)
+        buf = self.buf
+        n = min(len(buf) // _RECORD, limit)
         if n <= 0:
             return None
-        taken = points[:n]
-        del points[:n]
-        steps, values, epochs, stamps = zip(*taken)
-        packed_values = None
-        if not self.is_float:
-            try:
-                packed_values = array("q", values)
-            except OverflowError:  # ints beyond int64 travel as floats
-                self.is_float = True
-        if packed_values is None:
-            packed_values = array("d", values)
-        columns = [array("q", steps), packed_values, array("d", epochs), array("d", stamps)]
-        if not _LITTLE:
-            for column in columns:
-                column.byteswap()
+        taken = buf[: n * _RECORD]
+        del buf[: n * _RECORD]
+        is_float = self.is_float  # read after the copy: a float in it set the flag before it was added
+        table = np.frombuffer(taken, np.float64).reshape(n, _RECORD)
+        values = table[:, 1].astype("<f8" if is_float else "<i8")
         return tracking_pb2.SeriesChunk(
             run_hash=self.tracker.run_hash,
             name=self.name,
             context=self.context,
-            dtype=common_pb2.DTYPE_FLOAT if packed_values.typecode == "d" else common_pb2.DTYPE_INT,
+            dtype=common_pb2.DTYPE_FLOAT if is_float else common_pb2.DTYPE_INT,
             count=n,
-            steps=columns[0].tobytes(),
-            values=columns[1].tobytes(),
-            epochs=columns[2].tobytes(),
-            timestamps=columns[3].tobytes(),
+            steps=table[:, 0].astype("<i8").tobytes(),
+            values=values.tobytes(),
+            epochs=table[:, 2].astype("<f8").tobytes(),
+            timestamps=table[:, 3].astype("<f8").tobytes(),
         )
 
 
@@ -170,7 +164,7 @@ class Tracker:
         self.sender.open_runs.add(self.run_hash)
         for writer in self._by_id.values():
             self.sender.register(writer)
-            writer.limit = FLUSH_POINTS
+            writer.limit = FLUSH_POINTS * _RECORD
 
     def _own_sender(self) -> Sender:
         """This process's sender (attaching afresh in a forked child)."""
@@ -223,7 +217,7 @@ class Tracker:
         if self.pid != os.getpid():
             self._attach()  # first track() in a forked child: this process's own sender
             return
-        if len(writer.points) >= MAX_BUFFERED_POINTS:
+        if len(writer.buf) >= MAX_BUFFERED_POINTS * _RECORD:
             self.sender.flush()  # blocks while the daemon is MAX_UNACKED_BYTES behind
         else:
             self.sender.wake()
@@ -241,7 +235,7 @@ class Tracker:
         # The parent sends what was buffered before the fork; the child starts empty and
         # attaches to its own sender on its first track().
         for writer in self._by_id.values():
-            writer.points.clear()
+            del writer.buf[:]
             writer.limit = 0
 
 

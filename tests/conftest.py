@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,20 +24,34 @@ def daemon_pid(repo: Path) -> int | None:
         return None
 
 
+def wait_exited(proc: psutil.Process, timeout: float = 30) -> None:
+    """Wait until proc has exited. A daemon is not our child, and whoever reaps it may take a
+    while: an exited process (zombie) counts as gone."""
+    deadline = time.monotonic() + timeout
+    try:
+        while proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"pid {proc.pid} still runs after {timeout} s")
+            time.sleep(0.005)
+    except psutil.NoSuchProcess:
+        pass
+
+
 def stop_daemon(repo: Path, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
-    """Stop the repository's daemon by its PID and wait until the process is gone."""
+    """Stop the repository's daemon by its PID and wait until the process has exited."""
     pid = daemon_pid(repo)
     if pid is None:
         return
     try:
         proc = psutil.Process(pid)
         proc.send_signal(sig)
-        proc.wait(timeout)
     except psutil.NoSuchProcess:
-        pass
-    except psutil.TimeoutExpired:
+        return
+    try:
+        wait_exited(proc, timeout)
+    except TimeoutError:
         proc.kill()
-        proc.wait(timeout)
+        wait_exited(proc, timeout)
 
 
 def release_repo(repo: Path) -> None:

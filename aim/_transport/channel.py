@@ -21,6 +21,9 @@ _OPTIONS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.enable_retries", 0),
+    # A restarted daemon serves on the same socket path: a shared subchannel would still be in
+    # the dead daemon's reconnect backoff and fail the first calls to the new one.
+    ("grpc.use_local_subchannel_pool", 1),
 ]
 
 

@@ -67,13 +67,13 @@ class Client:
     # --- connection -------------------------------------------------------------------
     def _connect(self, *, start: bool) -> None:
         try:
-            self._open(self.target.address(start=start))
+            self._open(self.target.address(start=start), just_started=start)
         except errors.DaemonUnavailable:
             if start or self.target.remote:
                 raise
-            self._open(self.target.address(start=True))
+            self._open(self.target.address(start=True), just_started=True)
 
-    def _open(self, address: str) -> None:
+    def _open(self, address: str, *, just_started: bool) -> None:
         if self._channel is not None:
             self._channel.close()
         self._channel = open_channel(address)
@@ -84,7 +84,7 @@ class Client:
             protocol_version=common_pb2.PROTOCOL_VERSION_CURRENT, client_version=CLIENT_VERSION
         )
         try:
-            self.tracking.Handshake(request, timeout=HANDSHAKE_TIMEOUT_S)
+            self.tracking.Handshake(request, timeout=HANDSHAKE_TIMEOUT_S, wait_for_ready=just_started)
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
                 raise errors.ProtocolError(exc.details()) from None

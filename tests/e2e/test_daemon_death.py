@@ -8,13 +8,13 @@ import numpy as np
 import psutil
 
 from aim import Repo, Run
-from conftest import daemon_pid
+from conftest import daemon_pid, wait_exited
 
 
 def _stop(pid: int, sig: int) -> None:
     proc = psutil.Process(pid)
     proc.send_signal(sig)
-    proc.wait(30)
+    wait_exited(proc)
 
 
 def test_sigterm_during_tracking_loses_nothing(repo):
