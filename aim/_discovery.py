@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-AIM_DIR = ".aim"
-REMOTE_SCHEME = "aim://"
+from aim._transport.launcher import AIM_DIR, REMOTE_SCHEME
+from aim.errors import RepoError
 
 
 def find_repo(start: str | os.PathLike[str] | None = None) -> Path | None:
@@ -27,3 +27,16 @@ def resolve(repo: str | os.PathLike[str] | None) -> str:
         return text
     path = Path(os.path.abspath(os.path.expanduser(text)))
     return str(path.parent if path.name == AIM_DIR else path)
+
+
+def init_repo(repo: str | os.PathLike[str]) -> tuple[Path, bool]:
+    """Create repo/.aim if missing; (the repository folder, whether it was created)."""
+    path = Path(resolve(repo))
+    aim_dir = path / AIM_DIR
+    if aim_dir.is_dir():
+        return path, False
+    try:
+        aim_dir.mkdir(parents=True)
+    except OSError as exc:
+        raise RepoError(f"cannot create a repository at {aim_dir}: {exc.strerror}") from None
+    return path, True

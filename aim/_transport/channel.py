@@ -15,7 +15,7 @@ import grpc
 from aim._transport import launcher
 
 MAX_MESSAGE_BYTES = 64 * 2**20
-REMOTE_SCHEME = "aim://"
+REMOTE_SCHEME = launcher.REMOTE_SCHEME
 
 _OPTIONS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),

@@ -15,6 +15,7 @@ from pathlib import Path
 from aim.errors import DaemonUnavailable, RepoError
 
 AIM_DIR = ".aim"
+REMOTE_SCHEME = "aim://"
 ADDRESS_FILE = "aimd.addr"
 LOG_FILE = "aimd.log"
 AUTO_IDLE_TIMEOUT_S = float(os.environ.get("AIM_DAEMON_IDLE_TIMEOUT", "300"))

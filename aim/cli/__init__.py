@@ -1,0 +1,1 @@
+"""The `aim` command line."""

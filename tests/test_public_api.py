@@ -1,0 +1,35 @@
+"""The public face: names pinned, Aim's import paths, and an `import aim` that loads nothing heavy."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import aim
+
+
+def test_public_names_are_pinned():
+    assert sorted(aim.__all__) == ["Metric", "Repo", "Run", "Sequence", "errors"]
+    for name in aim.__all__:
+        assert hasattr(aim, name)
+    assert aim.Run.__module__ == "aim"  # tracebacks name aim.Run, not the private module
+
+
+def test_aims_documented_import_paths_work():
+    from aim.sdk.errors import MissingRunError
+    from aim.sdk.metric import Metric
+    from aim.sdk.repo import Repo
+    from aim.sdk.run import Run
+    from aim.sdk.sequence import Sequence
+
+    assert (Run, Repo, Metric, Sequence) == (aim.Run, aim.Repo, aim.Metric, aim.Sequence)
+    assert issubclass(MissingRunError, aim.errors.AimError) and issubclass(MissingRunError, LookupError)
+
+
+def test_import_aim_loads_no_grpc_plyvel_or_pil_and_starts_nothing():
+    code = "import sys, json, aim; print(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    modules = set(json.loads(done.stdout))
+    assert not {"grpc", "plyvel", "PIL", "aimd", "aimproto"} & modules
+    assert not any(m.startswith(("grpc", "aimd.")) for m in modules)
