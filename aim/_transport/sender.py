@@ -158,15 +158,19 @@ class Sender:
                 self._unacked_bytes -= self._unacked.popleft()[2]
             self._cv.notify_all()
 
-    def _reject(self, exc: grpc.RpcError) -> None:
+    def _reject(self, exc: grpc.RpcError) -> bool:
+        """Drop the batch the daemon refused (named in the trailing metadata); False if none was named."""
         failed = dict(exc.trailing_metadata() or ()).get(FAILED_SEQ_KEY)
+        if failed is None or not failed.isdigit():
+            return False
         with self._cv:
             for entry in list(self._unacked):
-                if failed is not None and entry[0] == int(failed):
+                if entry[0] == int(failed):
                     self._unacked.remove(entry)
                     self._unacked_bytes -= entry[2]
             self.rejected.append(exc.details() or exc.code().name)
             self._cv.notify_all()
+        return True
 
     def _stream_loop(self) -> None:
         delay = BACKOFF_S[0]
@@ -178,10 +182,11 @@ class Sender:
                     self._on_ack(ack.durable_seq)
                     delay = BACKOFF_S[0]
             except grpc.RpcError as exc:
-                if exc.code() not in TRANSIENT:
+                if exc.code() not in TRANSIENT and self._reject(exc):
                     log.error("aim: the daemon refused a batch: %s", exc.details())
-                    self._reject(exc)
-                    continue
+                    continue  # replay the rest at once
+                if exc.code() not in TRANSIENT:
+                    log.error("aim: the daemon ended the track stream: %s", exc.details())
             with self._cv:
                 self._token = object()  # retire the old request generator
                 self._cv.notify_all()

@@ -24,3 +24,11 @@ def shared_run(repo: str, run_hash: str, barrier, rank: int, points: int) -> Non
         run.track(float(step * 10 + rank), name="loss", step=step, context={"rank": rank})
         run.track(step, name=f"only_rank_{rank}", step=step)
     run.close()
+
+
+def track_without_close(repo: str, points: int, out) -> None:
+    """Track and return without close(): multiprocessing ends the child with os._exit."""
+    run = Run(repo=repo)
+    for step in range(points):
+        run.track(step, name="x")
+    out.put(run.hash)
