@@ -42,7 +42,7 @@ class ArrayView:
         return self._steps.tolist(), self._values.tolist()
 
     def items(self) -> list[tuple[int, Any]]:
-        return list(zip(self.indices_list(), self.values_list()))
+        return list(zip(self.indices_list(), self.values_list(), strict=True))
 
     def first(self) -> tuple[int, Any]:
         """(step, value) at the first step."""
@@ -65,7 +65,9 @@ class Sequence:
 
     def _columns(self) -> dict[str, np.ndarray]:
         if self._data is None:
-            self._data = self.run._client.read_sequence(self.run.hash, self.name, _context.canonical(self.context))
+            self._data = self.run._client.read_sequence(
+                self.run.hash, self.name, _context.canonical(self.context)
+            )
         return self._data
 
     @property

@@ -17,11 +17,11 @@ from array import array
 from typing import Any
 
 import numpy as np
-from aimproto.v1 import common_pb2, tracking_pb2
 
 from aim import _context
 from aim._transport.channel import Target
 from aim._transport.sender import Sender, sender_for
+from aimproto.v1 import common_pb2, tracking_pb2
 
 MAX_NAME_CHARS = 256
 FLUSH_POINTS = 4096  # a buffer this full wakes the sender
@@ -63,7 +63,11 @@ def _number(value: Any, where: str) -> int | float:
 
 def _step(step: Any, where: str) -> int:
     if isinstance(step, bool) or not isinstance(step, int):
-        if hasattr(step, "dtype") and getattr(step.dtype, "kind", "") in "iu" and getattr(step, "ndim", 0) == 0:
+        if (
+            hasattr(step, "dtype")
+            and getattr(step.dtype, "kind", "") in "iu"
+            and getattr(step, "ndim", 0) == 0
+        ):
             step = int(step)
         else:
             raise TypeError(f"step of {where} must be an int, not {type(step).__name__}")
@@ -86,7 +90,17 @@ def _epoch(epoch: Any, where: str) -> float:
 class SeriesWriter:
     """The buffer of one sequence of one run in this process."""
 
-    __slots__ = ("tracker", "name", "context", "where", "buf", "is_float", "next_step", "limit", "__weakref__")
+    __slots__ = (
+        "tracker",
+        "name",
+        "context",
+        "where",
+        "buf",
+        "is_float",
+        "next_step",
+        "limit",
+        "__weakref__",
+    )
 
     def __init__(self, tracker: Tracker, name: str, context: str, next_step: int, is_float: bool) -> None:
         self.tracker = tracker
@@ -172,8 +186,15 @@ class Tracker:
             self._attach()
         return self.sender
 
-    def track(self, value: Any, name: str | None = None, step: Any = None, epoch: Any = None, *,
-              context: dict | None = None) -> None:
+    def track(
+        self,
+        value: Any,
+        name: str | None = None,
+        step: Any = None,
+        epoch: Any = None,
+        *,
+        context: dict | None = None,
+    ) -> None:
         now = _now()
         if name is None or type(value) is dict:
             if not isinstance(value, dict):
@@ -248,4 +269,3 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
-

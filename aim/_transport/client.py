@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 
 import grpc
 import numpy as np
-from aimproto import convert
-from aimproto.v1 import common_pb2, reading_pb2, reading_pb2_grpc, tracking_pb2, tracking_pb2_grpc
 
 from aim import errors
 from aim._transport.channel import Target, cached, open_channel
+from aimproto import convert
+from aimproto.v1 import common_pb2, reading_pb2, reading_pb2_grpc, tracking_pb2, tracking_pb2_grpc
 
 CLIENT_VERSION = "0.1.0"
 HANDSHAKE_TIMEOUT_S = 10.0

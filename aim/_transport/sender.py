@@ -27,11 +27,11 @@ from collections.abc import Iterator
 from typing import Protocol
 
 import grpc
-from aimproto.v1 import tracking_pb2
 
 from aim import errors
 from aim._transport.channel import Target, cached, pop_cached
 from aim._transport.client import Client, client_for
+from aimproto.v1 import tracking_pb2
 
 log = logging.getLogger("aim")
 
@@ -41,8 +41,13 @@ MAX_UNACKED_BYTES = 64 * 2**20
 EXIT_TIMEOUT_S = 60.0
 BACKOFF_S = (0.05, 2.0)
 FAILED_SEQ_KEY = "aim-failed-seq"
-TRANSIENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED, grpc.StatusCode.UNKNOWN,
-             grpc.StatusCode.INTERNAL, grpc.StatusCode.DEADLINE_EXCEEDED}
+TRANSIENT = {
+    grpc.StatusCode.UNAVAILABLE,
+    grpc.StatusCode.CANCELLED,
+    grpc.StatusCode.UNKNOWN,
+    grpc.StatusCode.INTERNAL,
+    grpc.StatusCode.DEADLINE_EXCEEDED,
+}
 
 
 class Buffer(Protocol):
@@ -252,5 +257,3 @@ _live: weakref.WeakSet[Sender] = weakref.WeakSet()
 def _flush_at_exit() -> None:
     for sender in list(_live):
         sender.shutdown()
-
-

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 
 import grpc
-from aimproto.v1 import reading_pb2, reading_pb2_grpc, tracking_pb2, tracking_pb2_grpc
 
 from aim import Run
+from aimproto.v1 import reading_pb2, reading_pb2_grpc, tracking_pb2, tracking_pb2_grpc
 
 
 def test_many_open_track_streams_leave_room_for_other_calls(repo):

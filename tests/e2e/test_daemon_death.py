@@ -8,6 +8,7 @@ import numpy as np
 import psutil
 
 from aim import Repo, Run
+
 from conftest import daemon_pid, wait_exited
 
 
@@ -44,5 +45,7 @@ def test_acknowledged_points_survive_kill_9(repo):
 
     stored = Repo(str(repo)).get_run(run.hash)
     assert stored["hparams"] == {"lr": 0.5}
-    np.testing.assert_array_equal(stored.get_metric("x", {"k": 1}).values.values_numpy(), np.arange(30_000) * 2)
+    np.testing.assert_array_equal(
+        stored.get_metric("x", {"k": 1}).values.values_numpy(), np.arange(30_000) * 2
+    )
     run.close()

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 
-import workers
 from aim import Repo
+
+import workers
 from conftest import run_python
 
 

@@ -7,8 +7,9 @@ import os
 
 import numpy as np
 
-import workers
 from aim import Repo, Run
+
+import workers
 
 SPAWN = mp.get_context("spawn")
 
@@ -47,7 +48,8 @@ def test_four_processes_write_one_run(repo):
         run["hparams"] = {"world_size": 4}
     barrier = SPAWN.Barrier(4)
     procs = [
-        SPAWN.Process(target=workers.shared_run, args=(str(repo), run.hash, barrier, r, 3000)) for r in range(4)
+        SPAWN.Process(target=workers.shared_run, args=(str(repo), run.hash, barrier, r, 3000))
+        for r in range(4)
     ]
     for proc in procs:
         proc.start()

@@ -10,7 +10,9 @@ from aim._discovery import find_repo
 
 
 def _aim(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "aim.cli.main", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "aim.cli.main", *args], capture_output=True, text=True, cwd=cwd
+    )
 
 
 def test_init_creates_the_repository_once(repo):
