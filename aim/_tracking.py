@@ -166,7 +166,7 @@ class Tracker:
     def __init__(self, run_hash: str, target: Target, sequences: list[dict[str, Any]]) -> None:
         self.run_hash = run_hash
         self.target = target
-        self._writers: dict[Any, SeriesWriter] = {}  # fast key -> writer
+        self._writers: dict[Any, Any] = {}  # (name, context items) -> writer, or {value types: writer}
         self._by_id: dict[tuple[str, str], SeriesWriter] = {}  # (name, canonical context) -> writer
         self._stored = {(s["name"], s["context"]): s for s in sequences}  # what a resume continues
         self._attach()
@@ -205,14 +205,15 @@ class Tracker:
         self._writer(name, context).append(value, step, epoch, now)
 
     def _writer(self, name: str, context: dict | None) -> SeriesWriter:
-        if context is None:
-            key: Any = name
-        else:
-            key = (name, tuple(context.items()), tuple(map(type, context.values())))
+        key: Any = name if context is None else (name, tuple(context.items()))
         try:
-            return self._writers[key]
+            found = self._writers[key]
         except (KeyError, TypeError):  # first sighting, or a context with unhashable values
             return self._new_writer(name, context)
+        if type(found) is not dict:
+            return found
+        # 1, 1.0 and True are equal keys but different contexts: choose by the values' types
+        return found.get(tuple(map(type, context.values()))) or self._new_writer(name, context)  # type: ignore[union-attr]
 
     def _new_writer(self, name: Any, context: dict | None) -> SeriesWriter:
         check_name(name)
@@ -226,11 +227,16 @@ class Tracker:
             self.sender.register(writer)
         if context is None:
             self._writers[name] = writer
+            return writer
+        key = (name, tuple(context.items()))
+        try:
+            hash(key)
+        except TypeError:
+            return writer  # unhashable values: always the slow path
+        if all(type(v) is str for v in context.values()):
+            self._writers[key] = writer  # a str equals no other type: the items alone decide
         else:
-            try:
-                self._writers[(name, tuple(context.items()), tuple(map(type, context.values())))] = writer
-            except TypeError:
-                pass  # unhashable values: always the slow path
+            self._writers.setdefault(key, {})[tuple(map(type, context.values()))] = writer
         return writer
 
     def buffer_full(self, writer: SeriesWriter) -> None:

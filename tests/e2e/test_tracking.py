@@ -165,3 +165,23 @@ def test_iter_runs_lists_every_run(repo):
         with Run(repo=str(repo)) as run:
             hashes.append(run.hash)
     assert [r.hash for r in Repo(str(repo)).iter_runs()] == hashes
+
+
+def test_contexts_equal_in_python_but_of_other_types_stay_apart(repo):
+    """{'rank': 1}, {'rank': 1.0} and {'rank': True} compare equal but are three contexts;
+    {'a': 1, 'b': 2} and {'b': 2, 'a': 1} are one."""
+    run = Run(repo=str(repo))
+    for _ in range(3):
+        run.track(1, name="x", context={"rank": 1})
+        run.track(2, name="x", context={"rank": 1.0})
+        run.track(3, name="x", context={"rank": True})
+        run.track(4, name="y", context={"a": 1, "b": 2})
+        run.track(5, name="y", context={"b": 2, "a": 1})
+        run.track(6, name="z", context={"nested": {"k": [1, 2]}})
+    run.close()
+    stored = Repo(str(repo)).get_run(run.hash)
+    assert stored.get_metric("x", {"rank": 1}).values.values_list() == [1, 1, 1]
+    assert stored.get_metric("x", {"rank": 1.0}).values.values_list() == [2, 2, 2]
+    assert stored.get_metric("x", {"rank": True}).values.values_list() == [3, 3, 3]
+    assert stored.get_metric("y", {"a": 1, "b": 2}).values.sparse_list() == ([0, 1, 2, 3, 4, 5], [4, 5] * 3)
+    assert stored.get_metric("z", {"nested": {"k": [1, 2]}}).values.values_list() == [6, 6, 6]
