@@ -1,19 +1,20 @@
 """The hot path of track(): cached per-sequence writers, value checks, and one append.
 
 track() validates a (name, context) once, caches its SeriesWriter, and from then on does a
-dict lookup, a type check and a single `array.extend` of (step, value, epoch, time) as four
-doubles. One C call is atomic under the GIL, so the sender thread drains concurrently without a
-lock: it copies the first n records and deletes exactly those, while later ones land behind.
-Doubles hold steps and int values exactly up to 2**53; a larger int value turns its sequence
-into floats, and steps are limited to 0..2**53.
+dict lookup, a type check and one `bytearray +=` of a packed 32-byte record (step int64, value,
+epoch and time as float64). One C call is atomic under the GIL, so the sender thread drains
+concurrently without a lock: it copies the first n records and deletes exactly those, while
+later ones land behind. Nothing per point stays alive as a Python object.
+Values travel as doubles here: ints are exact up to 2**53, and a larger int turns its sequence
+into floats.
 """
 
 from __future__ import annotations
 
 import os
+import struct
 import time
 import weakref
-from array import array
 from typing import Any
 
 import numpy as np
@@ -26,9 +27,11 @@ from aimproto.v1 import common_pb2, tracking_pb2
 MAX_NAME_CHARS = 256
 FLUSH_POINTS = 4096  # a buffer this full wakes the sender
 MAX_BUFFERED_POINTS = 262144  # 8 MiB: a buffer this full makes track() drain it itself (back-pressure)
-MAX_STEP = 2**53  # steps travel as doubles in the buffer: exact up to here
-MAX_EXACT_INT = 2**53
-_RECORD = 4  # doubles per point: step, value, epoch, time
+MAX_STEP = 2**63 - 1
+MAX_EXACT_INT = 2**53  # the largest int a double holds exactly
+_RECORD = struct.Struct("<qddd")  # step, value, epoch, time
+_pack = _RECORD.pack
+_RECORD_DTYPE = np.dtype([("step", "<i8"), ("value", "<f8"), ("epoch", "<f8"), ("time", "<f8")])
 
 _NAN = float("nan")
 _now = time.time
@@ -107,10 +110,10 @@ class SeriesWriter:
         self.name = name
         self.context = context
         self.where = f"sequence {name!r} {context}"
-        self.buf = array("d")
+        self.buf = bytearray()
         self.is_float = is_float
         self.next_step = next_step
-        self.limit = FLUSH_POINTS * _RECORD
+        self.limit = FLUSH_POINTS * _RECORD.size
 
     def append(self, value: Any, step: Any, epoch: Any, now: float) -> None:
         kind = type(value)
@@ -132,31 +135,31 @@ class SeriesWriter:
             epoch = _epoch(epoch, self.where)
         self.next_step = step + 1
         buf = self.buf
-        buf.extend((step, value, epoch, now))  # every item is a float or an exact int: cannot fail
+        buf += _pack(step, value, epoch, now)  # checked above: cannot fail
         if len(buf) >= self.limit:
             self.tracker.buffer_full(self)
 
     def drain(self, limit: int) -> tracking_pb2.SeriesChunk | None:
         """Take up to limit buffered points as a wire chunk (called by the sender only)."""
         buf = self.buf
-        n = min(len(buf) // _RECORD, limit)
+        n = min(len(buf) // _RECORD.size, limit)
         if n <= 0:
             return None
-        taken = buf[: n * _RECORD]
-        del buf[: n * _RECORD]
+        taken = buf[: n * _RECORD.size]  # a copy: buf itself is never exported (appends would fail)
+        del buf[: n * _RECORD.size]
         is_float = self.is_float  # read after the copy: a float in it set the flag before it was added
-        table = np.frombuffer(taken, np.float64).reshape(n, _RECORD)
-        values = table[:, 1].astype("<f8" if is_float else "<i8")
+        table = np.frombuffer(taken, _RECORD_DTYPE)
+        values = table["value"].astype("<f8" if is_float else "<i8")
         return tracking_pb2.SeriesChunk(
             run_hash=self.tracker.run_hash,
             name=self.name,
             context=self.context,
             dtype=common_pb2.DTYPE_FLOAT if is_float else common_pb2.DTYPE_INT,
             count=n,
-            steps=table[:, 0].astype("<i8").tobytes(),
+            steps=table["step"].tobytes(),
             values=values.tobytes(),
-            epochs=table[:, 2].astype("<f8").tobytes(),
-            timestamps=table[:, 3].astype("<f8").tobytes(),
+            epochs=table["epoch"].tobytes(),
+            timestamps=table["time"].tobytes(),
         )
 
 
@@ -178,7 +181,7 @@ class Tracker:
         self.sender.open_runs.add(self.run_hash)
         for writer in self._by_id.values():
             self.sender.register(writer)
-            writer.limit = FLUSH_POINTS * _RECORD
+            writer.limit = FLUSH_POINTS * _RECORD.size
 
     def _own_sender(self) -> Sender:
         """This process's sender (attaching afresh in a forked child)."""
@@ -244,7 +247,7 @@ class Tracker:
         if self.pid != os.getpid():
             self._attach()  # first track() in a forked child: this process's own sender
             return
-        if len(writer.buf) >= MAX_BUFFERED_POINTS * _RECORD:
+        if len(writer.buf) >= MAX_BUFFERED_POINTS * _RECORD.size:
             self.sender.flush()  # blocks while the daemon is MAX_UNACKED_BYTES behind
         else:
             self.sender.wake()

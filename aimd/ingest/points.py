@@ -1,9 +1,14 @@
 """Appending points to sequences: the block policy and the derived metadata.
 
-A sequence's last block stays open until it holds BLOCK_POINTS points: appends are merged into
-it (its columns are cached by the writer, so a merge re-encodes but never re-reads), then full
-blocks are cut from the rest. A long series therefore reads back as a few large values, and a
-slowly tracked one does not leave a block per batch behind.
+The common case costs one block write: points that come after the last stored step are written
+as a new tail block. Once the tail blocks hold BLOCK_POINTS points (or MAX_TAIL_BLOCKS blocks)
+they are re-cut into full blocks, so each point is encoded about twice and a long series reads
+back as a few large values. The tail's columns are cached by the writer, so re-cutting never
+re-reads the store.
+
+Points that overwrite a step or arrive out of order (a resume that re-tracks steps, say) make
+the whole sequence be rewritten step-ordered, the last written point winning at each step: the
+store never holds two points for one step, and metadata and reads agree.
 """
 
 from __future__ import annotations
@@ -43,10 +48,13 @@ class SeriesPoints:
     cols: Columns
 
 
+MAX_TAIL_BLOCKS = 16
+
+
 @dataclass(frozen=True)
 class _Tail:
-    meta: SequenceMeta
-    tail: Columns | None  # columns of the open last block; None when the last block is full
+    meta: SequenceMeta | None  # None: the sequence does not exist yet
+    tail: Columns | None  # columns of the tail blocks; None when there are none
 
 
 def check_name(name: str) -> None:
@@ -59,9 +67,13 @@ def check_context(context: str) -> None:
         raise InvalidInput(f"context is over {MAX_CONTEXT_BYTES} bytes")
     try:
         parsed = json.loads(context)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InvalidInput(f"context {context[:40]!r} is not JSON") from None
-    if not isinstance(parsed, dict) or canonical_context(parsed) != context:
+    try:
+        canonical = canonical_context(parsed) if isinstance(parsed, dict) else None
+    except (ValueError, RecursionError):  # NaN or Infinity, which json.loads accepts
+        raise InvalidInput(f"context {context[:40]!r} holds a value that is not finite") from None
+    if canonical != context:
         raise InvalidInput(f"context {context[:40]!r} is not a canonical JSON object")
 
 
@@ -69,7 +81,9 @@ def canonical_context(context: dict) -> str:
     return json.dumps(context, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
-def decode_columns(dtype: int, count: int, steps: bytes, values: bytes, epochs: bytes, stamps: bytes) -> Columns:
+def decode_columns(
+    dtype: int, count: int, steps: bytes, values: bytes, epochs: bytes, stamps: bytes
+) -> Columns:
     """Columns from little-endian wire bytes, checked for length and step range."""
     if dtype not in NUMPY_DTYPE:
         raise InvalidInput(f"unknown dtype {dtype}")
@@ -93,38 +107,57 @@ def append(tx: Transaction, points: SeriesPoints) -> None:
     run_hash, name, context = points.run_hash, points.name, points.context
     if tx.get(keys.run_key(run_hash)) is None:
         raise NotFound(f"run {run_hash!r} does not exist")
+    if not len(points.cols):
+        return  # nothing to store: an empty chunk must not create a sequence or change its dtype
     seq_key = keys.sequence_key(run_hash, name, context)
-    state: _Tail = tx.state(seq_key, lambda: _load(tx, run_hash, name, context))
+    ids = (run_hash, name, context)
+    state: _Tail = tx.state(seq_key, lambda: _load(tx, *ids))
     meta = dataclasses.replace(state.meta) if state.meta else SequenceMeta(dtype=points.dtype)
-    dtype = DTYPE_FLOAT if DTYPE_FLOAT in (meta.dtype, points.dtype) else DTYPE_INT
-    meta.dtype = dtype
+    meta.dtype = DTYPE_FLOAT if DTYPE_FLOAT in (meta.dtype, points.dtype) else DTYPE_INT
     cols = points.cols
-    meta.absorb(cols)
-
-    pending = [cols]
-    block_no = meta.blocks
-    if state.tail is not None and meta.blocks:
-        block_no -= 1  # rewrite the open block with the new points appended
-        pending.insert(0, state.tail)
-    merged = Columns.concat(pending)
-    tail = state.tail
-    for start in range(0, len(merged), BLOCK_POINTS):
-        block = merged.slice(start, start + BLOCK_POINTS)
-        tx.put(keys.block_key(run_hash, name, context, block_no), encode_block(dtype, block))
-        block_no += 1
-        meta.tail_count = len(block)
-        tail = block if len(block) < BLOCK_POINTS else None
-    meta.blocks = block_no
+    if meta.follows(cols):  # fast path: an append
+        meta.absorb(cols)
+        tail = Columns.concat([state.tail, cols]) if state.tail is not None else cols
+        if len(tail) >= BLOCK_POINTS or meta.next_block - meta.tail_block >= MAX_TAIL_BLOCKS:
+            tail = _recut_tail(tx, ids, meta, tail)
+        else:
+            tx.put(keys.block_key(*ids, meta.next_block), encode_block(meta.dtype, cols))
+            meta.next_block += 1
+            meta.tail_count = len(tail)
+    else:  # slow path: overwritten steps or disorder
+        stored = [decode_block(tx.get(key))[1] for key in tx.keys_with_prefix(keys.blocks_prefix(*ids))]
+        everything = Columns.concat([*stored, cols]).step_ordered()
+        meta = SequenceMeta(dtype=meta.dtype, next_block=meta.next_block)
+        meta.absorb(everything)
+        tail = _recut_tail(tx, ids, meta, everything)
     tx.put(seq_key, meta.encode())
-    tx.set_state(seq_key, _Tail(meta, tail))
+    tx.set_state(seq_key, _Tail(meta, tail if len(tail) else None))
+
+
+def _recut_tail(tx: Transaction, ids: tuple[str, str, str], meta: SequenceMeta, tail: Columns) -> Columns:
+    """Replace the tail blocks by full blocks of tail, plus one block of the rest; returns the rest."""
+    for block_no in range(meta.tail_block, meta.next_block):
+        tx.delete(keys.block_key(*ids, block_no))
+    block_no, sealed = meta.tail_block, 0
+    for start in range(0, len(tail), BLOCK_POINTS):
+        block = tail.slice(start, start + BLOCK_POINTS)
+        tx.put(keys.block_key(*ids, block_no), encode_block(meta.dtype, block))
+        block_no += 1
+        if len(block) == BLOCK_POINTS:
+            meta.tail_block, sealed = block_no, sealed + len(block)
+    meta.next_block = block_no
+    rest = tail.slice(sealed, len(tail))
+    meta.tail_count = len(rest)
+    return rest
 
 
 def _load(tx: Transaction, run_hash: str, name: str, context: str) -> _Tail:
     raw = tx.get(keys.sequence_key(run_hash, name, context))
     if raw is None:
-        return _Tail(None, None)  # type: ignore[arg-type]
+        return _Tail(None, None)
     meta = SequenceMeta.decode(raw)
-    if not meta.blocks or meta.tail_count >= BLOCK_POINTS:
-        return _Tail(meta, None)
-    data = tx.get(keys.block_key(run_hash, name, context, meta.blocks - 1))
-    return _Tail(meta, decode_block(data)[1] if data is not None else None)
+    parts = [
+        decode_block(tx.get(keys.block_key(run_hash, name, context, block_no)))[1]
+        for block_no in range(meta.tail_block, meta.next_block)
+    ]
+    return _Tail(meta, Columns.concat(parts) if parts else None)

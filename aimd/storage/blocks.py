@@ -61,7 +61,10 @@ class Columns:
 
     def slice(self, start: int, stop: int) -> Columns:
         return Columns(
-            self.steps[start:stop], self.values[start:stop], self.epochs[start:stop], self.timestamps[start:stop]
+            self.steps[start:stop],
+            self.values[start:stop],
+            self.epochs[start:stop],
+            self.timestamps[start:stop],
         )
 
     def step_ordered(self) -> Columns:
@@ -125,12 +128,17 @@ def decode_block(data: bytes) -> tuple[int, Columns]:
     )
 
 
-_META = struct.Struct("<BQqqddddIIB")
+_META = struct.Struct("<BQqqddddIII")
 
 
 @dataclass
 class SequenceMeta:
-    """What is known of a sequence without reading its points (stored under its S key)."""
+    """What is known of a sequence without reading its points (stored under its S key).
+
+    Stored points are always step-ordered with one point per step, so count, first/last and
+    min/max describe exactly what a read returns. Blocks before tail_block hold BLOCK_POINTS
+    points each; the tail blocks (tail_block .. next_block - 1) hold the rest, tail_count in all.
+    """
 
     dtype: int
     count: int = 0
@@ -140,9 +148,9 @@ class SequenceMeta:
     last_value: float = float("nan")
     min_value: float = float("nan")
     max_value: float = float("nan")
-    blocks: int = 0  # number of blocks; the last one may be open (not full)
-    tail_count: int = 0  # points in the last block
-    ordered: bool = True  # steps strictly increase across all blocks: no sort needed on read
+    next_block: int = 0
+    tail_block: int = 0
+    tail_count: int = 0
 
     def encode(self) -> bytes:
         return _META.pack(
@@ -154,36 +162,29 @@ class SequenceMeta:
             self.last_value,
             self.min_value,
             self.max_value,
-            self.blocks,
+            self.next_block,
+            self.tail_block,
             self.tail_count,
-            self.ordered,
         )
 
     @classmethod
     def decode(cls, data: bytes) -> SequenceMeta:
-        fields = _META.unpack(data)
-        return cls(*fields[:-1], ordered=bool(fields[-1]))
+        return cls(*_META.unpack(data))
+
+    def follows(self, cols: Columns) -> bool:
+        """True when cols can simply be appended: steps strictly increase, all after last_step."""
+        steps = cols.steps
+        increasing = bool(np.all(steps[1:] > steps[:-1]))
+        return increasing and (self.count == 0 or int(steps[0]) > self.last_step)
 
     def absorb(self, cols: Columns) -> None:
-        """Update from newly appended points (values already of self.dtype)."""
+        """Update from points that follow() the sequence (values already of self.dtype)."""
         steps, values = cols.steps, cols.values
         if not len(steps):
             return
-        lo, hi = int(steps.min()), int(steps.max())
-        # Of several points at one step, the last written wins: take the last occurrence.
-        lo_value = float(values[len(steps) - 1 - int(np.argmax(steps[::-1] == lo))])
-        hi_value = float(values[len(steps) - 1 - int(np.argmax(steps[::-1] == hi))])
-        increasing = bool(np.all(steps[1:] > steps[:-1]))
         if self.count == 0:
-            self.first_step, self.first_value = lo, lo_value
-            self.last_step, self.last_value = hi, hi_value
-            self.ordered = increasing
-        else:
-            self.ordered = self.ordered and increasing and int(steps[0]) > self.last_step
-            if lo <= self.first_step:
-                self.first_step, self.first_value = lo, lo_value
-            if hi >= self.last_step:
-                self.last_step, self.last_value = hi, hi_value
+            self.first_step, self.first_value = int(steps[0]), float(values[0])
+        self.last_step, self.last_value = int(steps[-1]), float(values[-1])
         as_float = values.astype(np.float64, copy=False)
         self.min_value = float(np.fmin.reduce(as_float, initial=self.min_value))
         self.max_value = float(np.fmax.reduce(as_float, initial=self.max_value))

@@ -66,10 +66,7 @@ class Reader:
             return None
         meta = SequenceMeta.decode(raw)
         parts = [decode_block(data)[1] for _, data in snap.scan(keys.blocks_prefix(run_hash, name, context))]
-        cols = Columns.concat(parts) if parts else Columns.empty(meta.dtype)
-        if not meta.ordered:
-            cols = cols.step_ordered()
-        return meta, cols
+        return meta, Columns.concat(parts) if parts else Columns.empty(meta.dtype)
 
     # --- tracking clients -------------------------------------------------------------
     def client_seq(self, client_id: str) -> int:
