@@ -8,6 +8,7 @@ happens on OpenRun and, after a daemon restart, implicitly with a client's next 
 from __future__ import annotations
 
 import re
+from collections import Counter
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -21,7 +22,7 @@ RUN_HASH = re.compile(r"[0-9A-Za-z_-]{1,64}")
 MAX_PROP_CHARS = 4096
 MAX_DESCRIPTION_CHARS = 65536
 MAX_PARAM_KEY_CHARS = 1024
-MAX_PARAM_DEPTH = 64
+MAX_PARAM_DEPTH = 32  # keys and list items from the root to a leaf: the wire format nests 3 a level
 PROP_FIELDS = ("name", "description", "experiment", "archived")
 
 
@@ -50,25 +51,25 @@ def _check_text(field: str, value: str, limit: int = MAX_PROP_CHARS) -> str:
 
 
 class Attachments:
-    """Which clients have which runs open for writing (memory only: rebuilt as clients return)."""
+    """Which clients hold which runs open for writing, counted per open handle (memory only:
+    rebuilt as clients come back). One process may hold a run open through two Run objects."""
 
     def __init__(self) -> None:
-        self._by_run: dict[str, set[str]] = {}
+        self._by_run: dict[str, Counter[str]] = {}
 
-    def attach(self, run_hash: str, client_id: str) -> bool:
-        """Attach; True when the run had no client before."""
-        clients = self._by_run.setdefault(run_hash, set())
-        first = not clients
-        clients.add(client_id)
-        return first
+    def attach(self, run_hash: str, client_id: str) -> None:
+        self._by_run.setdefault(run_hash, Counter())[client_id] += 1
 
     def is_attached(self, run_hash: str, client_id: str) -> bool:
         return client_id in self._by_run.get(run_hash, ())
 
-    def detach(self, run_hash: str, client_id: str) -> bool:
-        """Detach; True when the run has no client left."""
-        clients = self._by_run.get(run_hash, set())
-        clients.discard(client_id)
+    def detach(self, run_hash: str, client_id: str, *, every_handle: bool = False) -> bool:
+        """Release one handle (or all of this client's); True when the run has no client left."""
+        clients = self._by_run.get(run_hash, Counter())
+        if every_handle or clients[client_id] <= 1:
+            clients.pop(client_id, None)
+        else:
+            clients[client_id] -= 1
         if not clients:
             self._by_run.pop(run_hash, None)
             return True
@@ -117,10 +118,13 @@ def ensure_attached(tx: Transaction, run_hash: str, client_id: str, attachments:
         _save(tx, props)
 
 
-def detach(tx: Transaction, run_hash: str, client_id: str, attachments: Attachments, *, finished: bool) -> dict:
-    """Detach a client; a run left without clients turns inactive (and gets end_time if finished)."""
+def detach(
+    tx: Transaction, run_hash: str, client_id: str, attachments: Attachments, *, finished: bool
+) -> dict:
+    """Release a client's handle (finished: a close) or every handle of it (a client that went
+    away); a run left without clients turns inactive, and gets end_time when finished."""
     props = load_props(tx, run_hash)
-    if attachments.detach(run_hash, client_id):
+    if attachments.detach(run_hash, client_id, every_handle=not finished):
         props["active"] = False
         if finished:
             props["end_time"] = time.time()
@@ -167,12 +171,24 @@ def sequences(tx: Transaction, run_hash: str) -> list[tuple[str, str, SequenceMe
 
 
 # --- params -------------------------------------------------------------------------------
-def _check_path(path: Sequence[str]) -> None:
+def check_path(path: Sequence[str]) -> None:
+    """A params path the key schema can hold: at most MAX_PARAM_DEPTH keys, each non-empty, no NUL."""
     if len(path) > MAX_PARAM_DEPTH:
         raise InvalidInput(f"params path is deeper than {MAX_PARAM_DEPTH}")
     for key in path:
         if not isinstance(key, str) or not key or len(key) > MAX_PARAM_KEY_CHARS or "\x00" in key:
-            raise InvalidInput(f"params key {str(key)[:40]!r} must be 1..{MAX_PARAM_KEY_CHARS} chars without NUL")
+            raise InvalidInput(
+                f"params key {str(key)[:40]!r} must be 1..{MAX_PARAM_KEY_CHARS} chars without NUL"
+            )
+
+
+def _nesting(value: Any) -> int:
+    """Levels of non-empty dicts, lists and tuples in value (0 for a scalar or an empty one)."""
+    if isinstance(value, dict) and value:
+        return 1 + max(_nesting(item) for item in value.values())
+    if isinstance(value, (list, tuple)) and value:
+        return 1 + max(_nesting(item) for item in value)
+    return 0
 
 
 def _delete_subtree(tx: Transaction, run_hash: str, path: Sequence[str]) -> bool:
@@ -189,7 +205,7 @@ def _put_tree(tx: Transaction, run_hash: str, path: list[str], value: Any) -> No
     if isinstance(value, dict) and value:
         for key, item in value.items():
             sub = [*path, key]
-            _check_path(sub)
+            check_path(sub)
             _put_tree(tx, run_hash, sub, item)
     else:
         tx.put(keys.param_key(run_hash, path), values.encode(value))
@@ -198,19 +214,24 @@ def _put_tree(tx: Transaction, run_hash: str, path: list[str], value: Any) -> No
 def set_params(tx: Transaction, run_hash: str, path: Sequence[str], value: Any) -> None:
     """Replace the sub-tree at path by value (dicts are stored leaf by leaf)."""
     load_props(tx, run_hash)
-    _check_path(path)
+    check_path(path)
     if not path and not isinstance(value, dict):
         raise InvalidInput("the whole params tree (run[...]) must be a dict")
+    if len(path) + _nesting(value) > MAX_PARAM_DEPTH:
+        # deeper trees could be stored but never read back whole: GetParams replies would not parse
+        raise InvalidInput(f"params nest deeper than {MAX_PARAM_DEPTH} levels (keys and list items)")
     _delete_subtree(tx, run_hash, path)
     for depth in range(1, len(path)):  # a leaf on the way down becomes a dict
         ancestor = keys.param_key(run_hash, path[:depth])
         if tx.get(ancestor) is not None:
             tx.delete(ancestor)
+    if not path and not value:
+        return  # run[...] = {}: no params at all (the root is never a leaf)
     _put_tree(tx, run_hash, list(path), value)
 
 
 def delete_params(tx: Transaction, run_hash: str, path: Sequence[str]) -> None:
     load_props(tx, run_hash)
-    _check_path(path)
+    check_path(path)
     if not _delete_subtree(tx, run_hash, path) and path:
         raise NotFound(f"run {run_hash!r} has no param {'.'.join(path)!r}")

@@ -185,3 +185,18 @@ def test_contexts_equal_in_python_but_of_other_types_stay_apart(repo):
     assert stored.get_metric("x", {"rank": True}).values.values_list() == [3, 3, 3]
     assert stored.get_metric("y", {"a": 1, "b": 2}).values.sparse_list() == ([0, 1, 2, 3, 4, 5], [4, 5] * 3)
     assert stored.get_metric("z", {"nested": {"k": [1, 2]}}).values.values_list() == [6, 6, 6]
+
+
+def test_a_run_stays_active_until_its_last_handle_closes(repo):
+    """Two Run objects of one process on one hash: closing the first leaves the run active."""
+    first = Run(repo=str(repo))
+    second = Run(first.hash, repo=str(repo))
+    first.track(1.0, name="a")
+    second.track(2.0, name="b")
+    first.close()
+    assert second.active and second.end_time is None
+    second.close()
+    stored = Repo(str(repo)).get_run(first.hash)
+    assert not stored.active and stored.end_time is not None
+    assert stored.get_metric("a").values.values_list() == [1.0]
+    assert stored.get_metric("b").values.values_list() == [2.0]
