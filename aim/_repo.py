@@ -25,7 +25,9 @@ class Repo:
         self.read_only = bool(read_only)
         self.root_path = self.path
         is_remote = self.path.startswith(_discovery.REMOTE_SCHEME)
-        if not is_remote and not init and not (Path(self.path) / _discovery.AIM_DIR).is_dir():
+        if not is_remote and init:
+            _discovery.init_repo(self.path)
+        elif not is_remote and not (Path(self.path) / _discovery.AIM_DIR).is_dir():
             raise RepoError(f"no Aim repository at {self.path} (create one with `aim init` or init=True)")
         self._target = _target_of(self.path)
         _client(self._target)  # connect now: a daemon that cannot start is reported here

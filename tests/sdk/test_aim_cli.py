@@ -5,8 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from aim import Run
+import pytest
+
+from aim import Repo, Run
 from aim._discovery import find_repo
+from aim.errors import RepoError
 
 
 def _aim(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -40,3 +43,10 @@ def test_run_uses_the_nearest_repository_upwards(repo, monkeypatch):
     with Run() as run:
         run.track(1.0, name="x")
     assert (repo / ".aim" / "db").is_dir() and not (sub / ".aim").exists()
+
+
+def test_repo_needs_an_existing_repository_unless_init(repo):
+    with pytest.raises(RepoError, match="no Aim repository"):
+        Repo(str(repo))
+    assert list(Repo(str(repo), init=True).iter_runs()) == []
+    assert (repo / ".aim").is_dir()
