@@ -42,6 +42,10 @@ def check_name(name: Any) -> str:
         raise TypeError(f"a sequence name must be a str, not {type(name).__name__}")
     if not name or len(name) > MAX_NAME_CHARS or "\x00" in name:
         raise ValueError(f"sequence name {name[:40]!r} must be 1..{MAX_NAME_CHARS} chars without NUL")
+    try:
+        name.encode()
+    except UnicodeEncodeError:
+        raise ValueError(f"sequence name {name[:40]!r} is not valid Unicode (it has no UTF-8 form)") from None
     return name
 
 
@@ -123,7 +127,10 @@ class SeriesWriter:
         elif kind is not int or not -MAX_EXACT_INT <= value <= MAX_EXACT_INT:
             value = _number(value, self.where)
             if type(value) is float or not -MAX_EXACT_INT <= value <= MAX_EXACT_INT:
-                value = float(value)  # OverflowError for ints beyond any float: said to the caller
+                try:
+                    value = float(value)
+                except OverflowError:
+                    raise ValueError(f"{value} is too large to track into {self.where}") from None
                 self.is_float = True
         if step is None:
             step = self.next_step
@@ -208,10 +215,9 @@ class Tracker:
         self._writer(name, context).append(value, step, epoch, now)
 
     def _writer(self, name: str, context: dict | None) -> SeriesWriter:
-        key: Any = name if context is None else (name, tuple(context.items()))
         try:
-            found = self._writers[key]
-        except (KeyError, TypeError):  # first sighting, or a context with unhashable values
+            found = self._writers[name if context is None else (name, tuple(context.items()))]
+        except (KeyError, TypeError, AttributeError):  # first sighting, unhashable values, not a dict
             return self._new_writer(name, context)
         if type(found) is not dict:
             return found

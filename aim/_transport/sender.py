@@ -62,6 +62,7 @@ class Sender:
         self.open_runs: set[str] = set()
         self.rejected: list[str] = []  # messages of batches the daemon refused
         self._buffers: weakref.WeakSet[Buffer] = weakref.WeakSet()
+        self._buffers_lock = threading.Lock()
         self._cv = threading.Condition()
         self._unacked: deque[tuple[int, tracking_pb2.TrackRequest, int]] = deque()
         self._unacked_bytes = 0
@@ -80,7 +81,8 @@ class Sender:
 
     # --- the producer side --------------------------------------------------------------
     def register(self, buffer: Buffer) -> None:
-        self._buffers.add(buffer)
+        with self._buffers_lock:
+            self._buffers.add(buffer)
 
     def wake(self) -> None:
         """Ask the batcher to drain now (a buffer is full)."""
@@ -91,7 +93,9 @@ class Sender:
         with self._drain_lock:
             series: list[tracking_pb2.SeriesChunk] = []
             points = 0
-            for buffer in list(self._buffers):
+            with self._buffers_lock:  # another thread may be registering a new sequence
+                buffers = list(self._buffers)
+            for buffer in buffers:
                 while (chunk := buffer.drain(MAX_BATCH_POINTS - points)) is not None:
                     series.append(chunk)
                     points += chunk.count
