@@ -1,4 +1,9 @@
-"""`aimd serve | start | stop | status`: arguments -> Config -> server. The only place that exits."""
+"""`aimd serve | start | stop | status`: arguments -> Config -> server. The only place that exits.
+
+Exit codes: 0 done (for start: a daemon serves, this one or one already running; for status: one
+serves); 1 an error, said in one line on stderr; 3 serve only: another daemon owns the repository;
+4 stop and status: no daemon serves the repository.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from pathlib import Path
 
 from aimd import __version__
 from aimd.config import DEFAULT_IDLE_TIMEOUT_S, Config
-from aimd.lock import AlreadyRunning, is_locked, read_pid
+from aimd.lock import AlreadyRunning, RepoLock, is_locked, read_pid
 
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 30.0
@@ -52,14 +57,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _config(args: argparse.Namespace) -> Config:
-    return Config(
-        repo=Path(args.repo), tcp=args.tcp, idle_timeout_s=args.idle_timeout, fsync=args.fsync
-    )
+    return Config(repo=Path(args.repo), tcp=args.tcp, idle_timeout_s=args.idle_timeout, fsync=args.fsync)
 
 
 def serve(config: Config) -> int:
-    from aimd.server import Daemon
+    """Take the repository's lock, then serve until told to stop. Exit codes as documented above.
 
+    The lock is taken before the server's heavy imports: of many `aimd serve` racing for one
+    repository, the losers leave at once and do not slow the winner down.
+    """
     try:
         config.aim_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -70,14 +76,27 @@ def serve(config: Config) -> int:
         level=logging.INFO,
         format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s",
     )
+    lock = RepoLock(config.lock_path, config.pid_path)
     try:
-        asyncio.run(Daemon(config).serve())
+        lock.acquire()
     except AlreadyRunning as exc:
         print(f"aimd: {exc}", file=sys.stderr)
         return EXIT_ALREADY_RUNNING
-    except Exception:
-        logging.getLogger("aimd").exception("aimd failed")
-        raise
+    try:
+        from aimd.server import Daemon
+        from aimd.storage.store import StoreError
+
+        try:
+            asyncio.run(Daemon(config).serve_locked())
+        except StoreError as exc:  # a known failure: say it in one line, no traceback
+            logging.getLogger("aimd").error("%s", exc)
+            print(f"aimd: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        except Exception:
+            logging.getLogger("aimd").exception("aimd failed")
+            raise
+    finally:
+        lock.release()
     return EXIT_OK
 
 
@@ -128,11 +147,27 @@ def start(config: Config) -> int:
             return EXIT_OK
         code = child.poll()
         if code is not None and code != EXIT_ALREADY_RUNNING:
-            print(f"aimd: the daemon exited with code {code}; see {config.log_path}", file=sys.stderr)
+            reason = _last_log_line(config)
+            print(
+                f"aimd: the daemon exited with code {code}{f' ({reason})' if reason else ''}; "
+                f"see {config.log_path}",
+                file=sys.stderr,
+            )
             return EXIT_ERROR
         time.sleep(POLL_S)
     print(f"aimd: no daemon served within {START_TIMEOUT_S:.0f} s; see {config.log_path}", file=sys.stderr)
     return EXIT_ERROR
+
+
+def _last_log_line(config: Config) -> str:
+    """The last line of the daemon's log (what a daemon that failed to start said last)."""
+    try:
+        with open(config.log_path, "rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - 4096))
+            lines = f.read().decode(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1].strip() if lines else ""
 
 
 def stop(config: Config) -> int:
@@ -162,11 +197,15 @@ def status(config: Config) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "serve":
-        return serve(_config(args))
-    config = Config(repo=Path(args.repo), tcp=getattr(args, "tcp", None))
-    if args.command == "start":
-        return start(_config(args))
-    if args.command == "stop":
-        return stop(config)
-    return status(config)
+    try:
+        if args.command == "serve":
+            return serve(_config(args))
+        config = Config(repo=Path(args.repo), tcp=getattr(args, "tcp", None))
+        if args.command == "start":
+            return start(_config(args))
+        if args.command == "stop":
+            return stop(config)
+        return status(config)
+    except OSError as exc:  # an unreadable or unwritable repository: one line, no traceback
+        print(f"aimd: {exc}", file=sys.stderr)
+        return EXIT_ERROR

@@ -1,11 +1,11 @@
 """Domain errors of the daemon; aimd.service.status maps each to one gRPC status code.
 
-    DaemonError
-    ├── InvalidInput       a request that can never succeed as sent (INVALID_ARGUMENT)
-    ├── NotFound           an unknown run, params path or sequence (NOT_FOUND)
-    ├── AlreadyExists      creating a run whose hash is taken (ALREADY_EXISTS)
-    ├── Conflict           a valid request that clashes with stored data (FAILED_PRECONDITION)
-    └── TooLarge           a message or batch over a documented limit (RESOURCE_EXHAUSTED)
+DaemonError
+├── InvalidInput       a request that can never succeed as sent (INVALID_ARGUMENT)
+├── NotFound           an unknown run, params path or sequence (NOT_FOUND)
+├── AlreadyExists      creating a run whose hash is taken (ALREADY_EXISTS)
+├── Conflict           a valid request that clashes with stored data (FAILED_PRECONDITION)
+└── TooLarge           a message or batch over a documented limit (RESOURCE_EXHAUSTED)
 """
 
 

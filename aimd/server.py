@@ -16,17 +16,17 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
-from aimproto.v1 import reading_pb2_grpc, tracking_pb2_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-
 
 from aimd.config import Config
 from aimd.ingest.writer import Writer
 from aimd.lock import RepoLock
 from aimd.service.reading import ReadingService
 from aimd.service.tracking import TrackingService
+from aimd.service.wire import add_service
 from aimd.storage.reader import Reader
 from aimd.storage.store import Store
+from aimproto.v1 import reading_pb2, tracking_pb2
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +77,12 @@ class Daemon:
         lock = RepoLock(config.lock_path, config.pid_path)
         lock.acquire()
         try:
-            await self._serve_locked()
+            await self.serve_locked()
         finally:
             lock.release()
 
-    async def _serve_locked(self) -> None:
+    async def serve_locked(self) -> None:
+        """serve(), for a caller that already holds the repository's lock (aimd.cli)."""
         config = self.config
         store = Store(config.db_path, sync=config.fsync)
         writer = Writer(store)
@@ -96,11 +97,15 @@ class Daemon:
         )
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-        tracking_pb2_grpc.add_TrackingServicer_to_server(
-            TrackingService(writer, self.activity, limit, self.should_exit), server
+        add_service(
+            server,
+            TrackingService(writer, self.activity, limit, self.should_exit),
+            tracking_pb2.DESCRIPTOR.services_by_name["Tracking"],
         )
-        reading_pb2_grpc.add_ReadingServicer_to_server(
-            ReadingService(Reader(store), executor, self.activity), server
+        add_service(
+            server,
+            ReadingService(Reader(store), executor, self.activity),
+            reading_pb2.DESCRIPTOR.services_by_name["Reading"],
         )
         socket_path = config.socket_path
         socket_path.unlink(missing_ok=True)  # we hold the lock: any socket file here is stale

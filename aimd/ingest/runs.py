@@ -8,8 +8,8 @@ happens on OpenRun and, after a daemon restart, implicitly with a client's next 
 from __future__ import annotations
 
 import re
-from collections import Counter
 import time
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 

@@ -3,7 +3,8 @@
 Callers submit a function of a Transaction; the writer takes whatever is queued (up to
 MAX_COALESCE mutations), applies each inside its own savepoint, writes the lot as one LevelDB
 WriteBatch, and only then resolves each caller's future: an acknowledged mutation is on disk.
-A mutation that raises leaves nothing behind and fails only its own future.
+A mutation that raises leaves nothing behind and fails only its own future. A caller that stops
+waiting (its future cancelled) changes nothing: its mutation is applied all the same.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
 from aimd.errors import DaemonError
@@ -59,21 +60,35 @@ class Writer:
             if item is None:
                 return
             items = [item]
+            stop = False
             while len(items) < MAX_COALESCE:
                 try:
                     nxt = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if nxt is None:
-                    self._apply(items)
-                    return
+                    stop = True
+                    break
                 items.append(nxt)
-            self._apply(items)
+            try:
+                self._apply(items)
+            except BaseException as exc:  # a bug here must not kill the only writer: fail the batch
+                log.exception("applying a write batch failed")
+                self._cache.clear()
+                for _, future in items:
+                    _resolve(future, None, DaemonError(f"internal error: {exc!r}"))
+            if stop:
+                return
 
     def _apply(self, items: list[tuple[Mutation, Future]]) -> None:
         tx = Transaction(self.store, self._cache)
         outcomes: list[tuple[Future, Any, BaseException | None]] = []
         for mutation, future in items:
+            # From here on the caller's future cannot be cancelled (asyncio.wrap_future cancels it
+            # when the awaiting task is, e.g. for a client that went away or timed out). A future
+            # cancelled before this point still has its mutation applied: Track batches must land
+            # in seq order, or a later batch would move the client's durable seq past this one.
+            future.set_running_or_notify_cancel()
             tx.begin()
             try:
                 result = mutation(tx)
@@ -97,7 +112,17 @@ class Writer:
             error = DaemonError(f"the store could not be written: {exc}")
             outcomes = [(future, None, error) for future, _, _ in outcomes]
         for future, result, error in outcomes:
-            if error is None:
-                future.set_result(result)
-            else:
-                future.set_exception(error)
+            _resolve(future, result, error)
+
+
+def _resolve(future: Future, result: Any, error: BaseException | None) -> None:
+    """Settle a caller's future, unless the caller cancelled it before it ran (nobody waits)."""
+    if future.cancelled():
+        return
+    try:
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+    except InvalidStateError:  # settled already: only the BaseException path can get here
+        pass

@@ -7,14 +7,13 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
-from aimproto import convert
-from aimproto.v1 import common_pb2, reading_pb2, reading_pb2_grpc
-
 from aimd.errors import InvalidInput, NotFound
-from aimd.ingest.runs import check_hash
+from aimd.ingest.runs import check_hash, check_path
 from aimd.service.tracking import handles_errors, sequence_info
 from aimd.storage.blocks import Columns
 from aimd.storage.reader import MISSING, Reader
+from aimproto import convert
+from aimproto.v1 import common_pb2, reading_pb2, reading_pb2_grpc
 
 CHUNK_POINTS = 32768  # points per PointsChunk: 32 bytes each, so about 1 MiB a chunk
 
@@ -50,6 +49,7 @@ class ReadingService(reading_pb2_grpc.ReadingServicer):
     async def GetParams(self, request, context):
         await self._props(request.run_hash)
         path = list(request.path.keys)
+        check_path(path)  # a NUL inside a key would read another path
         value = await self._read(self.reader.params, request.run_hash, path)
         if value is MISSING:
             raise NotFound(f"run {request.run_hash!r} has no param {'.'.join(path)!r}")

@@ -9,8 +9,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import grpc
-from aimproto import convert
-from aimproto.v1 import common_pb2, tracking_pb2, tracking_pb2_grpc
 
 import aimd
 from aimd.errors import DaemonError, InvalidInput
@@ -18,7 +16,10 @@ from aimd.ingest import batches, points, runs
 from aimd.ingest.transaction import Transaction
 from aimd.ingest.writer import Writer
 from aimd.service.status import abort, status_of
+from aimd.service.wire import Malformed
 from aimd.storage.blocks import SequenceMeta
+from aimproto import convert
+from aimproto.v1 import common_pb2, tracking_pb2, tracking_pb2_grpc
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ def handles_errors(method: Callable) -> Callable:
     async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
         self.activity.touch()
         try:
+            if isinstance(request, Malformed):
+                raise request.error()
             return await method(self, request, context)
         except DaemonError as exc:
             await abort(context, exc)
@@ -92,7 +95,9 @@ class BatchRefused(Exception):
 
 
 class TrackingService(tracking_pb2_grpc.TrackingServicer):
-    def __init__(self, writer: Writer, activity: Any, max_message_bytes: int, stopping: asyncio.Event) -> None:
+    def __init__(
+        self, writer: Writer, activity: Any, max_message_bytes: int, stopping: asyncio.Event
+    ) -> None:
         self.writer = writer
         self.activity = activity
         self.max_message_bytes = max_message_bytes
@@ -178,7 +183,8 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         """Hello -> durable seq; then each batch is applied by the writer and acknowledged in order.
 
         A refused batch ends the stream with the mapped status and its seq in the trailing
-        metadata (FAILED_SEQ_KEY), so the client can drop it and replay the rest. On shutdown the
+        metadata (FAILED_SEQ_KEY), after the batches taken in before it are acknowledged, so the
+        client can drop it and replay only what follows. On shutdown the
         stream stops reading, acknowledges what it took in, and ends.
         """
         self.activity.stream_opened()
@@ -187,6 +193,8 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             first = await anext(aiter(request_iterator), None)
             if first is None:
                 return
+            if isinstance(first, Malformed):
+                raise first.error()
             if first.WhichOneof("kind") != "hello":
                 raise InvalidInput("the first message of a Track stream must be a Hello")
             client_id = _client_id(first.hello.client_id)
@@ -213,6 +221,8 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         async def read() -> None:
             async for request in request_iterator:
                 self.activity.touch()
+                if isinstance(request, Malformed):  # no seq to name: the stream just ends
+                    raise request.error()
                 seq = request.batch.seq
                 try:
                     if request.WhichOneof("kind") != "batch":
@@ -244,12 +254,18 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             done, _ = await asyncio.wait({reader, acker, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if acker in done:
                 acker.result()  # it only ends early by failing
+            refused = None
             if reader in done:
-                reader.result()
+                refused = reader.exception()  # None when the client half-closed its side
             else:
                 reader.cancel()  # shutting down: take no more batches
             acks.put_nowait(None)
-            await acker  # acknowledge every batch taken in
+            # Acknowledge every batch taken in before the stream ends, even when it ends on a
+            # refused batch: the client then replays only what follows it. A batch taken in
+            # earlier and refused by the writer ends the stream first (the lower seq).
+            await acker
+            if refused is not None:
+                raise refused
         finally:
             for task in (reader, acker, stopping):
                 task.cancel()

@@ -87,7 +87,10 @@ def client_key(client_id: str) -> bytes:
     return CLIENT + client_id.encode()
 
 
-def prefix_end(prefix: bytes) -> bytes:
-    """The smallest key greater than every key starting with prefix."""
+def prefix_end(prefix: bytes) -> bytes | None:
+    """The smallest key greater than every key starting with prefix; None when there is none
+    (an empty prefix, or one made only of 0xff bytes: the scan has no upper bound)."""
     stripped = prefix.rstrip(b"\xff")
+    if not stripped:
+        return None
     return stripped[:-1] + bytes([stripped[-1] + 1])
