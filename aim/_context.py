@@ -34,8 +34,11 @@ def canonical(context: dict | None) -> str:
         return "{}"
     if not isinstance(context, dict):
         raise TypeError(f"context must be a dict, not {type(context).__name__}")
-    _check(context, "context")
-    text = json.dumps(context, sort_keys=True, separators=(",", ":"))
+    try:
+        _check(context, "context")
+        text = json.dumps(context, sort_keys=True, separators=(",", ":"))
+    except RecursionError:
+        raise ValueError("context is nested too deeply") from None
     if len(text.encode()) > MAX_CONTEXT_BYTES:
         raise ValueError(f"context is over {MAX_CONTEXT_BYTES} bytes as JSON")
     return text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -12,10 +13,11 @@ from aim.errors import ClosedRunError, MissingRunError, ReadOnlyRunError, Tracki
 
 if TYPE_CHECKING:
     from aim._sequences import Metric
-    from aim._transport.client import Client
     from aim._transport.channel import Target
+    from aim._transport.client import Client
 
 _MISSING = object()
+_RUN_HASH = re.compile(r"[0-9A-Za-z_-]{1,64}")  # what the daemon accepts (aimd.ingest.runs)
 
 
 def _target_of(repo: Any) -> Target:
@@ -30,6 +32,16 @@ def _client(target: Target) -> Client:
     from aim._transport.client import client_for
 
     return client_for(target)
+
+
+def _check_text(value: Any, what: str) -> None:
+    """A prop or tag: a str that UTF-8 can carry (None would silently change nothing)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str, not {type(value).__name__}")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} is not valid Unicode (it holds a lone surrogate)") from None
 
 
 def _utc(timestamp: float | None) -> datetime.datetime | None:
@@ -64,6 +76,8 @@ class Run:
         # compatibility; system metrics and terminal capture are not collected yet.
         if run_hash is not None and not isinstance(run_hash, str):
             raise TypeError(f"run_hash must be a str, not {type(run_hash).__name__}")
+        if run_hash is not None and not _RUN_HASH.fullmatch(run_hash):
+            raise ValueError(f"run_hash {run_hash[:80]!r} must be 1..64 chars of [0-9A-Za-z_-]")
         if experiment is not None and not isinstance(experiment, str):
             raise TypeError(f"experiment must be a str, not {type(experiment).__name__}")
         if read_only and run_hash is None:
@@ -117,7 +131,9 @@ class Run:
         batched and sent by a background thread.
         """
         if self.read_only:
-            raise ReadOnlyRunError(f"run {self.hash} was opened read-only: open it with Run(run_hash) to track")
+            raise ReadOnlyRunError(
+                f"run {self.hash} was opened read-only: open it with Run(run_hash) to track"
+            )
         raise ClosedRunError(f"run {self.hash} is closed: resume it with Run({self.hash!r}) to track more")
 
     def _writable(self) -> None:
@@ -129,7 +145,10 @@ class Run:
         """run['hparams'] = {...}; run['hparams', 'lr'] = 1e-3; run[...] = {...} replaces all."""
         self._writable()
         path = _params.path_of(key)
-        self._client.set_params(self.hash, path, _params.plain(value, path))
+        value = _params.plain(value, path)
+        if not path and not isinstance(value, dict):
+            raise TypeError(f"run[...] = value replaces all params: give a dict, not {type(value).__name__}")
+        self._client.set_params(self.hash, path, value)
 
     def __getitem__(self, key: Any) -> Any:
         """The params sub-tree at key; run[...] is every param. KeyError when nothing is there."""
@@ -160,6 +179,9 @@ class Run:
 
     def _set_props(self, **changes: Any) -> None:
         self._writable()
+        for field, value in changes.items():
+            if field != "archived":
+                _check_text(value, f"run.{field}")
         self._props = self._client.set_props(self.hash, **changes)
 
     @property
@@ -200,10 +222,12 @@ class Run:
 
     def add_tag(self, value: str) -> None:
         self._writable()
+        _check_text(value, "a tag")
         self._props = self._client.add_tag(self.hash, value)
 
     def remove_tag(self, tag_name: str) -> None:
         self._writable()
+        _check_text(tag_name, "a tag")
         self._props = self._client.remove_tag(self.hash, tag_name)
 
     @property
@@ -300,5 +324,3 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {self.hash} name={self.name!r} repo={self._target}>"
-
-
