@@ -1,0 +1,331 @@
+"""Bad input to the SDK: a clear TypeError / ValueError / AimError in the caller's thread, and
+nothing of it stored. One daemon serves the whole module (stopped by PID at the end)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from aim import Repo, Run
+from aim._tracking import MAX_STEP  # the SDK's documented step range is 0..MAX_STEP
+from aim.errors import DaemonUnavailable, MissingRunError, RepoError, RequestRejected
+
+from conftest import daemon_pid, release_repo
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory) -> Iterator[Path]:
+    """A repository whose daemon serves every test of this module."""
+    path = tmp_path_factory.mktemp("validation") / "repo"
+    path.mkdir()
+    yield path
+    release_repo(path)
+
+
+@pytest.fixture
+def run(shared) -> Iterator[Run]:
+    run = Run(repo=str(shared))
+    yield run
+    run.close()
+
+
+def stored(shared: Path, run: Run) -> Run:
+    return Repo(str(shared)).get_run(run.hash)
+
+
+# --- values ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("1.5", "str"),
+        ([1.0], "list"),
+        (object(), "object"),
+        (None, "NoneType"),
+        ({1.0}, "set"),
+        (1j, "complex"),
+    ],
+)
+def test_non_numeric_value_is_a_type_error_naming_its_type(run, value, kind):
+    with pytest.raises(TypeError, match=rf"cannot track a {kind} as sequence 'loss'"):
+        run.track(value, name="loss")
+
+
+@pytest.mark.parametrize(
+    ("value", "size"), [(np.array([1.0, 2.0, 3.0]), 3), (np.zeros((2, 2)), 4), (np.array([]), 0)]
+)
+def test_array_of_other_than_one_element_is_a_value_error_naming_its_size(run, value, size):
+    with pytest.raises(ValueError, match=rf"array of {size} elements as sequence 'loss'"):
+        run.track(value, name="loss")
+
+
+def test_dict_form_with_a_bad_value_names_the_sequence(run):
+    with pytest.raises(TypeError, match="cannot track a str as sequence 'acc'"):
+        run.track({"acc": "high"}, step=0)
+
+
+def test_value_beyond_any_float_is_a_value_error(run):
+    """An int no float can hold would otherwise fail later, in the sender thread."""
+    with pytest.raises(ValueError, match="too large"):
+        run.track(10**400, name="huge")
+
+
+def test_rejected_values_leave_nothing_behind(shared, run):
+    """1. track bad values of every kind into 'x'; 2. track two good ones; 3. only those are stored."""
+    for bad in ("a", [1], np.ones(2), object()):
+        with pytest.raises((TypeError, ValueError)):
+            run.track(bad, name="x")
+    for bad_step in (-1, 1.5):
+        with pytest.raises((TypeError, ValueError)):
+            run.track(1.0, name="x", step=bad_step)
+    run.track(1.0, name="x", step=0)
+    run.track(2.0, name="x", step=1)
+    run.close()
+    assert stored(shared, run).get_metric("x").values.sparse_list() == ([0, 1], [1.0, 2.0])
+
+
+# --- names -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "error", "message"),
+    [
+        ("", ValueError, "must be 1..256 chars"),
+        ("x" * 257, ValueError, "must be 1..256 chars"),
+        ("a\x00b", ValueError, "without NUL"),
+        (5, TypeError, "name must be a str, not int"),
+        (b"loss", TypeError, "name must be a str, not bytes"),
+        (("a",), TypeError, "name must be a str, not tuple"),
+    ],
+    ids=["empty", "257 chars", "NUL", "int", "bytes", "tuple"],
+)
+def test_bad_name(run, name, error, message):
+    with pytest.raises(error, match=message):
+        run.track(1.0, name=name)
+
+
+def test_name_that_is_not_valid_unicode_is_a_value_error(shared):
+    """1. in a fresh process, track under a name holding a lone surrogate (no UTF-8 form); 2. it must
+    be refused at once: accepted, it fails later in the sender and its points are lost. The process
+    leaves through os._exit so an accepted point cannot break the exit flush of this test session."""
+    code = f"""
+        import os
+        from aim import Run
+        run = Run(repo={str(shared)!r})
+        try:
+            run.track(1.0, name="loss\\ud800")
+        except ValueError as exc:
+            print("ValueError:", exc, flush=True)
+        else:
+            print("accepted", flush=True)
+        os._exit(0)
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ValueError:") and "name" in done.stdout, done.stdout
+
+
+def test_no_name_and_no_dict_is_a_type_error(run):
+    with pytest.raises(TypeError, match="needs a name"):
+        run.track(1.0)
+
+
+def test_longest_name_is_accepted(shared, run):
+    run.track(1.0, name="n" * 256)
+    run.close()
+    assert stored(shared, run).get_metric("n" * 256).values.values_list() == [1.0]
+
+
+# --- contexts --------------------------------------------------------------------------------
+@pytest.mark.parametrize("context", [["subset", "train"], "train", (("subset", "train"),), 3])
+def test_context_that_is_not_a_dict_is_a_type_error(run, context):
+    with pytest.raises(TypeError, match=f"context must be a dict, not {type(context).__name__}"):
+        run.track(1.0, name="loss", context=context)
+
+
+@pytest.mark.parametrize(
+    ("context", "error", "message"),
+    [
+        ({"a": {1, 2}}, TypeError, r"got set at context\['a'\]"),
+        ({"a": object()}, TypeError, r"got object at context\['a'\]"),
+        ({"a": [1, {"b": b"x"}]}, TypeError, r"got bytes at context\['a'\]\[1\]\['b'\]"),
+        ({"a": np.int64(1)}, TypeError, "got int64"),
+        ({1: "a"}, TypeError, "context keys must be str, got 1"),
+        ({"a": {(1, 2): 3}}, TypeError, r"context keys must be str, got \(1, 2\)"),
+        ({"a": math.nan}, ValueError, r"must be finite, got nan at context\['a'\]"),
+        ({"a": [math.inf]}, ValueError, "must be finite, got inf"),
+        ({"a": "x" * 4096}, ValueError, "context is over 4096 bytes"),
+    ],
+    ids=["set", "object", "nested bytes", "numpy int", "int key", "tuple key", "nan", "inf", "over 4 KiB"],
+)
+def test_context_that_is_not_json_like(run, context, error, message):
+    with pytest.raises(error, match=message):
+        run.track(1.0, name="loss", context=context)
+    with pytest.raises(error, match=message):  # the same again: no half-registered sequence
+        run.track(1.0, name="loss", context=context)
+
+
+def test_context_of_exactly_4_kib_is_accepted_and_reads_back(shared, run):
+    frame = len('{"k":"","p":""}')
+    context = {"k": "é" * ((4096 - frame) // 6)}  # JSON escapes é as \u00e9: 6 bytes
+    context["p"] = "x" * (4096 - frame - 6 * len(context["k"]))
+    assert len(json.dumps(context, sort_keys=True, separators=(",", ":"))) == 4096
+    run.track(1.0, name="loss", context=context)
+    run.close()
+    metric = stored(shared, run).get_metric("loss", context)
+    assert metric is not None and metric.context == context
+
+
+# --- steps and epochs ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("step", "error", "message"),
+    [
+        (-1, ValueError, rf"must be in 0\.\.{MAX_STEP}, got -1"),
+        (MAX_STEP + 1, ValueError, rf"must be in 0\.\.{MAX_STEP}, got {MAX_STEP + 1}"),
+        (2**63, ValueError, f"got {2**63}"),
+        (1.0, TypeError, "must be an int, not float"),
+        (True, TypeError, "must be an int, not bool"),
+        ("3", TypeError, "must be an int, not str"),
+        (np.float64(2), TypeError, "must be an int, not float64"),
+        (np.array([1, 2]), TypeError, "must be an int, not ndarray"),
+    ],
+    ids=["negative", "over max", "over int64", "float", "bool", "str", "numpy float", "array"],
+)
+def test_bad_step(run, step, error, message):
+    with pytest.raises(error, match=rf"step of sequence 'loss' .*{message}"):
+        run.track(1.0, name="loss", step=step)
+
+
+def test_largest_steps_read_back_exactly(shared, run):
+    for i, step in enumerate([0, MAX_STEP - 1, MAX_STEP]):
+        run.track(i, name="far", step=step)
+    run.track(9, name="far", step=np.uint32(7))
+    run.close()
+    metric = stored(shared, run).get_metric("far")
+    assert metric.values.sparse_list() == ([0, 7, MAX_STEP - 1, MAX_STEP], [0, 9, 1, 2])
+
+
+@pytest.mark.parametrize(
+    ("epoch", "error", "message"),
+    [
+        ("1", TypeError, "cannot track a str as the epoch"),
+        ([1], TypeError, "cannot track a list as the epoch"),
+        (True, TypeError, "epoch of sequence 'loss' .* must be a number, not bool"),
+        (np.array([1, 2]), ValueError, "array of 2 elements as the epoch"),
+        (10**400, ValueError, "epoch of sequence 'loss' .* is too large"),
+    ],
+    ids=["str", "list", "bool", "array", "huge"],
+)
+def test_bad_epoch(run, epoch, error, message):
+    with pytest.raises(error, match=message):
+        run.track(1.0, name="loss", epoch=epoch)
+
+
+def test_epochs_of_numeric_kinds_read_back(shared, run):
+    for step, epoch in enumerate([0, 2.5, np.int64(3), np.float32(4.5), None]):
+        run.track(1.0, name="e", step=step, epoch=epoch)
+    run.close()
+    epochs = stored(shared, run).get_metric("e").epochs.values_list()
+    assert epochs[:4] == [0.0, 2.5, 3.0, 4.5] and math.isnan(epochs[4])
+
+
+# --- runs ------------------------------------------------------------------------------------
+def test_unknown_run_hash_is_a_missing_run_error_naming_it(shared):
+    with pytest.raises(MissingRunError, match="no run with hash 'feedfacefeedfacefeedface'"):
+        Run("feedfacefeedfacefeedface", repo=str(shared))
+    with pytest.raises(MissingRunError, match="feedface"):
+        Run("feedfacefeedfacefeedface", repo=str(shared), read_only=True)
+
+
+@pytest.mark.parametrize("run_hash", ["", "has space", "a/b", "x" * 65, "ü"])
+def test_malformed_run_hash_is_a_value_error(shared, run_hash):
+    with pytest.raises(ValueError, match="run_hash .* must be 1..64 chars"):
+        Run(run_hash, repo=str(shared))
+
+
+def test_non_str_run_hash_is_a_type_error(shared):
+    with pytest.raises(TypeError, match="run_hash must be a str, not int"):
+        Run(123, repo=str(shared))
+
+
+def test_read_only_run_needs_a_hash(tmp_path):
+    with pytest.raises(ValueError, match="read-only Run needs the run_hash"):
+        Run(repo=str(tmp_path), read_only=True)
+    assert not (tmp_path / ".aim").exists()  # refused before any daemon was started
+
+
+@pytest.mark.parametrize("prop", ["name", "description", "experiment"])
+@pytest.mark.parametrize(
+    ("value", "error", "message"),
+    [
+        (None, TypeError, "must be a str, not NoneType"),
+        (5, TypeError, "must be a str, not int"),
+        ("bad \ud800", ValueError, "is not valid Unicode"),
+    ],
+    ids=["None", "int", "lone surrogate"],
+)
+def test_bad_run_prop_is_refused_and_changes_nothing(shared, run, prop, value, error, message):
+    before = getattr(run, prop)
+    with pytest.raises(error, match=rf"run\.{prop} {message}"):
+        setattr(run, prop, value)
+    assert getattr(stored(shared, run), prop) == before
+
+
+def test_prop_over_the_daemons_limit_is_a_request_rejected_naming_it(shared, run):
+    with pytest.raises(RequestRejected, match="name must be a str of at most 4096 chars"):
+        run.name = "n" * 4097
+    with pytest.raises(RequestRejected, match="a tag must not be empty"):
+        run.add_tag("")
+    run.add_tag("ok")
+    assert stored(shared, run).tags == ["ok"]
+
+
+@pytest.mark.parametrize("tag", [None, 3, ["a"]])
+def test_tag_that_is_not_a_str_is_a_type_error(run, tag):
+    with pytest.raises(TypeError, match="a tag must be a str"):
+        run.add_tag(tag)
+    with pytest.raises(TypeError, match="a tag must be a str"):
+        run.remove_tag(tag)
+    assert run.tags == []
+
+
+# --- repositories ----------------------------------------------------------------------------
+def test_unwritable_repository_is_a_repo_error_naming_it(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root writes through chmod 0o500, so an unwritable folder cannot be made here")
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(RepoError, match=str(folder / ".aim")):
+            Run(repo=str(folder))
+    finally:
+        folder.chmod(0o700)
+
+
+def test_aim_path_that_is_a_regular_file_is_a_repo_error_naming_it(repo):
+    (repo / ".aim").write_text("not a folder")
+    with pytest.raises(RepoError, match=rf"{repo / '.aim'}.*File exists"):
+        Run(repo=str(repo))
+    assert (repo / ".aim").read_text() == "not a folder"
+
+
+def test_daemon_that_cannot_open_its_store_is_daemon_unavailable_naming_log_and_cause(repo):
+    """1. make <repo>/.aim/db a file; 2. Run() cannot start a daemon: the error names the log file and
+    the store path; 3. no daemon is left behind."""
+    (repo / ".aim").mkdir()
+    (repo / ".aim" / "db").write_text("not a database")
+    with pytest.raises(DaemonUnavailable) as caught:
+        Run(repo=str(repo))
+    message = str(caught.value)
+    assert str(repo / ".aim" / "aimd.log") in message
+    assert f"cannot open the store at {repo / '.aim' / 'db'}" in message
+    assert daemon_pid(repo) is None
