@@ -105,7 +105,7 @@ def _serving_address(config: Config) -> str | None:
     if not is_locked(config.lock_path):
         return None
     try:
-        address = config.address_path.read_text().strip()
+        address = config.address_path.read_text().split("\n", 1)[0].strip()
     except OSError:
         return None
     import grpc
@@ -122,7 +122,7 @@ def _serving_address(config: Config) -> str | None:
 def start(config: Config) -> int:
     """Spawn `aimd serve` detached, then wait until this repo's daemon (it or a rival) serves."""
     if (address := _serving_address(config)) is not None:
-        print(f"aimd already serves {config.repo} on {address} (pid {read_pid(config.pid_path)})")
+        print(f"aimd already serves {config.repo} on {_announced(config)} (pid {read_pid(config.pid_path)})")
         return EXIT_OK
     try:
         config.aim_dir.mkdir(parents=True, exist_ok=True)
@@ -143,7 +143,7 @@ def start(config: Config) -> int:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if (address := _serving_address(config)) is not None:
-            print(f"aimd serves {config.repo} on {address} (pid {read_pid(config.pid_path)})")
+            print(f"aimd serves {config.repo} on {_announced(config)} (pid {read_pid(config.pid_path)})")
             return EXIT_OK
         code = child.poll()
         if code is not None and code != EXIT_ALREADY_RUNNING:
@@ -186,12 +186,20 @@ def stop(config: Config) -> int:
     return EXIT_OK
 
 
+def _announced(config: Config) -> str:
+    """Every address the daemon announced (unix socket, then TCP), for people to read."""
+    try:
+        return " and ".join(config.address_path.read_text().split())
+    except OSError:
+        return "?"
+
+
 def status(config: Config) -> int:
     address = _serving_address(config)
     if address is None:
         print(f"aimd: no daemon serves {config.repo}")
         return EXIT_NOT_RUNNING
-    print(f"aimd serves {config.repo} on {address} (pid {read_pid(config.pid_path)})")
+    print(f"aimd serves {config.repo} on {_announced(config)} (pid {read_pid(config.pid_path)})")
     return EXIT_OK
 
 

@@ -48,7 +48,7 @@ class Config:
 
     @property
     def address_path(self) -> Path:
-        """The file naming the gRPC target the running daemon serves on."""
+        """The file naming where the running daemon serves: the unix target, then the TCP address if any."""
         return self.aim_dir / "aimd.addr"
 
     @property

@@ -121,9 +121,12 @@ class Daemon:
         for name in SERVICE_NAMES:
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         self.address = f"unix://{socket_path}"
-        _write_atomic(config.address_path, self.address + "\n")
+        announced = [self.address]
+        if self.tcp_port is not None:  # the real port: --tcp HOST:0 picks a free one
+            announced.append(f"{config.tcp.rsplit(':', 1)[0]}:{self.tcp_port}")
+        _write_atomic(config.address_path, "\n".join(announced) + "\n")
         self._install_signal_handlers()
-        log.info("aimd %d serving %s on %s", os.getpid(), config.repo, self.address)
+        log.info("aimd %d serving %s on %s", os.getpid(), config.repo, " and ".join(announced))
         self.started.set()
         try:
             await self._main_loop()

@@ -25,7 +25,7 @@ START_TIMEOUT_S = 60.0
 def address_of(repo: Path) -> str | None:
     """The gRPC target the repository's daemon last announced, if any."""
     try:
-        return (repo / AIM_DIR / ADDRESS_FILE).read_text().strip() or None
+        return (repo / AIM_DIR / ADDRESS_FILE).read_text().split("\n", 1)[0].strip() or None
     except OSError:
         return None
 

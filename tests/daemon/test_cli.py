@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import stat
 import subprocess
 import sys
@@ -11,6 +12,10 @@ from pathlib import Path
 
 import psutil
 import pytest
+
+from aim import Repo, Run
+from aim._transport.channel import Target
+from aim._transport.sender import close_sender
 
 from conftest import daemon_pid, stop_daemon, wait_exited
 
@@ -175,3 +180,26 @@ def test_unwritable_repository_fails_start(tmp_path):
     finally:
         folder.chmod(0o700)
         stop_daemon(folder)
+
+
+def test_tcp_port_zero_is_announced_and_serves_remote_clients(repo):
+    """1. start with --tcp 127.0.0.1:0; 2. status names the chosen port; 3. an aim:// client
+    tracks through it and the local repository holds the points."""
+    started = subprocess.run(
+        [sys.executable, "-m", "aimd", "start", "--repo", str(repo), "--tcp", "127.0.0.1:0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode == 0, started.stderr
+    lines = (repo / ".aim" / "aimd.addr").read_text().split()
+    assert lines[0].startswith("unix://") and lines[1].startswith("127.0.0.1:")
+    port = int(lines[1].rsplit(":", 1)[1])
+    assert port > 0 and lines[1] in started.stdout
+    with socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass
+    remote = f"aim://127.0.0.1:{port}"
+    with Run(repo=remote) as run:
+        run.track(4.0, name="x")
+    assert Repo(str(repo)).get_run(run.hash).get_metric("x").values.values_list() == [4.0]
+    close_sender(Target(remote))
