@@ -121,7 +121,7 @@ def _serving_address(config: Config) -> str | None:
 
 def start(config: Config) -> int:
     """Spawn `aimd serve` detached, then wait until this repo's daemon (it or a rival) serves."""
-    if (address := _serving_address(config)) is not None:
+    if _serving_address(config) is not None:
         print(f"aimd already serves {config.repo} on {_announced(config)} (pid {read_pid(config.pid_path)})")
         return EXIT_OK
     try:
@@ -142,7 +142,7 @@ def start(config: Config) -> int:
         )
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
-        if (address := _serving_address(config)) is not None:
+        if _serving_address(config) is not None:
             print(f"aimd serves {config.repo} on {_announced(config)} (pid {read_pid(config.pid_path)})")
             return EXIT_OK
         code = child.poll()
