@@ -14,6 +14,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from aim import Repo, Run
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -70,6 +72,28 @@ def repo(tmp_path: Path) -> Iterator[Path]:
     path.mkdir()
     yield path
     release_repo(path)
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Path]:
+    """A repository whose daemon serves every test of one module (for many small checks)."""
+    path = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]) / "repo"
+    path.mkdir()
+    yield path
+    release_repo(path)
+
+
+@pytest.fixture
+def run(shared: Path) -> Iterator[Run]:
+    """A fresh run in the module's shared repository, closed afterwards."""
+    run = Run(repo=str(shared))
+    yield run
+    run.close()
+
+
+def reread(shared: Path, run: Run) -> Run:
+    """The run as a fresh read-only view from the store."""
+    return Repo(str(shared)).get_run(run.hash)
 
 
 def run_python(code: str, *, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -3,37 +3,13 @@ or keys that cannot be stored (refused in the caller's thread, naming the key pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from aim import Repo, Run
+from aim import Run
 from aim.errors import ReadOnlyRunError
 
-from conftest import release_repo
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory) -> Iterator[Path]:
-    """A repository whose daemon serves every test of this module."""
-    path = tmp_path_factory.mktemp("params") / "repo"
-    path.mkdir()
-    yield path
-    release_repo(path)
-
-
-@pytest.fixture
-def run(shared) -> Iterator[Run]:
-    run = Run(repo=str(shared))
-    yield run
-    run.close()
-
-
-def reread(shared: Path, run: Run) -> Run:
-    """The run as a fresh read-only view from the store."""
-    return Repo(str(shared)).get_run(run.hash)
+from conftest import reread
 
 
 def shape(value):

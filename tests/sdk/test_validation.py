@@ -9,37 +9,15 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from aim import Repo, Run
+from aim import Run
 from aim._tracking import MAX_STEP  # the SDK's documented step range is 0..MAX_STEP
 from aim.errors import DaemonUnavailable, MissingRunError, RepoError, RequestRejected
 
-from conftest import daemon_pid, release_repo
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory) -> Iterator[Path]:
-    """A repository whose daemon serves every test of this module."""
-    path = tmp_path_factory.mktemp("validation") / "repo"
-    path.mkdir()
-    yield path
-    release_repo(path)
-
-
-@pytest.fixture
-def run(shared) -> Iterator[Run]:
-    run = Run(repo=str(shared))
-    yield run
-    run.close()
-
-
-def stored(shared: Path, run: Run) -> Run:
-    return Repo(str(shared)).get_run(run.hash)
+from conftest import daemon_pid, reread
 
 
 # --- values ----------------------------------------------------------------------------------
@@ -89,7 +67,7 @@ def test_rejected_values_leave_nothing_behind(shared, run):
     run.track(1.0, name="x", step=0)
     run.track(2.0, name="x", step=1)
     run.close()
-    assert stored(shared, run).get_metric("x").values.sparse_list() == ([0, 1], [1.0, 2.0])
+    assert reread(shared, run).get_metric("x").values.sparse_list() == ([0, 1], [1.0, 2.0])
 
 
 # --- names -----------------------------------------------------------------------------------
@@ -141,7 +119,7 @@ def test_no_name_and_no_dict_is_a_type_error(run):
 def test_longest_name_is_accepted(shared, run):
     run.track(1.0, name="n" * 256)
     run.close()
-    assert stored(shared, run).get_metric("n" * 256).values.values_list() == [1.0]
+    assert reread(shared, run).get_metric("n" * 256).values.values_list() == [1.0]
 
 
 # --- contexts --------------------------------------------------------------------------------
@@ -180,7 +158,7 @@ def test_context_of_exactly_4_kib_is_accepted_and_reads_back(shared, run):
     assert len(json.dumps(context, sort_keys=True, separators=(",", ":"))) == 4096
     run.track(1.0, name="loss", context=context)
     run.close()
-    metric = stored(shared, run).get_metric("loss", context)
+    metric = reread(shared, run).get_metric("loss", context)
     assert metric is not None and metric.context == context
 
 
@@ -209,7 +187,7 @@ def test_largest_steps_read_back_exactly(shared, run):
         run.track(i, name="far", step=step)
     run.track(9, name="far", step=np.uint32(7))
     run.close()
-    metric = stored(shared, run).get_metric("far")
+    metric = reread(shared, run).get_metric("far")
     assert metric.values.sparse_list() == ([0, 7, MAX_STEP - 1, MAX_STEP], [0, 9, 1, 2])
 
 
@@ -233,7 +211,7 @@ def test_epochs_of_numeric_kinds_read_back(shared, run):
     for step, epoch in enumerate([0, 2.5, np.int64(3), np.float32(4.5), None]):
         run.track(1.0, name="e", step=step, epoch=epoch)
     run.close()
-    epochs = stored(shared, run).get_metric("e").epochs.values_list()
+    epochs = reread(shared, run).get_metric("e").epochs.values_list()
     assert epochs[:4] == [0.0, 2.5, 3.0, 4.5] and math.isnan(epochs[4])
 
 
@@ -276,7 +254,7 @@ def test_bad_run_prop_is_refused_and_changes_nothing(shared, run, prop, value, e
     before = getattr(run, prop)
     with pytest.raises(error, match=rf"run\.{prop} {message}"):
         setattr(run, prop, value)
-    assert getattr(stored(shared, run), prop) == before
+    assert getattr(reread(shared, run), prop) == before
 
 
 def test_prop_over_the_daemons_limit_is_a_request_rejected_naming_it(shared, run):
@@ -285,7 +263,7 @@ def test_prop_over_the_daemons_limit_is_a_request_rejected_naming_it(shared, run
     with pytest.raises(RequestRejected, match="a tag must not be empty"):
         run.add_tag("")
     run.add_tag("ok")
-    assert stored(shared, run).tags == ["ok"]
+    assert reread(shared, run).tags == ["ok"]
 
 
 @pytest.mark.parametrize("tag", [None, 3, ["a"]])
