@@ -74,6 +74,19 @@ def repo(tmp_path: Path) -> Iterator[Path]:
     release_repo(path)
 
 
+@pytest.fixture
+def unwritable_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder this process cannot write into (skips as root, whom chmod does not stop)."""
+    if os.geteuid() == 0:
+        pytest.skip("root writes through chmod 0o500, so an unwritable folder cannot be made here")
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    yield folder
+    folder.chmod(0o700)
+    stop_daemon(folder)
+
+
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Path]:
     """A repository whose daemon serves every test of one module (for many small checks)."""

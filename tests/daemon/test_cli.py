@@ -11,13 +11,12 @@ import sys
 from pathlib import Path
 
 import psutil
-import pytest
 
 from aim import Repo, Run
 from aim._transport.channel import Target
 from aim._transport.sender import close_sender
 
-from conftest import daemon_pid, stop_daemon, wait_exited
+from conftest import daemon_pid, wait_exited
 
 EXIT_OK, EXIT_ERROR, EXIT_ALREADY_RUNNING, EXIT_NOT_RUNNING = 0, 1, 3, 4
 
@@ -167,19 +166,10 @@ def test_store_that_cannot_open_fails_start_naming_cause_and_log(repo):
     assert aimd("status", repo=repo).returncode == EXIT_NOT_RUNNING
 
 
-def test_unwritable_repository_fails_start(tmp_path):
-    if os.geteuid() == 0:
-        pytest.skip("root writes through chmod 0o500, so an unwritable folder cannot be made here")
-    folder = tmp_path / "locked"
-    folder.mkdir()
-    folder.chmod(0o500)
-    try:
-        done = aimd("start", repo=folder)
-        assert done.returncode == EXIT_ERROR and f"cannot create {folder / '.aim'}" in done.stderr
-        assert "Traceback" not in done.stderr
-    finally:
-        folder.chmod(0o700)
-        stop_daemon(folder)
+def test_unwritable_repository_fails_start(unwritable_folder):
+    done = aimd("start", repo=unwritable_folder)
+    assert done.returncode == EXIT_ERROR and f"cannot create {unwritable_folder / '.aim'}" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_tcp_port_zero_is_announced_and_serves_remote_clients(repo):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 import sys
 import textwrap
@@ -276,17 +275,9 @@ def test_tag_that_is_not_a_str_is_a_type_error(run, tag):
 
 
 # --- repositories ----------------------------------------------------------------------------
-def test_unwritable_repository_is_a_repo_error_naming_it(tmp_path):
-    if os.geteuid() == 0:
-        pytest.skip("root writes through chmod 0o500, so an unwritable folder cannot be made here")
-    folder = tmp_path / "locked"
-    folder.mkdir()
-    folder.chmod(0o500)
-    try:
-        with pytest.raises(RepoError, match=str(folder / ".aim")):
-            Run(repo=str(folder))
-    finally:
-        folder.chmod(0o700)
+def test_unwritable_repository_is_a_repo_error_naming_it(unwritable_folder):
+    with pytest.raises(RepoError, match=str(unwritable_folder / ".aim")):
+        Run(repo=str(unwritable_folder))
 
 
 def test_aim_path_that_is_a_regular_file_is_a_repo_error_naming_it(repo):
