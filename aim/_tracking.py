@@ -22,6 +22,7 @@ import numpy as np
 from aim import _context
 from aim._transport.channel import Target
 from aim._transport.sender import Sender, sender_for
+from aim.errors import SequenceTypeError
 from aimproto.v1 import common_pb2, tracking_pb2
 
 MAX_NAME_CHARS = 256
@@ -65,7 +66,7 @@ def _number(value: Any, where: str) -> int | float:
             return _number(result, where)
     if size is not None and item is not None:
         raise ValueError(f"cannot track an array of {size} elements as {where}: track a scalar")
-    raise TypeError(f"cannot track a {type(value).__name__} as {where}: only numbers are supported")
+    raise SequenceTypeError(f"cannot track a {type(value).__name__} as {where}: only numbers are supported")
 
 
 def _step(step: Any, where: str) -> int:

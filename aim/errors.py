@@ -9,6 +9,7 @@
     ├── ReadOnlyRunError          writing through a Run opened with read_only=True
     ├── ClosedRunError            tracking into a Run after close()
     ├── RequestRejected (+ValueError)    the daemon refused a request as invalid or too large
+    ├── SequenceTypeError (+TypeError, +ValueError)  a value the sequence's type cannot hold
     └── TrackingError             points the daemon refused or could not acknowledge in time
 
 Input that is wrong on its face (a bad name, step or value) raises ValueError or TypeError
@@ -50,6 +51,12 @@ class ClosedRunError(AimError):
 
 class RequestRejected(AimError, ValueError):
     pass
+
+
+class SequenceTypeError(AimError, TypeError, ValueError):
+    """A tracked value of a type its sequence cannot hold (a str into a metric, say).
+
+    Both a TypeError (the value's type is wrong) and a ValueError (Aim's dtype mismatch)."""
 
 
 class TrackingError(AimError):

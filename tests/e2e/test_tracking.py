@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from aim import Repo, Run
-from aim.errors import ClosedRunError, MissingRunError, ReadOnlyRunError
+from aim.errors import ClosedRunError, MissingRunError, ReadOnlyRunError, SequenceTypeError
 
 
 def test_points_read_back_exactly_as_tracked(repo):
@@ -200,3 +200,19 @@ def test_a_run_stays_active_until_its_last_handle_closes(repo):
     assert not stored.active and stored.end_time is not None
     assert stored.get_metric("a").values.values_list() == [1.0]
     assert stored.get_metric("b").values.values_list() == [2.0]
+
+
+def test_a_value_of_another_type_is_refused_naming_the_sequence_also_after_resume(repo):
+    """Aim's dtype rule: a metric holds numbers; a str into it is a ValueError (and a TypeError)."""
+    run = Run(repo=str(repo))
+    run.track(1, name="loss", context={"subset": "train"})
+    run.close()
+    resumed = Run(run.hash, repo=str(repo))
+    with pytest.raises(ValueError, match=r"""sequence 'loss' \{"subset":"train"\}"""):
+        resumed.track("high", name="loss", context={"subset": "train"})
+    with pytest.raises(SequenceTypeError):
+        resumed.track([1, 2], name="loss", context={"subset": "train"})
+    resumed.track(2.5, name="loss", context={"subset": "train"})  # int and float mix as numbers
+    resumed.close()
+    metric = Repo(str(repo)).get_run(run.hash).get_metric("loss", {"subset": "train"})
+    assert metric.values.sparse_list() == ([0, 1], [1.0, 2.5])
