@@ -5,13 +5,18 @@ MAX_COALESCE mutations), applies each inside its own savepoint, writes the lot a
 WriteBatch, and only then resolves each caller's future: an acknowledged mutation is on disk.
 A mutation that raises leaves nothing behind and fails only its own future. A caller that stops
 waiting (its future cancelled) changes nothing: its mutation is applied all the same.
+
+Two lanes: tracked batches go in the bulk lane, everything else (opening a run, params, props,
+closing) in the urgent lane, which the writer empties first. Each lane is FIFO, so one client's
+batches keep their order, and a run opened while other clients flood the writer is not kept
+waiting behind their backlog.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
 from typing import Any
@@ -34,42 +39,28 @@ class Writer:
         self.store = store
         self.attachments = Attachments()
         self._cache: dict[Any, Any] = {}
-        self._queue: queue.SimpleQueue[tuple[Mutation, Future] | None] = queue.SimpleQueue()
+        self._lanes = _Lanes()
         self._thread = threading.Thread(target=self._run, name="aimd-writer", daemon=True)
         self._closed = False
         self._thread.start()
 
-    def submit(self, mutation: Mutation) -> Future:
-        """Queue a mutation; the future resolves to its result once it is durable."""
+    def submit(self, mutation: Mutation, *, bulk: bool = False) -> Future:
+        """Queue a mutation (bulk: a tracked batch); the future resolves once it is durable."""
         future: Future = Future()
         if self._closed:
             future.set_exception(DaemonError("the daemon is shutting down"))
         else:
-            self._queue.put((mutation, future))
+            self._lanes.put((mutation, future), bulk=bulk)
         return future
 
     def close(self) -> None:
         """Apply everything queued so far, then stop the thread."""
         self._closed = True
-        self._queue.put(None)
+        self._lanes.close()
         self._thread.join()
 
     def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            items = [item]
-            stop = False
-            while len(items) < MAX_COALESCE:
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    stop = True
-                    break
-                items.append(nxt)
+        while (items := self._lanes.take(MAX_COALESCE)) is not None:
             try:
                 self._apply(items)
             except BaseException as exc:  # a bug here must not kill the only writer: fail the batch
@@ -77,8 +68,6 @@ class Writer:
                 self._cache.clear()
                 for _, future in items:
                     _resolve(future, None, DaemonError(f"internal error: {exc!r}"))
-            if stop:
-                return
 
     def _apply(self, items: list[tuple[Mutation, Future]]) -> None:
         tx = Transaction(self.store, self._cache)
@@ -126,3 +115,36 @@ def _resolve(future: Future, result: Any, error: BaseException | None) -> None:
             future.set_exception(error)
     except InvalidStateError:  # settled already: only the BaseException path can get here
         pass
+
+
+class _Lanes:
+    """Two FIFO queues under one condition; take() serves the urgent one first."""
+
+    def __init__(self) -> None:
+        self._cv = threading.Condition()
+        self._urgent: deque[tuple[Mutation, Future]] = deque()
+        self._bulk: deque[tuple[Mutation, Future]] = deque()
+        self._closed = False
+
+    def put(self, item: tuple[Mutation, Future], *, bulk: bool) -> None:
+        with self._cv:
+            (self._bulk if bulk else self._urgent).append(item)
+            self._cv.notify()
+
+    def close(self) -> None:
+        with self._cv:
+            self._closed = True
+            self._cv.notify()
+
+    def take(self, limit: int) -> list[tuple[Mutation, Future]] | None:
+        """Up to limit items, urgent ones first; None once closed and empty."""
+        with self._cv:
+            while not self._urgent and not self._bulk:
+                if self._closed:
+                    return None
+                self._cv.wait()
+            items = []
+            for lane in (self._urgent, self._bulk):
+                while lane and len(items) < limit:
+                    items.append(lane.popleft())
+            return items

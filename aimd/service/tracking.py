@@ -232,7 +232,8 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
                     raise BatchRefused(seq, exc) from None
                 await inflight.acquire()
                 future = self.writer.submit(
-                    lambda tx, s=series, q=seq: batches.apply_batch(tx, client_id, q, s, attachments)
+                    lambda tx, s=series, q=seq: batches.apply_batch(tx, client_id, q, s, attachments),
+                    bulk=True,
                 )
                 acks.put_nowait((seq, asyncio.wrap_future(future)))
 
