@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from aim import _context
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from aim._run import Run
 
 
