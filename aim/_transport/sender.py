@@ -19,6 +19,7 @@ from __future__ import annotations
 import atexit
 import logging
 import multiprocessing.util
+import os
 import threading
 import time
 import weakref
@@ -69,8 +70,8 @@ class Sender:
         self._next_seq = 1
         self._drain_lock = threading.Lock()
         self._wake = threading.Event()
+        self._pid = os.getpid()
         self._stopping = False
-        self._finishing = False
         self._token: object = object()
         self._threads = [
             threading.Thread(target=self._batch_loop, name="aim-batcher", daemon=True),
@@ -151,8 +152,8 @@ class Sender:
         while True:
             with self._cv:
                 while self._token is token and not (self._unacked and self._unacked[-1][0] > last):
-                    if self._finishing and not self._unacked:
-                        return
+                    if self._stopping and not self._unacked:
+                        return  # everything acknowledged: half-close the stream
                     self._cv.wait()
                 if self._token is not token:
                     return
@@ -214,8 +215,12 @@ class Sender:
 
     # --- the end ------------------------------------------------------------------------
     def shutdown(self, timeout: float = EXIT_TIMEOUT_S) -> None:
-        """Flush, wait for acknowledgements, close the runs still open, end the stream."""
-        if self._stopping:
+        """Flush, wait for acknowledgements, close the runs still open, end the stream.
+
+        Only in the process that made this sender: a forked child inherits it (in the exit hooks
+        too) but not its threads, and must not close its parent's runs.
+        """
+        if self._stopping or os.getpid() != self._pid:
             return
         try:
             self.wait(self.flush(), timeout)
@@ -225,7 +230,6 @@ class Sender:
             log.error("aim: at exit, %s", exc)
         finally:
             with self._cv:
-                self._finishing = True
                 self._stopping = True
                 self._cv.notify_all()
             self._wake.set()

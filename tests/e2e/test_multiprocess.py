@@ -10,6 +10,7 @@ import numpy as np
 from aim import Repo, Run
 
 import workers
+from conftest import run_python
 
 SPAWN = mp.get_context("spawn")
 
@@ -114,3 +115,37 @@ def test_fork_after_run_made_both_sides_keep_tracking(repo):
     stored = Repo(str(repo)).get_run(run.hash)
     assert stored.get_metric("x", {"who": "parent"}).values.values_list() == list(range(200))
     assert stored.get_metric("x", {"who": "child"}).values.values_list() == list(range(500))
+
+
+def test_forked_child_exiting_normally_leaves_its_parents_runs_alone(repo):
+    """1. a parent with an open run forks; 2. the child tracks its own run and exits through the
+    normal exit path (atexit runs, inherited exit hooks included); 3. the parent's run is still
+    open and the parent keeps tracking; 4. both runs hold all their points."""
+    done = run_python(
+        f"""
+        import os, sys
+        from aim import Repo, Run
+
+        repo = {str(repo)!r}
+        parent = Run(repo=repo)
+        parent.track(1.0, name="x")
+        pid = os.fork()
+        if pid == 0:
+            child = Run(repo=repo)
+            for i in range(100):
+                child.track(i, name="y")
+            print("child", child.hash, flush=True)
+            sys.exit(0)  # not os._exit: the exit hooks, inherited ones too, run here
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert Repo(repo).get_run(parent.hash).active, "the child closed its parent's run"
+        parent.track(2.0, name="x")
+        parent.close()
+        print("parent", parent.hash, flush=True)
+        """
+    )
+    hashes = dict(line.split() for line in done.stdout.split("\n") if line)
+    stored = Repo(str(repo))
+    assert stored.get_run(hashes["parent"]).get_metric("x").values.values_list() == [1.0, 2.0]
+    child = stored.get_run(hashes["child"])
+    assert child.get_metric("y").values.values_list() == list(range(100)) and not child.active
