@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import grpc
 import numpy as np
@@ -19,7 +19,6 @@ CLIENT_VERSION = "0.1.0"
 HANDSHAKE_TIMEOUT_S = 10.0
 CALL_TIMEOUT_S = 60.0
 
-T = TypeVar("T")
 DTYPE_NAMES = {common_pb2.DTYPE_INT: "int", common_pb2.DTYPE_FLOAT: "float"}
 _NUMPY = {common_pb2.DTYPE_INT: "<i8", common_pb2.DTYPE_FLOAT: "<f8"}
 
@@ -100,17 +99,25 @@ class Client:
         if self._channel is not None:
             self._channel.close()
 
-    def _call(self, fn: Callable[[Any], T], *args: Any) -> T:
-        """One unary call; retried once on a fresh connection if the daemon went away."""
+    def _call(
+        self, method: Callable[[Client], Callable[..., Any]], request: Any, *, stream: bool = False
+    ) -> Any:
+        """One call (with stream=True, all of a server stream's replies as a list); retried once
+        on a fresh connection if the daemon went away."""
+
+        def once() -> Any:
+            reply = method(self)(request, timeout=CALL_TIMEOUT_S)
+            return list(reply) if stream else reply
+
         generation = self.generation
         try:
-            return fn(self)(*args, timeout=CALL_TIMEOUT_S)
+            return once()
         except grpc.RpcError as exc:
             if exc.code() != grpc.StatusCode.UNAVAILABLE:
                 raise map_error(exc) from None
         self.reconnect(generation)
         try:
-            return fn(self)(*args, timeout=CALL_TIMEOUT_S)
+            return once()
         except grpc.RpcError as exc:
             raise map_error(exc) from None
 
@@ -164,10 +171,8 @@ class Client:
         return convert.props_from_proto(reply)
 
     def list_runs(self) -> list[dict[str, Any]]:
-        def list_all(c: Client) -> Callable[..., list]:
-            return lambda request, timeout: list(c.reading.ListRuns(request, timeout=timeout))
-
-        return [convert.props_from_proto(p) for p in self._call(list_all, reading_pb2.ListRunsRequest())]
+        replies = self._call(lambda c: c.reading.ListRuns, reading_pb2.ListRunsRequest(), stream=True)
+        return [convert.props_from_proto(p) for p in replies]
 
     def get_params(self, run_hash: str, path: Sequence[str]) -> Any:
         request = reading_pb2.GetParamsRequest(run_hash=run_hash, path=common_pb2.ParamPath(keys=path))
@@ -181,10 +186,7 @@ class Client:
         """All points of a sequence, step-ordered: steps, values, epochs, timestamps."""
         request = reading_pb2.ReadSequenceRequest(run_hash=run_hash, name=name, context=context)
 
-        def read_all(c: Client) -> Callable[..., list]:
-            return lambda req, timeout: list(c.reading.ReadSequence(req, timeout=timeout))
-
-        chunks = self._call(read_all, request)
+        chunks = self._call(lambda c: c.reading.ReadSequence, request, stream=True)
         dtype = _NUMPY.get(chunks[0].dtype, "<f8") if chunks else "<f8"
         return {
             "steps": _join([c.steps for c in chunks], "<i8"),
