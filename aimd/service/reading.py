@@ -9,11 +9,11 @@ from typing import Any
 
 from aimd.errors import InvalidInput, NotFound
 from aimd.ingest.runs import check_hash, check_path
-from aimd.service.tracking import handles_errors, sequence_info
-from aimd.storage.blocks import Columns
+from aimd.service.messages import points_chunk, sequence_info
+from aimd.service.status import handles_errors
 from aimd.storage.reader import MISSING, Reader
 from aimproto import convert
-from aimproto.v1 import common_pb2, reading_pb2, reading_pb2_grpc
+from aimproto.v1 import reading_pb2, reading_pb2_grpc
 
 CHUNK_POINTS = 32768  # points per PointsChunk: 32 bytes each, so about 1 MiB a chunk
 
@@ -73,15 +73,3 @@ class ReadingService(reading_pb2_grpc.ReadingServicer):
         meta, cols = found
         for start in range(0, max(len(cols), 1), CHUNK_POINTS):
             await context.write(points_chunk(meta.dtype, cols.slice(start, start + CHUNK_POINTS)))
-
-
-def points_chunk(dtype: int, cols: Columns) -> reading_pb2.PointsChunk:
-    values_dtype = "<f8" if dtype == common_pb2.DTYPE_FLOAT else "<i8"
-    return reading_pb2.PointsChunk(
-        dtype=dtype,
-        count=len(cols),
-        steps=cols.steps.astype("<i8", copy=False).tobytes(),
-        values=cols.values.astype(values_dtype, copy=False).tobytes(),
-        epochs=cols.epochs.tobytes(),
-        timestamps=cols.timestamps.tobytes(),
-    )

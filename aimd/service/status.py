@@ -1,10 +1,15 @@
-"""Domain errors -> gRPC status codes: the one table."""
+"""Domain errors -> gRPC status codes: the one table, and the decorator that applies it."""
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
 
 import grpc
 
 from aimd import errors
+from aimd.service.wire import Malformed
 
 STATUS_OF: dict[type[errors.DaemonError], grpc.StatusCode] = {
     errors.InvalidInput: grpc.StatusCode.INVALID_ARGUMENT,
@@ -22,3 +27,19 @@ def status_of(exc: errors.DaemonError) -> grpc.StatusCode:
 async def abort(context: grpc.aio.ServicerContext, exc: errors.DaemonError) -> None:
     """End the call with the status mapped from exc and its message."""
     await context.abort(status_of(exc), str(exc))
+
+
+def handles_errors(method: Callable) -> Callable:
+    """Turn a DaemonError raised by a unary handler into the mapped gRPC status."""
+
+    @functools.wraps(method)
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        self.activity.touch()
+        try:
+            if isinstance(request, Malformed):
+                raise request.error()
+            return await method(self, request, context)
+        except errors.DaemonError as exc:
+            await abort(context, exc)
+
+    return wrapper

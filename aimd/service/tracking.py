@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -15,9 +14,9 @@ from aimd.errors import DaemonError, InvalidInput
 from aimd.ingest import batches, points, runs
 from aimd.ingest.transaction import Transaction
 from aimd.ingest.writer import Writer
-from aimd.service.status import abort, status_of
+from aimd.service.messages import sequence_info
+from aimd.service.status import handles_errors, status_of
 from aimd.service.wire import Malformed
-from aimd.storage.blocks import SequenceMeta
 from aimproto import convert
 from aimproto.v1 import common_pb2, tracking_pb2, tracking_pb2_grpc
 
@@ -26,37 +25,6 @@ log = logging.getLogger(__name__)
 MAX_INFLIGHT_BATCHES = 8  # per stream: beyond this the daemon stops reading (HTTP/2 back-pressure)
 MAX_CLIENT_ID_CHARS = 128
 FAILED_SEQ_KEY = "aim-failed-seq"  # trailing metadata: seq of the batch that ended a Track stream
-
-
-def handles_errors(method: Callable) -> Callable:
-    """Turn a DaemonError raised by a unary handler into the mapped gRPC status."""
-
-    @functools.wraps(method)
-    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        self.activity.touch()
-        try:
-            if isinstance(request, Malformed):
-                raise request.error()
-            return await method(self, request, context)
-        except DaemonError as exc:
-            await abort(context, exc)
-
-    return wrapper
-
-
-def sequence_info(name: str, context: str, meta: SequenceMeta) -> common_pb2.SequenceInfo:
-    return common_pb2.SequenceInfo(
-        name=name,
-        context=context,
-        dtype=meta.dtype,
-        count=meta.count,
-        first_step=meta.first_step,
-        last_step=meta.last_step,
-        first_value=meta.first_value,
-        last_value=meta.last_value,
-        min_value=meta.min_value,
-        max_value=meta.max_value,
-    )
 
 
 def _path(msg: common_pb2.ParamPath) -> list[str]:
