@@ -1,0 +1,194 @@
+"""The query engine: the runs and sequences a query matches, read on one snapshot.
+
+Order of work for a query: list the runs (newest first), skip archived ones unless the query
+mentions run.archived, evaluate the run-level part once per run (its params are loaded lazily,
+each path at most once), then, for a sequence query, evaluate the rest per sequence of the
+wanted type using only its metadata, and read points only for sequences that matched.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from aimd.errors import InvalidInput, NotFound
+from aimd.query.compile import Query
+from aimd.query.sandbox import Budget
+from aimd.query.views import RunView, SequenceView
+from aimd.storage.blocks import DTYPE_FLOAT, DTYPE_INT, Columns, SequenceMeta
+from aimd.storage.reader import Reader
+
+# The sequence types a query can target, and the stored dtypes each one holds.
+SEQUENCE_DTYPES: dict[str, frozenset[int]] = {
+    "metric": frozenset({DTYPE_INT, DTYPE_FLOAT}),
+    "images": frozenset(),
+    "distributions": frozenset(),
+    "texts": frozenset(),
+    "audios": frozenset(),
+}
+DTYPE_NAMES = {DTYPE_INT: "int", DTYPE_FLOAT: "float"}
+PROGRESS_EVERY_S = 0.2
+
+
+@dataclass
+class QuerySpec:
+    """What a client asked: the expression, the target, and what to send of each match."""
+
+    text: str = ""
+    sequence_type: str | None = None  # None: a runs query
+    run_hash: str | None = None
+    with_points: bool = False
+    with_params: bool = False
+    offset: str | None = None
+    limit: int = 0
+    timeout_s: float = 5.0
+    include_archived: bool = False
+
+
+@dataclass
+class RunMatch:
+    props: dict[str, Any]
+    params: Any  # the whole params tree, or None unless with_params
+
+
+@dataclass
+class SequenceMatch:
+    run_hash: str
+    name: str
+    context: str  # canonical JSON
+    meta: SequenceMeta
+    columns: Columns | None  # None unless with_points
+
+
+@dataclass
+class Progress:
+    done: int
+    total: int
+
+
+Match = RunMatch | SequenceMatch | Progress
+
+
+def sequence_info(meta: SequenceMeta) -> dict[str, Any]:
+    """What a query sees of a sequence without reading its points."""
+    return {
+        "dtype": DTYPE_NAMES.get(meta.dtype, "unknown"),
+        "count": meta.count,
+        "first_step": meta.first_step,
+        "last_step": meta.last_step,
+        "first_value": meta.first_value,
+        "last_value": meta.last_value,
+        "min": meta.min_value,
+        "max": meta.max_value,
+    }
+
+
+def _parse_context(context: str) -> dict[str, Any]:
+    return json.loads(context)
+
+
+class Engine:
+    """Evaluates one query over a snapshot of the store, yielding matches as it finds them."""
+
+    def __init__(
+        self,
+        reader: Reader,
+        spec: QuerySpec,
+        *,
+        report_progress: bool = False,
+        cancelled: threading.Event | None = None,
+    ) -> None:
+        if spec.sequence_type is not None and spec.sequence_type not in SEQUENCE_DTYPES:
+            known = ", ".join(SEQUENCE_DTYPES)
+            raise InvalidInput(f"unknown sequence type {spec.sequence_type!r}; known: {known}")
+        self.spec = spec
+        self.reader = reader.snapshot()
+        self.budget = Budget(seconds=spec.timeout_s)
+        self.query = Query(spec.text, spec.sequence_type or "runs", self.budget)
+        self.report_progress = report_progress
+        self.cancelled = cancelled or threading.Event()  # set: stop at the next run or sequence
+
+    def _candidates(self) -> list[dict[str, Any]]:
+        spec = self.spec
+        if spec.run_hash:
+            props = self.reader.run(spec.run_hash)
+            if props is None:
+                raise NotFound(f"run {spec.run_hash!r} does not exist")
+            candidates = [props]
+        else:
+            candidates = sorted(self.reader.runs(), key=lambda p: p["creation_time"], reverse=True)
+        if spec.offset:
+            at = next((i for i, p in enumerate(candidates) if p["hash"] == spec.offset), None)
+            if at is None:
+                raise NotFound(f"offset run {spec.offset!r} does not exist")
+            candidates = candidates[at + 1 :]
+        if not (spec.include_archived or self.query.mentions_archived):
+            candidates = [p for p in candidates if not p["archived"]]
+        return candidates
+
+    def _run_view(self, props: dict[str, Any]) -> RunView:
+        run_hash, reader = props["hash"], self.reader
+
+        def load_sequences() -> list[tuple[str, dict, dict]]:
+            return [
+                (name, _parse_context(context), sequence_info(meta))
+                for name, context, meta in reader.sequences(run_hash)
+            ]
+
+        return RunView(props, lambda path: reader.params(run_hash, path), load_sequences)
+
+    def __iter__(self) -> Iterator[Match]:
+        spec, query, reader = self.spec, self.query, self.reader
+        candidates = self._candidates()
+        total, matched = len(candidates), 0
+        last_report = time.monotonic()
+        for done, props in enumerate(candidates):
+            if self.cancelled.is_set():
+                return
+            if self.report_progress and time.monotonic() - last_report >= PROGRESS_EVERY_S:
+                last_report = time.monotonic()
+                yield Progress(done, total)
+            self.budget.check()
+            run = self._run_view(props)
+            if not query.match_run(run):
+                continue
+            if spec.sequence_type is None:
+                params = reader.params(props["hash"]) if spec.with_params else None
+                yield RunMatch(props, params)
+            else:
+                found = list(self._sequences(run, props))
+                if not found:
+                    continue
+                yield from found  # a run's sequences first; its header then says the run is complete
+                params = reader.params(props["hash"]) if spec.with_params else None
+                yield RunMatch(props, params)
+            matched += 1
+            if spec.limit and matched >= spec.limit:
+                break
+        if self.report_progress:
+            yield Progress(total, total)
+
+    def _sequences(self, run: RunView, props: dict[str, Any]) -> Iterator[SequenceMatch]:
+        spec, query, reader = self.spec, self.query, self.reader
+        wanted = SEQUENCE_DTYPES[spec.sequence_type or "metric"]
+        run_hash = props["hash"]
+        for name, context, meta in reader.sequences(run_hash):
+            if self.cancelled.is_set():
+                return
+            if meta.dtype not in wanted:
+                continue
+            if query.has_sequence_part:
+                view = SequenceView(name, _parse_context(context), sequence_info(meta), run)
+                if not query.match_sequence(run, view):
+                    continue
+            columns = None
+            if spec.with_points:
+                found = reader.points(run_hash, name, context)
+                if found is None:  # cannot happen on one snapshot; kept for safety
+                    continue
+                meta, columns = found
+            yield SequenceMatch(run_hash, name, context, meta, columns)
