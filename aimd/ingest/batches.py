@@ -4,13 +4,16 @@ Each client numbers its batches 1, 2, 3, ... and replays the ones not yet acknow
 reconnect. The highest applied seq of a client is written in the same WriteBatch as the points
 (K key), so after any crash it says exactly which batches are on disk; a replayed batch at or
 below it is acknowledged without being applied again.
+
+A batch's blob chunks are staged before its points, so its object points may name blobs the
+batch completes (aimd.ingest.objects).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aimd.ingest import points, runs
+from aimd.ingest import objects, points, runs
 from aimd.ingest.transaction import Transaction
 from aimd.storage import keys
 from aimd.storage.reader import decode_client_seq, encode_client_seq
@@ -28,14 +31,22 @@ def apply_batch(
     seq: int,
     series: Sequence[points.SeriesPoints],
     attachments: runs.Attachments,
+    *,
+    blobs: Sequence[objects.BlobPiece] = (),
+    object_series: Sequence[objects.ObjectPoints] = (),
 ) -> int:
     """Stage one batch unless it was applied before; returns the client's durable seq after it."""
     done = durable_seq(tx, client_id)
     if seq <= done:
         return done
+    for piece in blobs:
+        objects.put_blob_chunk(tx, piece)
     for item in series:
         runs.ensure_attached(tx, item.run_hash, client_id, attachments)
         points.append(tx, item)
+    for item in object_series:
+        runs.ensure_attached(tx, item.run_hash, client_id, attachments)
+        objects.append(tx, item)
     key = keys.client_key(client_id)
     tx.put(key, encode_client_seq(seq))
     tx.set_state(key, seq)

@@ -26,6 +26,7 @@ from aimd.storage.blocks import (
     BLOCK_POINTS,
     DTYPE_FLOAT,
     DTYPE_INT,
+    DTYPE_NAMES,
     NUMPY_DTYPE,
     Columns,
     SequenceMeta,
@@ -112,6 +113,11 @@ def append(tx: Transaction, points: SeriesPoints) -> None:
     seq_key = keys.sequence_key(run_hash, name, context)
     ids = (run_hash, name, context)
     state: _Tail = tx.state(seq_key, lambda: _load(tx, *ids))
+    if state.meta is not None and state.meta.dtype not in NUMPY_DTYPE:
+        raise InvalidInput(
+            f"sequence {name!r} {context} holds {DTYPE_NAMES.get(state.meta.dtype, state.meta.dtype)}: "
+            "it cannot take numbers"
+        )
     meta = dataclasses.replace(state.meta) if state.meta else SequenceMeta(dtype=points.dtype)
     meta.dtype = DTYPE_FLOAT if DTYPE_FLOAT in (meta.dtype, points.dtype) else DTYPE_INT
     cols = points.cols
@@ -132,6 +138,21 @@ def append(tx: Transaction, points: SeriesPoints) -> None:
         tail = _recut_tail(tx, ids, meta, everything)
     tx.put(seq_key, meta.encode())
     tx.set_state(seq_key, _Tail(meta, tail if len(tail) else None))
+
+
+def forget(tx: Transaction, run_hash: str, name: str, context: str) -> None:
+    """Stage the deletion of a sequence: its metadata, its blocks and its cached tail."""
+    seq_key = keys.sequence_key(run_hash, name, context)
+    for key in list(tx.keys_with_prefix(keys.blocks_prefix(run_hash, name, context))):
+        tx.delete(key)
+    tx.delete(seq_key)
+    tx.set_state(seq_key, _Tail(None, None))
+
+
+def note_meta(tx: Transaction, run_hash: str, name: str, context: str, meta: SequenceMeta) -> None:
+    """Cache the metadata of a sequence written elsewhere (aimd.ingest.objects), so that a later
+    append() sees its dtype rather than a stale cached state."""
+    tx.set_state(keys.sequence_key(run_hash, name, context), _Tail(meta, None))
 
 
 def _recut_tail(tx: Transaction, ids: tuple[str, str, str], meta: SequenceMeta, tail: Columns) -> Columns:

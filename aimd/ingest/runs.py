@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from aimd.errors import AlreadyExists, InvalidInput, NotFound
+from aimd.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from aimd.ingest.transaction import Transaction
 from aimd.storage import keys, values
 from aimd.storage.blocks import SequenceMeta
@@ -75,6 +75,9 @@ class Attachments:
             return True
         return False
 
+    def is_active(self, run_hash: str) -> bool:
+        return bool(self._by_run.get(run_hash))
+
     def runs_of(self, client_id: str) -> list[str]:
         return [h for h, clients in self._by_run.items() if client_id in clients]
 
@@ -130,6 +133,18 @@ def detach(
             props["end_time"] = time.time()
         _save(tx, props)
     return props
+
+
+def delete(tx: Transaction, run_hash: str, attachments: Attachments) -> list[tuple[str, str]]:
+    """Stage the deletion of a run's props and params; returns its sequences (name, context), which
+    the caller deletes with aimd.ingest.points.forget. A run some client tracks into stays."""
+    load_props(tx, run_hash)
+    if attachments.is_active(run_hash):
+        raise Conflict(f"run {run_hash!r} is open for tracking; close it before deleting it")
+    for key in list(tx.keys_with_prefix(keys.params_prefix(run_hash) + keys.SEP)):
+        tx.delete(key)
+    tx.delete(keys.run_key(run_hash))
+    return [(name, context) for name, context, _ in sequences(tx, run_hash)]
 
 
 def set_props(tx: Transaction, run_hash: str, changes: dict[str, Any]) -> dict:

@@ -9,13 +9,17 @@ from typing import Any
 
 from aimd.errors import InvalidInput, NotFound
 from aimd.ingest.runs import check_hash, check_path
-from aimd.service.messages import points_chunk, sequence_info
+from aimd.service.messages import objects_chunk, points_chunk, sequence_info
 from aimd.service.status import handles_errors
-from aimd.storage.reader import MISSING, Reader
+from aimd.storage.blocks import DTYPE_NAMES, NUMPY_DTYPE
+from aimd.storage.objects import SHA256_BYTES
+from aimd.storage.reader import MISSING, ObjectPoint, Reader
 from aimproto import convert
 from aimproto.v1 import reading_pb2, reading_pb2_grpc
 
 CHUNK_POINTS = 32768  # points per PointsChunk: 32 bytes each, so about 1 MiB a chunk
+CHUNK_OBJECT_BYTES = 2**20  # about this many bytes of records per ObjectsChunk (at least one point)
+MAX_BLOBS_PER_REQUEST = 65536
 
 
 class ReadingService(reading_pb2_grpc.ReadingServicer):
@@ -71,5 +75,56 @@ class ReadingService(reading_pb2_grpc.ReadingServicer):
         if found is None:
             raise NotFound(f"run {request.run_hash!r} has no sequence {request.name!r} {request.context}")
         meta, cols = found
+        if meta.dtype not in NUMPY_DTYPE:
+            holds = DTYPE_NAMES.get(meta.dtype, meta.dtype)
+            raise InvalidInput(
+                f"sequence {request.name!r} {request.context} holds {holds}: read it with ReadObjects"
+            )
         for start in range(0, max(len(cols), 1), CHUNK_POINTS):
             await context.write(points_chunk(meta.dtype, cols.slice(start, start + CHUNK_POINTS)))
+
+    @handles_errors
+    async def ReadObjects(self, request, context):
+        await self._props(request.run_hash)
+        found = await self._read(self.reader.objects, request.run_hash, request.name, request.context)
+        if found is None:
+            raise NotFound(f"run {request.run_hash!r} has no sequence {request.name!r} {request.context}")
+        meta, points = found
+        if meta.dtype in NUMPY_DTYPE:
+            raise InvalidInput(
+                f"sequence {request.name!r} {request.context} holds {DTYPE_NAMES[meta.dtype]}: "
+                "read it with ReadSequence"
+            )
+        for part in _bounded(points):
+            await context.write(objects_chunk(meta.dtype, part))
+
+    @handles_errors
+    async def GetBlobs(self, request, context):
+        shas = list(request.sha256)
+        if len(shas) > MAX_BLOBS_PER_REQUEST:
+            raise InvalidInput(f"at most {MAX_BLOBS_PER_REQUEST} blobs per request")
+        for sha in shas:
+            if len(sha) != SHA256_BYTES:
+                raise InvalidInput(f"a blob's sha256 must be {SHA256_BYTES} bytes, not {len(sha)}")
+        for index, sha in enumerate(shas):
+            found = await self._read(self.reader.blob_chunks, sha)
+            if found is None:
+                raise NotFound(f"blob {sha.hex()} is not stored")
+            size, chunks = found
+            while (data := await self._read(next, chunks, None)) is not None:
+                await context.write(reading_pb2.BlobPart(blob=index, size=size, data=data))
+
+
+def _bounded(points: list[ObjectPoint]) -> list[list[ObjectPoint]]:
+    """points split into runs of at most CHUNK_POINTS points and about CHUNK_OBJECT_BYTES bytes
+    (one point always fits, whatever its size: a record's meta is bounded when it is written)."""
+    parts: list[list[ObjectPoint]] = [[]]
+    size = 0
+    for point in points:
+        cost = 24 + sum(36 + len(r.meta) for r in point.records)
+        if parts[-1] and (size + cost > CHUNK_OBJECT_BYTES or len(parts[-1]) >= CHUNK_POINTS):
+            parts.append([])
+            size = 0
+        parts[-1].append(point)
+        size += cost
+    return parts

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
 
 import aimd
 from aimd.errors import DaemonError, InvalidInput
-from aimd.ingest import batches, points, runs
+from aimd.ingest import batches, objects, points, runs
 from aimd.ingest.transaction import Transaction
 from aimd.ingest.writer import Writer
 from aimd.service.messages import sequence_info
@@ -37,11 +38,19 @@ def _client_id(value: str) -> str:
     return value
 
 
-def decode_batch(batch: tracking_pb2.Batch) -> list[points.SeriesPoints]:
-    """Check and decode every series of a batch; InvalidInput names the first problem."""
+@dataclass(frozen=True)
+class DecodedBatch:
+    series: list[points.SeriesPoints]
+    blobs: list[objects.BlobPiece]
+    objects: list[objects.ObjectPoints]
+
+
+def decode_batch(batch: tracking_pb2.Batch) -> DecodedBatch:
+    """Check and decode every series, blob chunk and object series of a batch; InvalidInput names
+    the first problem."""
     if batch.seq == 0:
         raise InvalidInput("batch seq must be >= 1")
-    out = []
+    series = []
     for chunk in batch.series:
         runs.check_hash(chunk.run_hash)
         points.check_name(chunk.name)
@@ -49,8 +58,29 @@ def decode_batch(batch: tracking_pb2.Batch) -> list[points.SeriesPoints]:
         cols = points.decode_columns(
             chunk.dtype, chunk.count, chunk.steps, chunk.values, chunk.epochs, chunk.timestamps
         )
-        out.append(points.SeriesPoints(chunk.run_hash, chunk.name, chunk.context, chunk.dtype, cols))
-    return out
+        series.append(points.SeriesPoints(chunk.run_hash, chunk.name, chunk.context, chunk.dtype, cols))
+    blobs = [objects.decode_blob(b.sha256, b.size, b.index, b.data) for b in batch.blobs]
+    object_series = []
+    for chunk in batch.objects:
+        runs.check_hash(chunk.run_hash)
+        points.check_name(chunk.name)
+        points.check_context(chunk.context)
+        object_series.append(
+            objects.decode_objects(
+                chunk.run_hash,
+                chunk.name,
+                chunk.context,
+                chunk.dtype,
+                chunk.count,
+                chunk.steps,
+                chunk.epochs,
+                chunk.timestamps,
+                list(chunk.record_counts),
+                list(chunk.metas),
+                chunk.shas,
+            )
+        )
+    return DecodedBatch(series, blobs, object_series)
 
 
 class BatchRefused(Exception):
@@ -145,6 +175,18 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         )
         return convert.props_to_proto(props)
 
+    @handles_errors
+    async def DeleteRun(self, request, context):
+        run_hash, attachments = request.run_hash, self.writer.attachments
+
+        def delete(tx: Transaction) -> None:
+            for name, seq_context in runs.delete(tx, run_hash, attachments):
+                points.forget(tx, run_hash, name, seq_context)
+                objects.forget(tx, run_hash, name, seq_context)  # its blobs stay: they are shared
+
+        await self._write(delete)
+        return tracking_pb2.Empty()
+
     async def Track(
         self, request_iterator: AsyncIterator[tracking_pb2.TrackRequest], context: grpc.aio.ServicerContext
     ) -> None:
@@ -195,12 +237,14 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
                 try:
                     if request.WhichOneof("kind") != "batch":
                         raise InvalidInput("only Batch messages may follow the Hello")
-                    series = decode_batch(request.batch)
+                    decoded = decode_batch(request.batch)
                 except DaemonError as exc:
                     raise BatchRefused(seq, exc) from None
                 await inflight.acquire()
                 future = self.writer.submit(
-                    lambda tx, s=series, q=seq: batches.apply_batch(tx, client_id, q, s, attachments),
+                    lambda tx, d=decoded, q=seq: batches.apply_batch(
+                        tx, client_id, q, d.series, attachments, blobs=d.blobs, object_series=d.objects
+                    ),
                     bulk=True,
                 )
                 acks.put_nowait((seq, asyncio.wrap_future(future)))

@@ -13,9 +13,18 @@ separator and a prefix scan never mixes two runs or two sequences.
     B <hash> \\x00 <name> \\x00 <context> \\x00 <block u32 BE>
                                         one block of points (aimd.storage.blocks), in block order
     K <client id>                       highest durable batch seq of a tracking client (u64 BE)
+    X <hash> \\x00 <name> \\x00 <context> \\x00 <step u64 BE>
+                                        one point of an object sequence (aimd.storage.objects):
+                                        epoch, time, and its records (meta JSON + blob SHA-256)
+    O <sha256: 32 raw bytes>            blob header, written once the blob is complete and its
+                                        SHA-256 verified: size and chunk count
+    O <sha256> \\x00 <chunk u32 BE>       bytes [chunk * BLOB_CHUNK_BYTES, ...) of a blob
 
 Sorting: NUL sorts first, so a param's children sit right after it, and a sequence's blocks
-after each other in block order.
+after each other in block order. Object points sort by step (big-endian). A SHA-256 is raw
+bytes and may hold NUL, but it has a fixed length: a blob's header key is exactly 33 bytes
+and its chunks follow it. Blobs are content-addressed and shared by every run: deleting a run
+deletes its X keys, never a blob.
 """
 
 from __future__ import annotations
@@ -30,9 +39,13 @@ PARAM = b"P"
 SEQUENCE = b"S"
 BLOCK = b"B"
 CLIENT = b"K"
+OBJECT = b"X"
+BLOB = b"O"
 SEP = b"\x00"
+SHA256_BYTES = 32
 
 _BLOCK_NO = struct.Struct(">I")
+_STEP = struct.Struct(">Q")
 
 
 def run_key(run_hash: str) -> bytes:
@@ -81,6 +94,42 @@ def block_key(run_hash: str, name: str, context: str, block_no: int) -> bytes:
 
 def run_blocks_prefix(run_hash: str) -> bytes:
     return BLOCK + run_hash.encode() + SEP
+
+
+def objects_prefix(run_hash: str, name: str, context: str) -> bytes:
+    """Prefix of every point of an object sequence."""
+    return OBJECT + run_hash.encode() + SEP + name.encode() + SEP + context.encode() + SEP
+
+
+def object_key(run_hash: str, name: str, context: str, step: int) -> bytes:
+    return objects_prefix(run_hash, name, context) + _STEP.pack(step)
+
+
+def object_key_at(prefix: bytes, step: int) -> bytes:
+    """object_key() under an objects_prefix() already built (the hot loop of an append)."""
+    return prefix + _STEP.pack(step)
+
+
+def step_of_object_key(key: bytes) -> int:
+    return _STEP.unpack_from(key, len(key) - _STEP.size)[0]
+
+
+def blob_key(sha256: bytes) -> bytes:
+    """The header key of a blob: present once the blob is complete."""
+    return BLOB + sha256
+
+
+def blob_chunks_prefix(sha256: bytes) -> bytes:
+    return BLOB + sha256 + SEP
+
+
+def blob_chunk_key(sha256: bytes, chunk: int) -> bytes:
+    return BLOB + sha256 + SEP + _BLOCK_NO.pack(chunk)
+
+
+def is_blob_key(key: bytes) -> bool:
+    """True for a blob header key (not one of its chunks)."""
+    return len(key) == len(BLOB) + SHA256_BYTES and key.startswith(BLOB)
 
 
 def client_key(client_id: str) -> bytes:

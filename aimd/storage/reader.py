@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aimd.storage import keys, values
-from aimd.storage.blocks import Columns, SequenceMeta, decode_block
+from aimd.storage.block_cache import BlockCache
+from aimd.storage.blocks import Columns, SequenceMeta
+from aimd.storage.objects import ObjectRecord, decode_blob_header, decode_point
 from aimd.storage.store import Snapshot, Store
 
 
@@ -25,11 +28,26 @@ MISSING: Any = _Missing()
 _U64 = struct.Struct(">Q")
 
 
+@dataclass(frozen=True)
+class ObjectPoint:
+    """One stored point of an object sequence."""
+
+    step: int
+    epoch: float  # NaN: none
+    timestamp: float
+    records: list[ObjectRecord]
+
+
 class Reader:
     """Read-only access to a store, for the daemon's services and the ingest writer."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store | Snapshot, cache: BlockCache | None = None) -> None:
         self._store = store
+        self._cache = cache if cache is not None else BlockCache()
+
+    def snapshot(self) -> Reader:
+        """A Reader whose every read sees the store as it is now (sharing this one's block cache)."""
+        return Reader(self._store.snapshot(), self._cache)
 
     # --- runs -------------------------------------------------------------------------
     def run(self, run_hash: str) -> dict[str, Any] | None:
@@ -65,8 +83,47 @@ class Reader:
         if raw is None:
             return None
         meta = SequenceMeta.decode(raw)
-        parts = [decode_block(data)[1] for _, data in snap.scan(keys.blocks_prefix(run_hash, name, context))]
+        decode = self._cache.decode
+        parts = [decode(key, data) for key, data in snap.scan(keys.blocks_prefix(run_hash, name, context))]
         return meta, Columns.concat(parts) if parts else Columns.empty(meta.dtype)
+
+    # --- object sequences and blobs ----------------------------------------------------
+    def objects(
+        self, run_hash: str, name: str, context: str
+    ) -> tuple[SequenceMeta, list[ObjectPoint]] | None:
+        """An object sequence's meta and points (records only, no blob), step-ordered; None if
+        the sequence does not exist."""
+        snap = self._store.snapshot()
+        raw = snap.get(keys.sequence_key(run_hash, name, context))
+        if raw is None:
+            return None
+        points = [
+            ObjectPoint(keys.step_of_object_key(key), *decode_point(data))
+            for key, data in snap.scan(keys.objects_prefix(run_hash, name, context))
+        ]
+        return SequenceMeta.decode(raw), points
+
+    def blob_size(self, sha256: bytes) -> int | None:
+        """Bytes in a complete blob; None if it is not stored (or not complete)."""
+        raw = self._store.get(keys.blob_key(sha256))
+        return None if raw is None else decode_blob_header(raw)[0]
+
+    def blob_chunks(self, sha256: bytes) -> tuple[int, Iterator[bytes]] | None:
+        """(size, its chunks in order) of a complete blob, on one snapshot; None if not stored."""
+        snap = self._store.snapshot()
+        raw = snap.get(keys.blob_key(sha256))
+        if raw is None:
+            return None
+        size, chunks = decode_blob_header(raw)
+        return size, (snap.get(keys.blob_chunk_key(sha256, index)) or b"" for index in range(chunks))
+
+    def blobs(self) -> Iterator[tuple[bytes, int]]:
+        """(sha256, size) of every complete blob, in sha order."""
+        for key in self._store.scan_keys(keys.BLOB):
+            if keys.is_blob_key(key):
+                raw = self._store.get(key)
+                if raw is not None:
+                    yield key[len(keys.BLOB) :], decode_blob_header(raw)[0]
 
     # --- tracking clients -------------------------------------------------------------
     def client_seq(self, client_id: str) -> int:

@@ -96,3 +96,6 @@ class Snapshot:
 
     def scan_keys(self, prefix: bytes) -> Iterator[bytes]:
         return self._snapshot.iterator(prefix=prefix, include_value=False)
+
+    def snapshot(self) -> Snapshot:
+        return self

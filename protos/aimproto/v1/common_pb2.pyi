@@ -17,11 +17,32 @@ class DType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DTYPE_UNSPECIFIED: _ClassVar[DType]
     DTYPE_INT: _ClassVar[DType]
     DTYPE_FLOAT: _ClassVar[DType]
+    DTYPE_IMAGE: _ClassVar[DType]
+    DTYPE_IMAGE_LIST: _ClassVar[DType]
+    DTYPE_DISTRIBUTION: _ClassVar[DType]
+    DTYPE_TEXT: _ClassVar[DType]
+    DTYPE_TEXT_LIST: _ClassVar[DType]
+    DTYPE_AUDIO: _ClassVar[DType]
+    DTYPE_AUDIO_LIST: _ClassVar[DType]
+
+class Limits(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LIMITS_UNSPECIFIED: _ClassVar[Limits]
+    BLOB_CHUNK_BYTES: _ClassVar[Limits]
 PROTOCOL_VERSION_UNSPECIFIED: ProtocolVersion
 PROTOCOL_VERSION_CURRENT: ProtocolVersion
 DTYPE_UNSPECIFIED: DType
 DTYPE_INT: DType
 DTYPE_FLOAT: DType
+DTYPE_IMAGE: DType
+DTYPE_IMAGE_LIST: DType
+DTYPE_DISTRIBUTION: DType
+DTYPE_TEXT: DType
+DTYPE_TEXT_LIST: DType
+DTYPE_AUDIO: DType
+DTYPE_AUDIO_LIST: DType
+LIMITS_UNSPECIFIED: Limits
+BLOB_CHUNK_BYTES: Limits
 
 class ParamValue(_message.Message):
     __slots__ = ("null", "bool_value", "int_value", "big_int", "float_value", "string_value", "bytes_value", "list_value", "tuple_value", "dict_value")

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from aimproto.v1 import common_pb2 as aimproto_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61improto/v1/reading.proto\x12\x0b\x61improto.v1\x1a\x18\x61improto/v1/common.proto\"\x1a\n\x06RunRef\x12\x10\n\x08run_hash\x18\x01 \x01(\t\"\x11\n\x0fListRunsRequest\"J\n\x10GetParamsRequest\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12$\n\x04path\x18\x02 \x01(\x0b\x32\x16.aimproto.v1.ParamPath\"B\n\x12ListSequencesReply\x12,\n\tsequences\x18\x01 \x03(\x0b\x32\x19.aimproto.v1.SequenceInfo\"F\n\x13ReadSequenceRequest\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontext\x18\x03 \x01(\t\"\x82\x01\n\x0bPointsChunk\x12!\n\x05\x64type\x18\x01 \x01(\x0e\x32\x12.aimproto.v1.DType\x12\r\n\x05\x63ount\x18\x02 \x01(\r\x12\r\n\x05steps\x18\x03 \x01(\x0c\x12\x0e\n\x06values\x18\x04 \x01(\x0c\x12\x0e\n\x06\x65pochs\x18\x05 \x01(\x0c\x12\x12\n\ntimestamps\x18\x06 \x01(\x0c\x32\xdc\x02\n\x07Reading\x12\x34\n\x06GetRun\x12\x13.aimproto.v1.RunRef\x1a\x15.aimproto.v1.RunProps\x12\x41\n\x08ListRuns\x12\x1c.aimproto.v1.ListRunsRequest\x1a\x15.aimproto.v1.RunProps0\x01\x12\x43\n\tGetParams\x12\x1d.aimproto.v1.GetParamsRequest\x1a\x17.aimproto.v1.ParamValue\x12\x45\n\rListSequences\x12\x13.aimproto.v1.RunRef\x1a\x1f.aimproto.v1.ListSequencesReply\x12L\n\x0cReadSequence\x12 .aimproto.v1.ReadSequenceRequest\x1a\x18.aimproto.v1.PointsChunk0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61improto/v1/reading.proto\x12\x0b\x61improto.v1\x1a\x18\x61improto/v1/common.proto\"\x1a\n\x06RunRef\x12\x10\n\x08run_hash\x18\x01 \x01(\t\"\x11\n\x0fListRunsRequest\"J\n\x10GetParamsRequest\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12$\n\x04path\x18\x02 \x01(\x0b\x32\x16.aimproto.v1.ParamPath\"B\n\x12ListSequencesReply\x12,\n\tsequences\x18\x01 \x03(\x0b\x32\x19.aimproto.v1.SequenceInfo\"F\n\x13ReadSequenceRequest\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontext\x18\x03 \x01(\t\"\x82\x01\n\x0bPointsChunk\x12!\n\x05\x64type\x18\x01 \x01(\x0e\x32\x12.aimproto.v1.DType\x12\r\n\x05\x63ount\x18\x02 \x01(\r\x12\r\n\x05steps\x18\x03 \x01(\x0c\x12\x0e\n\x06values\x18\x04 \x01(\x0c\x12\x0e\n\x06\x65pochs\x18\x05 \x01(\x0c\x12\x12\n\ntimestamps\x18\x06 \x01(\x0c\"\xa7\x01\n\x0cObjectsChunk\x12!\n\x05\x64type\x18\x01 \x01(\x0e\x32\x12.aimproto.v1.DType\x12\r\n\x05\x63ount\x18\x02 \x01(\r\x12\r\n\x05steps\x18\x03 \x01(\x0c\x12\x0e\n\x06\x65pochs\x18\x04 \x01(\x0c\x12\x12\n\ntimestamps\x18\x05 \x01(\x0c\x12\x15\n\rrecord_counts\x18\x06 \x03(\r\x12\r\n\x05metas\x18\x07 \x03(\t\x12\x0c\n\x04shas\x18\x08 \x01(\x0c\"!\n\x0fGetBlobsRequest\x12\x0e\n\x06sha256\x18\x01 \x03(\x0c\"4\n\x08\x42lobPart\x12\x0c\n\x04\x62lob\x18\x01 \x01(\r\x12\x0c\n\x04size\x18\x02 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\x32\xed\x03\n\x07Reading\x12\x34\n\x06GetRun\x12\x13.aimproto.v1.RunRef\x1a\x15.aimproto.v1.RunProps\x12\x41\n\x08ListRuns\x12\x1c.aimproto.v1.ListRunsRequest\x1a\x15.aimproto.v1.RunProps0\x01\x12\x43\n\tGetParams\x12\x1d.aimproto.v1.GetParamsRequest\x1a\x17.aimproto.v1.ParamValue\x12\x45\n\rListSequences\x12\x13.aimproto.v1.RunRef\x1a\x1f.aimproto.v1.ListSequencesReply\x12L\n\x0cReadSequence\x12 .aimproto.v1.ReadSequenceRequest\x1a\x18.aimproto.v1.PointsChunk0\x01\x12L\n\x0bReadObjects\x12 .aimproto.v1.ReadSequenceRequest\x1a\x19.aimproto.v1.ObjectsChunk0\x01\x12\x41\n\x08GetBlobs\x12\x1c.aimproto.v1.GetBlobsRequest\x1a\x15.aimproto.v1.BlobPart0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,6 +44,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_READSEQUENCEREQUEST']._serialized_end=329
   _globals['_POINTSCHUNK']._serialized_start=332
   _globals['_POINTSCHUNK']._serialized_end=462
-  _globals['_READING']._serialized_start=465
-  _globals['_READING']._serialized_end=813
+  _globals['_OBJECTSCHUNK']._serialized_start=465
+  _globals['_OBJECTSCHUNK']._serialized_end=632
+  _globals['_GETBLOBSREQUEST']._serialized_start=634
+  _globals['_GETBLOBSREQUEST']._serialized_end=667
+  _globals['_BLOBPART']._serialized_start=669
+  _globals['_BLOBPART']._serialized_end=721
+  _globals['_READING']._serialized_start=724
+  _globals['_READING']._serialized_end=1217
 # @@protoc_insertion_point(module_scope)

@@ -56,3 +56,39 @@ class PointsChunk(_message.Message):
     epochs: bytes
     timestamps: bytes
     def __init__(self, dtype: _Optional[_Union[_common_pb2.DType, str]] = ..., count: _Optional[int] = ..., steps: _Optional[bytes] = ..., values: _Optional[bytes] = ..., epochs: _Optional[bytes] = ..., timestamps: _Optional[bytes] = ...) -> None: ...
+
+class ObjectsChunk(_message.Message):
+    __slots__ = ("dtype", "count", "steps", "epochs", "timestamps", "record_counts", "metas", "shas")
+    DTYPE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMPS_FIELD_NUMBER: _ClassVar[int]
+    RECORD_COUNTS_FIELD_NUMBER: _ClassVar[int]
+    METAS_FIELD_NUMBER: _ClassVar[int]
+    SHAS_FIELD_NUMBER: _ClassVar[int]
+    dtype: _common_pb2.DType
+    count: int
+    steps: bytes
+    epochs: bytes
+    timestamps: bytes
+    record_counts: _containers.RepeatedScalarFieldContainer[int]
+    metas: _containers.RepeatedScalarFieldContainer[str]
+    shas: bytes
+    def __init__(self, dtype: _Optional[_Union[_common_pb2.DType, str]] = ..., count: _Optional[int] = ..., steps: _Optional[bytes] = ..., epochs: _Optional[bytes] = ..., timestamps: _Optional[bytes] = ..., record_counts: _Optional[_Iterable[int]] = ..., metas: _Optional[_Iterable[str]] = ..., shas: _Optional[bytes] = ...) -> None: ...
+
+class GetBlobsRequest(_message.Message):
+    __slots__ = ("sha256",)
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    sha256: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, sha256: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class BlobPart(_message.Message):
+    __slots__ = ("blob", "size", "data")
+    BLOB_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    blob: int
+    size: int
+    data: bytes
+    def __init__(self, blob: _Optional[int] = ..., size: _Optional[int] = ..., data: _Optional[bytes] = ...) -> None: ...

@@ -60,6 +60,16 @@ class ReadingStub:
                 request_serializer=aimproto_dot_v1_dot_reading__pb2.ReadSequenceRequest.SerializeToString,
                 response_deserializer=aimproto_dot_v1_dot_reading__pb2.PointsChunk.FromString,
                 _registered_method=True)
+        self.ReadObjects = channel.unary_stream(
+                '/aimproto.v1.Reading/ReadObjects',
+                request_serializer=aimproto_dot_v1_dot_reading__pb2.ReadSequenceRequest.SerializeToString,
+                response_deserializer=aimproto_dot_v1_dot_reading__pb2.ObjectsChunk.FromString,
+                _registered_method=True)
+        self.GetBlobs = channel.unary_stream(
+                '/aimproto.v1.Reading/GetBlobs',
+                request_serializer=aimproto_dot_v1_dot_reading__pb2.GetBlobsRequest.SerializeToString,
+                response_deserializer=aimproto_dot_v1_dot_reading__pb2.BlobPart.FromString,
+                _registered_method=True)
 
 
 class ReadingServicer:
@@ -98,6 +108,22 @@ class ReadingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReadObjects(self, request, context):
+        """An object sequence's points (step, epoch, time and records, no blob bytes), step-ordered,
+        in chunks of bounded size. INVALID_ARGUMENT for a metric (read it with ReadSequence).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBlobs(self, request, context):
+        """The bytes of blobs, in the order asked, each as parts of at most BLOB_CHUNK_BYTES.
+        NOT_FOUND when one is not stored (complete).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReadingServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -125,6 +151,16 @@ def add_ReadingServicer_to_server(servicer, server):
                     servicer.ReadSequence,
                     request_deserializer=aimproto_dot_v1_dot_reading__pb2.ReadSequenceRequest.FromString,
                     response_serializer=aimproto_dot_v1_dot_reading__pb2.PointsChunk.SerializeToString,
+            ),
+            'ReadObjects': grpc.unary_stream_rpc_method_handler(
+                    servicer.ReadObjects,
+                    request_deserializer=aimproto_dot_v1_dot_reading__pb2.ReadSequenceRequest.FromString,
+                    response_serializer=aimproto_dot_v1_dot_reading__pb2.ObjectsChunk.SerializeToString,
+            ),
+            'GetBlobs': grpc.unary_stream_rpc_method_handler(
+                    servicer.GetBlobs,
+                    request_deserializer=aimproto_dot_v1_dot_reading__pb2.GetBlobsRequest.FromString,
+                    response_serializer=aimproto_dot_v1_dot_reading__pb2.BlobPart.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -262,6 +298,60 @@ class Reading:
             '/aimproto.v1.Reading/ReadSequence',
             aimproto_dot_v1_dot_reading__pb2.ReadSequenceRequest.SerializeToString,
             aimproto_dot_v1_dot_reading__pb2.PointsChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReadObjects(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/aimproto.v1.Reading/ReadObjects',
+            aimproto_dot_v1_dot_reading__pb2.ReadSequenceRequest.SerializeToString,
+            aimproto_dot_v1_dot_reading__pb2.ObjectsChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBlobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/aimproto.v1.Reading/GetBlobs',
+            aimproto_dot_v1_dot_reading__pb2.GetBlobsRequest.SerializeToString,
+            aimproto_dot_v1_dot_reading__pb2.BlobPart.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from aimproto.v1 import common_pb2 as aimproto_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61improto/v1/tracking.proto\x12\x0b\x61improto.v1\x1a\x18\x61improto/v1/common.proto\"\x07\n\x05\x45mpty\"D\n\x10HandshakeRequest\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\x16\n\x0e\x63lient_version\x18\x02 \x01(\t\"]\n\x0eHandshakeReply\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\x16\n\x0e\x64\x61\x65mon_version\x18\x02 \x01(\t\x12\x19\n\x11max_message_bytes\x18\x03 \x01(\r\"l\n\x0eOpenRunRequest\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12\x0e\n\x06\x63reate\x18\x02 \x01(\x08\x12\x12\n\nexperiment\x18\x03 \x01(\t\x12\x11\n\tclient_id\x18\x04 \x01(\t\x12\x11\n\tread_only\x18\x05 \x01(\x08\"b\n\x0cOpenRunReply\x12$\n\x05props\x18\x01 \x01(\x0b\x32\x15.aimproto.v1.RunProps\x12,\n\tsequences\x18\x02 \x03(\x0b\x32\x19.aimproto.v1.SequenceInfo\"`\n\x0cTrackRequest\x12#\n\x05hello\x18\x01 \x01(\x0b\x32\x12.aimproto.v1.HelloH\x00\x12#\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32\x12.aimproto.v1.BatchH\x00\x42\x06\n\x04kind\"\x1a\n\x05Hello\x12\x11\n\tclient_id\x18\x01 \x01(\t\">\n\x05\x42\x61tch\x12\x0b\n\x03seq\x18\x01 \x01(\x04\x12(\n\x06series\x18\x02 \x03(\x0b\x32\x18.aimproto.v1.SeriesChunk\"\xb3\x01\n\x0bSeriesChunk\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontext\x18\x03 \x01(\t\x12!\n\x05\x64type\x18\x04 \x01(\x0e\x32\x12.aimproto.v1.DType\x12\r\n\x05\x63ount\x18\x05 \x01(\r\x12\r\n\x05steps\x18\x06 \x01(\x0c\x12\x0e\n\x06values\x18\x07 \x01(\x0c\x12\x0e\n\x06\x65pochs\x18\x08 \x01(\x0c\x12\x12\n\ntimestamps\x18\t \x01(\x0c\"\x1f\n\x08TrackAck\x12\x13\n\x0b\x64urable_seq\x18\x01 \x01(\x04\"r\n\x10SetParamsRequest\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12$\n\x04path\x18\x02 \x01(\x0b\x32\x16.aimproto.v1.ParamPath\x12&\n\x05value\x18\x03 \x01(\x0b\x32\x17.aimproto.v1.ParamValue\"M\n\x13\x44\x65leteParamsRequest\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12$\n\x04path\x18\x02 \x01(\x0b\x32\x16.aimproto.v1.ParamPath\"\xb5\x01\n\x0fSetPropsRequest\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12\x11\n\x04name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0b\x64\x65scription\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x17\n\nexperiment\x18\x04 \x01(\tH\x02\x88\x01\x01\x12\x15\n\x08\x61rchived\x18\x05 \x01(\x08H\x03\x88\x01\x01\x42\x07\n\x05_nameB\x0e\n\x0c_descriptionB\r\n\x0b_experimentB\x0b\n\t_archived\"+\n\nTagRequest\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12\x0b\n\x03tag\x18\x02 \x01(\t\"6\n\x0f\x43loseRunRequest\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12\x11\n\tclient_id\x18\x02 \x01(\t2\xd4\x04\n\x08Tracking\x12G\n\tHandshake\x12\x1d.aimproto.v1.HandshakeRequest\x1a\x1b.aimproto.v1.HandshakeReply\x12\x41\n\x07OpenRun\x12\x1b.aimproto.v1.OpenRunRequest\x1a\x19.aimproto.v1.OpenRunReply\x12=\n\x05Track\x12\x19.aimproto.v1.TrackRequest\x1a\x15.aimproto.v1.TrackAck(\x01\x30\x01\x12>\n\tSetParams\x12\x1d.aimproto.v1.SetParamsRequest\x1a\x12.aimproto.v1.Empty\x12\x44\n\x0c\x44\x65leteParams\x12 .aimproto.v1.DeleteParamsRequest\x1a\x12.aimproto.v1.Empty\x12?\n\x08SetProps\x12\x1c.aimproto.v1.SetPropsRequest\x1a\x15.aimproto.v1.RunProps\x12\x38\n\x06\x41\x64\x64Tag\x12\x17.aimproto.v1.TagRequest\x1a\x15.aimproto.v1.RunProps\x12;\n\tRemoveTag\x12\x17.aimproto.v1.TagRequest\x1a\x15.aimproto.v1.RunProps\x12?\n\x08\x43loseRun\x12\x1c.aimproto.v1.CloseRunRequest\x1a\x15.aimproto.v1.RunPropsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61improto/v1/tracking.proto\x12\x0b\x61improto.v1\x1a\x18\x61improto/v1/common.proto\"\x07\n\x05\x45mpty\"D\n\x10HandshakeRequest\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\x16\n\x0e\x63lient_version\x18\x02 \x01(\t\"]\n\x0eHandshakeReply\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\x16\n\x0e\x64\x61\x65mon_version\x18\x02 \x01(\t\x12\x19\n\x11max_message_bytes\x18\x03 \x01(\r\"l\n\x0eOpenRunRequest\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12\x0e\n\x06\x63reate\x18\x02 \x01(\x08\x12\x12\n\nexperiment\x18\x03 \x01(\t\x12\x11\n\tclient_id\x18\x04 \x01(\t\x12\x11\n\tread_only\x18\x05 \x01(\x08\"b\n\x0cOpenRunReply\x12$\n\x05props\x18\x01 \x01(\x0b\x32\x15.aimproto.v1.RunProps\x12,\n\tsequences\x18\x02 \x03(\x0b\x32\x19.aimproto.v1.SequenceInfo\"`\n\x0cTrackRequest\x12#\n\x05hello\x18\x01 \x01(\x0b\x32\x12.aimproto.v1.HelloH\x00\x12#\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32\x12.aimproto.v1.BatchH\x00\x42\x06\n\x04kind\"\x1a\n\x05Hello\x12\x11\n\tclient_id\x18\x01 \x01(\t\"\x91\x01\n\x05\x42\x61tch\x12\x0b\n\x03seq\x18\x01 \x01(\x04\x12(\n\x06series\x18\x02 \x03(\x0b\x32\x18.aimproto.v1.SeriesChunk\x12%\n\x05\x62lobs\x18\x03 \x03(\x0b\x32\x16.aimproto.v1.BlobChunk\x12*\n\x07objects\x18\x04 \x03(\x0b\x32\x19.aimproto.v1.ObjectSeries\"\xb3\x01\n\x0bSeriesChunk\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontext\x18\x03 \x01(\t\x12!\n\x05\x64type\x18\x04 \x01(\x0e\x32\x12.aimproto.v1.DType\x12\r\n\x05\x63ount\x18\x05 \x01(\r\x12\r\n\x05steps\x18\x06 \x01(\x0c\x12\x0e\n\x06values\x18\x07 \x01(\x0c\x12\x0e\n\x06\x65pochs\x18\x08 \x01(\x0c\x12\x12\n\ntimestamps\x18\t \x01(\x0c\"F\n\tBlobChunk\x12\x0e\n\x06sha256\x18\x01 \x01(\x0c\x12\x0c\n\x04size\x18\x02 \x01(\x04\x12\r\n\x05index\x18\x03 \x01(\r\x12\x0c\n\x04\x64\x61ta\x18\x04 \x01(\x0c\"\xd8\x01\n\x0cObjectSeries\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontext\x18\x03 \x01(\t\x12!\n\x05\x64type\x18\x04 \x01(\x0e\x32\x12.aimproto.v1.DType\x12\r\n\x05\x63ount\x18\x05 \x01(\r\x12\r\n\x05steps\x18\x06 \x01(\x0c\x12\x0e\n\x06\x65pochs\x18\x07 \x01(\x0c\x12\x12\n\ntimestamps\x18\x08 \x01(\x0c\x12\x15\n\rrecord_counts\x18\t \x03(\r\x12\r\n\x05metas\x18\n \x03(\t\x12\x0c\n\x04shas\x18\x0b \x01(\x0c\"\x1f\n\x08TrackAck\x12\x13\n\x0b\x64urable_seq\x18\x01 \x01(\x04\"r\n\x10SetParamsRequest\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12$\n\x04path\x18\x02 \x01(\x0b\x32\x16.aimproto.v1.ParamPath\x12&\n\x05value\x18\x03 \x01(\x0b\x32\x17.aimproto.v1.ParamValue\"M\n\x13\x44\x65leteParamsRequest\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12$\n\x04path\x18\x02 \x01(\x0b\x32\x16.aimproto.v1.ParamPath\"\xb5\x01\n\x0fSetPropsRequest\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12\x11\n\x04name\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0b\x64\x65scription\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x17\n\nexperiment\x18\x04 \x01(\tH\x02\x88\x01\x01\x12\x15\n\x08\x61rchived\x18\x05 \x01(\x08H\x03\x88\x01\x01\x42\x07\n\x05_nameB\x0e\n\x0c_descriptionB\r\n\x0b_experimentB\x0b\n\t_archived\"+\n\nTagRequest\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12\x0b\n\x03tag\x18\x02 \x01(\t\"6\n\x0f\x43loseRunRequest\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12\x11\n\tclient_id\x18\x02 \x01(\t\"$\n\x10\x44\x65leteRunRequest\x12\x10\n\x08run_hash\x18\x01 \x01(\t2\x94\x05\n\x08Tracking\x12G\n\tHandshake\x12\x1d.aimproto.v1.HandshakeRequest\x1a\x1b.aimproto.v1.HandshakeReply\x12\x41\n\x07OpenRun\x12\x1b.aimproto.v1.OpenRunRequest\x1a\x19.aimproto.v1.OpenRunReply\x12=\n\x05Track\x12\x19.aimproto.v1.TrackRequest\x1a\x15.aimproto.v1.TrackAck(\x01\x30\x01\x12>\n\tSetParams\x12\x1d.aimproto.v1.SetParamsRequest\x1a\x12.aimproto.v1.Empty\x12\x44\n\x0c\x44\x65leteParams\x12 .aimproto.v1.DeleteParamsRequest\x1a\x12.aimproto.v1.Empty\x12?\n\x08SetProps\x12\x1c.aimproto.v1.SetPropsRequest\x1a\x15.aimproto.v1.RunProps\x12\x38\n\x06\x41\x64\x64Tag\x12\x17.aimproto.v1.TagRequest\x1a\x15.aimproto.v1.RunProps\x12;\n\tRemoveTag\x12\x17.aimproto.v1.TagRequest\x1a\x15.aimproto.v1.RunProps\x12?\n\x08\x43loseRun\x12\x1c.aimproto.v1.CloseRunRequest\x1a\x15.aimproto.v1.RunProps\x12>\n\tDeleteRun\x12\x1d.aimproto.v1.DeleteRunRequest\x1a\x12.aimproto.v1.Emptyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,22 +46,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TRACKREQUEST']._serialized_end=549
   _globals['_HELLO']._serialized_start=551
   _globals['_HELLO']._serialized_end=577
-  _globals['_BATCH']._serialized_start=579
-  _globals['_BATCH']._serialized_end=641
-  _globals['_SERIESCHUNK']._serialized_start=644
-  _globals['_SERIESCHUNK']._serialized_end=823
-  _globals['_TRACKACK']._serialized_start=825
-  _globals['_TRACKACK']._serialized_end=856
-  _globals['_SETPARAMSREQUEST']._serialized_start=858
-  _globals['_SETPARAMSREQUEST']._serialized_end=972
-  _globals['_DELETEPARAMSREQUEST']._serialized_start=974
-  _globals['_DELETEPARAMSREQUEST']._serialized_end=1051
-  _globals['_SETPROPSREQUEST']._serialized_start=1054
-  _globals['_SETPROPSREQUEST']._serialized_end=1235
-  _globals['_TAGREQUEST']._serialized_start=1237
-  _globals['_TAGREQUEST']._serialized_end=1280
-  _globals['_CLOSERUNREQUEST']._serialized_start=1282
-  _globals['_CLOSERUNREQUEST']._serialized_end=1336
-  _globals['_TRACKING']._serialized_start=1339
-  _globals['_TRACKING']._serialized_end=1935
+  _globals['_BATCH']._serialized_start=580
+  _globals['_BATCH']._serialized_end=725
+  _globals['_SERIESCHUNK']._serialized_start=728
+  _globals['_SERIESCHUNK']._serialized_end=907
+  _globals['_BLOBCHUNK']._serialized_start=909
+  _globals['_BLOBCHUNK']._serialized_end=979
+  _globals['_OBJECTSERIES']._serialized_start=982
+  _globals['_OBJECTSERIES']._serialized_end=1198
+  _globals['_TRACKACK']._serialized_start=1200
+  _globals['_TRACKACK']._serialized_end=1231
+  _globals['_SETPARAMSREQUEST']._serialized_start=1233
+  _globals['_SETPARAMSREQUEST']._serialized_end=1347
+  _globals['_DELETEPARAMSREQUEST']._serialized_start=1349
+  _globals['_DELETEPARAMSREQUEST']._serialized_end=1426
+  _globals['_SETPROPSREQUEST']._serialized_start=1429
+  _globals['_SETPROPSREQUEST']._serialized_end=1610
+  _globals['_TAGREQUEST']._serialized_start=1612
+  _globals['_TAGREQUEST']._serialized_end=1655
+  _globals['_CLOSERUNREQUEST']._serialized_start=1657
+  _globals['_CLOSERUNREQUEST']._serialized_end=1711
+  _globals['_DELETERUNREQUEST']._serialized_start=1713
+  _globals['_DELETERUNREQUEST']._serialized_end=1749
+  _globals['_TRACKING']._serialized_start=1752
+  _globals['_TRACKING']._serialized_end=2412
 # @@protoc_insertion_point(module_scope)

@@ -66,12 +66,16 @@ class Hello(_message.Message):
     def __init__(self, client_id: _Optional[str] = ...) -> None: ...
 
 class Batch(_message.Message):
-    __slots__ = ("seq", "series")
+    __slots__ = ("seq", "series", "blobs", "objects")
     SEQ_FIELD_NUMBER: _ClassVar[int]
     SERIES_FIELD_NUMBER: _ClassVar[int]
+    BLOBS_FIELD_NUMBER: _ClassVar[int]
+    OBJECTS_FIELD_NUMBER: _ClassVar[int]
     seq: int
     series: _containers.RepeatedCompositeFieldContainer[SeriesChunk]
-    def __init__(self, seq: _Optional[int] = ..., series: _Optional[_Iterable[_Union[SeriesChunk, _Mapping]]] = ...) -> None: ...
+    blobs: _containers.RepeatedCompositeFieldContainer[BlobChunk]
+    objects: _containers.RepeatedCompositeFieldContainer[ObjectSeries]
+    def __init__(self, seq: _Optional[int] = ..., series: _Optional[_Iterable[_Union[SeriesChunk, _Mapping]]] = ..., blobs: _Optional[_Iterable[_Union[BlobChunk, _Mapping]]] = ..., objects: _Optional[_Iterable[_Union[ObjectSeries, _Mapping]]] = ...) -> None: ...
 
 class SeriesChunk(_message.Message):
     __slots__ = ("run_hash", "name", "context", "dtype", "count", "steps", "values", "epochs", "timestamps")
@@ -94,6 +98,44 @@ class SeriesChunk(_message.Message):
     epochs: bytes
     timestamps: bytes
     def __init__(self, run_hash: _Optional[str] = ..., name: _Optional[str] = ..., context: _Optional[str] = ..., dtype: _Optional[_Union[_common_pb2.DType, str]] = ..., count: _Optional[int] = ..., steps: _Optional[bytes] = ..., values: _Optional[bytes] = ..., epochs: _Optional[bytes] = ..., timestamps: _Optional[bytes] = ...) -> None: ...
+
+class BlobChunk(_message.Message):
+    __slots__ = ("sha256", "size", "index", "data")
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    sha256: bytes
+    size: int
+    index: int
+    data: bytes
+    def __init__(self, sha256: _Optional[bytes] = ..., size: _Optional[int] = ..., index: _Optional[int] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class ObjectSeries(_message.Message):
+    __slots__ = ("run_hash", "name", "context", "dtype", "count", "steps", "epochs", "timestamps", "record_counts", "metas", "shas")
+    RUN_HASH_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    DTYPE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMPS_FIELD_NUMBER: _ClassVar[int]
+    RECORD_COUNTS_FIELD_NUMBER: _ClassVar[int]
+    METAS_FIELD_NUMBER: _ClassVar[int]
+    SHAS_FIELD_NUMBER: _ClassVar[int]
+    run_hash: str
+    name: str
+    context: str
+    dtype: _common_pb2.DType
+    count: int
+    steps: bytes
+    epochs: bytes
+    timestamps: bytes
+    record_counts: _containers.RepeatedScalarFieldContainer[int]
+    metas: _containers.RepeatedScalarFieldContainer[str]
+    shas: bytes
+    def __init__(self, run_hash: _Optional[str] = ..., name: _Optional[str] = ..., context: _Optional[str] = ..., dtype: _Optional[_Union[_common_pb2.DType, str]] = ..., count: _Optional[int] = ..., steps: _Optional[bytes] = ..., epochs: _Optional[bytes] = ..., timestamps: _Optional[bytes] = ..., record_counts: _Optional[_Iterable[int]] = ..., metas: _Optional[_Iterable[str]] = ..., shas: _Optional[bytes] = ...) -> None: ...
 
 class TrackAck(_message.Message):
     __slots__ = ("durable_seq",)
@@ -148,3 +190,9 @@ class CloseRunRequest(_message.Message):
     run_hash: str
     client_id: str
     def __init__(self, run_hash: _Optional[str] = ..., client_id: _Optional[str] = ...) -> None: ...
+
+class DeleteRunRequest(_message.Message):
+    __slots__ = ("run_hash",)
+    RUN_HASH_FIELD_NUMBER: _ClassVar[int]
+    run_hash: str
+    def __init__(self, run_hash: _Optional[str] = ...) -> None: ...

@@ -80,6 +80,11 @@ class TrackingStub:
                 request_serializer=aimproto_dot_v1_dot_tracking__pb2.CloseRunRequest.SerializeToString,
                 response_deserializer=aimproto_dot_v1_dot_common__pb2.RunProps.FromString,
                 _registered_method=True)
+        self.DeleteRun = channel.unary_unary(
+                '/aimproto.v1.Tracking/DeleteRun',
+                request_serializer=aimproto_dot_v1_dot_tracking__pb2.DeleteRunRequest.SerializeToString,
+                response_deserializer=aimproto_dot_v1_dot_tracking__pb2.Empty.FromString,
+                _registered_method=True)
 
 
 class TrackingServicer:
@@ -148,6 +153,13 @@ class TrackingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteRun(self, request, context):
+        """Delete a run with its params and sequences; FAILED_PRECONDITION while a client tracks into it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TrackingServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -195,6 +207,11 @@ def add_TrackingServicer_to_server(servicer, server):
                     servicer.CloseRun,
                     request_deserializer=aimproto_dot_v1_dot_tracking__pb2.CloseRunRequest.FromString,
                     response_serializer=aimproto_dot_v1_dot_common__pb2.RunProps.SerializeToString,
+            ),
+            'DeleteRun': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteRun,
+                    request_deserializer=aimproto_dot_v1_dot_tracking__pb2.DeleteRunRequest.FromString,
+                    response_serializer=aimproto_dot_v1_dot_tracking__pb2.Empty.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -440,6 +457,33 @@ class Tracking:
             '/aimproto.v1.Tracking/CloseRun',
             aimproto_dot_v1_dot_tracking__pb2.CloseRunRequest.SerializeToString,
             aimproto_dot_v1_dot_common__pb2.RunProps.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aimproto.v1.Tracking/DeleteRun',
+            aimproto_dot_v1_dot_tracking__pb2.DeleteRunRequest.SerializeToString,
+            aimproto_dot_v1_dot_tracking__pb2.Empty.FromString,
             options,
             channel_credentials,
             insecure,
