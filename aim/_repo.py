@@ -1,15 +1,35 @@
-"""Repo: a repository of runs, read through its daemon."""
+"""Repo: a repository of runs, read and queried through its daemon."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import shutil
+import warnings
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aim import _discovery
+from aim._query import QueryReportMode, iter_query
 from aim._run import Run, _client, _target_of
-from aim.errors import MissingRunError, RepoError
+from aim.errors import AimError, MissingRunError, RepoError
+
+if TYPE_CHECKING:
+    from aim._collections import QueryRunSequenceCollection, QuerySequenceCollection
+
+SEQUENCE_TYPES = ("metric", "images", "distributions", "texts", "audios")
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"Repo.{old} is deprecated; use Repo.{new}", DeprecationWarning, stacklevel=3)
+
+
+def _merge(into: dict[str, Any], tree: dict[str, Any]) -> None:
+    for key, value in tree.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        elif key not in into:
+            into[key] = value
 
 
 class Repo:
@@ -27,7 +47,7 @@ class Repo:
         is_remote = self.path.startswith(_discovery.REMOTE_SCHEME)
         if not is_remote and init:
             _discovery.init_repo(self.path)
-        elif not is_remote and not (Path(self.path) / _discovery.AIM_DIR).is_dir():
+        elif not is_remote and not Repo.exists(self.path):
             raise RepoError(f"no Aim repository at {self.path} (create one with `aim init` or init=True)")
         self._target = _target_of(self.path)
         _client(self._target)  # connect now: a daemon that cannot start is reported here
@@ -36,31 +56,176 @@ class Repo:
     def _client(self):
         return _client(self._target)
 
+    # --- opening and removing ---------------------------------------------------------
     @classmethod
     def from_path(cls, path: str, read_only: bool | None = None, init: bool = False) -> Repo:
         return cls(path, read_only=read_only, init=init)
 
+    @classmethod
+    def default_repo(cls, init: bool = False) -> Repo:
+        """The repository at the nearest .aim at or above the working directory, else one here."""
+        found = _discovery.find_repo()
+        return cls(found or os.getcwd(), init=init or found is None)
+
+    @classmethod
+    def exists(cls, path: str | os.PathLike[str]) -> bool:
+        """Whether path holds an Aim repository."""
+        return (Path(_discovery.resolve(path)) / _discovery.AIM_DIR).is_dir()
+
+    @classmethod
+    def rm(cls, path: str | os.PathLike[str]) -> None:
+        """Stop the repository's daemon and delete the repository (its .aim folder) for good."""
+        from aim._transport.launcher import stop_daemon
+
+        folder = Path(_discovery.resolve(path))
+        if not (folder / _discovery.AIM_DIR).is_dir():
+            raise RepoError(f"no Aim repository at {folder}")
+        from aim._transport.channel import pop_cached
+
+        stop_daemon(folder)
+        client = pop_cached(f"client:{_target_of(str(folder)).key}")
+        if client is not None:
+            client.close()  # type: ignore[attr-defined]
+        shutil.rmtree(folder / _discovery.AIM_DIR)
+
+    # --- runs -------------------------------------------------------------------------
     def get_run(self, run_hash: str) -> Run | None:
         """The run with this hash, or None."""
         try:
             props = self._client.get_run(run_hash)
         except MissingRunError:
             return None
+        except AimError as exc:  # a hash that cannot exist (bad characters) is not an error here
+            if isinstance(exc, ValueError):
+                return None
+            raise
         return Run._stored(self._target, props)
 
     def iter_runs(self) -> Iterator[Run]:
-        """Every run, oldest first."""
+        """Every run, oldest first (read-only Run objects)."""
         for props in self._client.list_runs():
             yield Run._stored(self._target, props)
 
     def list_all_runs(self) -> list[str]:
-        return [run.hash for run in self.iter_runs()]
+        """The hashes of every run, oldest first."""
+        return [props["hash"] for props in self._client.list_runs()]
 
     def total_runs_count(self) -> int:
         return len(self._client.list_runs())
+
+    def delete_run(self, run_hash: str) -> bool:
+        """Delete a run with everything tracked into it; False if it does not exist or is still
+        being tracked into (it must be closed first)."""
+        try:
+            self._client.delete_run(run_hash)
+        except AimError:
+            return False
+        return True
+
+    def delete_runs(self, run_hashes: Iterable[str]) -> tuple[bool, list[str]]:
+        """Delete several runs: (whether all were deleted, the hashes that were not)."""
+        remaining = [h for h in run_hashes if not self.delete_run(h)]
+        return not remaining, remaining
+
+    # --- queries ----------------------------------------------------------------------
+    def query_runs(
+        self,
+        query: str = "",
+        paginated: bool = False,
+        offset: str | None = None,
+        report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR,
+    ) -> QueryRunSequenceCollection:
+        """The runs matching query, newest first; paginated: one page, starting after offset."""
+        from aim._collections import QueryRunSequenceCollection
+
+        return QueryRunSequenceCollection(
+            self, query=query, paginated=paginated, offset=offset, report_mode=report_mode
+        )
+
+    def _query_sequences(self, seq_cls_name: str, query: str, report_mode: Any) -> QuerySequenceCollection:
+        from aim import _sequences
+        from aim._collections import QuerySequenceCollection
+
+        seq_cls = getattr(_sequences, seq_cls_name)
+        return QuerySequenceCollection(self, seq_cls=seq_cls, query=query, report_mode=report_mode)
+
+    def query_metrics(
+        self, query: str = "", report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR
+    ) -> QuerySequenceCollection:
+        """The metrics matching query (run by run, newest run first)."""
+        return self._query_sequences("Metric", query, report_mode)
+
+    def query_images(
+        self, query: str = "", report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR
+    ) -> QuerySequenceCollection:
+        return self._query_sequences("Images", query, report_mode)
+
+    def query_distributions(
+        self, query: str = "", report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR
+    ) -> QuerySequenceCollection:
+        return self._query_sequences("Distributions", query, report_mode)
+
+    def query_texts(
+        self, query: str = "", report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR
+    ) -> QuerySequenceCollection:
+        return self._query_sequences("Texts", query, report_mode)
+
+    def query_audios(
+        self, query: str = "", report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR
+    ) -> QuerySequenceCollection:
+        return self._query_sequences("Audios", query, report_mode)
+
+    # --- summaries --------------------------------------------------------------------
+    def collect_params_info(self) -> dict[str, Any]:
+        """Every param path used by any run, as one tree (values from the newest run using it)."""
+        tree: dict[str, Any] = {}
+        for props, _ in iter_query(
+            self._target, None, with_params=True, include_archived=True, report_mode=QueryReportMode.DISABLED
+        ):
+            _merge(tree, props.get("params") or {})
+        return tree
+
+    def collect_sequence_info(self, sequence_types: str | Iterable[str] = ("metric",)) -> dict[str, Any]:
+        """{sequence type: {name: [contexts]}} over every run, for the given sequence types."""
+        if isinstance(sequence_types, str):
+            sequence_types = (sequence_types,)
+        out: dict[str, Any] = {}
+        for seq_type in sequence_types:
+            if seq_type not in SEQUENCE_TYPES:
+                raise ValueError(f"unknown sequence type {seq_type!r}; known: {', '.join(SEQUENCE_TYPES)}")
+            names: dict[str, list[dict]] = {}
+            for _, sequences in iter_query(
+                self._target, seq_type, include_archived=True, report_mode=QueryReportMode.DISABLED
+            ):
+                for seq in sequences:
+                    contexts = names.setdefault(seq["name"], [])
+                    if seq["context"] not in contexts:
+                        contexts.append(seq["context"])
+            out[seq_type] = names
+        return out
+
+    # --- Aim 3.0 names ----------------------------------------------------------------
+    def traces(self, query: str = "") -> QuerySequenceCollection:
+        _deprecated("traces", "query_metrics")
+        return self.query_metrics(query)
+
+    def iter_traces(self, query: str = "") -> QuerySequenceCollection:
+        _deprecated("iter_traces", "query_metrics")
+        return self.query_metrics(query)
+
+    def collect_metrics(self) -> dict[str, list]:
+        _deprecated("collect_metrics", "collect_sequence_info")
+        return self.collect_sequence_info(("metric",))["metric"]
+
+    def collect_params(self) -> dict[str, Any]:
+        _deprecated("collect_params", "collect_params_info")
+        return self.collect_params_info()
 
     def __repr__(self) -> str:
         return f"<Repo {self.path}>"
 
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, Repo) and other.path == self.path
+
+    def __hash__(self) -> int:
+        return hash(self.path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 import uuid
+import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,10 @@ from aim import _context, _discovery, _params
 from aim.errors import ClosedRunError, MissingRunError, ReadOnlyRunError, TrackingError
 
 if TYPE_CHECKING:
-    from aim._sequences import Metric
+    from pandas import DataFrame
+
+    from aim._collections import SingleRunSequenceCollection
+    from aim._sequences import Context, Metric, Sequence
     from aim._transport.channel import Target
     from aim._transport.client import Client
 
@@ -50,6 +54,34 @@ def _utc(timestamp: float | None) -> datetime.datetime | None:
     return datetime.datetime.fromtimestamp(timestamp, tz=datetime.timezone.utc)
 
 
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"{old} is deprecated: use {new}", DeprecationWarning, stacklevel=3)
+
+
+class _Props(dict):
+    """A run's props as a dict that also reads as attributes (props.name, as Aim's run.props)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _summary(info: dict[str, Any]) -> dict[str, Any]:
+    """A sequence's summary, under Aim's names for its trace metadata (last, last_step, ...)."""
+    return {
+        "dtype": info["dtype"],
+        "first_step": info["first_step"],
+        "last_step": info["last_step"],
+        "first": info["first_value"],
+        "last": info["last_value"],
+        "min": info["min"],
+        "max": info["max"],
+        "count": info["count"],
+    }
+
+
 class Run:
     """A run: track metrics into it, set its params and props, read them back.
 
@@ -69,11 +101,19 @@ class Run:
         system_tracking_interval: float | None = 10,
         log_system_params: bool = False,
         capture_terminal_logs: bool = True,
+        hashname: str | None = None,
     ) -> None:
         # force_resume: Aim needs it to take over a run locked by another process; here any
         # number of processes may write one run, so there is nothing to force.
         # system_tracking_interval, log_system_params, capture_terminal_logs: accepted for
         # compatibility; system metrics and terminal capture are not collected yet.
+        if hashname is not None:
+            if run_hash is not None:
+                raise TypeError("give run_hash or hashname (its old name), not both")
+            warnings.warn(
+                "Run(hashname=...) is deprecated: use Run(run_hash=...)", DeprecationWarning, stacklevel=2
+            )
+            run_hash = hashname
         if run_hash is not None and not isinstance(run_hash, str):
             raise TypeError(f"run_hash must be a str, not {type(run_hash).__name__}")
         if run_hash is not None and not _RUN_HASH.fullmatch(run_hash):
@@ -287,27 +327,120 @@ class Run:
     def _sequence_infos(self) -> list[dict[str, Any]]:
         return self._client.list_sequences(self.hash)
 
-    def metrics(self) -> list[Metric]:
-        """Every metric of the run."""
+    def metrics(self) -> SingleRunSequenceCollection:
+        """Every metric of the run: for metric in run.metrics(): metric.values.sparse_numpy()."""
+        from aim._collections import SingleRunSequenceCollection
         from aim._sequences import Metric
 
-        return [
-            Metric(info["name"], _context.parse(info["context"]), self, info)
-            for info in self._sequence_infos()
-            if info["dtype"] in Metric.allowed_dtypes()
-        ]
+        return SingleRunSequenceCollection(self, seq_cls=Metric)
+
+    def _get_sequence(self, seq_type: str, name: str, context: dict | None) -> Sequence | None:
+        from aim._sequences import Sequence, dtype_matches, from_info
+
+        seq_cls = Sequence.registry.get(seq_type)
+        if seq_cls is None:
+            raise ValueError(f"{seq_type!r} is not a sequence type (one of {sorted(Sequence.registry)})")
+        wanted = _context.canonical(context)
+        for info in self._sequence_infos():
+            if info["name"] == name and info["context"] == wanted:
+                if not dtype_matches(info["dtype"], seq_cls.allowed_dtypes()) or not info["count"]:
+                    return None
+                return from_info(seq_cls, self, info)
+        return None
 
     def get_metric(self, name: str, context: dict | None = None) -> Metric | None:
         """The metric (name, context), or None when the run has none such."""
-        wanted = _context.canonical(context)
-        for metric in self.metrics():
-            if metric.name == name and _context.canonical(metric.context) == wanted:
-                return metric
-        return None
+        return self._get_sequence("metric", name, context)  # type: ignore[return-value]
 
-    def iter_metrics_info(self) -> Iterator[tuple[str, dict, Run]]:
-        for metric in self.metrics():
-            yield metric.name, metric.context, self
+    def get_image_sequence(self, name: str, context: dict | None = None) -> Sequence | None:
+        """The images sequence (name, context), or None."""
+        return self._get_sequence("images", name, context)
+
+    def get_distribution_sequence(self, name: str, context: dict | None = None) -> Sequence | None:
+        """The distributions sequence (name, context), or None."""
+        return self._get_sequence("distributions", name, context)
+
+    def get_text_sequence(self, name: str, context: dict | None = None) -> Sequence | None:
+        """The texts sequence (name, context), or None."""
+        return self._get_sequence("texts", name, context)
+
+    def get_audio_sequence(self, name: str, context: dict | None = None) -> Sequence | None:
+        """The audios sequence (name, context), or None."""
+        return self._get_sequence("audios", name, context)
+
+    def iter_metrics_info(self) -> Iterator[tuple[str, Context, Run]]:
+        """(name, context, run) for every metric (int or float values) of the run."""
+        from aim._sequences import Metric
+
+        return self.iter_sequence_info_by_type(Metric.allowed_dtypes())
+
+    def iter_sequence_info_by_type(self, dtypes: str | tuple[str, ...]) -> Iterator[tuple[str, Context, Run]]:
+        """(name, context, run) for every sequence whose values are one of dtypes ('*': any)."""
+        from aim._sequences import Context, dtype_matches
+
+        for info in self._sequence_infos():
+            if dtype_matches(info["dtype"], dtypes):
+                yield info["name"], Context(_context.parse(info["context"])), self
+
+    def collect_sequence_info(
+        self, sequence_types: str | tuple[str, ...], skip_last_value: bool = False
+    ) -> dict[str, list[dict[str, Any]]]:
+        """{sequence type: [{'name', 'context', 'last_value'}, ...]} for the given types
+        ('metric', 'images', ...). last_value is the sequence's summary: last (the last value),
+        last_step, first_step, first, min, max, count and dtype."""
+        from aim._sequences import Sequence, dtype_matches
+
+        types = (sequence_types,) if isinstance(sequence_types, str) else tuple(sequence_types)
+        classes = {}
+        for seq_type in types:
+            if seq_type not in Sequence.registry:
+                raise ValueError(f"{seq_type!r} is not a sequence type (one of {sorted(Sequence.registry)})")
+            classes[seq_type] = Sequence.registry[seq_type]
+        overview: dict[str, list[dict[str, Any]]] = {seq_type: [] for seq_type in types}
+        for info in self._sequence_infos():
+            entry: dict[str, Any] = {"name": info["name"], "context": _context.parse(info["context"])}
+            if not skip_last_value:
+                entry["last_value"] = _summary(info)
+            for seq_type, seq_cls in classes.items():
+                if dtype_matches(info["dtype"], seq_cls.allowed_dtypes()):
+                    overview[seq_type].append(entry)
+        return overview
+
+    def dataframe(self, include_props: bool = True, include_params: bool = True) -> DataFrame:
+        """A one-row pandas DataFrame: the run's hash, props and params (needs pandas)."""
+        from aim import _collections
+
+        return _collections.run_frame(self, include_props=include_props, include_params=include_params)
+
+    # --- Aim 3.0 names, deprecated ----------------------------------------------------
+    def traces(self) -> SingleRunSequenceCollection:
+        """Deprecated: metrics()."""
+        _deprecated("Run.traces()", "Run.metrics()")
+        return self.metrics()
+
+    def get_trace(self, metric_name: str, context: dict | None = None) -> Metric | None:
+        """Deprecated: get_metric()."""
+        _deprecated("Run.get_trace()", "Run.get_metric()")
+        return self.get_metric(metric_name, context)
+
+    def iter_all_traces(self) -> Iterator[tuple[str, Context, Run]]:
+        """Deprecated: iter_metrics_info()."""
+        _deprecated("Run.iter_all_traces()", "Run.iter_metrics_info()")
+        return self.iter_metrics_info()
+
+    def get_traces_overview(self) -> list[dict[str, Any]]:
+        """Deprecated: [{'context', 'metric_name', 'last_value'}] per metric; see collect_sequence_info()."""
+        _deprecated("Run.get_traces_overview()", "Run.collect_sequence_info('metric')")
+        return [
+            {"context": entry["context"], "metric_name": entry["name"], "last_value": entry["last_value"]}
+            for entry in self.collect_sequence_info("metric")["metric"]
+        ]
+
+    @property
+    def props(self) -> dict[str, Any]:
+        """Deprecated: the run's props (name, experiment, tags, creation_time, ...), read fresh."""
+        _deprecated("Run.props", "the Run's properties (run.name, run.experiment, ...)")
+        return _Props(self._fresh_props())
 
     # --- identity ---------------------------------------------------------------------
     @property

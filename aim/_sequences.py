@@ -1,27 +1,127 @@
-"""Sequences of a run: read views over the columns the daemon returns, fetched on first use."""
+"""Sequences of a run: read views over the columns the daemon returns, fetched once, on first use.
+
+A Sequence holds its metadata (count, first and last step, last value, min and max) from the
+listing that found it, so len(), first_step() and last_step() cost no read of the points. The
+points come with a query result that carried them, or else from one ReadSequence call.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from aim import _context
 
 if TYPE_CHECKING:
     import numpy as np
+    from pandas import DataFrame
 
     from aim._run import Run
 
+_COLUMNS = {"val": "values", "epoch": "epochs", "time": "timestamps"}  # Aim's column names -> ours
+_ALIASES = {"values": "val", "epochs": "epoch", "timestamps": "time"}
+
+
+def _scalar(array: Any, i: int) -> Any:
+    """array[i] as a plain Python value (numpy scalars converted, objects as they are)."""
+    i = i if i >= 0 else len(array) + i
+    return array[i : i + 1].tolist()[0]
+
+
+class Context(dict):
+    """A sequence's context: a read-only dict, equal and hashed by its canonical JSON.
+
+    idx is stable across processes (Aim's Context.idx); a Context is accepted wherever a
+    context dict is.
+    """
+
+    __slots__ = ("_canonical", "_idx")
+
+    def __init__(self, context: dict | None = None) -> None:
+        text = _context.canonical(dict(context) if context is not None else None)
+        super().__init__(_context.parse(text))  # a deep copy, in canonical form
+        self._canonical = text
+        self._idx: int | None = None
+
+    @property
+    def idx(self) -> int:
+        if self._idx is None:
+            import hashlib
+
+            digest = hashlib.blake2b(self._canonical.encode(), digest_size=8).digest()
+            self._idx = int.from_bytes(digest, "big", signed=True)
+        return self._idx
+
+    def to_dict(self) -> dict:
+        return _context.parse(self._canonical)
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return self.idx
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Context):
+            return other._canonical == self._canonical
+        if isinstance(other, dict):
+            try:
+                return _context.canonical(other) == self._canonical
+            except (TypeError, ValueError):
+                return False
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __repr__(self) -> str:
+        return f"<Context {self._canonical}>"
+
+    __str__ = dict.__repr__  # print(metric.context) shows the plain dict
+
+    def __reduce__(self) -> tuple:
+        return Context, (self.to_dict(),)
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a Context is read-only: build a new one from a dict")
+
+    __setitem__ = __delitem__ = __ior__ = _read_only  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+
 
 class ArrayView:
-    """One column of a sequence (values, epochs or timestamps) indexed by step, step-ordered."""
+    """One column of a sequence (values, epochs or timestamps), its points ordered by step.
+
+    Indexing is by step, as in Aim: view[10] is the value tracked at step 10.
+    """
 
     def __init__(self, steps: np.ndarray, values: np.ndarray) -> None:
         self._steps = steps
         self._values = values
 
+    @property
+    def dtype(self) -> Any:
+        return self._values.dtype
+
     def __len__(self) -> int:
         return len(self._steps)
 
+    def __bool__(self) -> bool:
+        return len(self._steps) > 0
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values.tolist())
+
+    def __getitem__(self, step: int) -> Any:
+        """The value at step; KeyError when nothing was tracked at it."""
+        i = self._position(step)
+        if i is None:
+            raise KeyError(step)
+        return _scalar(self._values, i)
+
+    def _position(self, step: int) -> int | None:
+        i = int(self._steps.searchsorted(step))
+        return i if i < len(self._steps) and self._steps[i] == step else None
+
+    # --- as lists and arrays ----------------------------------------------------------
     def values_numpy(self) -> np.ndarray:
         return self._values
 
@@ -39,61 +139,247 @@ class ArrayView:
         return self._steps.tolist()
 
     def sparse_list(self) -> tuple[list[int], list]:
+        """(steps, values)."""
         return self._steps.tolist(), self._values.tolist()
 
-    def items(self) -> list[tuple[int, Any]]:
-        return list(zip(self.indices_list(), self.values_list(), strict=True))
+    def tolist(self) -> list:
+        return self._values.tolist()
+
+    # --- iterators --------------------------------------------------------------------
+    def values(self) -> Iterator[Any]:
+        return iter(self._values.tolist())
+
+    def indices(self) -> Iterator[int]:
+        return iter(self._steps.tolist())
+
+    keys = indices
+
+    def items(self) -> Iterator[tuple[int, Any]]:
+        """(step, value) pairs, step-ordered."""
+        return zip(self._steps.tolist(), self._values.tolist(), strict=True)
+
+    def items_in_range(self, start: int, stop: int, count: int | None = None) -> Iterator[tuple[int, Any]]:
+        """(step, value) for start <= step < stop; with count, about count of them, evenly spaced."""
+        lo, hi = self._steps.searchsorted(start), self._steps.searchsorted(stop)
+        every = max((hi - lo) // count, 1) if count else 1
+        return zip(self._steps[lo:hi:every].tolist(), self._values[lo:hi:every].tolist(), strict=True)
+
+    def values_in_range(self, start: int, stop: int, count: int | None = None) -> Iterator[Any]:
+        return (value for _, value in self.items_in_range(start, stop, count))
+
+    # --- ends -------------------------------------------------------------------------
+    def _end(self, i: int) -> tuple[int, Any]:
+        if not len(self._steps):
+            raise IndexError("the sequence has no points")
+        return int(self._steps[i]), _scalar(self._values, i)
 
     def first(self) -> tuple[int, Any]:
         """(step, value) at the first step."""
-        return int(self._steps[0]), self._values[0].item()
+        return self._end(0)
 
     def last(self) -> tuple[int, Any]:
         """(step, value) at the last step."""
-        return int(self._steps[-1]), self._values[-1].item()
+        return self._end(-1)
+
+    def first_idx(self) -> int:
+        return self._end(0)[0]
+
+    def last_idx(self) -> int:
+        return self._end(-1)[0]
+
+    min_idx, max_idx = first_idx, last_idx
+
+    def first_value(self) -> Any:
+        return self._end(0)[1]
+
+    def last_value(self) -> Any:
+        return self._end(-1)[1]
+
+    def __repr__(self) -> str:
+        return f"<ArrayView of {len(self)} points>"
+
+
+class SequenceData:
+    """Steps and several columns together (Aim's Sequence.data): val, epoch and time by default."""
+
+    def __init__(self, steps: np.ndarray, columns: dict[str, np.ndarray]) -> None:
+        self._steps = steps
+        self._columns = columns  # Aim's names (val, epoch, time) -> arrays aligned with steps
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._columns)
+
+    def numpy(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        """(steps, [values, epochs, timestamps]) as arrays."""
+        return self._steps, list(self._columns.values())
+
+    def items_list(self) -> tuple[list[int], list[list]]:
+        """(steps, [values, epochs, timestamps]) as lists."""
+        return self._steps.tolist(), [column.tolist() for column in self._columns.values()]
+
+    def indices_list(self) -> list[int]:
+        return self._steps.tolist()
+
+    def values_list(self) -> list[list]:
+        return self.items_list()[1]
+
+    def items(self) -> Iterator[tuple[int, tuple]]:
+        """(step, (value, epoch, timestamp)) per point."""
+        steps, columns = self.items_list()
+        return zip(steps, zip(*columns, strict=True), strict=True)
+
+    __iter__ = items
+
+    def indices(self) -> Iterator[int]:
+        return iter(self.indices_list())
+
+    def values(self) -> Iterator[tuple]:
+        return zip(*self.values_list(), strict=True)
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def view(self, columns: str | list[str]) -> SequenceData:
+        """Only the given columns ('val', 'epoch', 'time'; or 'values', 'epochs', 'timestamps')."""
+        names = [_ALIASES.get(c, c) for c in ([columns] if isinstance(columns, str) else columns)]
+        return SequenceData(self._steps, {c: self._columns[c] for c in names if c in self._columns})
+
+    def range(self, start: int, stop: int) -> SequenceData:
+        """The points with start <= step < stop."""
+        lo, hi = self._steps.searchsorted(start), self._steps.searchsorted(stop)
+        return SequenceData(self._steps[lo:hi], {c: a[lo:hi] for c, a in self._columns.items()})
+
+    def sample(self, k: int) -> SequenceData:
+        """About k points, evenly spaced, always keeping the last one."""
+        n = len(self._steps)
+        every = max(n // k, 1) if k > 0 else 1
+        if every == 1:
+            return self
+        import numpy as np
+
+        picked = np.arange(0, n, every)
+        if picked[-1] != n - 1:
+            picked = np.append(picked, n - 1)
+        return SequenceData(self._steps[picked], {c: a[picked] for c, a in self._columns.items()})
 
 
 class Sequence:
-    """A named, context-qualified series of one run."""
+    """A named, context-qualified series of one run; subclasses say which values it holds.
 
-    def __init__(self, name: str, context: dict, run: Run, info: dict[str, Any] | None = None) -> None:
+    Values, epochs (NaN where none was given) and timestamps (seconds since the epoch) are
+    ArrayViews ordered by step.
+    """
+
+    registry: ClassVar[dict[str, type[Sequence]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.sequence_name() is not None:
+            Sequence.registry[cls.sequence_name()] = cls  # type: ignore[index]
+
+    def __init__(
+        self,
+        name: str,
+        context: dict | None,
+        run: Run,
+        *,
+        info: dict[str, Any] | None = None,
+        columns: dict[str, np.ndarray] | None = None,
+    ) -> None:
         self.name = name
-        self.context = context
+        self.context = context if isinstance(context, Context) else Context(context)
         self.run = run
-        self._info = info
-        self._data: dict[str, np.ndarray] | None = None
+        self._info = info  # the listing's metadata: count, first_step, last_step, last_value, ...
+        self._data = columns  # steps, values, epochs, timestamps
 
+    @classmethod
+    def allowed_dtypes(cls) -> str | tuple[str, ...]:
+        """The value types this class reads; '*' (the base Sequence): any."""
+        return "*"
+
+    @classmethod
+    def sequence_name(cls) -> str | None:
+        """The name queries use for this kind of sequence ('metric', 'images', ...)."""
+        return None
+
+    # --- loading ----------------------------------------------------------------------
     def _columns(self) -> dict[str, np.ndarray]:
         if self._data is None:
-            self._data = self.run._client.read_sequence(
-                self.run.hash, self.name, _context.canonical(self.context)
-            )
+            self._data = self.run._client.read_sequence(self.run.hash, self.name, self.context._canonical)
         return self._data
+
+    def _meta(self) -> dict[str, Any]:
+        if self._info is None:
+            wanted = self.context._canonical
+            listed = self.run._client.list_sequences(self.run.hash)
+            found = [i for i in listed if i["name"] == self.name and i["context"] == wanted]
+            self._info = found[0] if found else {"count": 0, "first_step": None, "last_step": None}
+        return self._info
+
+    def preload(self) -> None:
+        """Fetch the points now (they are otherwise fetched on first use)."""
+        self._columns()
+
+    # --- points -----------------------------------------------------------------------
+    def _view(self, column: str) -> ArrayView:
+        data = self._columns()
+        return ArrayView(data["steps"], data[column])
 
     @property
     def values(self) -> ArrayView:
-        data = self._columns()
-        return ArrayView(data["steps"], data["values"])
+        return self._view("values")
 
     @property
     def epochs(self) -> ArrayView:
-        data = self._columns()
-        return ArrayView(data["steps"], data["epochs"])
+        return self._view("epochs")
 
     @property
     def timestamps(self) -> ArrayView:
-        data = self._columns()
-        return ArrayView(data["steps"], data["timestamps"])
+        return self._view("timestamps")
 
     @property
     def indices(self) -> list[int]:
+        """The steps, as a list."""
         return self._columns()["steps"].tolist()
 
+    @property
+    def data(self) -> SequenceData:
+        """Steps with the val, epoch and time columns: data.numpy(), data.items_list()."""
+        data = self._columns()
+        return SequenceData(data["steps"], {ours: data[col] for ours, col in _COLUMNS.items()})
+
+    # --- metadata (no read of the points) ---------------------------------------------
+    def first_step(self) -> int | None:
+        if self._data is not None:
+            return int(self._data["steps"][0]) if len(self._data["steps"]) else None
+        return self._meta()["first_step"]
+
+    def last_step(self) -> int | None:
+        if self._data is not None:
+            return int(self._data["steps"][-1]) if len(self._data["steps"]) else None
+        return self._meta()["last_step"]
+
     def __len__(self) -> int:
-        return len(self._columns()["steps"])
+        if self._data is not None:
+            return len(self._data["steps"])
+        return self._meta()["count"]
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    # --- identity ---------------------------------------------------------------------
+    def _key(self) -> tuple[str, str, str]:
+        return self.run.hash, self.name, self.context._canonical
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and other._key() == self._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.name!r} {self.context} of run {self.run.hash}>"
+        return f"<{type(self).__name__} {self.name!r} {self.context._canonical} of run {self.run.hash}>"
 
 
 class Metric(Sequence):
@@ -101,4 +387,93 @@ class Metric(Sequence):
 
     @classmethod
     def allowed_dtypes(cls) -> tuple[str, ...]:
-        return ("float", "int", "number")
+        return ("float", "float64", "int")
+
+    @classmethod
+    def sequence_name(cls) -> str:
+        return "metric"
+
+    def dataframe(
+        self,
+        include_name: bool = False,
+        include_context: bool = False,
+        include_run: bool = False,
+        only_last: bool = False,
+    ) -> DataFrame:
+        """The points as a pandas DataFrame: idx, step, value, epoch, time, and optionally the
+        metric's name (metric.name), context (metric.context.*), run hash and params (run.*).
+        Needs pandas (pip install pandas)."""
+        from aim import _collections
+
+        return _collections.metric_frame(
+            self,
+            include_name=include_name,
+            include_context=include_context,
+            include_run=include_run,
+            only_last=only_last,
+        )
+
+
+class Images(Sequence):
+    """A sequence of images (aim.Image) or lists of them."""
+
+    @classmethod
+    def allowed_dtypes(cls) -> tuple[str, ...]:
+        return ("aim.image", "list(aim.image)")
+
+    @classmethod
+    def sequence_name(cls) -> str:
+        return "images"
+
+
+class Distributions(Sequence):
+    """A sequence of distributions (aim.Distribution)."""
+
+    @classmethod
+    def allowed_dtypes(cls) -> tuple[str, ...]:
+        return ("aim.distribution",)
+
+    @classmethod
+    def sequence_name(cls) -> str:
+        return "distributions"
+
+
+class Texts(Sequence):
+    """A sequence of texts (aim.Text) or lists of them."""
+
+    @classmethod
+    def allowed_dtypes(cls) -> tuple[str, ...]:
+        return ("aim.text", "list(aim.text)")
+
+    @classmethod
+    def sequence_name(cls) -> str:
+        return "texts"
+
+
+class Audios(Sequence):
+    """A sequence of audio clips (aim.Audio) or lists of them."""
+
+    @classmethod
+    def allowed_dtypes(cls) -> tuple[str, ...]:
+        return ("aim.audio", "list(aim.audio)")
+
+    @classmethod
+    def sequence_name(cls) -> str:
+        return "audios"
+
+
+def dtype_matches(dtype: str, allowed: str | tuple[str, ...]) -> bool:
+    """Whether a sequence of dtype is read by a class allowing `allowed` ('*' allows all)."""
+    allowed = (allowed,) if isinstance(allowed, str) else allowed
+    return "*" in allowed or dtype in allowed
+
+
+def from_info(seq_cls: type[Sequence], run: Run, info: dict[str, Any]) -> Sequence:
+    """A seq_cls for one listed or queried sequence (context as canonical JSON or a dict);
+    with the points when the info carries them (its 'columns')."""
+    context = info["context"]
+    if isinstance(context, str):
+        context = _context.parse(context)
+    columns = info.get("columns")
+    meta = {key: value for key, value in info.items() if key != "columns"}
+    return seq_cls(info["name"], context, run, info=meta, columns=columns)

@@ -10,7 +10,11 @@
     ├── ClosedRunError            tracking into a Run after close()
     ├── RequestRejected (+ValueError)    the daemon refused a request as invalid or too large
     ├── SequenceTypeError (+TypeError, +ValueError)  a value the sequence's type cannot hold
-    └── TrackingError             points the daemon refused or could not acknowledge in time
+    ├── TrackingError             points the daemon refused or could not acknowledge in time
+    └── QueryError (+ValueError)  a query the daemon refused: an unknown name, a forbidden access
+        └── QueryBudgetError      a query that ran past its time or size budget
+
+A query with a syntax error raises Python's SyntaxError, with the line and offset of the error.
 
 Input that is wrong on its face (a bad name, step or value) raises ValueError or TypeError
 in the caller's thread, before anything leaves the process.
@@ -60,4 +64,12 @@ class SequenceTypeError(AimError, TypeError, ValueError):
 
 
 class TrackingError(AimError):
+    pass
+
+
+class QueryError(AimError, ValueError):
+    pass
+
+
+class QueryBudgetError(QueryError):
     pass

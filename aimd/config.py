@@ -15,6 +15,8 @@ DEFAULT_IDLE_TIMEOUT_S = 0.0  # 0: never exit for idleness (`aimd serve|start`)
 DEFAULT_MAX_MESSAGE_BYTES = 64 * 2**20
 DEFAULT_SHUTDOWN_GRACE_S = 10.0
 DEFAULT_READ_THREADS = 4
+DEFAULT_QUERY_THREADS = 4
+DEFAULT_QUERY_TIMEOUT_S = 5.0  # a query's evaluation time budget unless the client asks otherwise
 
 
 @dataclass
@@ -25,6 +27,8 @@ class Config:
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     shutdown_grace_s: float = DEFAULT_SHUTDOWN_GRACE_S
     read_threads: int = DEFAULT_READ_THREADS
+    query_threads: int = DEFAULT_QUERY_THREADS
+    query_timeout_s: float = DEFAULT_QUERY_TIMEOUT_S
     fsync: bool = False  # True: fsync every write batch (survives power loss, not only kill -9)
 
     def __post_init__(self) -> None:

@@ -21,17 +21,18 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from aimd.config import Config
 from aimd.ingest.writer import Writer
 from aimd.lock import RepoLock
+from aimd.service.query import QueryService
 from aimd.service.reading import ReadingService
 from aimd.service.tracking import TrackingService
 from aimd.service.wire import add_service
 from aimd.storage.reader import Reader
 from aimd.storage.store import Store
-from aimproto.v1 import reading_pb2, tracking_pb2
+from aimproto.v1 import query_pb2, reading_pb2, tracking_pb2
 
 log = logging.getLogger(__name__)
 
 TICK_S = 0.5
-SERVICE_NAMES = ("aimproto.v1.Tracking", "aimproto.v1.Reading", "")
+SERVICE_NAMES = ("aimproto.v1.Tracking", "aimproto.v1.Reading", "aimproto.v1.Query", "")
 
 
 class Activity:
@@ -86,7 +87,10 @@ class Daemon:
         config = self.config
         store = Store(config.db_path, sync=config.fsync)
         writer = Writer(store)
+        reader = Reader(store)  # one block cache for every read
         executor = ThreadPoolExecutor(config.read_threads, thread_name_prefix="aimd-read")
+        # Queries get their own threads: a long one never delays a plain read.
+        query_executor = ThreadPoolExecutor(config.query_threads, thread_name_prefix="aimd-query")
         limit = config.max_message_bytes
         server = grpc.aio.server(
             options=[
@@ -104,8 +108,13 @@ class Daemon:
         )
         add_service(
             server,
-            ReadingService(Reader(store), executor, self.activity),
+            ReadingService(reader, executor, self.activity),
             reading_pb2.DESCRIPTOR.services_by_name["Reading"],
+        )
+        add_service(
+            server,
+            QueryService(reader, query_executor, self.activity, config.query_timeout_s),
+            query_pb2.DESCRIPTOR.services_by_name["Query"],
         )
         socket_path = config.socket_path
         socket_path.unlink(missing_ok=True)  # we hold the lock: any socket file here is stale
@@ -136,6 +145,7 @@ class Daemon:
             await server.stop(config.shutdown_grace_s)
             writer.close()
             executor.shutdown(wait=True)
+            query_executor.shutdown(wait=True)
             store.close()
             config.address_path.unlink(missing_ok=True)
             socket_path.unlink(missing_ok=True)

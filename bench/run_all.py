@@ -22,6 +22,8 @@ ROOT = HERE.parent
 # name -> argv after the interpreter (paths relative to the repository root)
 BENCHMARKS: dict[str, list[str]] = {
     "tracking": ["bench/bench_tracking.py"],
+    "query": ["bench/bench_query.py"],
+    "objects": ["bench/bench_objects.py"],
 }
 
 

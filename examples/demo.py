@@ -8,7 +8,9 @@
    context {'rank': r}: several processes writing one run.
 4. The parent reads every run back through Repo, prints a summary, and checks each sequence
    against what was tracked (exit code 1 on any mismatch).
-5. The daemon is stopped by its PID and the repository removed (kept if a check failed).
+5. An AimQL query, evaluated inside the daemon: the validation losses of the runs with
+   lr >= 1e-3, streamed back with their points; checked against the same expectations.
+6. The daemon is stopped by its PID and the repository removed (kept if a check failed).
 """
 
 from __future__ import annotations
@@ -99,6 +101,27 @@ def read_back(repo: str) -> tuple[int, list[str]]:
     return total, failures
 
 
+QUERY = 'metric.name == "loss" and metric.context.subset == "val" and run.hparams.lr >= 1e-3'
+
+
+def query(repo: str) -> list[str]:
+    """Step 5: run QUERY and check that it returns exactly the matching workers' curves."""
+    print(f"\nquery_metrics({QUERY!r}):")
+    failures, found = [], set()
+    for metric in Repo(repo).query_metrics(QUERY):
+        steps, values = metric.values.sparse_list()
+        lr = metric.run["hparams", "lr"]
+        found.add(metric.run.name)
+        print(f"  {metric.run.name:<10} lr={lr:<8g} {metric.name} {metric.context}: {len(steps)} points")
+        want = expected(metric.run)[metric.name, str(metric.context)]
+        if want != list(zip(steps, values, strict=True)):
+            failures.append(f"query: {metric.run.name} loss does not hold what was tracked")
+    wanted = {f"worker-{r}" for r, lr in enumerate(LRS) if lr >= 1e-3}
+    if found != wanted:
+        failures.append(f"query matched runs {sorted(found)}, expected {sorted(wanted)}")
+    return failures
+
+
 def stop_daemon(repo: str) -> None:
     """SIGTERM the daemon named by the repository's pidfile and wait until it is gone."""
     try:
@@ -137,6 +160,7 @@ def main() -> int:
     try:
         elapsed = track_all(repo)
         total, failures = read_back(repo)
+        failures += query(repo)
     finally:
         stop_daemon(repo)  # also when something above failed
     tracked = WORKERS * (len(METRICS) * (STEPS + len(range(0, STEPS, VAL_EVERY))) + STEPS)

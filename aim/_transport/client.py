@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -11,15 +13,45 @@ import grpc
 import numpy as np
 
 from aim import errors
-from aim._transport.channel import Target, cached, open_channel
+from aim._transport.channel import MAX_MESSAGE_BYTES, Target, cached, open_channel
 from aimproto import convert
-from aimproto.v1 import common_pb2, reading_pb2, reading_pb2_grpc, tracking_pb2, tracking_pb2_grpc
+from aimproto.v1 import (
+    common_pb2,
+    query_pb2,
+    query_pb2_grpc,
+    reading_pb2,
+    reading_pb2_grpc,
+    tracking_pb2,
+    tracking_pb2_grpc,
+)
 
 CLIENT_VERSION = "0.1.0"
 HANDSHAKE_TIMEOUT_S = 10.0
 CALL_TIMEOUT_S = 60.0
+QUERY_ERROR_KEY = "aim-query-error"  # trailing metadata naming a query's failure (aimd.service.query)
 
-DTYPE_NAMES = {common_pb2.DTYPE_INT: "int", common_pb2.DTYPE_FLOAT: "float"}
+DTYPE_NAMES = {
+    common_pb2.DTYPE_INT: "int",
+    common_pb2.DTYPE_FLOAT: "float",
+    common_pb2.DTYPE_IMAGE: "aim.image",
+    common_pb2.DTYPE_IMAGE_LIST: "list(aim.image)",
+    common_pb2.DTYPE_DISTRIBUTION: "aim.distribution",
+    common_pb2.DTYPE_TEXT: "aim.text",
+    common_pb2.DTYPE_TEXT_LIST: "list(aim.text)",
+    common_pb2.DTYPE_AUDIO: "aim.audio",
+    common_pb2.DTYPE_AUDIO_LIST: "list(aim.audio)",
+}
+DTYPES = {name: dtype for dtype, name in DTYPE_NAMES.items()}
+OBJECT_KINDS = {  # dtype -> the KIND of the objects its records hold (aim.objects)
+    common_pb2.DTYPE_IMAGE: "image",
+    common_pb2.DTYPE_IMAGE_LIST: "image",
+    common_pb2.DTYPE_DISTRIBUTION: "distribution",
+    common_pb2.DTYPE_TEXT: "text",
+    common_pb2.DTYPE_TEXT_LIST: "text",
+    common_pb2.DTYPE_AUDIO: "audio",
+    common_pb2.DTYPE_AUDIO_LIST: "audio",
+}
+SHA256_BYTES = 32
 _NUMPY = {common_pb2.DTYPE_INT: "<i8", common_pb2.DTYPE_FLOAT: "<f8"}
 
 
@@ -35,6 +67,22 @@ def map_error(exc: grpc.RpcError) -> errors.AimError:
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
         return errors.DaemonUnavailable(f"the daemon did not answer: {detail}")
     return errors.AimError(f"the daemon failed the request ({code.name}): {detail}")
+
+
+def map_query_error(exc: grpc.RpcError, query: str) -> Exception:
+    """SyntaxError (with line and offset), QueryBudgetError or QueryError for a failed query."""
+    kind = dict(exc.trailing_metadata() or ()).get(QUERY_ERROR_KEY, "")  # type: ignore[attr-defined]
+    detail = exc.details() or ""
+    if kind.startswith("syntax"):
+        _, line, offset = kind.split()
+        lines = query.splitlines() or [""]
+        text = lines[min(max(int(line), 1), len(lines)) - 1]
+        return SyntaxError(detail, ("<query>", int(line), int(offset), text))
+    if kind == "budget":
+        return errors.QueryBudgetError(detail)
+    if kind == "query":
+        return errors.QueryError(detail)
+    return map_error(exc)
 
 
 def sequence_info(msg: common_pb2.SequenceInfo) -> dict[str, Any]:
@@ -78,16 +126,18 @@ class Client:
         self._channel = open_channel(address)
         self.tracking = tracking_pb2_grpc.TrackingStub(self._channel)
         self.reading = reading_pb2_grpc.ReadingStub(self._channel)
+        self.querying = query_pb2_grpc.QueryStub(self._channel)
         self.generation += 1
         request = tracking_pb2.HandshakeRequest(
             protocol_version=common_pb2.PROTOCOL_VERSION_CURRENT, client_version=CLIENT_VERSION
         )
         try:
-            self.tracking.Handshake(request, timeout=HANDSHAKE_TIMEOUT_S, wait_for_ready=just_started)
+            reply = self.tracking.Handshake(request, timeout=HANDSHAKE_TIMEOUT_S, wait_for_ready=just_started)
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
                 raise errors.ProtocolError(exc.details()) from None
             raise map_error(exc) from None
+        self.max_message_bytes = min(reply.max_message_bytes or MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES)
 
     def reconnect(self, seen_generation: int) -> None:
         """Reconnect unless another thread already did since seen_generation."""
@@ -161,6 +211,9 @@ class Client:
         request = tracking_pb2.CloseRunRequest(run_hash=run_hash, client_id=self.client_id)
         return convert.props_from_proto(self._call(lambda c: c.tracking.CloseRun, request))
 
+    def delete_run(self, run_hash: str) -> None:
+        self._call(lambda c: c.tracking.DeleteRun, tracking_pb2.DeleteRunRequest(run_hash=run_hash))
+
     def track_stream(self, requests: Iterator[tracking_pb2.TrackRequest]) -> Any:
         """Open the bidirectional Track stream (used by the sender only)."""
         return self.tracking.Track(requests)
@@ -194,6 +247,89 @@ class Client:
             "epochs": _join([c.epochs for c in chunks], "<f8"),
             "timestamps": _join([c.timestamps for c in chunks], "<f8"),
         }
+
+    def read_objects(self, run_hash: str, name: str, context: str) -> dict[str, Any]:
+        """An object sequence's points, step-ordered, without blob bytes: "steps" (int64 array),
+        "epochs" (float64, NaN = none), "timestamps" (float64 seconds), "records" (per step, a
+        list of (kind, meta dict, blob sha256 hex); one item for single-object dtypes) and
+        "dtype" (the SDK name, e.g. 'list(aim.image)')."""
+        request = reading_pb2.ReadSequenceRequest(run_hash=run_hash, name=name, context=context)
+        chunks = self._call(lambda c: c.reading.ReadObjects, request, stream=True)
+        dtype = chunks[0].dtype if chunks else common_pb2.DTYPE_UNSPECIFIED
+        kind = OBJECT_KINDS.get(dtype, "unknown")
+        records: list[list[tuple[str, dict[str, Any], str]]] = []
+        for chunk in chunks:
+            shas = chunk.shas.hex()
+            at = 0
+            for n in chunk.record_counts:
+                records.append(
+                    [
+                        (
+                            kind,
+                            json.loads(chunk.metas[i]),
+                            shas[2 * SHA256_BYTES * i : 2 * SHA256_BYTES * (i + 1)],
+                        )
+                        for i in range(at, at + n)
+                    ]
+                )
+                at += n
+        return {
+            "dtype": DTYPE_NAMES.get(dtype, "unknown"),
+            "steps": _join([c.steps for c in chunks], "<i8"),
+            "epochs": _join([c.epochs for c in chunks], "<f8"),
+            "timestamps": _join([c.timestamps for c in chunks], "<f8"),
+            "records": records,
+        }
+
+    def get_blob(self, sha256_hex: str) -> bytes:
+        """The bytes of a stored blob (streamed in chunks, checked against its SHA-256)."""
+        return self.get_blobs([sha256_hex])[0]
+
+    def get_blobs(self, sha256_hexes: Sequence[str]) -> list[bytes]:
+        """The bytes of several stored blobs, in the order asked, in one call."""
+        if not sha256_hexes:
+            return []
+        try:
+            shas = [bytes.fromhex(h) for h in sha256_hexes]
+        except (TypeError, ValueError):
+            raise ValueError("a blob is named by the hex of its SHA-256 (64 hex digits)") from None
+        if any(len(sha) != SHA256_BYTES for sha in shas):
+            raise ValueError("a blob is named by the hex of its SHA-256 (64 hex digits)")
+        request = reading_pb2.GetBlobsRequest(sha256=shas)
+        parts: list[list[bytes]] = [[] for _ in shas]
+        for part in self._call(lambda c: c.reading.GetBlobs, request, stream=True):
+            parts[part.blob].append(part.data)
+        blobs = [b"".join(p) for p in parts]
+        for sha, blob in zip(shas, blobs, strict=True):
+            if hashlib.sha256(blob).digest() != sha:
+                raise errors.AimError(f"blob {sha.hex()} read back with other bytes than it was stored with")
+        return blobs
+
+    # --- querying ---------------------------------------------------------------------
+    def query(self, request: query_pb2.QueryRequest) -> Iterator[query_pb2.QueryChunk]:
+        """The reply chunks of a query as they arrive; closing the iterator cancels the call.
+
+        Retried once on a fresh connection if the daemon went away before anything arrived."""
+        generation = self.generation
+        call = self.querying.Query(request)
+        received = False
+        try:
+            while True:
+                try:
+                    chunk = next(call)
+                except StopIteration:
+                    return
+                except grpc.RpcError as exc:
+                    if received or exc.code() != grpc.StatusCode.UNAVAILABLE:
+                        raise map_query_error(exc, request.query) from None
+                    self.reconnect(generation)
+                    received = True  # one retry only
+                    call = self.querying.Query(request)
+                    continue
+                received = True
+                yield chunk
+        finally:
+            call.cancel()
 
 
 def _join(parts: list[bytes], dtype: str) -> np.ndarray:

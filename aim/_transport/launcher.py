@@ -54,3 +54,13 @@ def start_daemon(repo: Path) -> str:
             f"could not start aimd for {repo} ({said}); see its log at {aim_dir / LOG_FILE}"
         )
     return address
+
+
+def stop_daemon(repo: Path) -> None:
+    """Run `aimd stop` for repo (nothing to do when no daemon serves it)."""
+    argv = [sys.executable, "-m", "aimd", "stop", "--repo", str(repo)]
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=START_TIMEOUT_S, stdin=subprocess.DEVNULL
+    )
+    if done.returncode not in (0, 4):  # 4: no daemon serves the repository
+        raise RepoError(f"could not stop aimd for {repo}: {(done.stderr or done.stdout).strip()}")

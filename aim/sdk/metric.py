@@ -1,5 +1,17 @@
-"""`from aim.sdk.metric import Metric`, as in Aim's documentation."""
+"""`from aim.sdk.metric import Metric`, as in Aim's documentation (and Aim 3.0's collections)."""
 
 from aim import Metric
+from aim._collections import (
+    MetricCollection,
+    QueryMetricCollection,
+    QueryRunMetricCollection,
+    SingleRunMetricCollection,
+)
 
-__all__ = ["Metric"]
+__all__ = [
+    "Metric",
+    "MetricCollection",
+    "QueryMetricCollection",
+    "QueryRunMetricCollection",
+    "SingleRunMetricCollection",
+]

@@ -1,0 +1,166 @@
+"""Client side of AimQL: the syntax check before sending, progress reporting, and the stream of
+matching runs and sequences as plain values (the collections in aim._collections wrap them)."""
+
+from __future__ import annotations
+
+import enum
+import sys
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from aim import _context
+
+if TYPE_CHECKING:
+    from aim._transport.channel import Target
+
+MAX_QUERY_CHARS = 10_000  # the daemon's limit too (aimd.query.compile)
+PROGRESS_BAR_AFTER_S = 0.5  # a query that takes longer shows a progress bar (PROGRESS_BAR mode)
+
+
+class QueryReportMode(enum.Enum):
+    """How a query reports its progress (as Aim's aim.sdk.types.QueryReportMode).
+
+    DISABLED: nothing. PROGRESS_BAR: a bar on stderr for queries that take a while.
+    PROGRESS_TUPLE: the iteration also yields (None, (runs_done, runs_total)) as runs are evaluated.
+    """
+
+    DISABLED = 0
+    PROGRESS_BAR = 1
+    PROGRESS_TUPLE = 2
+
+
+def check_syntax(query: str) -> None:
+    """Raise the SyntaxError (with line and offset) the daemon would report, without a round trip."""
+    if not isinstance(query, str):
+        raise TypeError(f"a query must be a str, not {type(query).__name__}")
+    if len(query) > MAX_QUERY_CHARS or not query.strip():
+        return  # the daemon names the problem (too long), or matches everything (empty)
+    try:
+        compile(query, "<query>", "eval", dont_inherit=True)
+    except SyntaxError as exc:
+        raise SyntaxError(
+            f"invalid query: {exc.msg}", ("<query>", exc.lineno, exc.offset, exc.text)
+        ) from None
+    except (RecursionError, MemoryError, ValueError):
+        return  # too deep for this parser: the daemon refuses it with a clear message
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr, shown only once a query has run for a while."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.shown = False
+
+    def update(self, done: int, total: int) -> None:
+        if not self.shown and time.monotonic() - self.started < PROGRESS_BAR_AFTER_S:
+            return
+        self.shown = True
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\rquery: [{'#' * filled}{'.' * (width - filled)}] {done}/{total} runs")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _sequence(info: Any, parts: list[Any]) -> dict[str, Any]:
+    from aim._transport.client import sequence_info
+
+    out = sequence_info(info)
+    out["context"] = _context.parse(out["context"])
+    out["columns"] = None
+    if parts:
+        out["columns"] = _columns(out["dtype"], parts)
+    return out
+
+
+def _columns(dtype: str, parts: list[Any]) -> dict[str, Any]:
+    import numpy as np
+
+    def column(field: str, np_dtype: str) -> Any:
+        data = bytearray().join(getattr(p, field) for p in parts)
+        return np.frombuffer(data, np_dtype).astype(np_dtype[1:], copy=False)
+
+    return {
+        "steps": column("steps", "<i8"),
+        "values": column("values", "<i8" if dtype == "int" else "<f8"),
+        "epochs": column("epochs", "<f8"),
+        "timestamps": column("timestamps", "<f8"),
+    }
+
+
+def iter_query(
+    target: Target,
+    seq_type: str | None,
+    query: str = "",
+    *,
+    run_hash: str | None = None,
+    with_points: bool = False,
+    with_params: bool = False,
+    offset: str | None = None,
+    limit: int | None = None,
+    timeout_s: float | None = None,
+    include_archived: bool = False,
+    report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR,
+) -> Iterator[Any]:
+    """(run props, matching sequences) per matching run, newest run first.
+
+    A runs query (seq_type None) gives empty sequence lists. Each sequence is a dict of its
+    metadata (name, context as a dict, dtype, count, first_step, last_step, first_value,
+    last_value, min, max) and its columns (steps, values, epochs, timestamps as numpy arrays)
+    when with_points, else None. With with_params, props hold the run's params under "params".
+    In PROGRESS_TUPLE mode the iteration also yields (None, (runs_done, runs_total)).
+    Abandoning the iteration cancels the query in the daemon.
+    """
+    from aim._transport.client import client_for
+    from aimproto import convert
+    from aimproto.v1 import query_pb2
+
+    check_syntax(query)
+    report_mode = QueryReportMode(report_mode)
+    request = query_pb2.QueryRequest(
+        query=query,
+        sequence_type=seq_type or "",
+        run_hash=run_hash or "",
+        with_points=with_points,
+        with_params=with_params,
+        offset=offset or "",
+        limit=limit or 0,
+        timeout_s=timeout_s or 0.0,
+        report_progress=report_mode is not QueryReportMode.DISABLED,
+        include_archived=include_archived,
+    )
+    bar = _ProgressBar() if report_mode is QueryReportMode.PROGRESS_BAR else None
+    sequences: dict[str, list[dict[str, Any]]] = {}  # per run whose header has not arrived yet
+    info, parts = None, []
+    chunks = client_for(target).query(request)
+    try:
+        for chunk in chunks:
+            for block in chunk.sequences:
+                if block.HasField("info"):
+                    info, parts = block.info, []
+                if block.count:
+                    parts.append(block)
+                if block.last:
+                    sequences.setdefault(block.run_hash, []).append(_sequence(info, parts))
+                    info, parts = None, []
+            for header in chunk.runs:
+                run = convert.props_from_proto(header.props)
+                if header.HasField("params"):
+                    run["params"] = convert.param_from_proto(header.params)
+                yield run, sequences.pop(run["hash"], [])
+            if chunk.HasField("progress"):
+                done, total = chunk.progress.done, chunk.progress.total
+                if bar is not None:
+                    bar.update(done, total)
+                elif report_mode is QueryReportMode.PROGRESS_TUPLE:
+                    yield None, (done, total)
+    finally:
+        chunks.close()  # type: ignore[attr-defined]
+        if bar is not None:
+            bar.close()

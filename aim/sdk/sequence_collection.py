@@ -1,0 +1,15 @@
+"""`from aim.sdk.sequence_collection import QuerySequenceCollection`, as in Aim's documentation."""
+
+from aim._collections import (
+    QueryRunSequenceCollection,
+    QuerySequenceCollection,
+    SequenceCollection,
+    SingleRunSequenceCollection,
+)
+
+__all__ = [
+    "QueryRunSequenceCollection",
+    "QuerySequenceCollection",
+    "SequenceCollection",
+    "SingleRunSequenceCollection",
+]

@@ -1,0 +1,174 @@
+"""Query servicer: request -> engine (on the query pool) -> bounded chunks; honours cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from typing import Any
+
+import grpc
+
+from aimd.errors import DaemonError, InvalidInput
+from aimd.query import BudgetExceeded, QueryError, QuerySyntaxError
+from aimd.query.engine import Engine, Progress, QuerySpec, RunMatch, SequenceMatch
+from aimd.service.messages import sequence_info
+from aimd.service.status import abort
+from aimd.service.wire import Malformed
+from aimd.storage.reader import Reader
+from aimproto import convert
+from aimproto.v1 import query_pb2, query_pb2_grpc
+
+CHUNK_BYTES = 1 << 20  # a chunk is sent once it holds this much (points are split to fit)
+POINT_BYTES = 32  # step, value, epoch, timestamp: 8 bytes each
+RUN_HEADER_BYTES = 256  # an estimate, for chunk sizing
+MAX_TIMEOUT_S = 600.0
+QUERY_ERROR_KEY = "aim-query-error"  # trailing metadata: "syntax <line> <offset>" or "budget"
+
+
+def query_spec(request: query_pb2.QueryRequest, default_timeout_s: float) -> QuerySpec:
+    if not 0 <= request.timeout_s <= MAX_TIMEOUT_S:
+        raise InvalidInput(f"timeout_s must be between 0 and {MAX_TIMEOUT_S}")
+    return QuerySpec(
+        text=request.query,
+        sequence_type=request.sequence_type or None,
+        run_hash=request.run_hash or None,
+        with_points=request.with_points,
+        with_params=request.with_params,
+        offset=request.offset or None,
+        limit=request.limit,
+        timeout_s=request.timeout_s or default_timeout_s,
+        include_archived=request.include_archived,
+    )
+
+
+class ChunkPacker:
+    """Packs matches into QueryChunks of about CHUNK_BYTES, splitting long sequences."""
+
+    def __init__(self) -> None:
+        self.chunk = query_pb2.QueryChunk()
+        self.size = 0
+
+    def take(self) -> query_pb2.QueryChunk | None:
+        if not self.size:
+            return None
+        chunk, self.chunk, self.size = self.chunk, query_pb2.QueryChunk(), 0
+        return chunk
+
+    def add(self, match: RunMatch | SequenceMatch | Progress) -> Iterator[query_pb2.QueryChunk]:
+        """Add a match; yields every chunk that became full."""
+        if isinstance(match, Progress):
+            self.chunk.progress.done, self.chunk.progress.total = match.done, match.total
+            self.size += 1
+            yield self.take()  # type: ignore[misc]
+        elif isinstance(match, RunMatch):
+            header = self.chunk.runs.add(props=convert.props_to_proto(match.props))
+            if match.params is not None:
+                header.params.CopyFrom(convert.param_to_proto(match.params))
+            self.size += RUN_HEADER_BYTES
+            if self.size >= CHUNK_BYTES:
+                yield self.take()  # type: ignore[misc]
+        else:
+            yield from self._add_sequence(match)
+
+    def _add_sequence(self, match: SequenceMatch) -> Iterator[query_pb2.QueryChunk]:
+        info = sequence_info(match.name, match.context, match.meta)
+        cols = match.columns
+        if cols is None:
+            self.chunk.sequences.add(run_hash=match.run_hash, info=info, last=True)
+            self.size += RUN_HEADER_BYTES
+            if self.size >= CHUNK_BYTES:
+                yield self.take()  # type: ignore[misc]
+            return
+        values_dtype = cols.values.dtype.newbyteorder("<")
+        start, total = 0, len(cols)
+        while True:
+            room = max((CHUNK_BYTES - self.size) // POINT_BYTES, 1)
+            part = cols.slice(start, start + room)
+            start += len(part)
+            block = self.chunk.sequences.add(
+                run_hash=match.run_hash,
+                count=len(part),
+                steps=part.steps.astype("<i8", copy=False).tobytes(),
+                values=part.values.astype(values_dtype, copy=False).tobytes(),
+                epochs=part.epochs.astype("<f8", copy=False).tobytes(),
+                timestamps=part.timestamps.astype("<f8", copy=False).tobytes(),
+                last=start >= total,
+            )
+            if start == len(part):
+                block.info.CopyFrom(info)
+            self.size += RUN_HEADER_BYTES + len(part) * POINT_BYTES
+            if self.size >= CHUNK_BYTES:
+                yield self.take()  # type: ignore[misc]
+            if start >= total:
+                return
+
+
+def query_chunks(
+    reader: Reader, spec: QuerySpec, report_progress: bool, cancelled: threading.Event | None = None
+) -> Iterator[query_pb2.QueryChunk]:
+    """The whole reply of a query as chunks (runs on a query thread: evaluation is CPU work)."""
+    packer = ChunkPacker()
+    sent = False
+    for match in Engine(reader, spec, report_progress=report_progress, cancelled=cancelled):
+        for chunk in packer.add(match):
+            sent = True
+            yield chunk
+        if not sent and isinstance(match, RunMatch):
+            sent = True  # the first result goes out at once, not when a chunk is full
+            if (chunk := packer.take()) is not None:
+                yield chunk
+    if (chunk := packer.take()) is not None:
+        yield chunk
+
+
+class QueryService(query_pb2_grpc.QueryServicer):
+    def __init__(self, reader: Reader, executor: Executor, activity: Any, default_timeout_s: float) -> None:
+        self.reader = reader
+        self.executor = executor
+        self.activity = activity
+        self.default_timeout_s = default_timeout_s
+
+    async def Query(self, request, context):
+        self.activity.touch()
+        loop = asyncio.get_running_loop()
+        chunks: Iterator[query_pb2.QueryChunk] | None = None
+        pending: asyncio.Future | None = None
+        cancelled = threading.Event()
+        context.add_done_callback(lambda _: cancelled.set())  # a cancelled call stops the engine
+        try:
+            if isinstance(request, Malformed):
+                raise request.error()
+            spec = query_spec(request, self.default_timeout_s)
+            chunks = query_chunks(self.reader, spec, request.report_progress, cancelled)
+            while True:
+                pending = loop.run_in_executor(self.executor, next, chunks, None)
+                if (chunk := await pending) is None:
+                    break
+                await context.write(chunk)
+                self.activity.touch()
+        except QuerySyntaxError as exc:
+            context.set_trailing_metadata(((QUERY_ERROR_KEY, f"syntax {exc.lineno or 0} {exc.offset or 0}"),))
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        except BudgetExceeded as exc:
+            context.set_trailing_metadata(((QUERY_ERROR_KEY, "budget"),))
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+        except QueryError as exc:
+            context.set_trailing_metadata(((QUERY_ERROR_KEY, "query"),))
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        except DaemonError as exc:
+            await abort(context, exc)
+        finally:
+            cancelled.set()
+            if chunks is not None:
+                self._close_later(chunks, pending)
+
+    def _close_later(self, chunks: Any, pending: asyncio.Future | None) -> None:
+        """Stop a query's evaluation (a cancelled call ends it at the next chunk boundary), once the
+        thread computing its current chunk, if any, is done with it."""
+        loop = asyncio.get_running_loop()
+        if pending is None or pending.done():
+            loop.run_in_executor(self.executor, chunks.close)
+        else:
+            pending.add_done_callback(lambda _: loop.run_in_executor(self.executor, chunks.close))

@@ -1,0 +1,78 @@
+from aimproto.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class QueryRequest(_message.Message):
+    __slots__ = ("query", "sequence_type", "run_hash", "with_points", "with_params", "offset", "limit", "timeout_s", "report_progress", "include_archived")
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    RUN_HASH_FIELD_NUMBER: _ClassVar[int]
+    WITH_POINTS_FIELD_NUMBER: _ClassVar[int]
+    WITH_PARAMS_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    REPORT_PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_ARCHIVED_FIELD_NUMBER: _ClassVar[int]
+    query: str
+    sequence_type: str
+    run_hash: str
+    with_points: bool
+    with_params: bool
+    offset: str
+    limit: int
+    timeout_s: float
+    report_progress: bool
+    include_archived: bool
+    def __init__(self, query: _Optional[str] = ..., sequence_type: _Optional[str] = ..., run_hash: _Optional[str] = ..., with_points: _Optional[bool] = ..., with_params: _Optional[bool] = ..., offset: _Optional[str] = ..., limit: _Optional[int] = ..., timeout_s: _Optional[float] = ..., report_progress: _Optional[bool] = ..., include_archived: _Optional[bool] = ...) -> None: ...
+
+class QueryChunk(_message.Message):
+    __slots__ = ("sequences", "runs", "progress")
+    SEQUENCES_FIELD_NUMBER: _ClassVar[int]
+    RUNS_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    sequences: _containers.RepeatedCompositeFieldContainer[SequenceBlock]
+    runs: _containers.RepeatedCompositeFieldContainer[RunHeader]
+    progress: Progress
+    def __init__(self, sequences: _Optional[_Iterable[_Union[SequenceBlock, _Mapping]]] = ..., runs: _Optional[_Iterable[_Union[RunHeader, _Mapping]]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ...) -> None: ...
+
+class RunHeader(_message.Message):
+    __slots__ = ("props", "params")
+    PROPS_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    props: _common_pb2.RunProps
+    params: _common_pb2.ParamValue
+    def __init__(self, props: _Optional[_Union[_common_pb2.RunProps, _Mapping]] = ..., params: _Optional[_Union[_common_pb2.ParamValue, _Mapping]] = ...) -> None: ...
+
+class SequenceBlock(_message.Message):
+    __slots__ = ("run_hash", "info", "count", "steps", "values", "epochs", "timestamps", "last")
+    RUN_HASH_FIELD_NUMBER: _ClassVar[int]
+    INFO_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMPS_FIELD_NUMBER: _ClassVar[int]
+    LAST_FIELD_NUMBER: _ClassVar[int]
+    run_hash: str
+    info: _common_pb2.SequenceInfo
+    count: int
+    steps: bytes
+    values: bytes
+    epochs: bytes
+    timestamps: bytes
+    last: bool
+    def __init__(self, run_hash: _Optional[str] = ..., info: _Optional[_Union[_common_pb2.SequenceInfo, _Mapping]] = ..., count: _Optional[int] = ..., steps: _Optional[bytes] = ..., values: _Optional[bytes] = ..., epochs: _Optional[bytes] = ..., timestamps: _Optional[bytes] = ..., last: _Optional[bool] = ...) -> None: ...
+
+class Progress(_message.Message):
+    __slots__ = ("done", "total")
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    done: int
+    total: int
+    def __init__(self, done: _Optional[int] = ..., total: _Optional[int] = ...) -> None: ...

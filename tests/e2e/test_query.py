@@ -1,0 +1,317 @@
+"""AimQL end to end: queries evaluated in a real daemon over LevelDB, results streamed to the SDK."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from aim import Repo, Run
+from aim._query import QueryReportMode, iter_query
+from aim._run import _target_of
+from aim.errors import QueryBudgetError, QueryError
+
+QUIET = QueryReportMode.DISABLED
+
+
+@pytest.fixture(scope="module")
+def seeded(shared):
+    """The three runs of Aim's search docs (seed 002), created oldest to newest."""
+    runs = {}
+    for key, lr, batch in (("run_1", 0.001, 32), ("run_2", 0.0007, 64), ("run_3", 0.005, 16)):
+        run = Run(repo=str(shared), experiment="seed")
+        run.name = key
+        run["learning_rate"] = lr
+        run["batch_size"] = batch
+        run["hparams"] = {"lr": lr, "optimizer": {"name": "adam" if batch > 16 else "sgd"}}
+        for i in range(10):
+            run.track(i, name="loss", context={"subset": "train"})
+            run.track(i, name="loss", context={"subset": "test"})
+        run.track(1.5, name="accuracy", context={"subset": "test"})
+        run.close()
+        runs[key] = run.hash
+    return Repo(str(shared)), runs
+
+
+def run_names(repo: Repo, query: str) -> list[str]:
+    return [coll.run.name for coll in repo.query_runs(query, report_mode=QUIET).iter_runs()]
+
+
+def metric_rows(repo: Repo, query: str) -> set[tuple[str, str, str]]:
+    return {
+        (m.name, m.context.get("subset", ""), m.run.name)
+        for m in repo.query_metrics(query, report_mode=QUIET)
+    }
+
+
+# --- seed 002: the documented examples, with their exact results ------------------------------
+def test_runs_by_two_params(seeded):
+    repo, _ = seeded
+    assert run_names(repo, "run.learning_rate > 0.0001 and run.batch_size > 32") == ["run_2"]
+
+
+def test_runs_by_membership(seeded):
+    repo, _ = seeded
+    # The docs list run_1 too, but 0.001 is not in [0.0001, 0.005]: Python's answer is run_3 alone.
+    assert run_names(repo, "run.learning_rate in [0.0001, 0.005]") == ["run_3"]
+
+
+def test_metrics_by_name(seeded):
+    repo, _ = seeded
+    rows = metric_rows(repo, 'metric.name == "loss"')
+    assert rows == {("loss", s, r) for s in ("train", "test") for r in ("run_1", "run_2", "run_3")}
+
+
+def test_metrics_by_name_and_context(seeded):
+    repo, _ = seeded
+    rows = metric_rows(repo, 'metric.name == "loss" and metric.context.subset == "train"')
+    assert rows == {("loss", "train", r) for r in ("run_1", "run_2", "run_3")}
+
+
+def test_metrics_by_name_and_run_param(seeded):
+    repo, _ = seeded
+    rows = metric_rows(repo, 'metric.name == "loss" and run.learning_rate >= 0.001')
+    assert rows == {("loss", s, r) for s in ("train", "test") for r in ("run_1", "run_3")}
+
+
+# --- semantics -------------------------------------------------------------------------------
+def test_empty_query_gives_every_run_newest_first(seeded):
+    repo, _ = seeded
+    assert run_names(repo, "") == ["run_3", "run_2", "run_1"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'run.hparams.optimizer.name == "sgd"',
+        'run["hparams", "optimizer", "name"] == "sgd"',
+        'run["hparams"]["optimizer"]["name"] == "sgd"',
+        'run.hparams["optimizer"].name == "sgd"',
+    ],
+)
+def test_every_param_access_style(seeded, query):
+    repo, _ = seeded
+    assert run_names(repo, query) == ["run_3"]
+
+
+def test_missing_params_are_none_at_every_depth(seeded):
+    repo, _ = seeded
+    assert run_names(repo, "run.nope is None and run.nope.deeper == None and not run.hparams.x.y") == [
+        "run_3",
+        "run_2",
+        "run_1",
+    ]
+    assert run_names(repo, "run.nope > 1 or run.hparams.optimizer.name > 1") == []
+
+
+def test_run_properties_and_datetimes(seeded):
+    repo, _ = seeded
+    assert run_names(repo, 'run.experiment == "seed" and run.name.startswith("run_") and not run.active') == [
+        "run_3",
+        "run_2",
+        "run_1",
+    ]
+    assert len(run_names(repo, "run.created_at > datetime(2020, 1, 1) and run.duration < 3600")) == 3
+    assert len(run_names(repo, "run.finalized_at - run.created_at < timedelta(hours=1)")) == 3
+
+
+def test_metric_properties_and_run_metrics(seeded):
+    repo, _ = seeded
+    rows = metric_rows(
+        repo, "metric.last == 9 and metric.first == 0 and metric.max == 9 and metric.last_step == 9"
+    )
+    assert len(rows) == 6
+    query = 'run.metrics["accuracy", {"subset": "test"}].last == 1.5 and run.batch_size == 16'
+    assert run_names(repo, query) == ["run_3"]
+
+
+def test_archived_runs_are_left_out_unless_asked_for(shared, seeded):
+    repo, _ = seeded
+    run = Run(repo=str(shared), experiment="archive")
+    run.archived = True
+    run.close()
+    assert run.hash not in {c.run.hash for c in repo.query_runs("", report_mode=QUIET).iter_runs()}
+    assert run_names(repo, 'run.archived and run.experiment == "archive"') == [run.name]
+    run_view = Run(run.hash, repo=str(shared))
+    run_view.archived = False
+    run_view.close()
+    assert run_names(repo, 'run.experiment == "archive"') == [run.name]
+
+
+def test_syntax_error_has_line_and_offset(seeded):
+    repo, _ = seeded
+    with pytest.raises(SyntaxError) as info:
+        list(repo.query_runs("run.hparams.lr >", report_mode=QUIET).iter_runs())
+    assert info.value.lineno == 1 and info.value.offset is not None
+
+
+def test_unknown_name_is_an_error_not_an_empty_result(seeded):
+    repo, _ = seeded
+    with pytest.raises(QueryError, match="lr"):
+        list(repo.query_runs("lr > 1", report_mode=QUIET).iter_runs())
+    with pytest.raises(QueryError, match="metric"):  # a runs query has no metric variable
+        list(repo.query_runs('metric.name == "loss"', report_mode=QUIET).iter_runs())
+
+
+# --- streaming ---------------------------------------------------------------------------------
+def test_values_are_step_ordered_and_complete(repo):
+    run = Run(repo=str(repo))
+    steps = np.random.default_rng(0).permutation(50_000)
+    for step in steps.tolist():
+        run.track(float(step) / 2, name="x", step=step)
+    run.close()
+    [(props, [seq])] = list(iter_query(_target_of(str(repo)), "metric", with_points=True, report_mode=QUIET))
+    assert props["hash"] == run.hash and seq["count"] == 50_000
+    np.testing.assert_array_equal(seq["columns"]["steps"], np.arange(50_000))
+    np.testing.assert_array_equal(seq["columns"]["values"], np.arange(50_000) / 2)
+    assert seq["columns"]["values"].flags.writeable
+
+
+def test_metadata_only_then_values_on_demand(seeded):
+    repo, _ = seeded
+    [(props, seqs)] = list(
+        iter_query(repo._target, "metric", 'run.name == "run_2" and metric.name == "loss"', report_mode=QUIET)
+    )
+    assert {s["context"]["subset"] for s in seqs} == {"train", "test"}
+    assert all(s["columns"] is None and s["count"] == 10 for s in seqs)
+    metrics = list(repo.query_metrics('run.name == "run_2" and metric.name == "loss"', report_mode=QUIET))
+    assert all(m.values.values_list() == list(range(10)) for m in metrics)
+
+
+def test_pagination_follows_offset(repo):
+    hashes = []
+    for i in range(7):
+        run = Run(repo=str(repo))
+        run["i"] = i
+        run.close()
+        hashes.append(run.hash)
+    target = _target_of(str(repo))
+    newest_first = hashes[::-1]
+    first = [p["hash"] for p, _ in iter_query(target, None, limit=3, report_mode=QUIET)]
+    second = [p["hash"] for p, _ in iter_query(target, None, limit=3, offset=first[-1], report_mode=QUIET)]
+    assert first + second == newest_first[:6]
+    with pytest.raises(Exception, match="offset"):
+        list(iter_query(target, None, offset="no-such-run", report_mode=QUIET))
+
+
+def test_progress_tuples(seeded):
+    repo, _ = seeded
+    items = list(iter_query(repo._target, None, report_mode=QueryReportMode.PROGRESS_TUPLE))
+    progress = [i[1] for i in items if i[0] is None]
+    assert progress and progress[-1][0] == progress[-1][1] >= 3
+
+
+def test_abandoned_query_is_cancelled_and_the_daemon_serves_on(repo):
+    for i in range(40):
+        run = Run(repo=str(repo))
+        run["i"] = i
+        run.track(1.0, name="x")
+        run.close()
+    target = _target_of(str(repo))
+    for _ in range(12):  # more than the daemon's query threads
+        results = iter_query(target, None, "sum(range(100000)) >= 0", timeout_s=60, report_mode=QUIET)
+        next(results)
+        results.close()
+    assert len(list(iter_query(target, "metric", report_mode=QUIET))) == 40
+
+
+# --- containment -------------------------------------------------------------------------------
+HOSTILE = [
+    "10**10**10",
+    "2**(2**40) > 0",
+    "1 << 10**10",
+    "'a' * 10**10",
+    "[0] * 10**10",
+    "[[0] * 10**6] * 10**6",
+    "sum(range(10**10))",
+    "len(list(range(10**12)))",
+    "[x for x in range(10**7) for y in range(10**7)]",
+    "any(True for x in range(10**9) if x < 0)",
+    "max(range(10**10))",
+    "sorted(range(10**9))",
+    "'-'.join(['a' * 10**6] * 10**6)",
+    "('a' * 10**5).replace('a', 'a' * 10**5)",
+    "'%099999999d' % 1",
+    "f'{1:099999999}'",
+    "(" * 5000 + "1" + ")" * 5000,
+    "-" * 50000 + "1",
+    "[" * 300 + "]" * 300,
+    "1 + " * 20000 + "1",
+    "run.__class__",
+    "run.__dict__",
+    "run._props",
+    "().__class__.__bases__[0].__subclasses__()",
+    "'{0.__class__}'.format(run)",
+    "'{x}'.format_map({'x': 1})",
+    "(x for x in []).gi_frame",
+    "(lambda: 0).__code__",
+    "getattr(run, 'hash')",
+    "__import__('os')",
+    "open('/etc/passwd')",
+    "eval('1')",
+    "exec('1')",
+    "globals()",
+    "vars(run)",
+    "type(run)",
+    "datetime.__subclasses__()",
+    "run.metrics.__init__",
+    "[].append(1)",
+    "sum([[1]] * 10**6, [])",
+    "int('9' * 10**6)",
+    "str(10**5000)",
+]
+
+
+def test_hostile_queries_fail_clearly_within_the_budget_while_tracking_goes_on(repo):
+    seed = Run(repo=str(repo))
+    seed["hparams"] = {"lr": 0.1}
+    seed.close()
+    tracker = Run(repo=str(repo))
+    stop = threading.Event()
+    tracked = [0]
+
+    def track() -> None:
+        while not stop.is_set():
+            tracker.track(float(tracked[0]), name="progress", step=tracked[0])
+            tracked[0] += 1
+
+    thread = threading.Thread(target=track)
+    thread.start()
+    target = _target_of(str(repo))
+    try:
+        for query in HOSTILE + ["x" * 20_000]:
+            started = time.monotonic()
+            with pytest.raises((QueryError, SyntaxError)) as info:
+                list(iter_query(target, None, query, timeout_s=2.0, report_mode=QUIET))
+            assert str(info.value), query
+            assert time.monotonic() - started < 10, query
+        with pytest.raises(QueryBudgetError):
+            list(iter_query(target, None, "[x for x in range(10**6) for y in range(10**6)]", timeout_s=0.5))
+    finally:
+        stop.set()
+        thread.join()
+        tracker.close()
+    stored = Repo(str(repo)).get_run(tracker.hash).get_metric("progress", {})
+    assert len(stored.values) == tracked[0] > 0
+    # and the daemon still answers ordinary queries
+    assert [p["hash"] for p, _ in iter_query(target, None, "run.hparams.lr == 0.1", report_mode=QUIET)] == [
+        seed.hash
+    ]
+
+
+# --- deleting ---------------------------------------------------------------------------------
+def test_delete_runs(repo):
+    keep, gone = Run(repo=str(repo)), Run(repo=str(repo))
+    for run in (keep, gone):
+        run["x"] = 1
+        run.track(1.0, name="loss")
+    gone.close()
+    r = Repo(str(repo))
+    assert r.delete_run(keep.hash) is False  # still open for tracking
+    assert r.delete_runs([gone.hash, "no-such-run"]) == (False, ["no-such-run"])
+    assert r.get_run(gone.hash) is None
+    keep.close()
+    assert r.list_all_runs() == [keep.hash]
+    assert [p["hash"] for p, _ in iter_query(r._target, "metric", report_mode=QUIET)] == [keep.hash]

@@ -1,0 +1,62 @@
+"""Repo: opening, discovery, removal, summaries and the Aim 3.0 names, through a real daemon."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from aim import Repo, Run
+from aim.errors import RepoError
+
+from conftest import daemon_pid
+
+
+def test_open_missing_repo_is_a_clear_error(tmp_path):
+    with pytest.raises(RepoError, match="no Aim repository"):
+        Repo(str(tmp_path / "nowhere"))
+    assert not Repo.exists(tmp_path / "nowhere")
+
+
+def test_exists_default_repo_and_rm(repo, monkeypatch):
+    r = Repo(str(repo), init=True)
+    assert Repo.exists(repo) and Repo.exists(repo / ".aim")
+    run = Run(repo=str(repo))
+    run.close()
+    (repo / "sub").mkdir()
+    monkeypatch.chdir(repo / "sub")
+    assert Repo.default_repo() == r
+    assert daemon_pid(repo) is not None
+    Repo.rm(str(repo))
+    assert not Repo.exists(repo) and daemon_pid(repo) is None
+    with pytest.raises(RepoError):
+        Repo.rm(str(repo))
+
+
+def test_get_run_of_unknown_hash_is_none(repo):
+    r = Repo(str(repo), init=True)
+    assert r.get_run("0123456789abcdef") is None
+    assert r.get_run("not a hash!") is None
+
+
+def test_summaries(repo):
+    for lr, ctx in ((0.1, {"subset": "train"}), (0.2, {"subset": "val"})):
+        run = Run(repo=str(repo))
+        run["hparams"] = {"lr": lr, f"only_{ctx['subset']}": True}
+        run.track(1.0, name="loss", context=ctx)
+        run.close()
+    r = Repo(str(repo))
+    params = r.collect_params_info()
+    assert set(params["hparams"]) == {"lr", "only_train", "only_val"}
+    info = r.collect_sequence_info(("metric",))
+    assert sorted(c["subset"] for c in info["metric"]["loss"]) == ["train", "val"]
+    assert r.total_runs_count() == 2 and len(r.list_all_runs()) == 2
+    with pytest.deprecated_call():
+        assert r.collect_metrics() == info["metric"]
+    with pytest.deprecated_call():
+        assert r.collect_params() == params
+    with pytest.deprecated_call():
+        assert len(list(r.traces("metric.name == 'loss'"))) == 2
+    with pytest.raises(ValueError, match="unknown sequence type"):
+        r.collect_sequence_info(("scalars",))
+    assert os.path.isdir(repo / ".aim")
