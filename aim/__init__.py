@@ -12,12 +12,27 @@ Importing aim starts nothing and loads no gRPC: the daemon starts on the first R
 from aim import errors
 from aim._repo import Repo
 from aim._run import Run
-from aim._sequences import Metric, Sequence
+from aim._sequences import Audios, Distributions, Images, Metric, Sequence, Texts
+from aim.objects import Audio, Distribution, Image, Text
 
 __version__ = "0.1.0"
 
-__all__ = ["Metric", "Repo", "Run", "Sequence", "errors"]
+__all__ = [
+    "Audio",
+    "Audios",
+    "Distribution",
+    "Distributions",
+    "Image",
+    "Images",
+    "Metric",
+    "Repo",
+    "Run",
+    "Sequence",
+    "Text",
+    "Texts",
+    "errors",
+]
 
-for _name in ("Metric", "Repo", "Run", "Sequence"):
+for _name in __all__[:-1]:
     globals()[_name].__module__ = "aim"
 del _name

@@ -414,7 +414,53 @@ class Metric(Sequence):
         )
 
 
-class Images(Sequence):
+class ObjectSequence(Sequence):
+    """A sequence of tracked objects (images, distributions, texts, audio), or lists of them.
+
+    Listing reads metadata only; the first access to the values reads the points' records,
+    then every blob they name in one call, and decodes each object once.
+    """
+
+    def _records(self) -> dict[str, Any]:
+        if getattr(self, "_object_points", None) is None:
+            self._object_points = self.run._client.read_objects(
+                self.run.hash, self.name, self.context._canonical
+            )
+        return self._object_points
+
+    def _columns(self) -> dict[str, np.ndarray]:
+        if self._data is None:
+            import numpy as np
+
+            from aim import objects
+
+            points = self._records()
+            shas = sorted({sha for records in points["records"] for _, _, sha in records})
+            blobs = dict(zip(shas, self.run._client.get_blobs(shas), strict=True))
+            kinds = (objects.Image, objects.Distribution, objects.Text, objects.Audio)
+            classes = {cls.KIND: cls for cls in kinds}
+            is_list = points["dtype"].startswith("list(")
+            values = np.empty(len(points["records"]), dtype=object)
+            for i, records in enumerate(points["records"]):
+                decoded = [classes[kind]._from_record(meta, blobs[sha]) for kind, meta, sha in records]
+                values[i] = decoded if is_list else decoded[0]
+            self._data = {
+                "steps": points["steps"],
+                "values": values,
+                "epochs": points["epochs"],
+                "timestamps": points["timestamps"],
+            }
+        return self._data
+
+    def record_length(self) -> int | None:
+        """The longest list tracked at one step, or None for a sequence of single objects."""
+        points = self._records()
+        if not points["dtype"].startswith("list("):
+            return None
+        return max((len(records) for records in points["records"]), default=0)
+
+
+class Images(ObjectSequence):
     """A sequence of images (aim.Image) or lists of them."""
 
     @classmethod
@@ -426,7 +472,7 @@ class Images(Sequence):
         return "images"
 
 
-class Distributions(Sequence):
+class Distributions(ObjectSequence):
     """A sequence of distributions (aim.Distribution)."""
 
     @classmethod
@@ -438,7 +484,7 @@ class Distributions(Sequence):
         return "distributions"
 
 
-class Texts(Sequence):
+class Texts(ObjectSequence):
     """A sequence of texts (aim.Text) or lists of them."""
 
     @classmethod
@@ -450,7 +496,7 @@ class Texts(Sequence):
         return "texts"
 
 
-class Audios(Sequence):
+class Audios(ObjectSequence):
     """A sequence of audio clips (aim.Audio) or lists of them."""
 
     @classmethod
@@ -460,6 +506,14 @@ class Audios(Sequence):
     @classmethod
     def sequence_name(cls) -> str:
         return "audios"
+
+
+def class_for(dtype: str) -> type[Sequence]:
+    """The most specific sequence class reading dtype (Sequence when none does)."""
+    for cls in Sequence.registry.values():
+        if dtype_matches(dtype, cls.allowed_dtypes()) and cls.allowed_dtypes() != "*":
+            return cls
+    return Sequence
 
 
 def dtype_matches(dtype: str, allowed: str | tuple[str, ...]) -> bool:
@@ -476,4 +530,6 @@ def from_info(seq_cls: type[Sequence], run: Run, info: dict[str, Any]) -> Sequen
         context = _context.parse(context)
     columns = info.get("columns")
     meta = {key: value for key, value in info.items() if key != "columns"}
+    if seq_cls is Sequence:  # any sequence: read it with the class of its dtype
+        seq_cls = class_for(info.get("dtype", ""))
     return seq_cls(info["name"], context, run, info=meta, columns=columns)

@@ -10,7 +10,10 @@ import aim
 
 
 def test_public_names_are_pinned():
-    assert sorted(aim.__all__) == ["Metric", "Repo", "Run", "Sequence", "errors"]
+    assert sorted(aim.__all__) == sorted(
+        ["Audio", "Audios", "Distribution", "Distributions", "Image", "Images"]
+        + ["Metric", "Repo", "Run", "Sequence", "Text", "Texts", "errors"]
+    )
     for name in aim.__all__:
         assert hasattr(aim, name)
     assert aim.Run.__module__ == "aim"  # tracebacks name aim.Run, not the private module
@@ -24,6 +27,18 @@ def test_aims_documented_import_paths_work():
     from aim.sdk.sequence import Sequence
 
     assert (Run, Repo, Metric, Sequence) == (aim.Run, aim.Repo, aim.Metric, aim.Sequence)
+
+    from aim.sdk.audio_sequence import Audios
+    from aim.sdk.distribution_sequence import Distributions
+    from aim.sdk.image_sequence import Images
+    from aim.sdk.objects.audio import Audio
+    from aim.sdk.objects.distribution import Distribution
+    from aim.sdk.objects.image import Image
+    from aim.sdk.objects.text import Text
+    from aim.sdk.text_sequence import Texts
+
+    assert (Image, Distribution, Text, Audio) == (aim.Image, aim.Distribution, aim.Text, aim.Audio)
+    assert (Images, Distributions, Texts, Audios) == (aim.Images, aim.Distributions, aim.Texts, aim.Audios)
     assert issubclass(MissingRunError, aim.errors.AimError) and issubclass(MissingRunError, LookupError)
 
 

@@ -19,18 +19,19 @@ from aimd.errors import InvalidInput, NotFound
 from aimd.query.compile import Query
 from aimd.query.sandbox import Budget
 from aimd.query.views import RunView, SequenceView
-from aimd.storage.blocks import DTYPE_FLOAT, DTYPE_INT, Columns, SequenceMeta
+from aimd.storage import blocks
+from aimd.storage.blocks import DTYPE_FLOAT, DTYPE_INT, DTYPE_NAMES, Columns, SequenceMeta
 from aimd.storage.reader import Reader
 
 # The sequence types a query can target, and the stored dtypes each one holds.
 SEQUENCE_DTYPES: dict[str, frozenset[int]] = {
     "metric": frozenset({DTYPE_INT, DTYPE_FLOAT}),
-    "images": frozenset(),
-    "distributions": frozenset(),
-    "texts": frozenset(),
-    "audios": frozenset(),
+    "images": frozenset({blocks.DTYPE_IMAGE, blocks.DTYPE_IMAGE_LIST}),
+    "distributions": frozenset({blocks.DTYPE_DISTRIBUTION}),
+    "texts": frozenset({blocks.DTYPE_TEXT, blocks.DTYPE_TEXT_LIST}),
+    "audios": frozenset({blocks.DTYPE_AUDIO, blocks.DTYPE_AUDIO_LIST}),
 }
-DTYPE_NAMES = {DTYPE_INT: "int", DTYPE_FLOAT: "float"}
+NUMERIC_DTYPES = SEQUENCE_DTYPES["metric"]
 PROGRESS_EVERY_S = 0.2
 
 
@@ -186,7 +187,7 @@ class Engine:
                 if not query.match_sequence(run, view):
                     continue
             columns = None
-            if spec.with_points:
+            if spec.with_points and meta.dtype in NUMERIC_DTYPES:  # objects: read via ReadObjects
                 found = reader.points(run_hash, name, context)
                 if found is None:  # cannot happen on one snapshot; kept for safety
                     continue

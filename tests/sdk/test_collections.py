@@ -90,7 +90,7 @@ def test_query_runs_yields_runs_newest_first_and_all_their_sequences(repo, runs)
     assert isinstance(found, QueryRunSequenceCollection)
     assert [r.run.hash for r in found.iter_runs()] == [runs[1].hash, runs[0].hash]
     sequences = list(found)
-    assert all(type(s) is Sequence for s in sequences)  # the base class: any kind of values
+    assert all(type(s) is Metric for s in sequences)  # each read with the class of its values
     assert sorted((s.run.hash == runs[0].hash, s.name) for s in sequences) == [
         (False, "loss"),
         (False, "loss"),

@@ -1,0 +1,5 @@
+"""`from aim.sdk.objects.text import Text`, as in Aim's documentation."""
+
+from aim.objects import Text
+
+__all__ = ["Text"]
