@@ -298,7 +298,9 @@ class QuerySequenceCollection(SequenceCollection):
         self.query = query
         self.report_mode = report_mode
 
-    def _results(self, *, with_points: bool = False, with_params: bool = False) -> Iterator[tuple]:
+    def _results(
+        self, *, with_points: bool = False, with_params: bool = False, values_only: bool = False
+    ) -> Iterator[tuple]:
         seq_type = self.seq_cls.sequence_name()
         for run, params, sequences, progress in _stream(
             self.repo,
@@ -307,6 +309,7 @@ class QuerySequenceCollection(SequenceCollection):
             self.report_mode,
             with_points=with_points,
             with_params=with_params,
+            values_only=values_only,
         ):
             if run is None:
                 yield None, None, [], progress
@@ -318,7 +321,7 @@ class QuerySequenceCollection(SequenceCollection):
     def iter_runs(self, values: bool = True) -> Iterator[Any]:
         """values=False: metadata only (each sequence fetches its points on first use)."""
         tuples = self.report_mode is QueryReportMode.PROGRESS_TUPLE
-        for run, _params, matched, progress in self._results(with_points=values):
+        for run, _params, matched, progress in self._results(with_points=values, values_only=True):
             collection = (
                 None
                 if run is None
@@ -331,7 +334,7 @@ class QuerySequenceCollection(SequenceCollection):
 
     def iter(self, values: bool = True) -> Iterator[Sequence]:
         """values=False: metadata only (each sequence fetches its points on first use)."""
-        for run, _params, matched, _progress in self._results(with_points=values):
+        for run, _params, matched, _progress in self._results(with_points=values, values_only=True):
             for info in matched:
                 yield from_info(self.seq_cls, run, info)
 

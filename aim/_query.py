@@ -86,12 +86,14 @@ def _columns(dtype: str, parts: list[Any]) -> dict[str, Any]:
         data = bytearray().join(getattr(p, field) for p in parts)
         return np.frombuffer(data, np_dtype).astype(np_dtype[1:], copy=False)
 
-    return {
+    out = {
         "steps": column("steps", "<i8"),
         "values": column("values", "<i8" if dtype == "int" else "<f8"),
-        "epochs": column("epochs", "<f8"),
-        "timestamps": column("timestamps", "<f8"),
     }
+    if parts[0].epochs or not parts[0].count:  # absent when the query asked for values only
+        out["epochs"] = column("epochs", "<f8")
+        out["timestamps"] = column("timestamps", "<f8")
+    return out
 
 
 def iter_query(
@@ -106,6 +108,7 @@ def iter_query(
     limit: int | None = None,
     timeout_s: float | None = None,
     include_archived: bool = False,
+    values_only: bool = False,
     report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR,
 ) -> Iterator[Any]:
     """(run props, matching sequences) per matching run, newest run first.
@@ -113,9 +116,10 @@ def iter_query(
     A runs query (seq_type None) gives empty sequence lists. Each sequence is a dict of its
     metadata (name, context as a dict, dtype, count, first_step, last_step, first_value,
     last_value, min, max) and its columns (steps, values, epochs, timestamps as numpy arrays)
-    when with_points, else None. With with_params, props hold the run's params under "params".
-    In PROGRESS_TUPLE mode the iteration also yields (None, (runs_done, runs_total)).
-    Abandoning the iteration cancels the query in the daemon.
+    when with_points, else None; with values_only, steps and values only (half the bytes).
+    With with_params, props hold the run's params under "params". In PROGRESS_TUPLE mode the
+    iteration also yields (None, (runs_done, runs_total)). Abandoning the iteration cancels the
+    query in the daemon.
     """
     from aim._transport.client import client_for
     from aimproto import convert
@@ -134,6 +138,7 @@ def iter_query(
         timeout_s=timeout_s or 0.0,
         report_progress=report_mode is not QueryReportMode.DISABLED,
         include_archived=include_archived,
+        values_only=values_only,
     )
     bar = _ProgressBar() if report_mode is QueryReportMode.PROGRESS_BAR else None
     sequences: dict[str, list[dict[str, Any]]] = {}  # per run whose header has not arrived yet

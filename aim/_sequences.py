@@ -304,8 +304,10 @@ class Sequence:
         return None
 
     # --- loading ----------------------------------------------------------------------
-    def _columns(self) -> dict[str, np.ndarray]:
-        if self._data is None:
+    def _columns(self, *, full: bool = False) -> dict[str, np.ndarray]:
+        """The points: steps and values at least; full: epochs and timestamps too (a query that
+        brought values only leaves those in the store until they are asked for)."""
+        if self._data is None or (full and "epochs" not in self._data):
             self._data = self.run._client.read_sequence(self.run.hash, self.name, self.context._canonical)
         return self._data
 
@@ -323,7 +325,7 @@ class Sequence:
 
     # --- points -----------------------------------------------------------------------
     def _view(self, column: str) -> ArrayView:
-        data = self._columns()
+        data = self._columns(full=column != "values")
         return ArrayView(data["steps"], data[column])
 
     @property
@@ -346,7 +348,7 @@ class Sequence:
     @property
     def data(self) -> SequenceData:
         """Steps with the val, epoch and time columns: data.numpy(), data.items_list()."""
-        data = self._columns()
+        data = self._columns(full=True)
         return SequenceData(data["steps"], {ours: data[col] for ours, col in _COLUMNS.items()})
 
     # --- metadata (no read of the points) ---------------------------------------------
@@ -428,7 +430,7 @@ class ObjectSequence(Sequence):
             )
         return self._object_points
 
-    def _columns(self) -> dict[str, np.ndarray]:
+    def _columns(self, *, full: bool = False) -> dict[str, np.ndarray]:
         if self._data is None:
             import numpy as np
 

@@ -8,6 +8,7 @@ wanted type using only its metadata, and read points only for sequences that mat
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -48,6 +49,7 @@ class QuerySpec:
     limit: int = 0
     timeout_s: float = 5.0
     include_archived: bool = False
+    values_only: bool = False  # with_points: send steps and values, not epochs and timestamps
 
 
 @dataclass
@@ -88,7 +90,10 @@ def sequence_info(meta: SequenceMeta) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse_context(context: str) -> dict[str, Any]:
+    """A context dict from its canonical JSON; shared between views (which never mutate it):
+    the same few contexts recur in every run."""
     return json.loads(context)
 
 

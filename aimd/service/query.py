@@ -20,7 +20,8 @@ from aimd.storage.reader import Reader
 from aimproto import convert
 from aimproto.v1 import query_pb2, query_pb2_grpc
 
-CHUNK_BYTES = 1 << 20  # a chunk is sent once it holds this much (points are split to fit)
+CHUNK_BYTES = 1 << 20  # no chunk holds more than this (a long sequence is split to fit)
+FLUSH_BYTES = 256 << 10  # a chunk is sent once it holds this much: the client works meanwhile
 POINT_BYTES = 32  # step, value, epoch, timestamp: 8 bytes each
 RUN_HEADER_BYTES = 256  # an estimate, for chunk sizing
 MAX_TIMEOUT_S = 600.0
@@ -40,15 +41,18 @@ def query_spec(request: query_pb2.QueryRequest, default_timeout_s: float) -> Que
         limit=request.limit,
         timeout_s=request.timeout_s or default_timeout_s,
         include_archived=request.include_archived,
+        values_only=request.values_only,
     )
 
 
 class ChunkPacker:
     """Packs matches into QueryChunks of about CHUNK_BYTES, splitting long sequences."""
 
-    def __init__(self) -> None:
+    def __init__(self, values_only: bool = False) -> None:
         self.chunk = query_pb2.QueryChunk()
         self.size = 0
+        self.values_only = values_only
+        self.point_bytes = POINT_BYTES // 2 if values_only else POINT_BYTES
 
     def take(self) -> query_pb2.QueryChunk | None:
         if not self.size:
@@ -67,7 +71,7 @@ class ChunkPacker:
             if match.params is not None:
                 header.params.CopyFrom(convert.param_to_proto(match.params))
             self.size += RUN_HEADER_BYTES
-            if self.size >= CHUNK_BYTES:
+            if self.size >= FLUSH_BYTES:
                 yield self.take()  # type: ignore[misc]
         else:
             yield from self._add_sequence(match)
@@ -78,13 +82,13 @@ class ChunkPacker:
         if cols is None:
             self.chunk.sequences.add(run_hash=match.run_hash, info=info, last=True)
             self.size += RUN_HEADER_BYTES
-            if self.size >= CHUNK_BYTES:
+            if self.size >= FLUSH_BYTES:
                 yield self.take()  # type: ignore[misc]
             return
         values_dtype = cols.values.dtype.newbyteorder("<")
         start, total = 0, len(cols)
         while True:
-            room = max((CHUNK_BYTES - self.size) // POINT_BYTES, 1)
+            room = max((CHUNK_BYTES - self.size) // self.point_bytes, 1)
             part = cols.slice(start, start + room)
             start += len(part)
             block = self.chunk.sequences.add(
@@ -92,14 +96,15 @@ class ChunkPacker:
                 count=len(part),
                 steps=part.steps.astype("<i8", copy=False).tobytes(),
                 values=part.values.astype(values_dtype, copy=False).tobytes(),
-                epochs=part.epochs.astype("<f8", copy=False).tobytes(),
-                timestamps=part.timestamps.astype("<f8", copy=False).tobytes(),
                 last=start >= total,
             )
+            if not self.values_only:
+                block.epochs = part.epochs.astype("<f8", copy=False).tobytes()
+                block.timestamps = part.timestamps.astype("<f8", copy=False).tobytes()
             if start == len(part):
                 block.info.CopyFrom(info)
-            self.size += RUN_HEADER_BYTES + len(part) * POINT_BYTES
-            if self.size >= CHUNK_BYTES:
+            self.size += RUN_HEADER_BYTES + len(part) * self.point_bytes
+            if self.size >= FLUSH_BYTES:
                 yield self.take()  # type: ignore[misc]
             if start >= total:
                 return
@@ -109,7 +114,7 @@ def query_chunks(
     reader: Reader, spec: QuerySpec, report_progress: bool, cancelled: threading.Event | None = None
 ) -> Iterator[query_pb2.QueryChunk]:
     """The whole reply of a query as chunks (runs on a query thread: evaluation is CPU work)."""
-    packer = ChunkPacker()
+    packer = ChunkPacker(spec.values_only)
     sent = False
     for match in Engine(reader, spec, report_progress=report_progress, cancelled=cancelled):
         for chunk in packer.add(match):

@@ -315,3 +315,15 @@ def test_delete_runs(repo):
     keep.close()
     assert r.list_all_runs() == [keep.hash]
     assert [p["hash"] for p, _ in iter_query(r._target, "metric", report_mode=QUIET)] == [keep.hash]
+
+
+def test_query_brings_values_and_epochs_and_times_come_on_demand(repo):
+    run = Run(repo=str(repo))
+    for step in range(100):
+        run.track(step * 2, name="x", step=step, epoch=step // 10)
+    run.close()
+    [metric] = list(Repo(str(repo)).query_metrics("", report_mode=QUIET))
+    assert set(metric._data) == {"steps", "values"}  # the stream carried steps and values only
+    assert metric.values.values_list() == [s * 2 for s in range(100)]
+    assert metric.epochs.values_list() == [s // 10 for s in range(100)]  # fetched now
+    assert len(metric.timestamps.values_numpy()) == 100

@@ -8,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class QueryRequest(_message.Message):
-    __slots__ = ("query", "sequence_type", "run_hash", "with_points", "with_params", "offset", "limit", "timeout_s", "report_progress", "include_archived")
+    __slots__ = ("query", "sequence_type", "run_hash", "with_points", "with_params", "offset", "limit", "timeout_s", "report_progress", "include_archived", "values_only")
     QUERY_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_TYPE_FIELD_NUMBER: _ClassVar[int]
     RUN_HASH_FIELD_NUMBER: _ClassVar[int]
@@ -19,6 +19,7 @@ class QueryRequest(_message.Message):
     TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
     REPORT_PROGRESS_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_ARCHIVED_FIELD_NUMBER: _ClassVar[int]
+    VALUES_ONLY_FIELD_NUMBER: _ClassVar[int]
     query: str
     sequence_type: str
     run_hash: str
@@ -29,7 +30,8 @@ class QueryRequest(_message.Message):
     timeout_s: float
     report_progress: bool
     include_archived: bool
-    def __init__(self, query: _Optional[str] = ..., sequence_type: _Optional[str] = ..., run_hash: _Optional[str] = ..., with_points: _Optional[bool] = ..., with_params: _Optional[bool] = ..., offset: _Optional[str] = ..., limit: _Optional[int] = ..., timeout_s: _Optional[float] = ..., report_progress: _Optional[bool] = ..., include_archived: _Optional[bool] = ...) -> None: ...
+    values_only: bool
+    def __init__(self, query: _Optional[str] = ..., sequence_type: _Optional[str] = ..., run_hash: _Optional[str] = ..., with_points: _Optional[bool] = ..., with_params: _Optional[bool] = ..., offset: _Optional[str] = ..., limit: _Optional[int] = ..., timeout_s: _Optional[float] = ..., report_progress: _Optional[bool] = ..., include_archived: _Optional[bool] = ..., values_only: _Optional[bool] = ...) -> None: ...
 
 class QueryChunk(_message.Message):
     __slots__ = ("sequences", "runs", "progress")
