@@ -560,30 +560,20 @@ class Query:
 
     def match_run(self, run: RunView) -> bool:
         """Whether the run-level part of the query holds for run (the whole query for "runs")."""
-        self.budget.check()
-        part = self._run_part
-        if part is None:
-            return True
-        try:
-            return bool(part(run))
-        except QueryError:
-            raise
-        except _ROW_ERRORS:
-            return False
-        except Exception as exc:
-            failure = _query_failure(exc)
-            if failure is exc:
-                raise
-            raise failure from exc
+        return self._holds(self._run_part, run)
 
     def match_sequence(self, run: RunView, sequence: SequenceView) -> bool:
         """Whether the rest of the query holds for one sequence of a run that passed match_run."""
+        return self._holds(self._sequence_part, run, sequence)
+
+    def _holds(self, part: Any, *row: Any) -> bool:
+        """part(*row) as a bool: False when the row's data does not fit the expression; a
+        QueryError when the query itself is at fault."""
         self.budget.check()
-        part = self._sequence_part
         if part is None:
             return True
         try:
-            return bool(part(run, sequence))
+            return bool(part(*row))
         except QueryError:
             raise
         except _ROW_ERRORS:
