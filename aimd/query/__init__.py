@@ -1,10 +1,12 @@
 """AimQL for the daemon: compile a query once, then match runs and sequences under a budget.
 
 - views.py: RunView, SequenceView, Missing: the only objects a query can reach.
-- sandbox.py: Budget and the guards that contain a query's time and memory.
+- budget.py: Budget (time, sizes, allocation) and the QueryError family.
+- sandbox.py: the guards that keep a query inside its budget and away from anything but data.
 - compile.py: Query: checks, rewrites and compiles the query text, and matches rows.
 """
 
+from aimd.query.budget import Budget, BudgetExceeded
 from aimd.query.compile import (
     Query,
     QueryError,
@@ -13,7 +15,6 @@ from aimd.query.compile import (
     QueryTooComplex,
     UnknownName,
 )
-from aimd.query.sandbox import Budget, BudgetExceeded
 from aimd.query.views import MISSING_VIEW, Missing, RunView, SequenceView
 
 __all__ = [

@@ -30,18 +30,16 @@ from typing import Any
 
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer
 
-from aimd.query.sandbox import (
-    DICT_METHODS,
-    GLOBAL_NAMES,
+from aimd.query.budget import (
     Budget,
     BudgetExceeded,
     QueryError,
     QueryForbidden,
     QuerySyntaxError,
     QueryTooComplex,
-    Sandbox,
     UnknownName,
 )
+from aimd.query.sandbox import DICT_METHODS, GLOBAL_NAMES, Sandbox
 from aimd.query.views import RUN_ATTRIBUTES, RunView, SequenceView
 
 __all__ = [

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aimd.errors import InvalidInput, NotFound
+from aimd.query.budget import Budget
 from aimd.query.compile import Query
-from aimd.query.sandbox import Budget
 from aimd.query.views import RunView, SequenceView
 from aimd.storage import blocks
 from aimd.storage.blocks import DTYPE_FLOAT, DTYPE_INT, DTYPE_NAMES, Columns, SequenceMeta

@@ -30,12 +30,16 @@ from __future__ import annotations
 import math
 import operator
 import sys
-import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any
 
+from aimd.query.budget import (
+    Budget,
+    BudgetExceeded,
+    QueryForbidden,
+)
 from aimd.query.views import (
     MISSING_VIEW,
     RUN_ATTRIBUTES,
@@ -47,19 +51,8 @@ from aimd.query.views import (
     SequenceView,
 )
 
-__all__ = [
-    "Budget",
-    "BudgetExceeded",
-    "QueryError",
-    "QueryForbidden",
-    "QuerySyntaxError",
-    "QueryTooComplex",
-    "Sandbox",
-    "UnknownName",
-]
+__all__ = ["DICT_METHODS", "GLOBAL_NAMES", "Sandbox"]
 
-#: Work units between two reads of the clock (a unit is about one guarded item, ~0.1 µs).
-CHECK_EVERY = 10_000
 #: Containers nested deeper than this are refused wherever a guard measures them.
 MAX_NESTING = 200
 #: Decimal digits an int may have when converted from or to a string (CPython's own default).
@@ -68,92 +61,6 @@ MAX_INT_DIGITS = 4300
 MAX_MODPOW_BITS = 4096
 #: Allocation units charged per dict or set entry (a list slot is one unit, 8 bytes; an entry ~50).
 ENTRY_UNITS = 4
-
-
-# --- errors -----------------------------------------------------------------------------------
-class QueryError(Exception):
-    """A query that cannot be answered; the message is meant for the user who wrote it."""
-
-
-class QuerySyntaxError(QueryError):
-    """The query is not a Python expression. lineno and offset are 1-based, as in SyntaxError."""
-
-    def __init__(self, msg: str, lineno: int, offset: int, text: str | None) -> None:
-        super().__init__(f"{msg} in query at line {lineno}, column {offset}")
-        self.msg = msg
-        self.lineno = lineno
-        self.offset = offset
-        self.text = text
-
-
-class UnknownName(QueryError):
-    """The query uses a name that is neither a query variable, a builtin, nor bound in the query."""
-
-
-class QueryTooComplex(QueryError):
-    """The query text is too long or nested too deeply to compile."""
-
-
-class QueryForbidden(QueryError):
-    """The query uses a construct, a name or an attribute that queries may not use."""
-
-
-class BudgetExceeded(QueryError):
-    """The query ran past its time budget, or tried to build something larger than its budget."""
-
-
-# --- budget -----------------------------------------------------------------------------------
-class Budget:
-    """Limits of one query; the clock starts when the Budget is created."""
-
-    __slots__ = ("seconds", "max_items", "max_total_items", "max_int_bits", "deadline", "allocated", "_work")
-
-    def __init__(
-        self,
-        seconds: float = 5.0,
-        max_items: int = 1_000_000,
-        max_total_items: int = 20_000_000,
-        max_int_bits: int = 100_000,
-    ) -> None:
-        self.seconds = float(seconds)
-        self.max_items = max_items
-        self.max_total_items = max_total_items
-        self.max_int_bits = max_int_bits
-        self.deadline = time.monotonic() + self.seconds
-        self.allocated = 0
-        self._work = 0
-
-    def check(self) -> None:
-        """Raise BudgetExceeded when the query is past its time budget."""
-        if time.monotonic() > self.deadline:
-            raise BudgetExceeded(f"query exceeded its {self.seconds} s time budget")
-
-    def spend(self, units: int) -> None:
-        """Account for work proportional to data size; reads the clock every CHECK_EVERY units."""
-        self._work += units
-        if self._work >= CHECK_EVERY:
-            self._work = 0
-            self.check()
-
-    def allocate(self, items: int) -> None:
-        """Account for items created (or iterated) by the query, against max_total_items."""
-        self.allocated += items
-        if self.allocated > self.max_total_items:
-            raise BudgetExceeded(f"query allocated more than {self.max_total_items} items in all")
-        self.spend(items)
-
-    def limit(self, size: int, what: str) -> None:
-        """Refuse building `what` of `size` items (characters for a string) past max_items."""
-        if size > self.max_items:
-            unit = "characters" if what == "a string" else "items"
-            raise BudgetExceeded(f"query built {what} of more than {self.max_items} {unit}")
-
-    def limit_int(self, bits: int | float) -> None:
-        """Refuse an int result of `bits` bits past max_int_bits; charge big ones by 64-bit word."""
-        if bits > self.max_int_bits:
-            raise BudgetExceeded(f"query built an integer of more than {self.max_int_bits} bits")
-        if bits > 64:
-            self.allocate(int(bits) >> 6)
 
 
 # --- types ------------------------------------------------------------------------------------

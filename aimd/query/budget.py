@@ -1,0 +1,102 @@
+"""What a query may cost, and the errors that end it.
+
+QueryError
+├── QuerySyntaxError    the text does not parse (line and offset as Python's SyntaxError)
+├── UnknownName         a name that is not a query variable, an allowed builtin or bound in the query
+├── QueryTooComplex     too long, or nested too deeply to compile
+├── QueryForbidden      a construct, name or attribute a query may not use
+└── BudgetExceeded      past its time budget, or building something larger than its budget
+"""
+
+from __future__ import annotations
+
+import time
+
+#: Work units between two reads of the clock (a unit is about one guarded item, ~0.1 µs).
+CHECK_EVERY = 10_000
+
+
+# --- errors -----------------------------------------------------------------------------------
+class QueryError(Exception):
+    """A query that cannot be answered; the message is meant for the user who wrote it."""
+
+
+class QuerySyntaxError(QueryError):
+    """The query is not a Python expression. lineno and offset are 1-based, as in SyntaxError."""
+
+    def __init__(self, msg: str, lineno: int, offset: int, text: str | None) -> None:
+        super().__init__(f"{msg} in query at line {lineno}, column {offset}")
+        self.msg = msg
+        self.lineno = lineno
+        self.offset = offset
+        self.text = text
+
+
+class UnknownName(QueryError):
+    """The query uses a name that is neither a query variable, a builtin, nor bound in the query."""
+
+
+class QueryTooComplex(QueryError):
+    """The query text is too long or nested too deeply to compile."""
+
+
+class QueryForbidden(QueryError):
+    """The query uses a construct, a name or an attribute that queries may not use."""
+
+
+class BudgetExceeded(QueryError):
+    """The query ran past its time budget, or tried to build something larger than its budget."""
+
+
+# --- the budget -----------------------------------------------------------------------------------
+class Budget:
+    """Limits of one query; the clock starts when the Budget is created."""
+
+    __slots__ = ("seconds", "max_items", "max_total_items", "max_int_bits", "deadline", "allocated", "_work")
+
+    def __init__(
+        self,
+        seconds: float = 5.0,
+        max_items: int = 1_000_000,
+        max_total_items: int = 20_000_000,
+        max_int_bits: int = 100_000,
+    ) -> None:
+        self.seconds = float(seconds)
+        self.max_items = max_items
+        self.max_total_items = max_total_items
+        self.max_int_bits = max_int_bits
+        self.deadline = time.monotonic() + self.seconds
+        self.allocated = 0
+        self._work = 0
+
+    def check(self) -> None:
+        """Raise BudgetExceeded when the query is past its time budget."""
+        if time.monotonic() > self.deadline:
+            raise BudgetExceeded(f"query exceeded its {self.seconds} s time budget")
+
+    def spend(self, units: int) -> None:
+        """Account for work proportional to data size; reads the clock every CHECK_EVERY units."""
+        self._work += units
+        if self._work >= CHECK_EVERY:
+            self._work = 0
+            self.check()
+
+    def allocate(self, items: int) -> None:
+        """Account for items created (or iterated) by the query, against max_total_items."""
+        self.allocated += items
+        if self.allocated > self.max_total_items:
+            raise BudgetExceeded(f"query allocated more than {self.max_total_items} items in all")
+        self.spend(items)
+
+    def limit(self, size: int, what: str) -> None:
+        """Refuse building `what` of `size` items (characters for a string) past max_items."""
+        if size > self.max_items:
+            unit = "characters" if what == "a string" else "items"
+            raise BudgetExceeded(f"query built {what} of more than {self.max_items} {unit}")
+
+    def limit_int(self, bits: int | float) -> None:
+        """Refuse an int result of `bits` bits past max_int_bits; charge big ones by 64-bit word."""
+        if bits > self.max_int_bits:
+            raise BudgetExceeded(f"query built an integer of more than {self.max_int_bits} bits")
+        if bits > 64:
+            self.allocate(int(bits) >> 6)
