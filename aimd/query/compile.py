@@ -494,6 +494,35 @@ def _compile_part(body: ast.expr, params: tuple[str, ...], namespace: dict[str, 
     return eval(compile(tree, "<query>", "eval"), namespace)
 
 
+def _names_required(conjuncts: list[ast.expr], variable: str) -> frozenset[str] | None:
+    """The sequence names one of the conjuncts (all of which must hold) restricts a match to."""
+    for node in conjuncts:
+        if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+            continue
+        left, op, right = node.left, node.ops[0], node.comparators[0]
+        if isinstance(op, ast.Eq) and _is_name_of(right, variable):
+            left, right = right, left
+        if not _is_name_of(left, variable):
+            continue
+        if isinstance(op, ast.Eq) and isinstance(right, ast.Constant) and isinstance(right.value, str):
+            return frozenset({right.value})
+        if isinstance(op, ast.In) and isinstance(right, (ast.List, ast.Tuple, ast.Set)):
+            items = right.elts
+            if all(isinstance(i, ast.Constant) and isinstance(i.value, str) for i in items):
+                return frozenset(i.value for i in items)  # type: ignore[attr-defined]
+    return None
+
+
+def _is_name_of(node: ast.AST, variable: str) -> bool:
+    """Whether node is `<variable>.name`."""
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "name"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == variable
+    )
+
+
 def _uses(node: ast.AST, name: str) -> bool:
     return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
 
@@ -524,6 +553,10 @@ class Query:
         self.budget = budget if budget is not None else Budget()
         self.mentions_archived = False
         self.has_sequence_part = False
+        # Names a matching sequence must have, when a top-level conjunct says so
+        # (`metric.name == "loss"`, `metric.name in ("loss", "acc")`): the engine then reads the
+        # metadata of those sequences only. None: any name may match.
+        self.sequence_names: frozenset[str] | None = None
         self._run_part: Any = None
         self._sequence_part: Any = None
         if len(text) > MAX_QUERY_CHARS:
@@ -553,7 +586,9 @@ class Query:
         if isinstance(body, ast.BoolOp) and isinstance(body.op, ast.And):
             run_parts = [v for v in body.values if not _uses(v, variable)]
             sequence_parts = [v for v in body.values if _uses(v, variable)]
+            self.sequence_names = _names_required(sequence_parts, variable)
             return _conjunction(run_parts), _conjunction(sequence_parts)
+        self.sequence_names = _names_required([body], variable)
         return None, body
 
     def match_run(self, run: RunView) -> bool:

@@ -3,7 +3,9 @@
 Order of work for a query: list the runs (newest first), skip archived ones unless the query
 mentions run.archived, evaluate the run-level part once per run (its params are loaded lazily,
 each path at most once), then, for a sequence query, evaluate the rest per sequence of the
-wanted type using only its metadata, and read points only for sequences that matched.
+wanted type using only its metadata (only sequences of the names the query requires, when a
+top-level conjunct like `metric.name == "loss"` requires some: a key-prefix scan), and read
+points only for sequences that matched.
 """
 
 from __future__ import annotations
@@ -182,7 +184,13 @@ class Engine:
         spec, query, reader = self.spec, self.query, self.reader
         wanted = SEQUENCE_DTYPES[spec.sequence_type or "metric"]
         run_hash = props["hash"]
-        for name, context, meta in reader.sequences(run_hash):
+        names = query.sequence_names
+        listed = (
+            reader.sequences(run_hash)
+            if names is None
+            else [seq for name in sorted(names) for seq in reader.sequences(run_hash, name)]
+        )
+        for name, context, meta in listed:
             if self.cancelled.is_set():
                 return
             if meta.dtype not in wanted:

@@ -65,11 +65,17 @@ class Reader:
         return params_at(self._store.snapshot(), run_hash, path)
 
     # --- sequences --------------------------------------------------------------------
-    def sequences(self, run_hash: str) -> list[tuple[str, str, SequenceMeta]]:
-        """(name, context, meta) of every sequence of a run; reads no points."""
+    def sequences(self, run_hash: str, name: str | None = None) -> list[tuple[str, str, SequenceMeta]]:
+        """(name, context, meta) of every sequence of a run (with this name, if given); reads no
+        points."""
+        prefix = keys.sequence_prefix(run_hash)
+        if name is not None:
+            if keys.SEP.decode() in name:
+                return []  # no stored name holds NUL
+            prefix += name.encode() + keys.SEP
         return [
             (*keys.sequence_id_of(run_hash, key), SequenceMeta.decode(raw))
-            for key, raw in self._store.scan(keys.sequence_prefix(run_hash))
+            for key, raw in self._store.scan(prefix)
         ]
 
     def sequence(self, run_hash: str, name: str, context: str) -> SequenceMeta | None:

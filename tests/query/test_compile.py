@@ -249,3 +249,20 @@ def test_mentions_archived(text, mentions):
 def test_archived_by_attribute_and_item():
     assert evaluate("run.archived and run['archived']", archived=True)
     assert not evaluate("run.archived", archived=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ('metric.name == "loss"', {"loss"}),
+        ('"loss" == metric.name and run.hparams.lr > 0', {"loss"}),
+        ('metric.name in ("loss", "acc") and metric.context.subset == "val"', {"loss", "acc"}),
+        ('metric.name == "loss" or metric.name == "acc"', None),  # not a conjunct: any name
+        ('metric.name != "loss"', None),
+        ("metric.name == run.name", None),
+        ('metric.context.subset == "val"', None),
+    ],
+)
+def test_names_a_match_must_have_narrow_the_sequences_read(text, names):
+    query = Query(text, "metric")
+    assert query.sequence_names == (None if names is None else frozenset(names))
