@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -36,6 +37,8 @@ SEQUENCE_DTYPES: dict[str, frozenset[int]] = {
 }
 NUMERIC_DTYPES = SEQUENCE_DTYPES["metric"]
 PROGRESS_EVERY_S = 0.2
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -156,6 +159,7 @@ class Engine:
         last_report = time.monotonic()
         for done, props in enumerate(candidates):
             if self.cancelled.is_set():
+                log.info("query %r cancelled after %d of %d runs", spec.text[:80], done, total)
                 return
             if self.report_progress and time.monotonic() - last_report >= PROGRESS_EVERY_S:
                 last_report = time.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -204,17 +205,30 @@ def test_progress_tuples(seeded):
 
 
 def test_abandoned_query_is_cancelled_and_the_daemon_serves_on(repo):
-    for i in range(40):
+    for i in range(200):
         run = Run(repo=str(repo))
         run["i"] = i
-        run.track(1.0, name="x")
         run.close()
     target = _target_of(str(repo))
-    for _ in range(12):  # more than the daemon's query threads
-        results = iter_query(target, None, "sum(range(100000)) >= 0", timeout_s=60, report_mode=QUIET)
-        next(results)
-        results.close()
-    assert len(list(iter_query(target, "metric", report_mode=QUIET))) == 40
+    slow = "max(range(10**5)) > 0"  # a few ms a run: the whole query would take a while
+    results = iter_query(target, None, slow, timeout_s=60, report_mode=QUIET)
+    next(results)
+    results.close()
+    log = repo / ".aim" / "aimd.log"
+    deadline = time.monotonic() + 30
+    while "cancelled after" not in log.read_text():  # the daemon notes where it stopped
+        assert time.monotonic() < deadline, "the daemon never stopped the abandoned query"
+        time.sleep(0.05)
+    stopped = re.search(r"cancelled after (\d+) of 200 runs", log.read_text())
+    assert stopped and int(stopped.group(1)) < 200
+    assert len(list(iter_query(target, None, "run.i < 10", report_mode=QUIET))) == 10
+
+
+def test_progress_bar_on_stderr(seeded, monkeypatch, capsys):
+    repo, _ = seeded
+    monkeypatch.setattr("aim._query.PROGRESS_BAR_AFTER_S", 0.0)
+    assert len(list(repo.query_runs("", report_mode=QueryReportMode.PROGRESS_BAR).iter_runs())) >= 3
+    assert "query: [" in capsys.readouterr().err
 
 
 # --- containment -------------------------------------------------------------------------------
