@@ -311,7 +311,7 @@ class Run:
         del self.track  # back to the class method, which says the run is closed
         rejected = tracker.sender.take_rejections()
         if rejected:
-            raise TrackingError(f"the daemon refused some tracked points of this process: {rejected[0]}")
+            raise TrackingError(f"some tracked points of this process were not stored: {rejected[0]}")
 
     def finalize(self) -> None:
         """Close the run (sets end_time); the same as close()."""
