@@ -115,7 +115,9 @@ class Repo:
 
     def delete_run(self, run_hash: str) -> bool:
         """Delete a run with everything tracked into it; False if it does not exist or is still
-        being tracked into (it must be closed first)."""
+        being tracked into (it must be closed first). A read-only Repo refuses (RepoError)."""
+        if self.read_only:
+            raise RepoError(f"{self} was opened read-only: it cannot delete runs")
         try:
             self._client.delete_run(run_hash)
         except AimError:

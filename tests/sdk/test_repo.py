@@ -60,3 +60,13 @@ def test_summaries(repo):
     with pytest.raises(ValueError, match="unknown sequence type"):
         r.collect_sequence_info(("scalars",))
     assert os.path.isdir(repo / ".aim")
+
+
+def test_a_read_only_repo_refuses_to_delete(repo):
+    run = Run(repo=str(repo))
+    run.close()
+    with pytest.raises(RepoError, match="read-only"):
+        Repo(str(repo), read_only=True).delete_run(run.hash)
+    with pytest.raises(RepoError, match="read-only"):
+        Repo(str(repo), read_only=True).delete_runs([run.hash])
+    assert Repo(str(repo)).get_run(run.hash) is not None
