@@ -24,6 +24,7 @@ repository under a temporary folder; every daemon started is stopped by its PID 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shlex
@@ -75,100 +76,88 @@ def _warm_up(repo: str, warmup: int) -> None:
     warm.close()
 
 
-def images_worker(repo: str, count: int, warmup: int, barrier: Any, results: Any) -> None:
-    try:
-        from aim import Run
-        from aim.objects import Image
+def _reported(worker: Any) -> Any:
+    """A worker that puts its figures on `results`, or its traceback (and breaks the barrier)."""
 
-        _warm_up(repo, warmup)
-        arrays = images(count, 0)
-        run = Run(repo=repo, experiment="bench-images")
-        track = run.track
-        daemon = daemon_cpu_clock(Path(repo))
-        barrier.wait(BARRIER_TIMEOUT_S)
-        daemon_start, cpu_start = daemon(), time.process_time()
-        start = time.perf_counter_ns()
-        for step in range(count):
-            track(Image(arrays[step]), name="images", step=step)
-        tracked = time.perf_counter_ns()
-        run.close()
-        end = time.perf_counter_ns()
-        results.put(
-            {
-                "ok": True,
-                "images": count,
-                "seconds": (end - start) / 1e9,
-                "close_wait_s": (end - tracked) / 1e9,
-                "client_cpu_s": time.process_time() - cpu_start,
-                "daemon_cpu_s": daemon() - daemon_start,
-            }
-        )
-    except BaseException:
-        barrier.abort()
-        results.put({"ok": False, "pid": os.getpid(), "error": traceback.format_exc()})
+    @functools.wraps(worker)
+    def run(repo: str, count: int, warmup: int, barrier: Any, results: Any) -> None:
+        try:
+            results.put({"ok": True, **worker(repo, count, warmup, barrier)})
+        except BaseException:
+            barrier.abort()
+            results.put({"ok": False, "pid": os.getpid(), "error": traceback.format_exc()})
+
+    return run
 
 
-def latency_worker(repo: str, calls: int, warmup: int, barrier: Any, results: Any) -> None:
-    try:
-        from aim import Run
-        from aim.objects import Image
+def _track_all(repo: str, name: str, values: Any, barrier: Any) -> dict[str, Any]:
+    """Track values (a callable per step) into a new run, from the barrier until close() returns."""
+    from aim import Run
 
-        _warm_up(repo, warmup)
-        arrays = images(calls, 1)
-        run = Run(repo=repo, experiment="bench-latency")
-        track = run.track
-        samples = array("q", bytes(8 * calls))
-        pc = time.perf_counter_ns
-        barrier.wait(BARRIER_TIMEOUT_S)
-        for step in range(calls):
-            t0 = pc()
-            track(Image(arrays[step]), name="images", step=step)
-            samples[step] = pc() - t0
-        run.close()
-        results.put({"ok": True, "calls": calls, "ns": percentiles(samples)})
-    except BaseException:
-        barrier.abort()
-        results.put({"ok": False, "pid": os.getpid(), "error": traceback.format_exc()})
+    run = Run(repo=repo, experiment=f"bench-{name}")
+    track = run.track
+    daemon = daemon_cpu_clock(Path(repo))
+    barrier.wait(BARRIER_TIMEOUT_S)
+    daemon_start, cpu_start = daemon(), time.process_time()
+    start = time.perf_counter_ns()
+    for step, make in enumerate(values):
+        track(make(), name=name, step=step)
+    tracked = time.perf_counter_ns()
+    run.close()
+    end = time.perf_counter_ns()
+    return {
+        "seconds": (end - start) / 1e9,
+        "close_wait_s": (end - tracked) / 1e9,
+        "client_cpu_s": time.process_time() - cpu_start,
+        "daemon_cpu_s": daemon() - daemon_start,
+    }
 
 
-def distributions_worker(repo: str, count: int, warmup: int, barrier: Any, results: Any) -> None:
-    try:
-        import numpy as np
+@_reported
+def images_worker(repo: str, count: int, warmup: int, barrier: Any) -> dict[str, Any]:
+    from aim.objects import Image
 
-        from aim import Run
-        from aim.objects import Distribution
+    _warm_up(repo, warmup)
+    arrays = images(count, 0)
+    makers = (lambda a=a: Image(a) for a in arrays)  # Image() is timed: it is part of tracking one
+    return {"images": count, **_track_all(repo, "images", makers, barrier)}
 
-        _warm_up(repo, warmup)
-        samples = np.random.default_rng(2).standard_normal((count, SAMPLES))
-        made = time.perf_counter_ns()
-        for row in samples:
-            Distribution(row)
-        made = time.perf_counter_ns() - made
-        run = Run(repo=repo, experiment="bench-distributions")
-        track = run.track
-        daemon = daemon_cpu_clock(Path(repo))
-        barrier.wait(BARRIER_TIMEOUT_S)
-        daemon_start, cpu_start = daemon(), time.process_time()
-        start = time.perf_counter_ns()
-        for step in range(count):
-            track(Distribution(samples[step]), name="weights", step=step)
-        tracked = time.perf_counter_ns()
-        run.close()
-        end = time.perf_counter_ns()
-        results.put(
-            {
-                "ok": True,
-                "distributions": count,
-                "seconds": (end - start) / 1e9,
-                "close_wait_s": (end - tracked) / 1e9,
-                "construct_s": made / 1e9,
-                "client_cpu_s": time.process_time() - cpu_start,
-                "daemon_cpu_s": daemon() - daemon_start,
-            }
-        )
-    except BaseException:
-        barrier.abort()
-        results.put({"ok": False, "pid": os.getpid(), "error": traceback.format_exc()})
+
+@_reported
+def latency_worker(repo: str, calls: int, warmup: int, barrier: Any) -> dict[str, Any]:
+    from aim import Run
+    from aim.objects import Image
+
+    _warm_up(repo, warmup)
+    arrays = images(calls, 1)
+    run = Run(repo=repo, experiment="bench-latency")
+    track = run.track
+    samples = array("q", bytes(8 * calls))
+    pc = time.perf_counter_ns
+    barrier.wait(BARRIER_TIMEOUT_S)
+    for step in range(calls):
+        t0 = pc()
+        track(Image(arrays[step]), name="images", step=step)
+        samples[step] = pc() - t0
+    run.close()
+    return {"calls": calls, "ns": percentiles(samples)}
+
+
+@_reported
+def distributions_worker(repo: str, count: int, warmup: int, barrier: Any) -> dict[str, Any]:
+    import numpy as np
+
+    from aim.objects import Distribution
+
+    _warm_up(repo, warmup)
+    samples = np.random.default_rng(2).standard_normal((count, SAMPLES))
+    made = time.perf_counter_ns()
+    for row in samples:
+        Distribution(row)
+    made = time.perf_counter_ns() - made
+    makers = (lambda row=row: Distribution(row) for row in samples)
+    figures = _track_all(repo, "weights", makers, barrier)
+    return {"distributions": count, "construct_s": made / 1e9, **figures}
 
 
 def measure(worker: Any, repo: Path, count: int, warmup: int) -> dict[str, Any]:
