@@ -2,7 +2,9 @@
 
 - views.py: RunView, SequenceView, Missing: the only objects a query can reach.
 - budget.py: Budget (time, sizes, allocation) and the QueryError family.
-- sandbox.py: the guards that keep a query inside its budget and away from anything but data.
+- sandbox.py: Sandbox, the guards that keep a query inside its budget and away from anything but data,
+  mixed from access.py (reach, iteration), operators.py (comparisons, arithmetic, displays) and
+  safe_builtins.py (builtins); sizes.py holds the type sets and size measures they share.
 - compile.py: Query: checks, rewrites and compiles the query text, and matches rows.
 """
 

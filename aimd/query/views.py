@@ -1,7 +1,7 @@
 """The data a query can reach: a run, its sequences, lazy params references, and Missing.
 
 These are plain holders. They expose no query-visible behaviour themselves: every attribute or item
-access a query makes goes through the guards in sandbox.py, which consult the tables here
+access a query makes goes through the guards in access.py, which consult the tables here
 (RUN_ATTRIBUTES, SEQUENCE_ATTRIBUTES) and call the plain methods below (RunView.attribute,
 RunView.param, RunView.sequence, SequenceView.attribute). So nothing here must be safe to hand to
 arbitrary code; it only has to keep the data straight:
@@ -15,7 +15,7 @@ arbitrary code; it only has to keep the data straight:
   param, a missing context key, a metric a run does not have. It equals None (and only None or
   itself), is falsy, behaves as an empty container (len 0, iterates nothing, contains nothing),
   is unordered (ordering comparisons with it are False in queries), and str()/repr() give 'None'.
-  Attribute and item access on it give it again (see sandbox.py).
+  Attribute and item access on it give it again (see access.py).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import pytest
 from aimql_helpers import evaluate, make_run
 
 from aimd.query import Budget, BudgetExceeded, Query, QueryForbidden
-from aimd.query.sandbox import MAX_NESTING, weight
+from aimd.query.sizes import MAX_NESTING, weight
 
 PARAMS = {"layers": [1, 2, 3], "title": "Base-Model", "opt": {"lr": 0.1}, "words": ["a", "b"]}
 
