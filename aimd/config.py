@@ -15,7 +15,7 @@ DEFAULT_IDLE_TIMEOUT_S = 0.0  # 0: never exit for idleness (`aimd serve|start`)
 DEFAULT_MAX_MESSAGE_BYTES = 64 * 2**20
 DEFAULT_SHUTDOWN_GRACE_S = 10.0
 DEFAULT_READ_THREADS = 4
-DEFAULT_QUERY_THREADS = 4
+DEFAULT_QUERY_THREADS = 32  # more than queries ever run at once: a new one never waits for a thread
 DEFAULT_QUERY_TIMEOUT_S = 5.0  # a query's evaluation time budget unless the client asks otherwise
 
 

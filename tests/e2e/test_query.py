@@ -15,6 +15,7 @@ from aim._run import _target_of
 from aim.errors import QueryBudgetError, QueryError
 
 QUIET = QueryReportMode.DISABLED
+TUPLES = QueryReportMode.PROGRESS_TUPLE
 
 
 @pytest.fixture(scope="module")
@@ -341,3 +342,32 @@ def test_query_brings_values_and_epochs_and_times_come_on_demand(repo):
     assert metric.values.values_list() == [s * 2 for s in range(100)]
     assert metric.epochs.values_list() == [s // 10 for s in range(100)]  # fetched now
     assert len(metric.timestamps.values_numpy()) == 100
+
+
+def test_runaway_queries_never_hold_up_another_clients_query(repo):
+    for i in range(100):
+        run = Run(repo=str(repo))
+        run["i"] = i
+        run.close()
+    target = _target_of(str(repo))
+    runaway = "any(x < 0 for x in range(10**5))"  # tens of ms a run: runs until its budget ends it
+    started = [threading.Event() for _ in range(6)]  # more runaways than a small pool has threads
+    ended: list[float] = []
+
+    def run_away(started: threading.Event) -> None:
+        with pytest.raises(QueryBudgetError):
+            for _ in iter_query(target, None, runaway, timeout_s=4, report_mode=TUPLES):
+                started.set()  # the daemon is evaluating it (progress or a first match came)
+        ended.append(time.monotonic())
+
+    threads = [threading.Thread(target=run_away, args=(event,)) for event in started]
+    for thread in threads:
+        thread.start()
+    for event in started:
+        assert event.wait(30)
+    found = list(iter_query(target, None, "run.i == 7", report_mode=QUIET))
+    answered = time.monotonic()
+    for thread in threads:
+        thread.join()
+    assert len(found) == 1
+    assert len(ended) == 6 and answered < min(ended)  # answered while every runaway still ran
