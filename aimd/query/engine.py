@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -37,8 +36,6 @@ SEQUENCE_DTYPES: dict[str, frozenset[int]] = {
 }
 NUMERIC_DTYPES = SEQUENCE_DTYPES["metric"]
 PROGRESS_EVERY_S = 0.2
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -122,6 +119,7 @@ class Engine:
         self.query = Query(spec.text, spec.sequence_type or "runs", self.budget)
         self.report_progress = report_progress
         self.cancelled = cancelled or threading.Event()  # set: stop at the next run or sequence
+        self.done = self.total = 0  # runs evaluated so far, of how many
 
     def _candidates(self) -> list[dict[str, Any]]:
         spec = self.spec
@@ -156,10 +154,11 @@ class Engine:
         spec, query, reader = self.spec, self.query, self.reader
         candidates = self._candidates()
         total, matched = len(candidates), 0
+        self.total = total
         last_report = time.monotonic()
         for done, props in enumerate(candidates):
+            self.done = done
             if self.cancelled.is_set():
-                log.info("query %r cancelled after %d of %d runs", spec.text[:80], done, total)
                 return
             if self.report_progress and time.monotonic() - last_report >= PROGRESS_EVERY_S:
                 last_report = time.monotonic()
@@ -180,7 +179,10 @@ class Engine:
                 yield RunMatch(props, params)
             matched += 1
             if spec.limit and matched >= spec.limit:
+                self.done = done + 1
                 break
+        else:
+            self.done = total
         if self.report_progress:
             yield Progress(total, total)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor
@@ -19,6 +21,8 @@ from aimd.service.wire import Malformed
 from aimd.storage.reader import Reader
 from aimproto import convert
 from aimproto.v1 import query_pb2, query_pb2_grpc
+
+log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1 << 20  # no chunk holds more than this (a long sequence is split to fit)
 FLUSH_BYTES = 256 << 10  # a chunk is sent once it holds this much: the client works meanwhile
@@ -110,13 +114,11 @@ class ChunkPacker:
                 return
 
 
-def query_chunks(
-    reader: Reader, spec: QuerySpec, report_progress: bool, cancelled: threading.Event | None = None
-) -> Iterator[query_pb2.QueryChunk]:
+def query_chunks(engine: Engine) -> Iterator[query_pb2.QueryChunk]:
     """The whole reply of a query as chunks (runs on a query thread: evaluation is CPU work)."""
-    packer = ChunkPacker(spec.values_only)
+    packer = ChunkPacker(engine.spec.values_only)
     sent = False
-    for match in Engine(reader, spec, report_progress=report_progress, cancelled=cancelled):
+    for match in engine:
         for chunk in packer.add(match):
             sent = True
             yield chunk
@@ -139,6 +141,7 @@ class QueryService(query_pb2_grpc.QueryServicer):
         self.activity.touch()
         loop = asyncio.get_running_loop()
         chunks: Iterator[query_pb2.QueryChunk] | None = None
+        engine: Engine | None = None
         pending: asyncio.Future | None = None
         cancelled = threading.Event()
         context.add_done_callback(lambda _: cancelled.set())  # a cancelled call stops the engine
@@ -146,7 +149,13 @@ class QueryService(query_pb2_grpc.QueryServicer):
             if isinstance(request, Malformed):
                 raise request.error()
             spec = query_spec(request, self.default_timeout_s)
-            chunks = query_chunks(self.reader, spec, request.report_progress, cancelled)
+            engine = await loop.run_in_executor(
+                self.executor,
+                functools.partial(
+                    Engine, self.reader, spec, report_progress=request.report_progress, cancelled=cancelled
+                ),
+            )  # compiles the query: CPU work too
+            chunks = query_chunks(engine)
             while True:
                 pending = loop.run_in_executor(self.executor, next, chunks, None)
                 if (chunk := await pending) is None:
@@ -164,6 +173,10 @@ class QueryService(query_pb2_grpc.QueryServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         except DaemonError as exc:
             await abort(context, exc)
+        except asyncio.CancelledError:  # the client cancelled, or went away
+            if engine is not None:
+                log.info("query %r cancelled after %d of %d runs", spec.text[:80], engine.done, engine.total)
+            raise
         finally:
             cancelled.set()
             if chunks is not None:
