@@ -72,7 +72,7 @@ def _sequence(info: Any, parts: list[Any]) -> dict[str, Any]:
     from aim._transport.client import sequence_info
 
     out = sequence_info(info)
-    out["context"] = _context.parse(out["context"])
+    out["context"] = _context.Context.from_canonical(out["context"])
     out["columns"] = None
     if parts:
         out["columns"] = _columns(out["dtype"], parts)

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from pandas import DataFrame
 
     from aim._collections import SingleRunSequenceCollection
-    from aim._sequences import Context, Metric, Sequence
+    from aim._context import Context
+    from aim._sequences import Metric, Sequence
     from aim._transport.channel import Target
     from aim._transport.client import Client
 
@@ -376,7 +377,8 @@ class Run:
 
     def iter_sequence_info_by_type(self, dtypes: str | tuple[str, ...]) -> Iterator[tuple[str, Context, Run]]:
         """(name, context, run) for every sequence whose values are one of dtypes ('*': any)."""
-        from aim._sequences import Context, dtype_matches
+        from aim._context import Context
+        from aim._sequences import dtype_matches
 
         for info in self._sequence_infos():
             if dtype_matches(info["dtype"], dtypes):

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from aim import _context
+from aim._context import Context
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,65 +27,6 @@ def _scalar(array: Any, i: int) -> Any:
     """array[i] as a plain Python value (numpy scalars converted, objects as they are)."""
     i = i if i >= 0 else len(array) + i
     return array[i : i + 1].tolist()[0]
-
-
-class Context(dict):
-    """A sequence's context: a read-only dict, equal and hashed by its canonical JSON.
-
-    idx is stable across processes (Aim's Context.idx); a Context is accepted wherever a
-    context dict is.
-    """
-
-    __slots__ = ("_canonical", "_idx")
-
-    def __init__(self, context: dict | None = None) -> None:
-        text = _context.canonical(dict(context) if context is not None else None)
-        super().__init__(_context.parse(text))  # a deep copy, in canonical form
-        self._canonical = text
-        self._idx: int | None = None
-
-    @property
-    def idx(self) -> int:
-        if self._idx is None:
-            import hashlib
-
-            digest = hashlib.blake2b(self._canonical.encode(), digest_size=8).digest()
-            self._idx = int.from_bytes(digest, "big", signed=True)
-        return self._idx
-
-    def to_dict(self) -> dict:
-        return _context.parse(self._canonical)
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return self.idx
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Context):
-            return other._canonical == self._canonical
-        if isinstance(other, dict):
-            try:
-                return _context.canonical(other) == self._canonical
-            except (TypeError, ValueError):
-                return False
-        return NotImplemented
-
-    def __ne__(self, other: object) -> bool:
-        equal = self.__eq__(other)
-        return equal if equal is NotImplemented else not equal
-
-    def __repr__(self) -> str:
-        return f"<Context {self._canonical}>"
-
-    __str__ = dict.__repr__  # print(metric.context) shows the plain dict
-
-    def __reduce__(self) -> tuple:
-        return Context, (self.to_dict(),)
-
-    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError("a Context is read-only: build a new one from a dict")
-
-    __setitem__ = __delitem__ = __ior__ = _read_only  # type: ignore[assignment]
-    clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
 
 
 class ArrayView:
