@@ -16,6 +16,7 @@ DEFAULT_MAX_MESSAGE_BYTES = 64 * 2**20
 DEFAULT_SHUTDOWN_GRACE_S = 10.0
 DEFAULT_READ_THREADS = 4
 DEFAULT_QUERY_THREADS = 32  # more than queries ever run at once: a new one never waits for a thread
+DEFAULT_BLOCK_CACHE_BYTES = 256 * 2**20  # decoded point blocks kept for repeated reads
 DEFAULT_QUERY_TIMEOUT_S = 5.0  # a query's evaluation time budget unless the client asks otherwise
 
 
@@ -29,6 +30,7 @@ class Config:
     read_threads: int = DEFAULT_READ_THREADS
     query_threads: int = DEFAULT_QUERY_THREADS
     query_timeout_s: float = DEFAULT_QUERY_TIMEOUT_S
+    block_cache_bytes: int = DEFAULT_BLOCK_CACHE_BYTES
     fsync: bool = False  # True: fsync every write batch (survives power loss, not only kill -9)
 
     def __post_init__(self) -> None:

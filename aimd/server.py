@@ -25,6 +25,7 @@ from aimd.service.query import QueryService
 from aimd.service.reading import ReadingService
 from aimd.service.tracking import TrackingService
 from aimd.service.wire import add_service
+from aimd.storage.block_cache import BlockCache
 from aimd.storage.reader import Reader
 from aimd.storage.store import Store
 from aimproto.v1 import query_pb2, reading_pb2, tracking_pb2
@@ -87,7 +88,7 @@ class Daemon:
         config = self.config
         store = Store(config.db_path, sync=config.fsync)
         writer = Writer(store)
-        reader = Reader(store)  # one block cache for every read
+        reader = Reader(store, BlockCache(config.block_cache_bytes))  # one cache for every read
         executor = ThreadPoolExecutor(config.read_threads, thread_name_prefix="aimd-read")
         # Queries get their own threads: a long one never delays a plain read.
         query_executor = ThreadPoolExecutor(config.query_threads, thread_name_prefix="aimd-query")

@@ -13,12 +13,11 @@ from collections import OrderedDict
 
 from aimd.storage.blocks import Columns, decode_block
 
-DEFAULT_MAX_BYTES = 256 * 2**20
 _POINT_BYTES = 32
 
 
 class BlockCache:
-    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, max_bytes: int = 64 * 2**20) -> None:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[bytes, tuple[bytes, Columns]] = OrderedDict()
         self._bytes = 0
