@@ -66,7 +66,7 @@ class SequenceMatch:
     name: str
     context: str  # canonical JSON
     meta: SequenceMeta
-    columns: Columns | None  # None unless with_points
+    blocks: Iterator[Columns] | None  # its points block by block, read as consumed; None unless with_points
 
 
 @dataclass
@@ -171,12 +171,14 @@ class Engine:
                 params = reader.params(props["hash"]) if spec.with_params else None
                 yield RunMatch(props, params)
             else:
-                found = list(self._sequences(run, props))
+                found = False
+                for sequence in self._sequences(run, props):  # one at a time: bounded memory
+                    found = True
+                    yield sequence
                 if not found:
                     continue
-                yield from found  # a run's sequences first; its header then says the run is complete
                 params = reader.params(props["hash"]) if spec.with_params else None
-                yield RunMatch(props, params)
+                yield RunMatch(props, params)  # after its sequences: it says the run is complete
             matched += 1
             if spec.limit and matched >= spec.limit:
                 self.done = done + 1
@@ -205,10 +207,7 @@ class Engine:
                 view = SequenceView(name, _parse_context(context), sequence_info(meta), run)
                 if not query.match_sequence(run, view):
                     continue
-            columns = None
+            blocks = None
             if spec.with_points and meta.dtype in NUMERIC_DTYPES:  # objects: read via ReadObjects
-                found = reader.points(run_hash, name, context)
-                if found is None:  # cannot happen on one snapshot; kept for safety
-                    continue
-                meta, columns = found
-            yield SequenceMatch(run_hash, name, context, meta, columns)
+                blocks = reader.point_blocks(run_hash, name, context)
+            yield SequenceMatch(run_hash, name, context, meta, blocks)

@@ -18,6 +18,7 @@ from aimd.query.engine import Engine, Progress, QuerySpec, RunMatch, SequenceMat
 from aimd.service.messages import sequence_info
 from aimd.service.status import abort
 from aimd.service.wire import Malformed
+from aimd.storage.blocks import Columns
 from aimd.storage.reader import Reader
 from aimproto import convert
 from aimproto.v1 import query_pb2, query_pb2_grpc
@@ -82,36 +83,49 @@ class ChunkPacker:
 
     def _add_sequence(self, match: SequenceMatch) -> Iterator[query_pb2.QueryChunk]:
         info = sequence_info(match.name, match.context, match.meta)
-        cols = match.columns
-        if cols is None:
+        if match.blocks is None:
             self.chunk.sequences.add(run_hash=match.run_hash, info=info, last=True)
             self.size += RUN_HEADER_BYTES
             if self.size >= FLUSH_BYTES:
                 yield self.take()  # type: ignore[misc]
             return
+        first = True
+        blocks = iter(match.blocks)
+        cols = next(blocks, None)
+        while cols is not None:  # one stored block at a time, so memory stays bounded
+            following = next(blocks, None)
+            for block in self._slices(match.run_hash, cols, last=following is None):
+                if first:
+                    block.info.CopyFrom(info)
+                    first = False
+                if self.size >= FLUSH_BYTES:
+                    yield self.take()  # type: ignore[misc]
+            cols = following
+        if first:  # a sequence without points
+            self.chunk.sequences.add(run_hash=match.run_hash, info=info, last=True)
+            self.size += RUN_HEADER_BYTES
+
+    def _slices(self, run_hash: str, cols: Columns, *, last: bool) -> Iterator[query_pb2.SequenceBlock]:
+        """SequenceBlocks of cols added to the chunk, each fitting in what the chunk has left (the
+        caller takes the chunk between them once it holds FLUSH_BYTES)."""
         values_dtype = cols.values.dtype.newbyteorder("<")
         start, total = 0, len(cols)
-        while True:
+        while start < total:
             room = max((CHUNK_BYTES - self.size) // self.point_bytes, 1)
             part = cols.slice(start, start + room)
             start += len(part)
             block = self.chunk.sequences.add(
-                run_hash=match.run_hash,
+                run_hash=run_hash,
                 count=len(part),
                 steps=part.steps.astype("<i8", copy=False).tobytes(),
                 values=part.values.astype(values_dtype, copy=False).tobytes(),
-                last=start >= total,
+                last=last and start >= total,
             )
             if not self.values_only:
                 block.epochs = part.epochs.astype("<f8", copy=False).tobytes()
                 block.timestamps = part.timestamps.astype("<f8", copy=False).tobytes()
-            if start == len(part):
-                block.info.CopyFrom(info)
             self.size += RUN_HEADER_BYTES + len(part) * self.point_bytes
-            if self.size >= FLUSH_BYTES:
-                yield self.take()  # type: ignore[misc]
-            if start >= total:
-                return
+            yield block  # the caller takes the chunk when it is full enough
 
 
 def query_chunks(engine: Engine) -> Iterator[query_pb2.QueryChunk]:

@@ -93,6 +93,13 @@ class Reader:
         parts = [decode(key, data) for key, data in snap.scan(keys.blocks_prefix(run_hash, name, context))]
         return meta, Columns.concat(parts) if parts else Columns.empty(meta.dtype)
 
+    def point_blocks(self, run_hash: str, name: str, context: str) -> Iterator[Columns]:
+        """A sequence's points block by block, step-ordered (lazily: use a snapshot Reader for a
+        consistent read)."""
+        decode = self._cache.decode
+        for key, data in self._store.scan(keys.blocks_prefix(run_hash, name, context)):
+            yield decode(key, data)
+
     # --- object sequences and blobs ----------------------------------------------------
     def objects(
         self, run_hash: str, name: str, context: str
