@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from typing import Any
 
@@ -11,7 +11,7 @@ from aimd.errors import InvalidInput, NotFound
 from aimd.ingest.runs import check_hash, check_path
 from aimd.service.messages import objects_chunk, points_chunk, sequence_info
 from aimd.service.status import handles_errors
-from aimd.storage.blocks import DTYPE_NAMES, NUMPY_DTYPE
+from aimd.storage.blocks import DTYPE_NAMES, NUMPY_DTYPE, Columns
 from aimd.storage.objects import SHA256_BYTES
 from aimd.storage.reader import MISSING, ObjectPoint, Reader
 from aimproto import convert
@@ -20,6 +20,17 @@ from aimproto.v1 import reading_pb2, reading_pb2_grpc
 CHUNK_POINTS = 32768  # points per PointsChunk: 32 bytes each, so about 1 MiB a chunk
 CHUNK_OBJECT_BYTES = 2**20  # about this many bytes of records per ObjectsChunk (at least one point)
 MAX_BLOBS_PER_REQUEST = 65536
+
+
+def _next_points(blocks: Iterator[Columns]) -> Columns | None:
+    """The next CHUNK_POINTS points (or fewer, at the end) of a sequence's blocks; None at the end."""
+    parts, count = [], 0
+    for cols in blocks:
+        parts.append(cols)
+        count += len(cols)
+        if count >= CHUNK_POINTS:
+            break
+    return Columns.concat(parts) if parts else None
 
 
 class ReadingService(reading_pb2_grpc.ReadingServicer):
@@ -71,17 +82,22 @@ class ReadingService(reading_pb2_grpc.ReadingServicer):
     @handles_errors
     async def ReadSequence(self, request, context):
         await self._props(request.run_hash)
-        found = await self._read(self.reader.points, request.run_hash, request.name, request.context)
-        if found is None:
+        reader = self.reader.snapshot()  # one consistent view, read a chunk at a time
+        meta = await self._read(reader.sequence, request.run_hash, request.name, request.context)
+        if meta is None:
             raise NotFound(f"run {request.run_hash!r} has no sequence {request.name!r} {request.context}")
-        meta, cols = found
         if meta.dtype not in NUMPY_DTYPE:
             holds = DTYPE_NAMES.get(meta.dtype, meta.dtype)
             raise InvalidInput(
                 f"sequence {request.name!r} {request.context} holds {holds}: read it with ReadObjects"
             )
-        for start in range(0, max(len(cols), 1), CHUNK_POINTS):
-            await context.write(points_chunk(meta.dtype, cols.slice(start, start + CHUNK_POINTS)))
+        blocks = reader.point_blocks(request.run_hash, request.name, request.context)
+        sent = False
+        while (cols := await self._read(_next_points, blocks)) is not None:
+            await context.write(points_chunk(meta.dtype, cols))
+            sent = True
+        if not sent:  # a stream always says the dtype
+            await context.write(points_chunk(meta.dtype, Columns.empty(meta.dtype)))
 
     @handles_errors
     async def ReadObjects(self, request, context):
