@@ -96,3 +96,39 @@ def test_a_runs_sequences_each_read_with_their_own_class(tracked):
         "clip": Audios,
         "loss": Metric,
     }
+
+
+def test_the_sdk_basics_guide_end_to_end(repo):
+    """Seed 004 (SDK basics), as written: params, a metric, images (one and a batch), a
+    distribution, then the documented query loop."""
+    my_run = Run(repo=str(repo), experiment="experiment_name")
+    my_run["hparams"] = {"learning_rate": 0.0001, "batch_size": 32}
+    for step in range(20):
+        my_run.track(step * 10, name="loss", step=step, epoch=0, context={"subset": "train"})
+        img = RNG.integers(0, 256, (4, 4, 3), dtype=np.uint8)
+        my_run.track(
+            Image(img, f"caption {step}"), name="generated", step=step, epoch=0, context={"subset": "train"}
+        )
+        batch = [Image(RNG.random((4, 4)), str(label)) for label in range(3)]
+        my_run.track(batch, name="batches", step=step, epoch=0, context={"subset": "train"})
+        my_run.track(
+            Distribution(RNG.normal(size=100)), name="gradients", step=step, context={"type": "weights"}
+        )
+    my_run.close()
+
+    my_repo = Repo(str(repo))
+    seen = 0
+    for run_metrics_collection in my_repo.query_metrics("metric.name == 'loss'").iter_runs():
+        for metric in run_metrics_collection:
+            params = metric.run[...]
+            steps, metric_values = metric.values.sparse_numpy()
+            assert params["hparams"] == {"learning_rate": 0.0001, "batch_size": 32}
+            assert steps.tolist() == list(range(20)) and metric_values.tolist() == [s * 10 for s in range(20)]
+            seen += 1
+    assert seen == 1
+    [generated] = list(my_repo.query_images("images.name == 'generated'"))
+    assert generated.values.last()[1].caption == "caption 19" and generated.record_length() is None
+    [batches] = list(my_repo.query_images("images.name == 'batches' and images.context.subset == 'train'"))
+    assert batches.record_length() == 3
+    [gradients] = list(my_repo.query_distributions("distributions.context.type == 'weights'"))
+    assert len(gradients.values) == 20
