@@ -70,3 +70,29 @@ def test_a_read_only_repo_refuses_to_delete(repo):
     with pytest.raises(RepoError, match="read-only"):
         Repo(str(repo), read_only=True).delete_runs([run.hash])
     assert Repo(str(repo)).get_run(run.hash) is not None
+
+
+def test_the_aim_3_quick_start(repo, monkeypatch):
+    """Seed 003's quick start: Run() in the default repository, then repo.traces(query). The
+    documented query uses `=` and is not Python: it is a SyntaxError that points at the `=`."""
+    (repo / ".aim").mkdir()
+    monkeypatch.chdir(repo)
+    run = Run()  # the default repository: the working directory's
+    run["params"] = {"foo": "bar"}
+    for i in range(100):
+        run.track(i, step=i, name="ordinals", context={})
+        run.track(-i, step=i, name="negative integers", context={})
+        if i % 2 == 0:
+            run.track(i, step=i, name="ordinals", context={"odds": True})
+    run.close()
+
+    repo_ = Repo.default_repo()
+    documented = "\nmetric.run.params.foo == 'bar' and metric = 'ordinals' and context['odds'] = True\n"
+    with pytest.raises(SyntaxError) as caught, pytest.deprecated_call():
+        list(repo_.traces(query=documented))
+    assert caught.value.lineno == 2
+    fixed = "metric.run.params.foo == 'bar' and metric.name == 'ordinals' and metric.context.odds == True"
+    with pytest.deprecated_call():
+        traces = repo_.traces(query=fixed)
+    [trc] = list(traces)
+    assert trc.values.values_list() == list(range(0, 100, 2))
