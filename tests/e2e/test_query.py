@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 
@@ -13,6 +16,8 @@ from aim import Repo, Run
 from aim._query import QueryReportMode, iter_query
 from aim._run import _target_of
 from aim.errors import QueryBudgetError, QueryError
+
+from conftest import ROOT
 
 QUIET = QueryReportMode.DISABLED
 TUPLES = QueryReportMode.PROGRESS_TUPLE
@@ -373,3 +378,51 @@ def test_runaway_queries_never_hold_up_another_clients_query(repo):
         thread.join()
     assert len(found) == 1
     assert len(ended) == 6 and answered < min(ended)  # answered while every runaway still ran
+
+
+READER = """
+import sys
+import numpy as np
+from aim import Repo
+from aim._query import QueryReportMode
+
+repo, rounds = Repo(sys.argv[1]), int(sys.argv[2])
+seen = 0
+for _ in range(rounds):
+    for metric in repo.query_metrics('metric.name == "x"', report_mode=QueryReportMode.DISABLED):
+        steps, values = metric.values.sparse_numpy()
+        n = len(steps)
+        # a snapshot: every point tracked so far up to some step, none half-written
+        assert steps.tolist() == list(range(n)), steps[:20]
+        assert np.array_equal(values, steps * 2.0), (steps[:5], values[:5])
+        assert metric.last_step() in (None, n - 1)
+        seen = max(seen, n)
+print(seen)
+"""
+
+
+def test_queries_from_other_processes_see_whole_batches_only_while_tracking_goes_on(repo):
+    """Three processes query a metric over and over while this one tracks into it: each sees a
+    prefix of the tracked points with their values, never a part of a write."""
+    run = Run(repo=str(repo))
+    run.track(0.0, name="x", step=0)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    readers = [
+        subprocess.Popen(
+            [sys.executable, "-c", READER, str(repo), "30"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(3)
+    ]
+    step = 1
+    while step < 300_000 and any(reader.poll() is None for reader in readers):
+        run.track(step * 2.0, name="x", step=step)
+        step += 1
+    run.close()
+    for reader in readers:
+        out, err = reader.communicate()
+        assert reader.returncode == 0, err.decode()[-2000:]
+        assert int(out) > 1  # it saw points arrive while it queried
+    assert len(Repo(str(repo)).get_run(run.hash).get_metric("x", {}).values) == step
