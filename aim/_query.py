@@ -4,6 +4,7 @@ matching runs and sequences as plain values (the collections in aim._collections
 from __future__ import annotations
 
 import enum
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from aim._transport.channel import Target
 
 MAX_QUERY_CHARS = 10_000  # the daemon's limit too (aimd.query.compile)
+TIMEOUT_ENV = "AIM_QUERY_TIMEOUT"  # seconds of evaluation a query may take (else the daemon's default)
 PROGRESS_BAR_AFTER_S = 0.5  # a query that takes longer shows a progress bar (PROGRESS_BAR mode)
 
 
@@ -127,6 +129,12 @@ def iter_query(
 
     check_syntax(query)
     report_mode = QueryReportMode(report_mode)
+    if timeout_s is None and os.environ.get(TIMEOUT_ENV):
+        text = os.environ[TIMEOUT_ENV]
+        try:
+            timeout_s = float(text)
+        except ValueError:
+            raise ValueError(f"{TIMEOUT_ENV}={text!r} is not a number of seconds") from None
     request = query_pb2.QueryRequest(
         query=query,
         sequence_type=seq_type or "",

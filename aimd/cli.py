@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from aimd import __version__
-from aimd.config import DEFAULT_IDLE_TIMEOUT_S, Config
+from aimd.config import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_QUERY_TIMEOUT_S, MAX_QUERY_TIMEOUT_S, Config
 from aimd.lock import AlreadyRunning, RepoLock, is_locked, read_pid
 
 START_TIMEOUT_S = 30.0
@@ -53,11 +53,34 @@ def _parser() -> argparse.ArgumentParser:
                 help="exit after this long without clients (0: never)",
             )
             sub.add_argument("--fsync", action="store_true", help="fsync every write (power-loss safe)")
+            sub.add_argument(
+                "--query-timeout",
+                type=_positive_seconds,
+                default=DEFAULT_QUERY_TIMEOUT_S,
+                metavar="SECONDS",
+                help="a query's evaluation time budget unless its client asks for another",
+            )
     return parser
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= MAX_QUERY_TIMEOUT_S:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {MAX_QUERY_TIMEOUT_S:g} seconds")
+    return value
+
+
 def _config(args: argparse.Namespace) -> Config:
-    return Config(repo=Path(args.repo), tcp=args.tcp, idle_timeout_s=args.idle_timeout, fsync=args.fsync)
+    return Config(
+        repo=Path(args.repo),
+        tcp=args.tcp,
+        idle_timeout_s=args.idle_timeout,
+        fsync=args.fsync,
+        query_timeout_s=args.query_timeout,
+    )
 
 
 def serve(config: Config) -> int:
@@ -131,7 +154,7 @@ def start(config: Config) -> int:
         print(f"aimd: cannot create {config.aim_dir}: {exc}", file=sys.stderr)
         return EXIT_ERROR
     argv = [sys.executable, "-m", "aimd", "serve", "--repo", str(config.repo)]
-    argv += ["--idle-timeout", str(config.idle_timeout_s)]
+    argv += ["--idle-timeout", str(config.idle_timeout_s), "--query-timeout", str(config.query_timeout_s)]
     if config.tcp:
         argv += ["--tcp", config.tcp]
     if config.fsync:

@@ -17,7 +17,8 @@ DEFAULT_SHUTDOWN_GRACE_S = 10.0
 DEFAULT_READ_THREADS = 4
 DEFAULT_QUERY_THREADS = 32  # more than queries ever run at once: a new one never waits for a thread
 DEFAULT_BLOCK_CACHE_BYTES = 256 * 2**20  # decoded point blocks kept for repeated reads
-DEFAULT_QUERY_TIMEOUT_S = 5.0  # a query's evaluation time budget unless the client asks otherwise
+DEFAULT_QUERY_TIMEOUT_S = 5.0  # a query's evaluation time budget unless its client asks otherwise
+MAX_QUERY_TIMEOUT_S = 600.0  # the longest time budget a query may have
 
 
 @dataclass

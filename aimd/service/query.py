@@ -12,6 +12,7 @@ from typing import Any
 
 import grpc
 
+from aimd.config import MAX_QUERY_TIMEOUT_S
 from aimd.errors import DaemonError, InvalidInput
 from aimd.query import BudgetExceeded, QueryError, QuerySyntaxError
 from aimd.query.engine import Engine, Progress, QuerySpec, RunMatch, SequenceMatch
@@ -29,13 +30,12 @@ CHUNK_BYTES = 1 << 20  # no chunk holds more than this (a long sequence is split
 FLUSH_BYTES = 256 << 10  # a chunk is sent once it holds this much: the client works meanwhile
 POINT_BYTES = 32  # step, value, epoch, timestamp: 8 bytes each
 RUN_HEADER_BYTES = 256  # an estimate, for chunk sizing
-MAX_TIMEOUT_S = 600.0
 QUERY_ERROR_KEY = "aim-query-error"  # trailing metadata: "syntax <line> <offset>" or "budget"
 
 
 def query_spec(request: query_pb2.QueryRequest, default_timeout_s: float) -> QuerySpec:
-    if not 0 <= request.timeout_s <= MAX_TIMEOUT_S:
-        raise InvalidInput(f"timeout_s must be between 0 and {MAX_TIMEOUT_S}")
+    if not 0 <= request.timeout_s <= MAX_QUERY_TIMEOUT_S:
+        raise InvalidInput(f"timeout_s must be between 0 and {MAX_QUERY_TIMEOUT_S:g}")
     return QuerySpec(
         text=request.query,
         sequence_type=request.sequence_type or None,

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import psutil
+import pytest
 
 from aim import Repo, Run
 from aim._transport.channel import Target
@@ -193,3 +194,10 @@ def test_tcp_port_zero_is_announced_and_serves_remote_clients(repo):
         run.track(4.0, name="x")
     assert Repo(str(repo)).get_run(run.hash).get_metric("x").values.values_list() == [4.0]
     close_sender(Target(remote))
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "601", "soon"])
+def test_query_timeout_flag_must_be_a_sensible_number_of_seconds(tmp_path, value):
+    done = aimd("serve", "--query-timeout", value, repo=tmp_path)
+    assert done.returncode == 2 and "--query-timeout" in done.stderr
+    assert not (tmp_path / ".aim").exists()

@@ -426,3 +426,26 @@ def test_queries_from_other_processes_see_whole_batches_only_while_tracking_goes
         assert reader.returncode == 0, err.decode()[-2000:]
         assert int(out) > 1  # it saw points arrive while it queried
     assert len(Repo(str(repo)).get_run(run.hash).get_metric("x", {}).values) == step
+
+
+def test_time_budget_from_the_daemon_flag_and_from_the_environment(repo, monkeypatch):
+    started = subprocess.run(
+        [sys.executable, "-m", "aimd", "start", "--repo", str(repo), "--query-timeout", "1"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode == 0, started.stderr
+    seed = Run(repo=str(repo))
+    seed.close()
+    target = _target_of(str(repo))
+    runaway = "[x for x in range(10**6) for y in range(10**6)]"
+    with pytest.raises(QueryBudgetError, match=r"1\.0 s time budget"):  # the daemon's default
+        list(iter_query(target, None, runaway, report_mode=QUIET))
+    monkeypatch.setenv("AIM_QUERY_TIMEOUT", "0.5")
+    with pytest.raises(QueryBudgetError, match=r"0\.5 s time budget"):  # the client's choice
+        list(iter_query(target, None, runaway, report_mode=QUIET))
+    monkeypatch.setenv("AIM_QUERY_TIMEOUT", "soon")
+    with pytest.raises(ValueError, match="AIM_QUERY_TIMEOUT"):
+        list(iter_query(target, None, "", report_mode=QUIET))
