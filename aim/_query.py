@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from aim import _context
+from aim import _context, errors
 
 if TYPE_CHECKING:
     from aim._transport.channel import Target
@@ -33,11 +33,14 @@ class QueryReportMode(enum.Enum):
 
 
 def check_syntax(query: str) -> None:
-    """Raise the SyntaxError (with line and offset) the daemon would report, without a round trip."""
+    """Raise the SyntaxError (with line and offset), or the QueryError for a query that is too
+    long, that the daemon would report, without a round trip."""
     if not isinstance(query, str):
         raise TypeError(f"a query must be a str, not {type(query).__name__}")
-    if len(query) > MAX_QUERY_CHARS or not query.strip():
-        return  # the daemon names the problem (too long), or matches everything (empty)
+    if len(query) > MAX_QUERY_CHARS:  # refused here, before sending it (the daemon refuses it too)
+        raise errors.QueryError(f"query is longer than {MAX_QUERY_CHARS} characters")
+    if not query.strip():
+        return  # matches everything
     try:
         compile(query, "<query>", "eval", dont_inherit=True)
     except SyntaxError as exc:

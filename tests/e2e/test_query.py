@@ -449,3 +449,9 @@ def test_time_budget_from_the_daemon_flag_and_from_the_environment(repo, monkeyp
     monkeypatch.setenv("AIM_QUERY_TIMEOUT", "soon")
     with pytest.raises(ValueError, match="AIM_QUERY_TIMEOUT"):
         list(iter_query(target, None, "", report_mode=QUIET))
+
+
+def test_a_huge_query_is_refused_before_it_is_sent(seeded):
+    repo, _ = seeded
+    with pytest.raises(QueryError, match="longer than 10000"):
+        list(repo.query_runs("run.name == '" + "x" * 50_000_000 + "'", report_mode=QUIET).iter_runs())
