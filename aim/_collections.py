@@ -386,9 +386,25 @@ class QueryRunSequenceCollection(SequenceCollection):
                 yield collection
 
     def iter(self) -> Iterator[Sequence]:
-        for run, _params, _sequences, _progress in self._runs():
-            if run is not None:
-                yield from SingleRunSequenceCollection(run, self.seq_cls)
+        seq_type = self.seq_cls.sequence_name()
+        if seq_type is None:  # any kind of sequence: list each matching run's
+            for run, _params, _sequences, _progress in self._runs():
+                if run is not None:
+                    yield from SingleRunSequenceCollection(run, self.seq_cls)
+            return
+        # One kind: the same run-level query, asked for that kind, brings every sequence of the
+        # matching runs with its points in one stream.
+        for run, _params, sequences, _progress in _stream(
+            self.repo,
+            seq_type,
+            self.query,
+            self.report_mode,
+            offset=self.offset,
+            with_points=True,
+            values_only=True,
+        ):
+            for info in _infos_of(self.seq_cls, run, sequences) if run is not None else ():
+                yield from_info(self.seq_cls, run, info)
 
     def dataframe(
         self,

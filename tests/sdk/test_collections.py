@@ -101,6 +101,18 @@ def test_query_runs_yields_runs_newest_first_and_all_their_sequences(repo, runs)
     assert [r.run.hash for r in repo.query_runs().iter_runs()] == hashes(runs[::-1])
 
 
+def test_a_runs_query_over_metrics_brings_every_metric_of_the_matching_runs(repo, runs):
+    from aim.sdk.metric import QueryRunMetricCollection
+
+    found = QueryRunMetricCollection(repo, "run.hparams.batch_size > 20")
+    metrics = list(found)
+    assert all(type(m) is Metric and m._data is not None for m in metrics)  # points came along
+    assert [m.run.hash for m in metrics] == [runs[1].hash] * 2 + [runs[0].hash] * 3  # newest first
+    same = [(m.run.hash, m.name, m.context, m.values.values_list()) for m in metrics]
+    listed = [(m.run.hash, m.name, m.context, m.values.values_list()) for r in found.iter_runs() for m in r]
+    assert sorted(same, key=str) == sorted(listed, key=str)
+
+
 def test_query_runs_with_an_offset_starts_after_that_run(repo, runs):
     page = repo.query_runs("", paginated=True, offset=runs[2].hash)
     assert [r.run.hash for r in page.iter_runs()] == [runs[1].hash, runs[0].hash]
