@@ -81,11 +81,17 @@ class Budget:
             self._work = 0
             self.check()
 
+    def start_row(self) -> None:
+        """A new row (a run or a sequence) starts: nothing a row builds outlives it (a query cannot
+        keep state from one row to the next), so the allocation count starts again, and a query
+        over many runs is held to max_total_items per run, not in all."""
+        self.allocated = 0
+
     def allocate(self, items: int) -> None:
-        """Account for items created (or iterated) by the query, against max_total_items."""
+        """Account for items created (or iterated) by the query's current row."""
         self.allocated += items
         if self.allocated > self.max_total_items:
-            raise BudgetExceeded(f"query allocated more than {self.max_total_items} items in all")
+            raise BudgetExceeded(f"query allocated more than {self.max_total_items} items for one row")
         self.spend(items)
 
     def limit(self, size: int, what: str) -> None:

@@ -605,6 +605,7 @@ class Query:
         self.budget.check()
         if part is None:
             return True
+        self.budget.start_row()
         try:
             return bool(part(*row))
         except QueryError:

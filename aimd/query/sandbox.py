@@ -13,7 +13,7 @@ be interrupted, so the guards refuse resource bombs up front instead of trying t
   container's *weight*: its length plus the weights of the containers in it, computed with an
   early cap and at most MAX_NESTING levels deep);
 - allocation: every string or container a guard creates, and every item a guarded iterator yields,
-  is charged to a per-query counter limited to Budget.max_total_items;
+  is charged to a counter limited to Budget.max_total_items per row (nothing outlives its row);
 - work: operations proportional to data size (string scans, deep compares, weight computations)
   are charged as work; every CHECK_EVERY units of work the clock is read, and a query past its
   time budget raises BudgetExceeded;

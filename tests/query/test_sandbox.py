@@ -146,12 +146,16 @@ def test_the_time_budget_stops_a_long_row():
     assert time.monotonic() - started < 1.0
 
 
-def test_the_allocation_budget_spans_rows():
-    query = Query("len(list(range(600))) == 600", "runs", Budget(max_total_items=10_000))
+def test_the_allocation_budget_holds_per_row():
+    """Nothing a row builds outlives it, so many small rows pass where one big row does not."""
+    budget = Budget(max_total_items=10_000)
     view = make_run().view()
-    with pytest.raises(BudgetExceeded, match="allocated more than 10000 items in all"):
-        for _ in range(20):
-            assert query.match_run(view)
+    small = Query("len(list(range(600))) == 600", "runs", budget)
+    for _ in range(100):  # 120,000 items in all, 1,200 a row
+        assert small.match_run(view)
+    big = Query("len(list(range(6000))) == 6000", "runs", Budget(max_total_items=10_000))
+    with pytest.raises(BudgetExceeded, match="allocated more than 10000 items for one row"):
+        big.match_run(view)
 
 
 @pytest.mark.parametrize(
