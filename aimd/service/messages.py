@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aimd.storage.blocks import Columns, SequenceMeta
+from aimd.storage.blocks import NUMPY_DTYPE, Columns, SequenceMeta
 from aimd.storage.reader import ObjectPoint
 from aimproto.v1 import common_pb2, reading_pb2
 
@@ -24,16 +24,22 @@ def sequence_info(name: str, context: str, meta: SequenceMeta) -> common_pb2.Seq
     )
 
 
+def point_columns(dtype: int, cols: Columns, *, values_only: bool = False) -> dict[str, bytes]:
+    """Points as the wire packs them: little-endian int64 steps, values of the sequence's dtype
+    (a block stored before its sequence turned float holds ints: they are converted here), and,
+    unless values_only, float64 epochs and timestamps."""
+    packed = {
+        "steps": cols.steps.astype("<i8", copy=False).tobytes(),
+        "values": cols.values.astype(NUMPY_DTYPE[dtype], copy=False).tobytes(),
+    }
+    if not values_only:
+        packed["epochs"] = cols.epochs.astype("<f8", copy=False).tobytes()
+        packed["timestamps"] = cols.timestamps.astype("<f8", copy=False).tobytes()
+    return packed
+
+
 def points_chunk(dtype: int, cols: Columns) -> reading_pb2.PointsChunk:
-    values_dtype = "<f8" if dtype == common_pb2.DTYPE_FLOAT else "<i8"
-    return reading_pb2.PointsChunk(
-        dtype=dtype,
-        count=len(cols),
-        steps=cols.steps.astype("<i8", copy=False).tobytes(),
-        values=cols.values.astype(values_dtype, copy=False).tobytes(),
-        epochs=cols.epochs.tobytes(),
-        timestamps=cols.timestamps.tobytes(),
-    )
+    return reading_pb2.PointsChunk(dtype=dtype, count=len(cols), **point_columns(dtype, cols))
 
 
 def objects_chunk(dtype: int, points: list[ObjectPoint]) -> reading_pb2.ObjectsChunk:

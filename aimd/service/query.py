@@ -16,7 +16,7 @@ from aimd.config import MAX_QUERY_TIMEOUT_S
 from aimd.errors import DaemonError, InvalidInput
 from aimd.query import BudgetExceeded, QueryError, QuerySyntaxError
 from aimd.query.engine import Engine, Progress, QuerySpec, RunMatch, SequenceMatch
-from aimd.service.messages import sequence_info
+from aimd.service.messages import point_columns, sequence_info
 from aimd.service.status import abort
 from aimd.service.wire import Malformed
 from aimd.storage.blocks import Columns
@@ -83,47 +83,40 @@ class ChunkPacker:
 
     def _add_sequence(self, match: SequenceMatch) -> Iterator[query_pb2.QueryChunk]:
         info = sequence_info(match.name, match.context, match.meta)
-        if match.blocks is None:
-            self.chunk.sequences.add(run_hash=match.run_hash, info=info, last=True)
-            self.size += RUN_HEADER_BYTES
-            if self.size >= FLUSH_BYTES:
-                yield self.take()  # type: ignore[misc]
-            return
         first = True
-        blocks = iter(match.blocks)
+        blocks = iter(match.blocks or ())  # no blocks: metadata only
         cols = next(blocks, None)
         while cols is not None:  # one stored block at a time, so memory stays bounded
             following = next(blocks, None)
-            for block in self._slices(match.run_hash, cols, last=following is None):
+            for block in self._slices(match, cols, last=following is None):
                 if first:
                     block.info.CopyFrom(info)
                     first = False
                 if self.size >= FLUSH_BYTES:
                     yield self.take()  # type: ignore[misc]
             cols = following
-        if first:  # a sequence without points
+        if first:  # metadata only, or a sequence without points
             self.chunk.sequences.add(run_hash=match.run_hash, info=info, last=True)
             self.size += RUN_HEADER_BYTES
+            if self.size >= FLUSH_BYTES:
+                yield self.take()  # type: ignore[misc]
 
-    def _slices(self, run_hash: str, cols: Columns, *, last: bool) -> Iterator[query_pb2.SequenceBlock]:
+    def _slices(
+        self, match: SequenceMatch, cols: Columns, *, last: bool
+    ) -> Iterator[query_pb2.SequenceBlock]:
         """SequenceBlocks of cols added to the chunk, each fitting in what the chunk has left (the
         caller takes the chunk between them once it holds FLUSH_BYTES)."""
-        values_dtype = cols.values.dtype.newbyteorder("<")
         start, total = 0, len(cols)
         while start < total:
             room = max((CHUNK_BYTES - self.size) // self.point_bytes, 1)
             part = cols.slice(start, start + room)
             start += len(part)
             block = self.chunk.sequences.add(
-                run_hash=run_hash,
+                run_hash=match.run_hash,
                 count=len(part),
-                steps=part.steps.astype("<i8", copy=False).tobytes(),
-                values=part.values.astype(values_dtype, copy=False).tobytes(),
                 last=last and start >= total,
+                **point_columns(match.meta.dtype, part, values_only=self.values_only),
             )
-            if not self.values_only:
-                block.epochs = part.epochs.astype("<f8", copy=False).tobytes()
-                block.timestamps = part.timestamps.astype("<f8", copy=False).tobytes()
             self.size += RUN_HEADER_BYTES + len(part) * self.point_bytes
             yield block  # the caller takes the chunk when it is full enough
 

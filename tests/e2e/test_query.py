@@ -455,3 +455,23 @@ def test_a_huge_query_is_refused_before_it_is_sent(seeded):
     repo, _ = seeded
     with pytest.raises(QueryError, match="longer than 10000"):
         list(repo.query_runs("run.name == '" + "x" * 50_000_000 + "'", report_mode=QUIET).iter_runs())
+
+
+def test_a_metric_that_turned_float_streams_its_earlier_int_blocks_as_floats(repo):
+    """Blocks stored while a metric held ints stay int-encoded after it turns float: the query
+    stream must send every block in the sequence's dtype."""
+    run = Run(repo=str(repo))
+    for step in range(5000):  # more than a block of ints
+        run.track(step, name="x", step=step)
+    run.close()
+    run = Run(run.hash, repo=str(repo))
+    run.track(0.5, name="x", step=5000)  # the metric turns float
+    run.close()
+    for values_only in (True, False):
+        [(_, [seq])] = list(
+            iter_query(
+                _target_of(str(repo)), "metric", with_points=True, values_only=values_only, report_mode=QUIET
+            )
+        )
+        assert seq["dtype"] == "float"
+        assert seq["columns"]["values"].tolist() == [*map(float, range(5000)), 0.5]
