@@ -73,31 +73,12 @@ class _ProgressBar:
             sys.stderr.flush()
 
 
-def _sequence(info: Any, parts: list[Any]) -> dict[str, Any]:
-    from aim._transport.client import sequence_info
+def _sequence(info: Any, parts: list[Any], values_only: bool) -> dict[str, Any]:
+    from aim._transport.client import join_points, sequence_info
 
     out = sequence_info(info)
     out["context"] = _context.Context.from_canonical(out["context"])
-    out["columns"] = None
-    if parts:
-        out["columns"] = _columns(out["dtype"], parts)
-    return out
-
-
-def _columns(dtype: str, parts: list[Any]) -> dict[str, Any]:
-    import numpy as np
-
-    def column(field: str, np_dtype: str) -> Any:
-        data = bytearray().join(getattr(p, field) for p in parts)
-        return np.frombuffer(data, np_dtype).astype(np_dtype[1:], copy=False)
-
-    out = {
-        "steps": column("steps", "<i8"),
-        "values": column("values", "<i8" if dtype == "int" else "<f8"),
-    }
-    if parts[0].epochs or not parts[0].count:  # absent when the query asked for values only
-        out["epochs"] = column("epochs", "<f8")
-        out["timestamps"] = column("timestamps", "<f8")
+    out["columns"] = join_points(parts, info.dtype, values_only=values_only) if parts else None
     return out
 
 
@@ -163,7 +144,7 @@ def iter_query(
                 if block.count:
                     parts.append(block)
                 if block.last:
-                    sequences.setdefault(block.run_hash, []).append(_sequence(info, parts))
+                    sequences.setdefault(block.run_hash, []).append(_sequence(info, parts, values_only))
                     info, parts = None, []
             for header in chunk.runs:
                 run = convert.props_from_proto(header.props)

@@ -240,13 +240,7 @@ class Client:
         request = reading_pb2.ReadSequenceRequest(run_hash=run_hash, name=name, context=context)
 
         chunks = self._call(lambda c: c.reading.ReadSequence, request, stream=True)
-        dtype = _NUMPY.get(chunks[0].dtype, "<f8") if chunks else "<f8"
-        return {
-            "steps": _join([c.steps for c in chunks], "<i8"),
-            "values": _join([c.values for c in chunks], dtype),
-            "epochs": _join([c.epochs for c in chunks], "<f8"),
-            "timestamps": _join([c.timestamps for c in chunks], "<f8"),
-        }
+        return join_points(chunks, chunks[0].dtype if chunks else common_pb2.DTYPE_FLOAT)
 
     def read_objects(self, run_hash: str, name: str, context: str) -> dict[str, Any]:
         """An object sequence's points, step-ordered, without blob bytes: "steps" (int64 array),
@@ -332,8 +326,19 @@ class Client:
             call.cancel()
 
 
+def join_points(chunks: Sequence[Any], dtype: int, *, values_only: bool = False) -> dict[str, np.ndarray]:
+    """The packed point columns of chunks (PointsChunk or SequenceBlock messages, in order) as
+    writable numpy arrays: steps, values (int64 or float64 by dtype) and, unless values_only,
+    epochs and timestamps."""
+    columns = {"steps": "<i8", "values": _NUMPY.get(dtype, "<f8")}
+    if not values_only:
+        columns |= {"epochs": "<f8", "timestamps": "<f8"}
+    return {name: _join([getattr(c, name) for c in chunks], np_dtype) for name, np_dtype in columns.items()}
+
+
 def _join(parts: list[bytes], dtype: str) -> np.ndarray:
-    return np.frombuffer(b"".join(parts), dtype).astype(dtype[1:], copy=True)
+    """One array from the bytes of several chunks (one copy, into memory the array owns)."""
+    return np.frombuffer(bytearray().join(parts), dtype).astype(dtype[1:], copy=False)
 
 
 def client_for(target: Target) -> Client:

@@ -167,18 +167,15 @@ class Engine:
             run = self._run_view(props)
             if not query.match_run(run):
                 continue
-            if spec.sequence_type is None:
-                params = reader.params(props["hash"]) if spec.with_params else None
-                yield RunMatch(props, params)
-            else:
+            if spec.sequence_type is not None:
                 found = False
                 for sequence in self._sequences(run, props):  # one at a time: bounded memory
                     found = True
                     yield sequence
                 if not found:
                     continue
-                params = reader.params(props["hash"]) if spec.with_params else None
-                yield RunMatch(props, params)  # after its sequences: it says the run is complete
+            # after its sequences, if any: the header says the run is complete
+            yield RunMatch(props, reader.params(props["hash"]) if spec.with_params else None)
             matched += 1
             if spec.limit and matched >= spec.limit:
                 self.done = done + 1
