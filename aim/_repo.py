@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aim import _discovery
 from aim._query import QueryReportMode, iter_query
 from aim._run import Run, _client, _target_of
-from aim.errors import AimError, MissingRunError, RepoError
+from aim.errors import MissingRunError, RepoError, RequestRejected
 
 if TYPE_CHECKING:
     from aim._collections import QueryRunSequenceCollection, QuerySequenceCollection
@@ -93,12 +93,8 @@ class Repo:
         """The run with this hash, or None."""
         try:
             props = self._client.get_run(run_hash)
-        except MissingRunError:
+        except (MissingRunError, RequestRejected):  # RequestRejected: a hash that cannot exist
             return None
-        except AimError as exc:  # a hash that cannot exist (bad characters) is not an error here
-            if isinstance(exc, ValueError):
-                return None
-            raise
         return Run._stored(self._target, props)
 
     def iter_runs(self) -> Iterator[Run]:
@@ -120,7 +116,7 @@ class Repo:
             raise RepoError(f"{self} was opened read-only: it cannot delete runs")
         try:
             self._client.delete_run(run_hash)
-        except AimError:
+        except (MissingRunError, RequestRejected):  # no such run, or one still tracked into
             return False
         return True
 

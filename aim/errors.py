@@ -8,7 +8,8 @@
     ├── RunExistsError            creating a run whose hash is taken
     ├── ReadOnlyRunError          writing through a Run opened with read_only=True
     ├── ClosedRunError            tracking into a Run after close()
-    ├── RequestRejected (+ValueError)    the daemon refused a request as invalid or too large
+    ├── RequestRejected (+ValueError)    the daemon refused a request: invalid, too large, or clashing
+    │                                    with stored data (deleting a run still tracked into)
     ├── SequenceTypeError (+TypeError, +ValueError)  a value the sequence's type cannot hold
     ├── TrackingError             points the daemon refused or could not acknowledge in time
     └── QueryError (+ValueError)  a query the daemon refused: an unknown name, a forbidden access

@@ -62,7 +62,11 @@ def map_error(exc: grpc.RpcError) -> errors.AimError:
         return errors.MissingRunError(detail)
     if code == grpc.StatusCode.ALREADY_EXISTS:
         return errors.RunExistsError(detail)
-    if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.RESOURCE_EXHAUSTED):
+    if code in (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.StatusCode.FAILED_PRECONDITION,
+    ):
         return errors.RequestRejected(detail)
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
         return errors.DaemonUnavailable(f"the daemon did not answer: {detail}")
