@@ -365,8 +365,12 @@ class ObjectSequence(Sequence):
     then every blob they name in one call, and decodes each object once.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._object_points: dict[str, Any] | None = None  # records of the points, without blobs
+
     def _records(self) -> dict[str, Any]:
-        if getattr(self, "_object_points", None) is None:
+        if self._object_points is None:
             self._object_points = self.run._client.read_objects(
                 self.run.hash, self.name, self.context._canonical
             )
