@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install proto test demo bench lint clean
+.PHONY: install proto test test-frameworks test-browser demo bench lint clean
 
 install: $(STAMP)
 
@@ -16,8 +16,17 @@ $(STAMP): pyproject.toml
 proto: $(STAMP)
 	$(PY) scripts/gen_protos.py
 
+# The main suite; framework and browser tests run in their own invocations (.ci/run calls all three).
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not frameworks and not browser"
+
+# Framework integrations (issue 12): installs the frameworks' extras (torch pinned by constraints).
+test-frameworks: $(STAMP)
+	$(PY) scripts/run_marked.py frameworks
+
+# The web UI in headless Chromium (issue 14): installs Debian's chromium when missing.
+test-browser: $(STAMP)
+	$(PY) scripts/run_marked.py browser
 
 demo: $(STAMP)
 	$(PY) examples/demo.py
