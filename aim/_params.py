@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from aimproto.contract import MAX_PARAM_KEY_CHARS
+
 ParamKey = Any  # str | tuple[str, ...] | type(Ellipsis)
 
-MAX_KEY_CHARS = 1024  # the daemon's limits (aimd.ingest.runs)
+MAX_KEY_CHARS = MAX_PARAM_KEY_CHARS
 MAX_DEPTH = 32
 
 

@@ -23,27 +23,22 @@ import hashlib
 import json
 import os
 import struct
-import time
 import weakref
 from typing import Any
 
-import numpy as np
-
 from aim import _context
 from aim._transport.channel import Target
-from aim._transport.client import DTYPES
+from aim._transport.codec import DTYPES, SeriesChunk, series_chunk
 from aim._transport.sender import Sender, sender_for
 from aim.errors import SequenceTypeError
-from aimproto.v1 import common_pb2, tracking_pb2
+from aimproto.contract import MAX_NAME_CHARS
 
-MAX_NAME_CHARS = 256
 FLUSH_POINTS = 4096  # a buffer this full wakes the sender
 MAX_BUFFERED_POINTS = 262144  # 8 MiB: a buffer this full makes track() drain it itself (back-pressure)
 MAX_STEP = 2**63 - 1
 MAX_EXACT_INT = 2**53  # the largest int a double holds exactly
 _RECORD = struct.Struct("<qddd")  # step, value, epoch, time
 _pack = _RECORD.pack
-_RECORD_DTYPE = np.dtype([("step", "<i8"), ("value", "<f8"), ("epoch", "<f8"), ("time", "<f8")])
 
 # Buffered objects that wake the sender: soon for images and audio, to start their encoders;
 # later for the cheap kinds, whose every wake is a hand-off of the GIL (measured: 64 -> 1024
@@ -66,7 +61,6 @@ _HEAVY_KINDS = {"image", "audio"}  # encoded on the sender's encoder threads (PI
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 _NAN = float("nan")
-_now = time.time
 
 
 def check_name(name: Any) -> str:
@@ -240,7 +234,7 @@ class SeriesWriter:
         del self.buf[:]
         self.limit = 0
 
-    def drain(self, limit: int) -> tracking_pb2.SeriesChunk | None:
+    def drain(self, limit: int) -> SeriesChunk | None:
         """Take up to limit buffered points as a wire chunk (called by the sender only)."""
         buf = self.buf
         n = min(len(buf) // _RECORD.size, limit)
@@ -249,19 +243,7 @@ class SeriesWriter:
         taken = buf[: n * _RECORD.size]  # a copy: buf itself is never exported (appends would fail)
         del buf[: n * _RECORD.size]
         is_float = self.is_float  # read after the copy: a float in it set the flag before it was added
-        table = np.frombuffer(taken, _RECORD_DTYPE)
-        values = table["value"].astype("<f8" if is_float else "<i8")
-        return tracking_pb2.SeriesChunk(
-            run_hash=self.tracker.run_hash,
-            name=self.name,
-            context=self.context,
-            dtype=common_pb2.DTYPE_FLOAT if is_float else common_pb2.DTYPE_INT,
-            count=n,
-            steps=table["step"].tobytes(),
-            values=values.tobytes(),
-            epochs=table["epoch"].tobytes(),
-            timestamps=table["time"].tobytes(),
-        )
+        return series_chunk(self.tracker.run_hash, self.name, self.context, taken, is_float=is_float)
 
 
 class ObjectWriter:
@@ -427,25 +409,8 @@ class Tracker:
             self._attach()
         return self.sender
 
-    def track(
-        self,
-        value: Any,
-        name: str | None = None,
-        step: Any = None,
-        epoch: Any = None,
-        *,
-        context: dict | None = None,
-    ) -> None:
-        now = _now()
-        if name is None or type(value) is dict:
-            if not isinstance(value, dict):
-                raise TypeError("track() needs a name, or a dict of {name: value}")
-            for key, item in value.items():
-                self._writer(key, context, item).append(item, step, epoch, now)
-            return
-        self._writer(name, context, value).append(value, step, epoch, now)
-
-    def _writer(self, name: str, context: dict | None, value: Any) -> SeriesWriter | ObjectWriter:
+    def writer(self, name: str, context: dict | None, value: Any) -> SeriesWriter | ObjectWriter:
+        """The writer of sequence (name, context); value: its first point, when it makes the sequence."""
         try:
             found = self._writers[name if context is None else (name, tuple(context.items()))]
         except (KeyError, TypeError, AttributeError):  # first sighting, unhashable values, not a dict

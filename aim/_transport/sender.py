@@ -44,6 +44,7 @@ import numpy as np
 from aim import errors
 from aim._transport.channel import Target, cached, pop_cached
 from aim._transport.client import Client, client_for
+from aimproto import contract
 from aimproto.v1 import common_pb2, tracking_pb2
 
 log = logging.getLogger("aim")
@@ -61,7 +62,6 @@ MAX_SENT_BLOBS = 100_000  # SHA-256s remembered as sent (beyond: forgotten, the 
 MESSAGE_OVERHEAD_BYTES = 2**16  # room for a batch's other fields beside one blob chunk
 EXIT_TIMEOUT_S = 60.0
 BACKOFF_S = (0.05, 2.0)
-FAILED_SEQ_KEY = "aim-failed-seq"
 TRANSIENT = {
     grpc.StatusCode.UNAVAILABLE,
     grpc.StatusCode.CANCELLED,
@@ -304,7 +304,7 @@ class Sender:
 
     def _reject(self, exc: grpc.RpcError) -> bool:
         """Drop the batch the daemon refused (named in the trailing metadata); False if none was named."""
-        failed = dict(exc.trailing_metadata() or ()).get(FAILED_SEQ_KEY)
+        failed = dict(exc.trailing_metadata() or ()).get(contract.FAILED_SEQ_KEY)
         if failed is None or not failed.isdigit():
             return False
         with self._cv:
