@@ -109,10 +109,8 @@ class QuerySequenceCollection(SequenceCollection):
         query: str = "",
         report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR,
     ) -> None:
+        super().__init__(seq_cls, query, report_mode)
         self.repo = repo
-        self.seq_cls = seq_cls
-        self.query = query
-        self.report_mode = report_mode
 
     def _results(
         self, *, with_points: bool = False, with_params: bool = False, values_only: bool = False
@@ -180,12 +178,10 @@ class QueryRunSequenceCollection(SequenceCollection):
         offset: str | None = None,
         report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR,
     ) -> None:
+        super().__init__(seq_cls, query, report_mode)
         self.repo = repo
-        self.seq_cls = seq_cls
-        self.query = query
         self.paginated = paginated
         self.offset = offset
-        self.report_mode = report_mode
 
     def _runs(self, *, with_params: bool = False) -> Results:
         return _stream(

@@ -14,6 +14,7 @@ from aim import _connection, _context, _dataframes, _params
 from aim._context import Context
 from aim._run_sequences import SingleRunSequenceCollection
 from aim._sequences import Metric, Sequence, dtype_matches, from_info
+from aim._text import check_utf8
 from aim.errors import ClosedRunError, MissingRunError, ReadOnlyRunError, TrackingError
 from aimproto import contract
 
@@ -32,10 +33,7 @@ def _check_text(value: Any, what: str) -> None:
     """A prop or tag: a str that UTF-8 can carry (None would silently change nothing)."""
     if not isinstance(value, str):
         raise TypeError(f"{what} must be a str, not {type(value).__name__}")
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        raise ValueError(f"{what} is not valid Unicode (it holds a lone surrogate)") from None
+    check_utf8(value, what)
 
 
 def _utc(timestamp: float | None) -> datetime.datetime | None:

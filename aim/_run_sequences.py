@@ -49,7 +49,10 @@ def _sequence_frames(
 class SequenceCollection(abc.ABC):
     """Sequences of one run, or of every run a query matches: iterate it, or its runs."""
 
-    seq_cls: type[Sequence]
+    def __init__(self, seq_cls: type[Sequence], query: str, report_mode: QueryReportMode) -> None:
+        self.seq_cls = seq_cls
+        self.query = query
+        self.report_mode = report_mode
 
     def __iter__(self) -> Iterator[Sequence]:
         return self.iter()
@@ -109,10 +112,8 @@ class SingleRunSequenceCollection(SequenceCollection):
         *,
         report_mode: QueryReportMode = QueryReportMode.DISABLED,
     ) -> None:
+        super().__init__(seq_cls, query, report_mode)
         self.run = run
-        self.seq_cls = seq_cls
-        self.query = query
-        self.report_mode = report_mode
         self._matched: list[dict[str, Any]] | None = None  # infos a repo-wide query already found
 
     @classmethod

@@ -94,6 +94,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("aim._query", "aim._tracking", "aim._discovery"),  # query client; track() buffers; finding repos
     ("aim._sequences", "aim._transport"),  # sequences and their data; the wire (grpc, protobuf)
     ("aim._dataframes", "aim._context", "aim._params", "aim.objects"),  # pandas; plain values; objects
+    ("aim._text",),  # the UTF-8 rule
     ("aim.errors",),
 ]
 # Deliberate upward imports, each deferred into the function that needs it, with the reason.

@@ -107,6 +107,11 @@ def series_chunk(
     )
 
 
+def track_batch(series: list[tracking_pb2.SeriesChunk]) -> tracking_pb2.TrackRequest:
+    """A Track request carrying a batch of series chunks (the stream numbers it)."""
+    return tracking_pb2.TrackRequest(batch=tracking_pb2.Batch(series=series))
+
+
 # --- querying -----------------------------------------------------------------------------------
 def query_request(
     query: str,

@@ -16,7 +16,7 @@ from aimd.config import MAX_QUERY_TIMEOUT_S
 from aimd.errors import DaemonError, InvalidInput
 from aimd.query import BudgetExceeded, QueryError, QuerySyntaxError
 from aimd.query.engine import Engine, Progress, QuerySpec, RunMatch, SequenceMatch
-from aimd.service.messages import point_columns, sequence_info
+from aimd.service.messages import point_columns, sequence_info_message
 from aimd.service.status import abort
 from aimd.service.wire import Malformed
 from aimd.storage.blocks import Columns
@@ -82,7 +82,7 @@ class ChunkPacker:
             yield from self._add_sequence(match)
 
     def _add_sequence(self, match: SequenceMatch) -> Iterator[query_pb2.QueryChunk]:
-        info = sequence_info(match.name, match.context, match.meta)
+        info = sequence_info_message(match.name, match.context, match.meta)
         first = True
         blocks = iter(match.blocks or ())  # no blocks: metadata only
         cols = next(blocks, None)

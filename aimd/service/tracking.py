@@ -15,7 +15,7 @@ from aimd.errors import DaemonError, InvalidInput
 from aimd.ingest import batches, objects, points, runs
 from aimd.ingest.transaction import Transaction
 from aimd.ingest.writer import Writer
-from aimd.service.messages import sequence_info
+from aimd.service.messages import sequence_info_message
 from aimd.service.status import handles_errors, status_of
 from aimd.service.wire import Malformed
 from aimproto import contract, convert
@@ -133,7 +133,7 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
 
         props, seqs = await self._write(open_run)
         return tracking_pb2.OpenRunReply(
-            props=convert.props_to_proto(props), sequences=[sequence_info(*s) for s in seqs]
+            props=convert.props_to_proto(props), sequences=[sequence_info_message(*s) for s in seqs]
         )
 
     @handles_errors
