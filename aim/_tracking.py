@@ -32,7 +32,7 @@ from aim._transport.channel import Target
 from aim._transport.codec import DTYPES, SeriesChunk, series_chunk
 from aim._transport.sender import Sender, sender_for
 from aim.errors import SequenceTypeError
-from aimproto.contract import MAX_NAME_CHARS
+from aimproto.contract import DTYPE_NAMES, LIST_DTYPES, MAX_NAME_CHARS, OBJECT_KINDS
 
 FLUSH_POINTS = 4096  # a buffer this full wakes the sender
 MAX_BUFFERED_POINTS = 262144  # 8 MiB: a buffer this full makes track() drain it itself (back-pressure)
@@ -52,11 +52,12 @@ MAX_BUFFERED_OBJECTS = 4096
 MAX_BUFFERED_OBJECT_BYTES = 256 * 2**20
 
 # KIND of an object (aim.objects) -> (dtype of a sequence of them, of a sequence of lists of them)
-OBJECT_DTYPES = {
-    "image": ("aim.image", "list(aim.image)"),
-    "distribution": ("aim.distribution", None),
-    "text": ("aim.text", "list(aim.text)"),
-    "audio": ("aim.audio", "list(aim.audio)"),
+OBJECT_DTYPES: dict[str, tuple[str | None, str | None]] = {
+    kind: (
+        next((DTYPE_NAMES[c] for c, k in OBJECT_KINDS.items() if k == kind and c not in LIST_DTYPES), None),
+        next((DTYPE_NAMES[c] for c, k in OBJECT_KINDS.items() if k == kind and c in LIST_DTYPES), None),
+    )
+    for kind in dict.fromkeys(OBJECT_KINDS.values())
 }
 _HEAVY_KINDS = {"image", "audio"}  # encoded on the sender's encoder threads (PIL releases the GIL)
 _dumps = json.JSONEncoder(separators=(",", ":")).encode

@@ -28,6 +28,7 @@ from aimproto.contract import (  # noqa: F401  (the dtype codes: stored on disk,
     DTYPE_NAMES,
     DTYPE_TEXT,
     DTYPE_TEXT_LIST,
+    LIST_DTYPES,
     OBJECT_KINDS,
 )
 
@@ -39,7 +40,6 @@ ZLIB_LEVEL = 1
 NUMPY_DTYPE = {DTYPE_INT: np.dtype("<i8"), DTYPE_FLOAT: np.dtype("<f8")}
 # Object sequences (aimd.storage.objects): no blocks; one key per step, records naming blobs.
 OBJECT_KIND = OBJECT_KINDS  # dtype -> the kind of its records (aim.objects' KIND)
-LIST_DTYPES = frozenset({DTYPE_IMAGE_LIST, DTYPE_TEXT_LIST, DTYPE_AUDIO_LIST})
 
 _HEADER = struct.Struct("<BBI")
 _FORMAT = 1

@@ -38,6 +38,7 @@ OBJECT_KINDS = {  # object dtype -> the KIND of the objects its records hold (ai
     DTYPE_AUDIO: "audio",
     DTYPE_AUDIO_LIST: "audio",
 }
+LIST_DTYPES = frozenset({DTYPE_IMAGE_LIST, DTYPE_TEXT_LIST, DTYPE_AUDIO_LIST})  # a list of objects per step
 
 # --- limits on what a client may send --------------------------------------------------------
 RUN_HASH_PATTERN = r"[0-9A-Za-z_-]{1,64}"
