@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 import warnings
+import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -127,6 +128,10 @@ class Run:
             from aim._tracking import Tracker  # numpy: imported by the first writable Run
 
             self._tracker = Tracker(run_hash, self._target, sequences)
+            # A Run dropped without close() is finalized as Aim does: its points are sent and
+            # the run closed (end_time set if no one else holds it), on the sender's thread.
+            self._finalizer = weakref.finalize(self, self._tracker.dropped)
+            self._finalizer.atexit = False  # at exit the sender closes every open run itself
 
     @classmethod
     def _stored(cls, target: Target, props: dict[str, Any]) -> Run:
@@ -306,6 +311,7 @@ class Run:
         tracker = self._tracker
         tracker.flush()
         self._props = self._client.close_run(self.hash)
+        self._finalizer.detach()  # closed: nothing left for the finalizer
         tracker.detach()
         self._closed = True
         self._tracker = None  # track() now says the run is closed
@@ -314,7 +320,7 @@ class Run:
             raise TrackingError(f"some tracked points of this process were not stored: {rejected[0]}")
 
     def finalize(self) -> None:
-        """Close the run (sets end_time); the same as close()."""
+        """Close the run (sets end_time); the same as close(), and as idempotent."""
         self.close()
 
     def __enter__(self) -> Run:

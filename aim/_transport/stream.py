@@ -61,6 +61,16 @@ class TrackStream:
         """The seq of the last batch queued so far."""
         return self._next_seq - 1
 
+    @property
+    def unacked(self) -> bool:
+        """Whether some queued batch waits for its acknowledgement."""
+        return bool(self._unacked)
+
+    def acknowledged(self, seq: int) -> bool:
+        """Whether every batch up to seq is acknowledged (or refused)."""
+        with self._cv:
+            return not self._unacked or self._unacked[0][0] > seq
+
     def queue(self, request: tracking_pb2.TrackRequest, shas: tuple[bytes, ...] = ()) -> None:
         """Number a batch and queue it as unacknowledged (blocking while too much is)."""
         seq = self._next_seq
