@@ -94,12 +94,12 @@ class Repo:
             props = self._client.get_run(run_hash)
         except (MissingRunError, RequestRejected):  # RequestRejected: a hash that cannot exist
             return None
-        return Run._stored(self._target, props)
+        return Run._stored(self._target, props, frozen=self.read_only)
 
     def iter_runs(self) -> Iterator[Run]:
         """Every run, oldest first (read-only Run objects)."""
         for props in self._client.list_runs():
-            yield Run._stored(self._target, props)
+            yield Run._stored(self._target, props, frozen=self.read_only)
 
     def list_all_runs(self) -> list[str]:
         """The hashes of every run, oldest first."""

@@ -113,6 +113,7 @@ class Run:
             raise ValueError("a read-only Run needs the run_hash of a stored run")
         self._target = _connection.target_of(repo)
         self.read_only = read_only
+        self._frozen = bool(getattr(repo, "read_only", False))  # a Repo opened read-only
         self._tracker = None
         self._closed = False
         create = run_hash is None
@@ -134,11 +135,12 @@ class Run:
             self._finalizer.atexit = False  # at exit the sender closes every open run itself
 
     @classmethod
-    def _stored(cls, target: Target, props: dict[str, Any]) -> Run:
-        """A read-only Run from props already fetched (no call to the daemon)."""
+    def _stored(cls, target: Target, props: dict[str, Any], *, frozen: bool = False) -> Run:
+        """A read-only Run from props already fetched (no call to the daemon). Its props (name,
+        description, experiment, archived, tags) stay editable unless frozen (a read-only Repo)."""
         run = cls.__new__(cls)
         run._target, run._props = target, props
-        run.read_only, run._tracker, run._closed = True, None, False
+        run.read_only, run._tracker, run._closed, run._frozen = True, None, False, frozen
         return run
 
     @property
@@ -222,8 +224,16 @@ class Run:
     def hash(self) -> str:
         return self._props["hash"]
 
+    def _props_writable(self) -> None:
+        """Props (name, description, experiment, archived, tags) can be edited on any Run, read-only
+        ones too (as Aim's UI and scripts do), except those of a Repo opened read-only."""
+        if self._frozen:
+            raise ReadOnlyRunError(
+                f"run {self.hash} comes from a Repo opened with read_only=True: its props cannot change"
+            )
+
     def _set_props(self, **changes: Any) -> None:
-        self._writable()
+        self._props_writable()
         for field, value in changes.items():
             if field != "archived":
                 _check_text(value, f"run.{field}")
@@ -266,12 +276,12 @@ class Run:
         return list(self._props["tags"])
 
     def add_tag(self, value: str) -> None:
-        self._writable()
+        self._props_writable()
         _check_text(value, "a tag")
         self._props = self._client.add_tag(self.hash, value)
 
     def remove_tag(self, tag_name: str) -> None:
-        self._writable()
+        self._props_writable()
         _check_text(tag_name, "a tag")
         self._props = self._client.remove_tag(self.hash, tag_name)
 
