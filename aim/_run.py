@@ -48,13 +48,34 @@ def _deprecated(old: str, new: str) -> None:
 
 
 class _Props(dict):
-    """A run's props as a dict that also reads as attributes (props.name, as Aim's run.props)."""
+    """A run's props as read (props['name'], props.name), whose writes persist as Aim's run.props:
+    props.name = ..., props.archived = True, props.add_tag(...) change the stored run."""
+
+    _EDITABLE = ("name", "description", "experiment", "archived")
+
+    def __init__(self, run: Run, props: dict[str, Any]) -> None:
+        super().__init__(props)
+        object.__setattr__(self, "_run", run)
 
     def __getattr__(self, name: str) -> Any:
         try:
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in self._EDITABLE:
+            raise AttributeError(f"run props {name!r} cannot be set (settable: {', '.join(self._EDITABLE)})")
+        setattr(self._run, name, value)
+        self.update(self._run._props)
+
+    def add_tag(self, value: str) -> None:
+        self._run.add_tag(value)
+        self.update(self._run._props)
+
+    def remove_tag(self, tag_name: str) -> None:
+        self._run.remove_tag(tag_name)
+        self.update(self._run._props)
 
 
 def _summary(info: dict[str, Any]) -> dict[str, Any]:
@@ -190,9 +211,14 @@ class Run:
     # --- params -----------------------------------------------------------------------
     def __setitem__(self, key: Any, value: Any) -> None:
         """run['hparams'] = {...}; run['hparams', 'lr'] = 1e-3; run[...] = {...} replaces all."""
+        self.set(key, value)
+
+    def set(self, key: Any, val: Any, strict: bool = True) -> None:
+        """Set the params sub-tree at key (as run[key] = val). strict=False stores a value of an
+        unsupported type as its repr() instead of raising TypeError."""
         self._writable()
         path = _params.path_of(key)
-        value = _params.plain(value, path)
+        value = _params.plain(val, path, strict=strict)
         if not path and not isinstance(value, dict):
             raise TypeError(f"run[...] = value replaces all params: give a dict, not {type(value).__name__}")
         self._client.set_params(self.hash, path, value)
@@ -213,7 +239,9 @@ class Run:
         except MissingRunError:
             raise KeyError(key) from None
 
-    def get(self, key: Any, default: Any = None) -> Any:
+    def get(self, key: Any, default: Any = None, strict: bool = True, resolve_objects: bool = False) -> Any:
+        """The params sub-tree at key, or default when nothing is there. strict and
+        resolve_objects are Aim's; params here are always plain values, so they change nothing."""
         try:
             return self[key]
         except KeyError:
@@ -306,6 +334,13 @@ class Run:
     @property
     def finalized_at(self) -> datetime.datetime | None:
         return _utc(self.end_time)
+
+    @property
+    def duration(self) -> float:
+        """Seconds from creation to end_time, or to now while the run was never closed."""
+        props = self._fresh_props()
+        end = props["end_time"]
+        return (end if end is not None else _now()) - props["creation_time"]
 
     @property
     def active(self) -> bool:
@@ -441,9 +476,9 @@ class Run:
 
     @property
     def props(self) -> dict[str, Any]:
-        """Deprecated: the run's props (name, experiment, tags, creation_time, ...), read fresh."""
-        _deprecated("Run.props", "the Run's properties (run.name, run.experiment, ...)")
-        return _Props(self._fresh_props())
+        """The run's props (name, experiment, tags, creation_time, ...), read fresh; setting
+        props.name (description, experiment, archived) or props.add_tag() changes the run."""
+        return _Props(self, self._fresh_props())
 
     # --- identity ---------------------------------------------------------------------
     @property

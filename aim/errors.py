@@ -5,6 +5,7 @@
     ├── DaemonUnavailable         no daemon serves the repository and none could be started
     ├── ProtocolError             the daemon speaks another protocol version
     ├── MissingRunError (+LookupError)   no run has this hash
+    ├── MissingExperimentError (+LookupError)   no run has this experiment
     ├── RunExistsError            creating a run whose hash is taken
     ├── ReadOnlyRunError          writing through a Run opened with read_only=True
     ├── ClosedRunError            tracking into a Run after close()
@@ -39,6 +40,10 @@ class ProtocolError(AimError):
 
 
 class MissingRunError(AimError, LookupError):
+    pass
+
+
+class MissingExperimentError(AimError, LookupError):
     pass
 
 

@@ -191,6 +191,21 @@ class Client:
     def delete_run(self, run_hash: str) -> None:
         self._call(lambda c: c.tracking.DeleteRun, tracking_pb2.DeleteRunRequest(run_hash=run_hash))
 
+    def delete_experiment(self, experiment: str) -> list[str]:
+        """Delete every run of an experiment (or none); the hashes deleted."""
+        request = tracking_pb2.DeleteExperimentRequest(experiment=experiment)
+        return list(self._call(lambda c: c.tracking.DeleteExperiment, request).run_hashes)
+
+    def prune(self) -> dict[str, int]:
+        """Remove what no run references; counts of what was removed (PruneReply's fields)."""
+        reply = self._call(lambda c: c.tracking.Prune, tracking_pb2.PruneRequest())
+        return {
+            "orphan_keys": reply.orphan_keys,
+            "blobs": reply.blobs,
+            "blob_bytes": reply.blob_bytes,
+            "blobs_claimed": reply.blobs_claimed,
+        }
+
     def track_stream(self, requests: Iterator[tracking_pb2.TrackRequest]) -> Any:
         """Open the bidirectional Track stream (used by the sender only)."""
         return self.tracking.Track(requests)

@@ -96,7 +96,7 @@ class Sender:
         self._pid = os.getpid()
         self._closing: list[_Dropped] = []  # Runs dropped without close()
         self._closing_lock = threading.RLock()  # a finalizer may run in a thread holding it
-        self.stream = TrackStream(client, self._sent_blobs.forget)
+        self.stream = TrackStream(client, self._sent_blobs.forget, self._sent_blobs.clear)
         self._batcher = threading.Thread(target=self._batch_loop, name="aim-batcher", daemon=True)
         self._batcher.start()
 

@@ -39,13 +39,20 @@ class TrackStream:
     """The unacknowledged batches of one process for one daemon, and the thread streaming them.
 
     on_refused(shas): the daemon refused a batch carrying these blobs (they must go again).
+    on_new_stream(): a stream is being opened (the blobs sent before must go again when tracked).
     """
 
-    def __init__(self, client: Client, on_refused: Callable[[Iterable[bytes]], None]) -> None:
+    def __init__(
+        self,
+        client: Client,
+        on_refused: Callable[[Iterable[bytes]], None],
+        on_new_stream: Callable[[], None] = lambda: None,
+    ) -> None:
         self.client = client
         self.rejected: list[str] = []  # messages of batches the daemon refused, or points dropped
         self.stopping = False
         self._on_refused = on_refused
+        self._on_new_stream = on_new_stream
         self._cv = threading.Condition()
         # seq, request, its size, the SHA-256s of the blobs it carries
         self._unacked: deque[tuple[int, tracking_pb2.TrackRequest, int, tuple[bytes, ...]]] = deque()
@@ -155,6 +162,7 @@ class TrackStream:
         while True:
             generation = self.client.generation
             token = self._token = object()
+            self._on_new_stream()
             try:
                 for ack in self.client.track_stream(self._requests(token)):
                     self._on_ack(ack.durable_seq)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aimd.ingest import objects, points, runs
+from aimd.ingest.claims import BlobClaims
 from aimd.ingest.transaction import Transaction
 from aimd.storage import keys
 from aimd.storage.reader import decode_client_seq, encode_client_seq
@@ -34,8 +35,15 @@ def apply_batch(
     *,
     blobs: Sequence[objects.BlobPiece] = (),
     object_series: Sequence[objects.ObjectPoints] = (),
+    claims: BlobClaims | None = None,
 ) -> int:
-    """Stage one batch unless it was applied before; returns the client's durable seq after it."""
+    """Stage one batch unless it was applied before; returns the client's durable seq after it.
+    claims: note the blobs the batch carries or names as ones the client counts on (a replayed
+    batch too: its points were stored, and its client still counts on their blobs)."""
+    if claims is not None:
+        claims.note(client_id, [piece.sha256 for piece in blobs])
+        for item in object_series:
+            claims.note(client_id, item.shas)
     done = durable_seq(tx, client_id)
     if seq <= done:
         return done

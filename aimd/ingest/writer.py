@@ -22,6 +22,7 @@ from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
 from aimd.errors import DaemonError
+from aimd.ingest.claims import BlobClaims
 from aimd.ingest.runs import Attachments
 from aimd.ingest.transaction import Transaction
 from aimd.storage.store import Store
@@ -38,6 +39,7 @@ class Writer:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.attachments = Attachments()
+        self.claims = BlobClaims()  # used on the writer thread only
         self._cache: dict[Any, Any] = {}
         self._lanes = _Lanes()
         self._thread = threading.Thread(target=self._run, name="aimd-writer", daemon=True)

@@ -8,7 +8,8 @@ import numpy as np
 from aim import Repo, Run
 from aim._transport.channel import Target
 from aim._transport.sender import sender_for
-from tests.conftest import run_python
+
+from conftest import run_python
 
 POINTS = 20_000
 
