@@ -347,6 +347,13 @@ class Run:
         """True while some process has the run open for tracking."""
         return self._fresh_props()["active"]
 
+    @property
+    def status(self) -> str:
+        """'running' while some process has the run open, 'finished' once closed, 'crashed' when
+        the daemon saw its last process die without closing it (where the daemon tells)."""
+        props = self._fresh_props()
+        return props.get("status") or ("running" if props["active"] else "finished")
+
     # --- lifecycle --------------------------------------------------------------------
     def close(self) -> None:
         """Send everything tracked, wait until the daemon has it on disk, and end the run."""
