@@ -174,10 +174,11 @@ def test_unwritable_repository_fails_start(unwritable_folder):
 
 
 def test_tcp_port_zero_is_announced_and_serves_remote_clients(repo):
-    """1. start with --tcp 127.0.0.1:0; 2. status names the chosen port; 3. an aim:// client
-    tracks through it and the local repository holds the points."""
+    """1. start with --tcp 127.0.0.1:0 (--no-auth: tokens and TLS are tested in test_tcp_security);
+    2. status names the chosen port; 3. an aim:// client tracks through it and the local
+    repository holds the points."""
     started = subprocess.run(
-        [sys.executable, "-m", "aimd", "start", "--repo", str(repo), "--tcp", "127.0.0.1:0"],
+        [sys.executable, "-m", "aimd", "start", "--repo", str(repo), "--tcp", "127.0.0.1:0", "--no-auth"],
         capture_output=True,
         text=True,
         timeout=60,
