@@ -30,6 +30,11 @@ class TcpSecurity:
     tls: tuple[bytes, bytes] | None  # (private key PEM, certificate chain PEM); None: plaintext
     warnings: list[str] = field(default_factory=list)
 
+    def describe(self) -> str:
+        """For the log: how the port is secured."""
+        auth = f"{len(self.tokens)} token(s)" if self.tokens is not None else "no authentication"
+        return f"{'TLS' if self.tls else 'plaintext'}, {auth}"
+
 
 def tcp_security(config: Config, environ: dict[str, str] | None = None) -> TcpSecurity | None:
     """How config's TCP port is secured (None when it serves no TCP); ExposureError if refused."""

@@ -130,6 +130,7 @@ class Daemon:
             os.umask(old_umask)
         if security is not None:
             self.tcp_port = auth.add_tcp_port(server, config.tcp, security)
+            log.info("TCP %s: %s", config.tcp, security.describe())
             for warning in security.warnings:
                 log.warning("%s", warning)
         await server.start()

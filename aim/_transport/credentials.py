@@ -31,14 +31,8 @@ TLS_ENV = "AIM_TLS"
 CA_ENV = "AIM_TLS_CA"
 AUTHORIZATION_KEY = "authorization"
 _SWITCH = {
-    "1": True,
-    "true": True,
-    "yes": True,
-    "on": True,
-    "0": False,
-    "false": False,
-    "no": False,
-    "off": False,
+    **dict.fromkeys(("1", "true", "yes", "on"), True),
+    **dict.fromkeys(("0", "false", "no", "off"), False),
 }
 
 

@@ -127,6 +127,7 @@ def test_track_and_query_round_trip_with_tls_and_tokens(secure, pki, client_env,
     local = Repo(str(repo)).get_run(run_hash)
     assert local.get_metric("loss", {"subset": "train"}).values.values_list() == expected
     assert RO not in repr(reader) and RW not in repr(Repo(client_env(f"aim://{RW}@127.0.0.1:{port}")))
+    assert "TCP 127.0.0.1:0: TLS, 2 token(s)" in (repo / ".aim" / "aimd.log").read_text()
 
 
 def test_tokens_over_plaintext_loopback(plaintext, client_env, monkeypatch):
