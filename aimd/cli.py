@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_tcp_security_arguments(sub: argparse.ArgumentParser) -> None:
-    group = sub.add_argument_group("TCP security (see aimd.exposure)")
+    group = sub.add_argument_group("TCP security (a token, and TLS off loopback, unless opted out)")
     group.add_argument(
         "--token-file", type=Path, metavar="FILE", help="tokens TCP clients must present (mode 0600)"
     )
