@@ -40,6 +40,8 @@ def test_aim_and_aimd_never_import_each_other():
 
 def test_heavy_dependencies_have_one_home():
     assert _offenders("aim", "grpc", allowed=("aim/_transport/",)) == []
+    assert _offenders("aim", "pynvml", allowed=("aim/_system/readers.py",)) == []
+    assert _offenders("aim", "psutil", allowed=("aim/_system/readers.py",)) == []
     assert _offenders("aimd", "plyvel", allowed=("aimd/storage/store.py",)) == []
     assert _offenders("aimd", "grpc", allowed=("aimd/server.py", "aimd/service/", "aimd/cli.py")) == []
     assert _offenders("aimd", "aimproto", allowed=("aimd/server.py", "aimd/service/")) == []
