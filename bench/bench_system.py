@@ -27,41 +27,48 @@ from harness import Repos, machine, percentiles, run_workers
 
 def train(
     repo: str, steps: int, metrics: int, print_every: int, interval: float | None, capture: bool
-) -> float:
-    """points/s of a training loop (runs in a spawned worker; its stdout goes to /dev/null)."""
+) -> tuple[float, float]:
+    """(points per second, points per CPU second of this process, all its threads) of a training
+    loop (runs in a spawned worker; its stdout goes to /dev/null)."""
     from aim import Run
 
     sys.stdout = open("/dev/null", "w")  # noqa: SIM115 (a sink for the whole worker)
     run = Run(repo=repo, system_tracking_interval=interval, capture_terminal_logs=capture)
     names = [f"metric_{i}" for i in range(metrics)]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for step in range(steps):
         for name in names:
             run.track(0.5, name=name, step=step)
         if step % print_every == 0:
             print(f"step {step}: loss 0.5")
     run.close()
-    return steps * metrics / (time.perf_counter() - started)
+    points = steps * metrics
+    return points / (time.perf_counter() - started), points / (time.process_time() - cpu_started)
 
 
 def _worker(barrier, results, repo, *args) -> None:
     try:
         barrier.wait()
-        results.put({"ok": True, "rate": train(repo, *args)})
+        rate, cpu_rate = train(repo, *args)
+        results.put({"ok": True, "rate": rate, "cpu_rate": cpu_rate})
     except BaseException:
         results.put({"ok": False, "error": traceback.format_exc()})
 
 
 def throughput(args: argparse.Namespace, repos: Repos) -> None:
     modes = {"off": (None, False), "on": (args.interval, True)}
-    rates: dict[str, list[float]] = {mode: [] for mode in modes}
+    reports: dict[str, list[dict]] = {mode: [] for mode in modes}
     for i in range(args.repeats):
         for mode, (interval, capture) in modes.items():
             repo = str(repos.new(f"{mode}{i}"))
             work = (repo, args.steps, args.metrics, args.print_every, interval, capture)
-            [report] = run_workers(_worker, lambda b, r, work=work: (b, r, *work), 1)
-            rates[mode].append(report["rate"])
-    off, on = statistics.median(rates["off"]), statistics.median(rates["on"])
+            reports[mode] += run_workers(_worker, lambda b, r, work=work: (b, r, *work), 1)
+
+    def median(mode: str, figure: str) -> float:
+        return statistics.median(report[figure] for report in reports[mode])
+
+    off, on = median("off", "rate"), median("on", "rate")
+    cpu_off, cpu_on = median("off", "cpu_rate"), median("on", "cpu_rate")
     print(
         f"tracking throughput, {args.steps} steps x {args.metrics} metrics, a line printed every "
         f"{args.print_every} steps, median of {args.repeats}"
@@ -71,6 +78,8 @@ def throughput(args: argparse.Namespace, repos: Repos) -> None:
         f"  on  (system_tracking_interval={args.interval}, capture_terminal_logs=True):  {on:12,.0f} points/s"
     )
     print(f"  ratio on / off: {on / off:.3f}")
+    print("  per CPU second of the training process (all its threads; steadier on a busy machine):")
+    print(f"    off {cpu_off:12,.0f}  on {cpu_on:12,.0f}  ratio on / off: {cpu_on / cpu_off:.3f}")
 
 
 def sampler_cost(args: argparse.Namespace) -> None:

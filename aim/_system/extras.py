@@ -105,16 +105,24 @@ def _store_params(run: Any) -> None:
 
     try:
         run[SYSTEM_PARAMS_KEY] = system_params()
-    except (TypeError, ValueError) as exc:
-        warnings.warn(f"system params were not stored: {exc}", RuntimeWarning, stacklevel=4)
+    except Exception as exc:  # the run goes on without them
+        warnings.warn(
+            f"system params were not stored: {type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=4
+        )
 
 
 def _start_sampler(track: Any, interval: float, context: dict[str, Any]) -> Any:
     from aim._system.readers import GpuReader, HostReader
     from aim._system.sampler import Sampler
 
-    sampler = Sampler(track, interval, context, HostReader(), GpuReader())
-    sampler.start()
+    try:
+        sampler = Sampler(track, interval, context, HostReader(), GpuReader())
+        sampler.start()
+    except Exception as exc:  # e.g. no thread can be started: the run goes on without
+        warnings.warn(
+            f"system metrics are not tracked: {type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=4
+        )
+        return None
     return sampler
 
 

@@ -6,6 +6,7 @@ and stderr are what gets captured, and reads the run back through Repo afterward
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import subprocess
 import sys
@@ -105,6 +106,29 @@ def test_a_crash_keeps_every_line_written_before_it(repo):
     assert lines[:4] == [run.hash, "step 0", "step 1", "step 2"]
     assert lines[4] == "Traceback (most recent call last):" and lines[-1].startswith("ZeroDivisionError")
     assert not run.active and _sequences(run) == {}  # interval None: no system metrics
+
+
+def _print_and_leave(repo: str, out) -> None:
+    run = Run(repo=repo, system_tracking_interval=None)
+    out.put(run.hash)
+    print("a line")
+    sys.stdout.write("unfinished, and no close()")
+
+
+def test_a_multiprocessing_child_that_never_closes_keeps_its_last_line(repo):
+    """A child leaves through os._exit (no atexit): the capture's finalizer runs before the
+    sender's last flush, so even the unfinished line is stored."""
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    child = ctx.Process(target=_print_and_leave, args=(str(repo), out))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    run = Repo(str(repo)).get_run(out.get(timeout=10))
+    assert [t.data for t in run.get_terminal_logs().values.values_list()] == [
+        "a line",
+        "unfinished, and no close()",
+    ]
 
 
 def test_processes_attached_to_one_run_keep_separate_system_sequences(repo):
