@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "query": ["bench/bench_query.py"],
     "objects": ["bench/bench_objects.py"],
     "remote": ["bench/bench_remote.py"],
+    "system": ["bench/bench_system.py"],
 }
 
 
