@@ -66,5 +66,7 @@ def test_a_layer_gone_nan_is_skipped_with_a_warning(repo: Path):
         track_params_dists(model, run)
     track_gradients_dists(model, run)  # no gradients yet: nothing to track, no error
     run.close()
-    names = sorted((n, c["params"]) for n, c, _ in only_run(repo).iter_sequence_info_by_type("aim.distribution"))
+    names = sorted(
+        (n, c["params"]) for n, c, _ in only_run(repo).iter_sequence_info_by_type("aim.distribution")
+    )
     assert names == [("0.Linear", "biases"), ("2.Sequential__0.Linear", "weights")]
