@@ -48,8 +48,9 @@ class AimCallback(RunOwner):
         for item in env.evaluation_result_list or ():
             if len(item) == 4:  # (data_name, eval_name, value, is_higher_better)
                 by_data.setdefault(item[0], {})[item[1]] = item[2]
-            elif len(item) == 5:  # cv: ('cv_agg', 'valid l2', mean, is_higher_better, stdv)
-                data_name, _, eval_name = item[1].partition(" ")
+            elif len(item) == 5:  # cv: ('valid', 'l2', mean, is_higher_better, stdv); before
+                # LightGBM 4.0: ('cv_agg', 'valid l2', ...)
+                data_name, eval_name = item[1].split(" ", 1) if " " in item[1] else item[:2]
                 values = by_data.setdefault(data_name, {})
                 values[f"{eval_name}-mean"], values[f"{eval_name}-stdv"] = item[2], item[4]
         for data_name, values in by_data.items():
