@@ -65,14 +65,31 @@ class RunSlot:
 
 
 class RunOwner:
-    """What the integrations share: self._slot (their run) and self._tracker (the value rules)."""
+    """What the integrations share: self._slot (their run) and self._tracker (the value rules).
 
+    Its __init__ has the arguments of most of Aim's callbacks; the others call _own_run themselves.
+    """
+
+    _owner = "aim integration"  # the name warnings give: 'aim.xgboost.AimCallback', ...
+    _open_at_init = False  # whether __init__ makes the run (Aim's Keras callback does)
     _slot: RunSlot
     _tracker: LogTracker
 
+    def __init__(
+        self,
+        repo: str | None = None,
+        experiment: str | None = None,
+        system_tracking_interval: float | None = 10,
+        log_system_params: bool | None = True,
+        capture_terminal_logs: bool | None = True,
+    ) -> None:
+        super().__init__()
+        self._own_run(repo, experiment, system_tracking_interval, log_system_params, capture_terminal_logs)
+        if self._open_at_init:
+            self._slot.open()
+
     def _own_run(
         self,
-        owner: str,
         repo: str | None,
         experiment: str | None,
         system_tracking_interval: float | None,
@@ -90,7 +107,7 @@ class RunOwner:
             log_system_params=bool(log_system_params),
             capture_terminal_logs=bool(capture_terminal_logs),
         )
-        self._tracker = LogTracker(owner)
+        self._tracker = LogTracker(self._owner)
 
     @property
     def experiment(self) -> Run:

@@ -25,6 +25,8 @@ class AimLogger(RunOwner):
     0.6 (3) ...') tracks loss_function at step 12 with context {'log': 'learn' | 'test' | 'best'};
     'name = value' lines become params. Lines are passed on to log_cout (None: to nothing)."""
 
+    _owner = "aim.catboost.AimLogger"
+
     def __init__(
         self,
         loss_function: str | None = "Loss",
@@ -37,14 +39,7 @@ class AimLogger(RunOwner):
     ) -> None:
         if log_cout is not None and not hasattr(log_cout, "write"):
             raise TypeError(f"log_cout must have a write() method, not be a {type(log_cout).__name__}")
-        self._own_run(
-            "aim.catboost.AimLogger",
-            repo,
-            experiment,
-            system_tracking_interval,
-            log_system_params,
-            capture_terminal_logs,
-        )
+        self._own_run(repo, experiment, system_tracking_interval, log_system_params, capture_terminal_logs)
         self._loss_function = loss_function or "Loss"
         self._log_cout = log_cout
         self._pending = ""

@@ -26,22 +26,7 @@ class AimCallback(RunOwner, TrainerCallback):
     """Tracks a Trainer: training arguments under 'hparams', the model's config under 'model', and
     every numeric log at the trainer's global step and epoch. Only the main process tracks."""
 
-    def __init__(
-        self,
-        repo: str | None = None,
-        experiment: str | None = None,
-        system_tracking_interval: float | None = 10,
-        log_system_params: bool | None = True,
-        capture_terminal_logs: bool | None = True,
-    ) -> None:
-        self._own_run(
-            "aim.hugging_face.AimCallback",
-            repo,
-            experiment,
-            system_tracking_interval,
-            log_system_params,
-            capture_terminal_logs,
-        )
+    _owner = "aim.hugging_face.AimCallback"
 
     def setup(self, args: Any = None, state: Any = None, model: Any = None) -> None:
         """Open the run; store args and model config as params when given."""

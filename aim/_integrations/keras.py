@@ -27,24 +27,8 @@ class AimCallback(RunOwner, keras.callbacks.Callback):
     """Tracks Keras' epoch logs (and the optimizer's learning rate as 'lr') at each epoch's end,
     'val_' ones with {'subset': 'val'}, the others with {'subset': 'train'}. The run is made here."""
 
-    def __init__(
-        self,
-        repo: str | None = None,
-        experiment: str | None = None,
-        system_tracking_interval: float | None = 10,
-        log_system_params: bool | None = True,
-        capture_terminal_logs: bool | None = True,
-    ) -> None:
-        super().__init__()
-        self._own_run(
-            "aim.keras.AimCallback",
-            repo,
-            experiment,
-            system_tracking_interval,
-            log_system_params,
-            capture_terminal_logs,
-        )
-        self._slot.open()
+    _owner = "aim.keras.AimCallback"
+    _open_at_init = True
 
     @classmethod
     def metrics(cls, repo: str | None = None, experiment: str | None = None, run: Any = None) -> AimCallback:

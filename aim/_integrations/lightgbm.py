@@ -18,22 +18,7 @@ class AimCallback(RunOwner):
     order = 25  # where LightGBM runs it among its callbacks
     before_iteration = False
 
-    def __init__(
-        self,
-        repo: str | None = None,
-        experiment: str | None = None,
-        system_tracking_interval: float | None = 10,
-        log_system_params: bool | None = True,
-        capture_terminal_logs: bool | None = True,
-    ) -> None:
-        self._own_run(
-            "aim.lightgbm.AimCallback",
-            repo,
-            experiment,
-            system_tracking_interval,
-            log_system_params,
-            capture_terminal_logs,
-        )
+    _owner = "aim.lightgbm.AimCallback"
 
     def before_tracking(self, **kwargs: Any) -> None:
         """Called before each iteration's tracking (a hook for subclasses)."""

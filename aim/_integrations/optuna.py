@@ -19,6 +19,8 @@ class AimCallback(RunOwner):
     'trial_number') as params. metric_name names the objective values ('value'; with several
     objectives 'value_0', 'value_1', ... or one name each from a sequence)."""
 
+    _owner = "aim.optuna.AimCallback"
+
     def __init__(
         self,
         metric_name: str | Sequence[str] = "value",
@@ -34,12 +36,7 @@ class AimCallback(RunOwner):
                 f"metric_name must be a str or a sequence of str, not {type(metric_name).__name__}"
             )
         self._own_run(
-            "aim.optuna.AimCallback",
-            repo,
-            experiment_name,
-            system_tracking_interval,
-            log_system_params,
-            capture_terminal_logs,
+            repo, experiment_name, system_tracking_interval, log_system_params, capture_terminal_logs
         )
         self._metric_name = metric_name
         self._as_multirun = as_multirun

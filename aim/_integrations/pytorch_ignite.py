@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aim._integrations._lazy import require
+from aim._integrations._naming import ContextNaming, subset_prefixes
 from aim._integrations._runs import RunOwner
 
 _base = require(
@@ -21,6 +22,8 @@ class AimLogger(RunOwner, _base.BaseLogger):
     other loggers. Metric names starting with train_metric_prefix, val_metric_prefix or
     test_metric_prefix lose it and get {'subset': 'train' | 'val' | 'test'}."""
 
+    _owner = "aim.pytorch_ignite.AimLogger"
+
     def __init__(
         self,
         repo: str | None = None,
@@ -32,22 +35,10 @@ class AimLogger(RunOwner, _base.BaseLogger):
         log_system_params: bool | None = True,
         capture_terminal_logs: bool | None = True,
     ) -> None:
-        self._own_run(
-            "aim.pytorch_ignite.AimLogger",
-            repo,
-            experiment,
-            system_tracking_interval,
-            log_system_params,
-            capture_terminal_logs,
+        self._own_run(repo, experiment, system_tracking_interval, log_system_params, capture_terminal_logs)
+        self._naming = ContextNaming(
+            subset_prefixes(train_metric_prefix, val_metric_prefix, test_metric_prefix)
         )
-        prefixes = {"train": train_metric_prefix, "test": test_metric_prefix, "val": val_metric_prefix}
-        self._prefixes = {subset: prefix for subset, prefix in prefixes.items() if prefix}
-
-    def _naming(self, key: str) -> tuple[str, dict]:
-        for subset, prefix in self._prefixes.items():
-            if key.startswith(prefix):
-                return key[len(prefix) :], {"subset": subset}
-        return key, {}
 
     def log_params(self, params: dict) -> None:
         """Store params under 'hparams'."""

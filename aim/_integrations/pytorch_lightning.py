@@ -10,6 +10,7 @@ from typing import Any
 
 from aim import Run
 from aim._integrations._lazy import require
+from aim._integrations._naming import ContextNaming, subset_prefixes
 from aim._integrations._runs import RunOwner
 
 _pl = require(
@@ -22,14 +23,12 @@ _logger = importlib.import_module(f"{_pl.__name__}.loggers.logger")
 Logger, rank_zero_experiment = _logger.Logger, _logger.rank_zero_experiment
 rank_zero_only = importlib.import_module(f"{_pl.__name__}.utilities").rank_zero_only
 
-_SUBSETS = ("train", "val", "test")
-
 
 def _prefixes(
     train: str | None, val: str | None, test: str | None, context_prefixes: dict | None
 ) -> dict[str, dict[str, str]]:
-    """context_prefixes, or the subset prefixes built from the deprecated *_metric_prefix arguments."""
-    given = dict(zip(_SUBSETS, (train, val, test), strict=True))
+    """context_prefixes, or the subset prefixes of the deprecated *_metric_prefix arguments."""
+    given = {"train": train, "val": val, "test": test}
     changed = [f"{subset}_metric_prefix" for subset, prefix in given.items() if prefix != f"{subset}_"]
     if context_prefixes is not None:
         if changed:
@@ -39,8 +38,7 @@ def _prefixes(
         warnings.warn(
             f"AimLogger({argument}=...) is deprecated: use context_prefixes", DeprecationWarning, stacklevel=4
         )
-    subsets = {subset: prefix for subset, prefix in given.items() if prefix}
-    return {"subset": subsets} if subsets else {}
+    return subset_prefixes(train, val, test)
 
 
 class AimLogger(RunOwner, Logger):
@@ -49,6 +47,8 @@ class AimLogger(RunOwner, Logger):
     map more). Only global rank zero logs, unless all_ranks=True: then every rank tracks into the
     run of run_hash (pass the same hash to each rank) with {'rank': global rank} added to contexts.
     """
+
+    _owner = "aim.pytorch_lightning.AimLogger"
 
     def __init__(
         self,
@@ -69,7 +69,6 @@ class AimLogger(RunOwner, Logger):
     ) -> None:
         super().__init__()
         self._own_run(
-            "aim.pytorch_lightning.AimLogger",
             repo,
             experiment,
             system_tracking_interval,
@@ -78,10 +77,10 @@ class AimLogger(RunOwner, Logger):
             run_hash,
             run_name,
         )
-        self._context_prefixes = _prefixes(
-            train_metric_prefix, val_metric_prefix, test_metric_prefix, context_prefixes
+        self._naming = ContextNaming(
+            _prefixes(train_metric_prefix, val_metric_prefix, test_metric_prefix, context_prefixes),
+            context_postfixes,
         )
-        self._context_postfixes = context_postfixes or {}
         self._all_ranks = all_ranks
 
     def _logs_here(self) -> bool:
@@ -117,17 +116,7 @@ class AimLogger(RunOwner, Logger):
 
     def parse_context(self, name: str) -> tuple[str, dict]:
         """(name, context) of a logged key: one prefix and one postfix per context key are stripped."""
-        context: dict[str, Any] = {}
-        for key, mapping in self._context_prefixes.items():
-            for value, prefix in mapping.items():
-                if prefix and name.startswith(prefix):
-                    name, context[key] = name[len(prefix) :], value
-                    break
-        for key, mapping in self._context_postfixes.items():
-            for value, postfix in mapping.items():
-                if postfix and name.endswith(postfix):
-                    name, context[key] = name[: -len(postfix)], value
-                    break
+        name, context = self._naming(name)
         if self._all_ranks:
             context["rank"] = getattr(rank_zero_only, "rank", 0)
         return name, context

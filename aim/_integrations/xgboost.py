@@ -17,23 +17,7 @@ class AimCallback(RunOwner, TrainingCallback):
     {'data_name': <evals name>, 'stdv': False}; xgboost.cv's standard deviations go with
     'stdv': True. The run opens before training and closes after it."""
 
-    def __init__(
-        self,
-        repo: str | None = None,
-        experiment: str | None = None,
-        system_tracking_interval: float | None = 10,
-        log_system_params: bool | None = True,
-        capture_terminal_logs: bool | None = True,
-    ) -> None:
-        super().__init__()
-        self._own_run(
-            "aim.xgboost.AimCallback",
-            repo,
-            experiment,
-            system_tracking_interval,
-            log_system_params,
-            capture_terminal_logs,
-        )
+    _owner = "aim.xgboost.AimCallback"
 
     def before_training(self, model: Any) -> Any:
         self.setup()
