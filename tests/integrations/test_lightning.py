@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -94,11 +95,14 @@ def test_resume_by_hash_and_custom_context_prefixes(repo: Path):
         context_postfixes={"kind": {"smooth": "@ema"}},
     )
     logger.log_metrics({"tr/loss@ema": 1.5, "epoch": 3}, step=7)
+    copy = pickle.loads(pickle.dumps(logger))  # as DDP spawn ships it: the copy resumes the same run
+    copy.log_metrics({"tr/loss@ema": 1.25}, step=8)
+    copy.finalize("success")
     logger.finalize("success")
     run = only_run(repo)
     assert run.hash == run_hash
-    assert series(run, "loss", {"subset": "train", "kind": "smooth"}) == ([7], [1.5])
-    assert run.get_metric("loss", {"subset": "train", "kind": "smooth"}).epochs.values_list() == [3.0]
+    assert series(run, "loss", {"subset": "train", "kind": "smooth"}) == ([7, 8], [1.5, 1.25])
+    assert run.get_metric("loss", {"subset": "train", "kind": "smooth"}).epochs.values_list()[0] == 3.0
 
 
 def test_bad_logs_do_not_stop_training(repo: Path):
