@@ -92,6 +92,28 @@ def _summary(info: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _weak_track(run: Run) -> Any:
+    """run.track, holding the Run weakly: once it is collected, a call tracks nothing."""
+    ref = weakref.ref(run)
+
+    def track(
+        value: Any, name: str | None = None, step: Any = None, epoch: Any = None, *, context: Any = None
+    ) -> None:
+        live = ref()
+        if live is not None:
+            live.track(value, name, step, epoch, context=context)
+
+    return track
+
+
+def _dropped(tracker: Any, extras: Any) -> None:
+    """The finalizer of a writable Run collected without close(): stop its extras (a sample under
+    way completes first), then hand its points and the close to the sender."""
+    if extras is not None:
+        extras.stop()
+    tracker.dropped()
+
+
 class Run:
     """A run: track metrics into it, set its params and props, read them back.
 
@@ -115,8 +137,7 @@ class Run:
     ) -> None:
         # force_resume: Aim needs it to take over a run locked by another process; here any
         # number of processes may write one run, so there is nothing to force.
-        # system_tracking_interval, log_system_params, capture_terminal_logs: accepted for
-        # compatibility; system metrics and terminal capture are not collected yet.
+        # system_tracking_interval, log_system_params, capture_terminal_logs: see aim._system.
         if hashname is not None:
             if run_hash is not None:
                 raise TypeError("give run_hash or hashname (its old name), not both")
@@ -136,9 +157,13 @@ class Run:
         self.read_only = read_only
         self._frozen = bool(getattr(repo, "read_only", False))  # a Repo opened read-only
         self._tracker = None
+        self._extras = None
         self._closed = False
         create = run_hash is None
         run_hash = uuid.uuid4().hex[:24] if create else run_hash
+        from aim._system import extras
+
+        shared = not create and not read_only and extras.held_elsewhere(self._client, run_hash)
         try:
             props, sequences = self._client.open_run(
                 run_hash, create=create, experiment=experiment, read_only=read_only
@@ -150,9 +175,19 @@ class Run:
             from aim._tracking import Tracker  # numpy: imported by the first writable Run
 
             self._tracker = Tracker(run_hash, self._target, sequences)
-            # A Run dropped without close() is finalized as Aim does: its points are sent and
-            # the run closed (end_time set if no one else holds it), on the sender's thread.
-            self._finalizer = weakref.finalize(self, self._tracker.dropped)
+            self._extras = extras.start(
+                self,
+                track=_weak_track(self),  # the sampler and the capture must not keep the Run alive
+                created=create,
+                shared=shared,
+                system_tracking_interval=system_tracking_interval,
+                capture_terminal_logs=capture_terminal_logs,
+                log_system_params=log_system_params,
+            )
+            # A Run dropped without close() is finalized as Aim does: its extras stop, its points
+            # are sent and the run closed (end_time set if no one else holds it), on the sender's
+            # thread.
+            self._finalizer = weakref.finalize(self, _dropped, self._tracker, self._extras)
             self._finalizer.atexit = False  # at exit the sender closes every open run itself
 
     @classmethod
@@ -161,7 +196,8 @@ class Run:
         description, experiment, archived, tags) stay editable unless frozen (a read-only Repo)."""
         run = cls.__new__(cls)
         run._target, run._props = target, props
-        run.read_only, run._tracker, run._closed, run._frozen = True, None, False, frozen
+        run.read_only, run._tracker, run._closed, run._extras = True, None, False, None
+        run._frozen = frozen
         return run
 
     @property
@@ -360,6 +396,8 @@ class Run:
         if self._closed or self._tracker is None:
             self._closed = True
             return
+        if self._extras is not None:
+            self._extras.stop()
         tracker = self._tracker
         tracker.flush()
         self._props = self._client.close_run(self.hash)
@@ -416,6 +454,11 @@ class Run:
     def get_text_sequence(self, name: str, context: dict | None = None) -> Sequence | None:
         """The texts sequence (name, context), or None."""
         return self._get_sequence("texts", name, context)
+
+    def get_terminal_logs(self) -> Sequence | None:
+        """What this run's first process wrote to stdout and stderr: a text sequence, one line a
+        step (other processes' lines: get_text_sequence('logs', their context)); None if none."""
+        return self._get_sequence("texts", "logs", {})
 
     def get_audio_sequence(self, name: str, context: dict | None = None) -> Sequence | None:
         """The audios sequence (name, context), or None."""
