@@ -92,16 +92,24 @@ def _summary(info: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class _Collected:
+    """What Run.track needs of a Run, its tracker, once the Run itself was collected."""
+
+    __slots__ = ("_tracker",)
+
+    def __init__(self, tracker: Any) -> None:
+        self._tracker = tracker
+
+
 def _weak_track(run: Run) -> Any:
-    """run.track, holding the Run weakly: once it is collected, a call tracks nothing."""
-    ref = weakref.ref(run)
+    """run.track, holding the Run weakly: once it is collected, what its extras still track (the
+    last sample, an unfinished line, as its finalizer stops them) goes through its tracker."""
+    ref, collected = weakref.ref(run), _Collected(run._tracker)
 
     def track(
         value: Any, name: str | None = None, step: Any = None, epoch: Any = None, *, context: Any = None
     ) -> None:
-        live = ref()
-        if live is not None:
-            live.track(value, name, step, epoch, context=context)
+        Run.track(ref() or collected, value, name, step, epoch, context=context)  # type: ignore[arg-type]
 
     return track
 

@@ -16,7 +16,11 @@ def _hashes(repo: Repo, query: str) -> set[str]:
 
 
 def test_a_runs_query_matches_runs_with_one_matching_sequence(repo):
-    good, bad, none = Run(repo=str(repo)), Run(repo=str(repo)), Run(repo=str(repo))
+    good, bad, none = (
+        Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False),
+        Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False),
+        Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False),
+    )
     for run, last in ((good, 0.1), (bad, 0.9)):
         run["lr"] = 0.01
         run.track(1.0, name="loss", step=0, context={"subset": "train"})
@@ -38,7 +42,7 @@ def test_a_runs_query_matches_runs_with_one_matching_sequence(repo):
 
 
 def test_run_status_running_then_finished(repo):
-    run = Run(repo=str(repo))
+    run = Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False)
     assert run.status == "running"
     stored = Repo(str(repo)).get_run(run.hash)
     assert stored.status == "running"

@@ -13,7 +13,9 @@ from aim.errors import ReadOnlyRunError
 def closed_runs(repo):
     runs = []
     for i in range(3):
-        with Run(repo=str(repo), experiment="exp") as run:
+        with Run(
+            repo=str(repo), experiment="exp", system_tracking_interval=None, capture_terminal_logs=False
+        ) as run:
             run["i"] = i
             run.track(float(i), name="loss")
         runs.append(run.hash)
