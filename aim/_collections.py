@@ -299,7 +299,12 @@ class QuerySequenceCollection(SequenceCollection):
         self.report_mode = report_mode
 
     def _results(
-        self, *, with_points: bool = False, with_params: bool = False, values_only: bool = False
+        self,
+        *,
+        with_points: bool = False,
+        with_params: bool = False,
+        values_only: bool = False,
+        max_points: int | None = None,
     ) -> Iterator[tuple]:
         seq_type = self.seq_cls.sequence_name()
         for run, params, sequences, progress in _stream(
@@ -309,7 +314,8 @@ class QuerySequenceCollection(SequenceCollection):
             self.report_mode,
             with_points=with_points,
             with_params=with_params,
-            values_only=values_only,
+            values_only=values_only and not max_points,  # reduced: epochs and times of the kept points
+            max_points=max_points,
         ):
             if run is None:
                 yield None, None, [], progress
@@ -318,10 +324,13 @@ class QuerySequenceCollection(SequenceCollection):
             if matched:
                 yield run, params, matched, progress
 
-    def iter_runs(self, values: bool = True) -> Iterator[Any]:
-        """values=False: metadata only (each sequence fetches its points on first use)."""
+    def iter_runs(self, values: bool = True, max_points: int | None = None) -> Iterator[Any]:
+        """values=False: metadata only (each sequence fetches its points on first use).
+        max_points: each metric longer than that comes reduced by the daemon to at most that many
+        points (its first and last, and each bucket's min and max), for charts."""
         tuples = self.report_mode is QueryReportMode.PROGRESS_TUPLE
-        for run, _params, matched, progress in self._results(with_points=values, values_only=True):
+        results = self._results(with_points=values, values_only=True, max_points=max_points)
+        for run, _params, matched, progress in results:
             collection = (
                 None
                 if run is None
@@ -332,9 +341,11 @@ class QuerySequenceCollection(SequenceCollection):
             elif collection is not None:
                 yield collection
 
-    def iter(self, values: bool = True) -> Iterator[Sequence]:
-        """values=False: metadata only (each sequence fetches its points on first use)."""
-        for run, _params, matched, _progress in self._results(with_points=values, values_only=True):
+    def iter(self, values: bool = True, max_points: int | None = None) -> Iterator[Sequence]:
+        """values=False: metadata only (each sequence fetches its points on first use).
+        max_points: as in iter_runs()."""
+        results = self._results(with_points=values, values_only=True, max_points=max_points)
+        for run, _params, matched, _progress in results:
             for info in matched:
                 yield from_info(self.seq_cls, run, info)
 
