@@ -33,7 +33,8 @@ def fill(repo: Path) -> dict[str, str]:
         pixels = np.zeros((8, 8, 3), np.uint8)
         for step in range(3):
             pixels[:, :, 0] = 80 * step
-            run.track([Image(pixels.copy(), caption=f"red {step} {INJECTED}") for _ in range(2)], name="samples", step=step)
+            images = [Image(pixels.copy(), caption=f"red {step} {INJECTED}") for _ in range(2)]
+            run.track(images, name="samples", step=step)
             run.track(Distribution(np.random.default_rng(step).normal(size=500)), name="weights", step=step)
             run.track(Text(f"generated {step} {INJECTED}"), name="outputs", step=step)
             run.track(Text(f"epoch {step} done"), name="logs", step=step)
