@@ -69,6 +69,16 @@ function showError(box, err) {
   box.textContent = err ? errorText(err) : '';
 }
 
+// A counter for requests whose replies may arrive out of order: latest() gives a check that is
+// true while no later request was started.
+function latestOnly() {
+  let started = 0;
+  return () => {
+    const mine = ++started;
+    return () => mine === started;
+  };
+}
+
 // A search box bound to the page's ?q=: calls onSearch(query) on submit and once at start.
 function queryBox(placeholder, onSearch) {
   const params = new URLSearchParams(location.search);
@@ -83,6 +93,10 @@ function queryBox(placeholder, onSearch) {
     onSearch(input.value);
   });
   return { form, input, error, start: () => onSearch(input.value) };
+}
+
+function shorten(text, limit) {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
 }
 
 function runLabel(run) {

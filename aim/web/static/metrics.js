@@ -4,6 +4,7 @@
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f',
   '#bcbd22', '#17becf', '#3949ab', '#00897b', '#c0ca33', '#f4511e', '#6d4c41', '#546e7a'];
+const LEGEND_CHARS = 80; // a longer legend entry is cut (hover shows the same)
 const X_AXES = { step: 'step', epoch: 'epoch', time: 'relative time (s)' };
 
 function seriesKey(series, by) {
@@ -57,7 +58,7 @@ function buildCharts(series, options) {
       mode: s.steps.length > 1 ? 'lines' : 'markers',
       x: xValues(s, options.xAxis),
       y: ema(s.values, options.smoothing),
-      name: plotText(`${runLabel(s.run)} · ${s.name} ${contextText(s.context)}`),
+      name: plotText(shorten(`${runLabel(s.run)} · ${s.name} ${contextText(s.context)}`, LEGEND_CHARS)),
       line: { color: colours.get(seriesKey(s, options.colourBy)), width: 1.5 },
       hovertemplate: `%{fullData.name}<br>${X_AXES[options.xAxis]} %{x}<br>value %{y}<extra></extra>`,
     })),
@@ -89,6 +90,7 @@ function select(id, options, value) {
 }
 
 PAGES.metrics = (main) => {
+  const latest = latestOnly(); // replies to older searches are dropped
   let series = [];
   const groupBy = select('group-by', [['metric', 'metric'], ['context', 'context'], ['metric+context', 'metric and context'],
     ['run', 'run'], ['none', 'one chart']], 'metric');
@@ -107,15 +109,18 @@ PAGES.metrics = (main) => {
   box.start();
 
   async function search(query) {
+    const current = latest();
     showError(box.error, null);
     note.textContent = 'Loading…';
     try {
       const reply = await api('/api/metrics', { q: query, max_points: 1000 });
+      if (!current()) return;
       series = reply.series;
       note.textContent = `${series.length} metric(s)` + (reply.truncated ? ' (the first ones only: narrow the query)' : '');
       addParamOptions();
       await render();
     } catch (err) {
+      if (!current()) return;
       note.textContent = '';
       showError(box.error, err);
     }

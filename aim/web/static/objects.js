@@ -9,11 +9,14 @@ function objectsPage(kind, title, placeholder, renderSequence) {
   return (main) => {
     const list = el('div', { class: 'sequences' });
     const note = el('div', { class: 'note' });
+    const latest = latestOnly();
     const box = queryBox(placeholder, async (query) => {
+      const current = latest();
       showError(box.error, null);
-      list.replaceChildren();
       try {
         const reply = await api(`/api/${kind}`, { q: query });
+        if (!current()) return;
+        list.replaceChildren();
         note.textContent = `${reply.sequences.length} sequence(s)`;
         for (const seq of reply.sequences) {
           const div = el('div', { class: 'sequence' }, sequenceHeader(seq));
@@ -22,7 +25,7 @@ function objectsPage(kind, title, placeholder, renderSequence) {
         }
         markRendered(kind);
       } catch (err) {
-        showError(box.error, err);
+        if (current()) showError(box.error, err);
       }
     });
     main.append(el('h1', { text: title }), box.form, box.error, note, list);

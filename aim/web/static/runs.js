@@ -6,6 +6,7 @@ const DEFAULT_PARAM_COLUMNS = 6;
 const DEFAULT_METRIC_COLUMNS = 4;
 
 PAGES.runs = (main) => {
+  const latest = latestOnly(); // replies to older searches are dropped
   const state = { runs: [], metrics: {}, params: [], metricKeys: [], shownParams: null, shownMetrics: null,
     sort: { key: 'created', desc: true }, selected: new Set(), limit: PAGE_ROWS };
   const archived = el('input', { type: 'checkbox', id: 'show-archived' });
@@ -33,11 +34,13 @@ PAGES.runs = (main) => {
   box.start();
 
   async function search(query) {
+    const current = latest();
     showError(box.error, null);
     const params = { q: query, archived: archived.checked ? 1 : '' };
     const metricsReply = api('/api/runs_metrics', params).catch(() => ({ metrics: {} }));
     try {
       const reply = await api('/api/runs', params);
+      if (!current()) return;
       state.runs = reply.runs;
       state.selected.clear();
       state.limit = PAGE_ROWS;
@@ -49,10 +52,11 @@ PAGES.runs = (main) => {
       renderTable();
       markRendered('runs');
     } catch (err) {
-      showError(box.error, err);
+      if (current()) showError(box.error, err);
       return;
     }
     const metrics = await metricsReply;
+    if (!current()) return;
     state.metrics = metrics.metrics;
     const keys = new Set();
     for (const byKey of Object.values(state.metrics)) for (const key of Object.keys(byKey)) if (keys.size < 500) keys.add(key);
