@@ -168,7 +168,10 @@ def create_app(repo: Repo) -> Starlette:
         )
 
     def plotly(request: Request) -> Response:
-        return FileResponse(plotly_js(), media_type="text/javascript")
+        # cached by the browser for a day: with it, V8's code cache spares the parse on later pages
+        return FileResponse(
+            plotly_js(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
+        )
 
     routes = [Route(f"/{'' if name == 'runs' else name}", page, name=name) for name in PAGES]
     routes += [

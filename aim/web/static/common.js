@@ -41,6 +41,7 @@ async function api(path, params, options) {
     throw new ApiError(0, { error: `the server did not answer: ${err.message}`, kind: 'network' });
   }
   const body = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
+  performance.mark(`reply ${path}`);
   if (!response.ok) throw new ApiError(response.status, body);
   return body;
 }
@@ -138,7 +139,7 @@ function loadPlotly() {
   if (!plotlyLoading) {
     plotlyLoading = new Promise((resolve, reject) => {
       const script = el('script', { src: '/vendor/plotly.min.js' });
-      script.onload = () => resolve(window.Plotly);
+      script.onload = () => { performance.mark('plotly-loaded'); resolve(window.Plotly); };
       script.onerror = () => reject(new Error('plotly.js could not be loaded'));
       document.head.append(script);
     });

@@ -92,12 +92,14 @@ function select(id, options, value) {
 PAGES.metrics = (main) => {
   const latest = latestOnly(); // replies to older searches are dropped
   let series = [];
+  loadPlotly(); // while the data is queried
+  const initial = new URLSearchParams(location.search); // ?group=&colour=&x=&log=1&smooth=: a link keeps the view
   const groupBy = select('group-by', [['metric', 'metric'], ['context', 'context'], ['metric+context', 'metric and context'],
-    ['run', 'run'], ['none', 'one chart']], 'metric');
-  const colourBy = select('colour-by', [['run', 'run'], ['metric', 'metric'], ['context', 'context']], 'run');
-  const xAxis = select('x-axis', Object.entries(X_AXES), 'step');
-  const logScale = el('input', { type: 'checkbox', id: 'log-scale' });
-  const smoothing = el('input', { type: 'range', id: 'smoothing', min: 0, max: 0.99, step: 0.01, value: 0 });
+    ['run', 'run'], ['none', 'one chart']], initial.get('group') || 'metric');
+  const colourBy = select('colour-by', [['run', 'run'], ['metric', 'metric'], ['context', 'context']], initial.get('colour') || 'run');
+  const xAxis = select('x-axis', Object.entries(X_AXES), initial.get('x') || 'step');
+  const logScale = el('input', { type: 'checkbox', id: 'log-scale', checked: initial.get('log') === '1' });
+  const smoothing = el('input', { type: 'range', id: 'smoothing', min: 0, max: 0.99, step: 0.01, value: Number(initial.get('smooth')) || 0 });
   const note = el('div', { class: 'note' });
   const charts = el('div', { class: 'charts' });
   const box = queryBox('AimQL over metrics, e.g. metric.name == "loss" and run.hparams.lr > 1e-4', search);
