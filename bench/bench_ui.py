@@ -13,11 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -30,17 +26,9 @@ import harness
 from aim import Run
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(ROOT / "tests" / "web"))  # the browser tests' helpers: chromium, aim up
+import browser  # noqa: E402
+
 TARGET_TABLE_S = 1.0
 TARGET_CHART_S = 1.5
 
@@ -69,41 +57,23 @@ def populate_metrics(repo: Path, metrics: int, points: int) -> str:
     return run.hash
 
 
-def serve(repo: Path, timeout: float = 120) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    argv = [sys.executable, "-m", "aim.cli.main", "up", "--repo", str(repo), "--port", str(port)]
-    proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("aim up did not start serving") from None
-            time.sleep(0.05)
-
-
 def page_time(context, url: str, what: str) -> float:
     """Seconds from navigation to the page marking `what` rendered, in a new page of context."""
     page = context.new_page()
+    page.set_default_timeout(120_000)
     try:
-        page.goto(url)
-        page.wait_for_selector(f"body[data-rendered={what}]", timeout=120_000)
+        browser.visit(page, url, what)
         return page.evaluate("window.aimRenderedAt") / 1000
     finally:
         page.close()
 
 
-def cold_and_warm(browser, url: str, what: str, repeat: int) -> tuple[list[float], list[float]]:
+def cold_and_warm(chromium, url: str, what: str, repeat: int) -> tuple[list[float], list[float]]:
     """Times with an empty browser cache (a fresh context each), and with the cache of an earlier
     visit (plotly.js and its compiled code cached: a user's second page)."""
     cold, warm = [], []
     for _ in range(repeat):
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context = chromium.new_context(viewport={"width": 1400, "height": 900})
         try:
             cold.append(page_time(context, url, what))
             warm.append(page_time(context, url, what))
@@ -135,11 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as exc:
         print(f"skipped: {exc.name} is missing (make test-browser installs the ui extra and playwright)")
         return 0
-    if not Path(CHROMIUM).exists():
-        print(f"skipped: {CHROMIUM} is missing (make test-browser installs Debian's chromium)")
+    if not Path(browser.CHROMIUM).exists():
+        print(f"skipped: {browser.CHROMIUM} is missing (make test-browser installs Debian's chromium)")
         return 0
     repos = harness.Repos(args.repo_dir, args.keep)
-    rows: list[tuple[str, str, str]] = []
+    lines: list[str] = []  # the report, printed under the machine line
     server = None
     try:
         path = repos.new("ui")
@@ -151,16 +121,16 @@ def main(argv: list[str] | None = None) -> int:
             f"in {time.perf_counter() - started:.1f} s",
             flush=True,
         )
-        server, url = serve(path)
+        server, url = browser.serve(path)
         query = urllib.parse.quote(f"run.hash == {json.dumps(run_hash)}")
         chart_url = f"{url}/metrics?q={query}&group=none"
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-            cold_and_warm(browser, url + "/", "runs", 1)  # warms the daemon's caches and the server
-            cold_and_warm(browser, chart_url, "metrics", 1)
-            table = cold_and_warm(browser, url + "/", "runs", args.repeat)
-            chart = cold_and_warm(browser, chart_url, "metrics", args.repeat)
-            browser.close()
+            chromium = browser.launch(playwright)
+            cold_and_warm(chromium, url + "/", "runs", 1)  # warms the daemon's caches and the server
+            cold_and_warm(chromium, chart_url, "metrics", 1)
+            table = cold_and_warm(chromium, url + "/", "runs", args.repeat)
+            chart = cold_and_warm(chromium, chart_url, "metrics", args.repeat)
+            chromium.close()
         table_api, table_bytes = min(api_time(url + "/api/runs") for _ in range(args.repeat))
         chart_api, chart_bytes = min(
             api_time(f"{url}/api/metrics?q={query}&max_points=1000") for _ in range(args.repeat)
@@ -175,27 +145,17 @@ def main(argv: list[str] | None = None) -> int:
                 chart_bytes,
             ),
         ):
-            rows.append((f"{label}: navigation to rendered, median", "", ""))
+            lines.append(f"{label}: navigation to rendered, median of {args.repeat}")
             for cache, times in zip(("empty browser cache", "cached page assets"), samples, strict=True):
                 median = statistics.median(times)
-                verdict = "ok" if median <= target else "MISS"
-                rows.append(
-                    (
-                        f"  {cache}",
-                        f"{median * 1e3:.0f} ms",
-                        f"<= {target:g} s: {verdict} ({median / target:.2f} x)",
-                    )
-                )
-            rows.append((f"  its API request alone ({size / 1e6:.1f} MB JSON)", f"{api_s * 1e3:.0f} ms", ""))
+                verdict = f"<= {target:g} s: {'ok' if median <= target else 'MISS'} ({median / target:.2f} x)"
+                lines.append(f"  {cache:<22}{median * 1e3:>8.0f} ms   {verdict}")
+            lines.append(f"  API request alone     {api_s * 1e3:>8.0f} ms   ({size / 1e6:.1f} MB of JSON)")
     finally:
         if server is not None:
-            server.send_signal(signal.SIGINT)
-            server.wait(timeout=30)
+            browser.stop(server)
         repos.stop()
-    print(f"\n{harness.machine()}")
-    width = max(len(r[0]) for r in rows)
-    for figure, value, target in rows:
-        print(f"{figure:<{width}}  {value:>10}  {target}")
+    print(f"\n{harness.machine()}\n" + "\n".join(lines))
     return 0
 
 

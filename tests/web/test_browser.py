@@ -3,67 +3,20 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from browser import CHROMIUM, launch, serve, stop, visit
 from conftest import ROOT, release_repo
 from ui_data import INJECTED, SPIKE, fill
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT = ROOT / "docs" / "ui-metrics.png"
 TIMEOUT_MS = 30_000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def serve(repo: Path, port: int, timeout: float = 60) -> subprocess.Popen:
-    """`aim up` on repo, once it answers on port (polled until a deadline)."""
-    argv = [sys.executable, "-m", "aim.cli.main", "up", "--repo", str(repo), "--port", str(port)]
-    proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return proc
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"aim up did not start serving on port {port}") from None
-            time.sleep(0.05)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +24,8 @@ def site(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
     repo = tmp_path_factory.mktemp("ui") / "repo"
     repo.mkdir()
     hashes = fill(repo)
-    port = free_port()
-    proc = serve(repo, port)
-    yield f"http://127.0.0.1:{port}", hashes
+    proc, url = serve(repo)
+    yield url, hashes
     stop(proc)
     release_repo(repo)
 
@@ -83,7 +35,7 @@ def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing (make test-browser installs Debian's chromium)")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = launch(playwright)
         yield browser
         browser.close()
 
@@ -118,8 +70,7 @@ def points_per_chart(page) -> list[int]:
 
 def test_runs_table_query_and_run_page(page, site):
     url, hashes = site
-    page.goto(url + "/")
-    rendered(page, "runs")
+    visit(page, url + "/", "runs")
     assert page.locator("table.runs tbody tr").count() == 4
     page.evaluate("document.body.dataset.rendered = ''")
     hostile = page.locator(f'tr[data-hash="{hashes["hostile"]}"] td a')
@@ -157,8 +108,7 @@ def test_unknown_run_is_a_404_page(page, site):
 
 def test_metrics_explorer_draws_every_metric_with_its_peak(page, site):
     url, _ = site
-    page.goto(url + "/metrics")
-    rendered(page, "metrics")  # every metric, before a query is typed
+    visit(page, url + "/metrics", "metrics")  # every metric, before a query is typed
     page.evaluate("document.body.dataset.rendered = ''")
     page.fill("input[name=q]", 'metric.name == "loss"')
     page.press("input[name=q]", "Enter")
@@ -188,8 +138,7 @@ def test_metrics_explorer_draws_every_metric_with_its_peak(page, site):
 
 def test_images_render_per_step_with_captions_as_text(page, site):
     url, _ = site
-    page.goto(url + "/images")
-    rendered(page, "images")
+    visit(page, url + "/images", "images")
     page.wait_for_function(
         "[...document.querySelectorAll('figure img')].every(i => i.complete && i.naturalWidth == 8)"
     )
@@ -203,19 +152,16 @@ def test_images_render_per_step_with_captions_as_text(page, site):
 
 def test_distributions_and_texts(page, site):
     url, _ = site
-    page.goto(url + "/distributions")
-    rendered(page, "distributions")
+    visit(page, url + "/distributions", "distributions")
     assert page.evaluate("document.querySelector('.chart').data[0].z.length") == 3
-    page.goto(url + "/texts?q=" + 'texts.name == "outputs"')
-    rendered(page, "texts")
+    visit(page, url + "/texts?q=" + 'texts.name == "outputs"', "texts")
     assert page.locator("table.texts pre").first.inner_text() == f"generated 0 {INJECTED}"
     not_injected(page)
 
 
 def test_archive_from_the_table(page, site):
     url, hashes = site
-    page.goto(url + "/")
-    rendered(page, "runs")
+    visit(page, url + "/", "runs")
     page.check(f'tr[data-hash="{hashes["objects"]}"] input.select')
     page.click("text=Archive")
     page.wait_for_function("document.querySelectorAll('table.runs tbody tr').length == 3")
