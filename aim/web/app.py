@@ -119,7 +119,8 @@ def create_app(repo: Repo) -> Starlette:
         return request.query_params.get("archived", "") in ("1", "true")
 
     def runs(request: Request) -> Response:
-        return JSONResponse(data.runs_table(repo, query_of(request), archived=archived(request)))
+        limit = _int(request, "limit", 0)
+        return JSONResponse(data.runs_table(repo, query_of(request), archived=archived(request), limit=limit))
 
     def runs_metrics(request: Request) -> Response:
         return JSONResponse(data.runs_metrics(repo, query_of(request), archived=archived(request)))

@@ -107,16 +107,24 @@ def context_label(context: Any) -> str:
     return json.dumps(dict(context), sort_keys=True, default=str) if context else ""
 
 
-def runs_table(repo: Repo, query: str = "", *, archived: bool = False) -> dict[str, Any]:
-    """The runs a runs query matches, newest first, with their params as table columns."""
+def runs_table(repo: Repo, query: str = "", *, archived: bool = False, limit: int = 0) -> dict[str, Any]:
+    """The runs a runs query matches, newest first (the first limit of them, when limit > 0),
+    with their params as table columns; "complete" tells whether every matching run is there."""
     rows, truncated = [], False
     for props, _ in iter_query(
-        repo._target, None, query, with_params=True, include_archived=archived, report_mode=QUIET
+        repo._target,
+        None,
+        query,
+        with_params=True,
+        include_archived=archived,
+        limit=limit + 1 if limit > 0 else None,  # one more: is there more?
+        report_mode=QUIET,
     ):
         params, cut_some = table_params(props.pop("params", None) or {})
         truncated |= cut_some
         rows.append({**run_summary(props), "params": params})
-    return {"runs": rows, "params_truncated": truncated}
+    complete = limit <= 0 or len(rows) <= limit
+    return {"runs": rows if complete else rows[:limit], "params_truncated": truncated, "complete": complete}
 
 
 def runs_metrics(repo: Repo, query: str = "", *, archived: bool = False) -> dict[str, Any]:

@@ -60,6 +60,9 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def visit(page, url: str, what: str) -> None:
-    """Open url and wait until the page marks `what` rendered (data drawn, not just loaded)."""
+    """Open url and wait until the page marks `what` rendered (data drawn, not just loaded);
+    RuntimeError with the page's message if it shows an error instead."""
     page.goto(url)
-    page.wait_for_selector(f"body[data-rendered={what}]")
+    page.wait_for_selector(f"body[data-rendered={what}], .error:not(:empty)")
+    if page.locator(f"body[data-rendered={what}]").count() == 0:
+        raise RuntimeError(f"{url} shows an error: {page.locator('.error:not(:empty)').first.inner_text()}")

@@ -157,3 +157,11 @@ def test_only_loopback_addresses_go_without_a_warning():
 
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")
+
+
+def test_runs_table_first_page(client, filled):
+    newest = client.get("/api/runs", params={"limit": 2}).json()
+    assert not newest["complete"] and len(newest["runs"]) == 2
+    every = client.get("/api/runs").json()
+    assert every["complete"] and [r["hash"] for r in every["runs"][:2]] == [r["hash"] for r in newest["runs"]]
+    assert client.get("/api/runs", params={"limit": 100}).json()["complete"]

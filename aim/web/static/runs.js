@@ -37,25 +37,23 @@ PAGES.runs = (main) => {
     const current = latest();
     showError(box.error, null);
     const params = { q: query, archived: archived.checked ? 1 : '' };
-    const metricsReply = api('/api/runs_metrics', params).catch(() => ({ metrics: {} }));
     try {
-      const reply = await api('/api/runs', params);
+      const first = await api('/api/runs', { ...params, limit: PAGE_ROWS }); // the newest: shown at once
       if (!current()) return;
-      state.runs = reply.runs;
       state.selected.clear();
       state.limit = PAGE_ROWS;
-      const keys = new Set();
-      for (const run of state.runs) for (const key of Object.keys(run.params)) if (keys.size < 500) keys.add(key);
-      state.params = [...keys].sort();
-      state.shownParams = state.shownParams || state.params.slice(0, DEFAULT_PARAM_COLUMNS);
-      note.textContent = `${state.runs.length} run(s)` + (reply.params_truncated ? '; some runs have more params than the table shows (all are on the run page)' : '');
-      renderTable();
+      showRuns(first);
       markRendered('runs');
+      if (!first.complete) {
+        const all = await api('/api/runs', params); // then every run, for sorting and paging
+        if (!current()) return;
+        showRuns(all);
+      }
     } catch (err) {
       if (current()) showError(box.error, err);
       return;
     }
-    const metrics = await metricsReply;
+    const metrics = await api('/api/runs_metrics', params).catch(() => ({ metrics: {} })); // after the table
     if (!current()) return;
     state.metrics = metrics.metrics;
     const keys = new Set();
@@ -63,6 +61,17 @@ PAGES.runs = (main) => {
     state.metricKeys = [...keys].sort();
     state.shownMetrics = state.shownMetrics || state.metricKeys.slice(0, DEFAULT_METRIC_COLUMNS);
     renderColumnsChooser();
+    renderTable();
+  }
+
+  function showRuns(reply) {
+    state.runs = reply.runs;
+    const keys = new Set();
+    for (const run of state.runs) for (const key of Object.keys(run.params)) if (keys.size < 500) keys.add(key);
+    state.params = [...keys].sort();
+    state.shownParams = state.shownParams || state.params.slice(0, DEFAULT_PARAM_COLUMNS);
+    note.textContent = (reply.complete ? `${state.runs.length} run(s)` : `the newest ${state.runs.length} runs; loading the others…`) +
+      (reply.params_truncated ? '; some runs have more params than the table shows (all are on the run page)' : '');
     renderTable();
   }
 
