@@ -10,6 +10,7 @@ import json
 import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from aim._query import QueryReportMode, iter_query
 from aim.errors import MissingRunError
@@ -270,7 +271,7 @@ def images(repo: Repo, query: str = "") -> dict[str, Any]:
                             "caption": cut(str(meta.get("caption", "")), 500),
                             "width": meta.get("width"),
                             "height": meta.get("height"),
-                            "src": f"/api/blobs/{sha}?format={meta.get('format', 'png')}",
+                            "src": f"/api/blobs/{sha}?format={quote(str(meta.get('format', 'png')))}",
                         }
                         for _, meta, sha in records
                     ]
