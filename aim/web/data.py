@@ -112,7 +112,7 @@ def runs_table(repo: Repo, query: str = "", *, archived: bool = False, limit: in
     """The runs a runs query matches, newest first (the first limit of them, when limit > 0),
     with their params as table columns; "complete" tells whether every matching run is there."""
     rows, truncated = [], False
-    for props, _ in iter_query(
+    for match in iter_query(
         repo._target,
         None,
         query,
@@ -121,6 +121,7 @@ def runs_table(repo: Repo, query: str = "", *, archived: bool = False, limit: in
         limit=limit + 1 if limit > 0 else None,  # one more: is there more?
         report_mode=QUIET,
     ):
+        props = match.props
         params, cut_some = table_params(props.pop("params", None) or {})
         truncated |= cut_some
         rows.append({**run_summary(props), "params": params})
@@ -131,16 +132,14 @@ def runs_table(repo: Repo, query: str = "", *, archived: bool = False, limit: in
 def runs_metrics(repo: Repo, query: str = "", *, archived: bool = False) -> dict[str, Any]:
     """Last, min and max of every metric of the runs a query matches: {hash: {label: {...}}}."""
     out: dict[str, dict[str, Any]] = {}
-    for props, sequences in iter_query(
-        repo._target, "metric", query, include_archived=archived, report_mode=QUIET
-    ):
-        out[props["hash"]] = {
+    for match in iter_query(repo._target, "metric", query, include_archived=archived, report_mode=QUIET):
+        out[match.props["hash"]] = {
             f"{s['name']} {context_label(s['context'])}".strip(): {
                 "last": finite(s["last_value"]),
                 "min": finite(s["min"]),
                 "max": finite(s["max"]),
             }
-            for s in sequences
+            for s in match.sequences
         }
     return {"metrics": out}
 
@@ -165,7 +164,7 @@ def metrics(repo: Repo, query: str = "", *, max_points: int = DEFAULT_POINTS) ->
     max_points = min(max(int(max_points), 4), MAX_POINTS)
     series: list[dict[str, Any]] = []
     truncated = False
-    for props, sequences in iter_query(
+    for match in iter_query(
         repo._target,
         "metric",
         query,
@@ -174,9 +173,9 @@ def metrics(repo: Repo, query: str = "", *, max_points: int = DEFAULT_POINTS) ->
         max_points=max_points,
         report_mode=QUIET,
     ):
-        params, _ = table_params(props.pop("params", None) or {})
-        run = {**run_summary(props), "params": params}
-        for seq in sequences:
+        params, _ = table_params(match.props.pop("params", None) or {})
+        run = {**run_summary(match.props), "params": params}
+        for seq in match.sequences:
             if len(series) >= MAX_SERIES:
                 truncated = True
                 break
@@ -227,8 +226,8 @@ def run_metrics(repo: Repo, run_hash: str, *, max_points: int = DEFAULT_POINTS) 
     """Every metric of one run with its points (reduced to max_points each)."""
     max_points = min(max(int(max_points), 4), MAX_POINTS)
     series = [
-        _series({"hash": props["hash"]}, seq)
-        for props, sequences in iter_query(
+        _series({"hash": match.props["hash"]}, seq)
+        for match in iter_query(
             repo._target,
             "metric",
             "",
@@ -238,7 +237,7 @@ def run_metrics(repo: Repo, run_hash: str, *, max_points: int = DEFAULT_POINTS) 
             max_points=max_points,
             report_mode=QUIET,
         )
-        for seq in sequences
+        for seq in match.sequences
     ]
     return {"series": series}
 
