@@ -99,6 +99,14 @@ def test_malformed_query_is_shown_with_its_position(page, site):
     assert "line 1, column 16" in error.inner_text()
 
 
+def test_a_hostile_run_page_shows_everything_as_text(page, site):
+    url, hashes = site
+    visit(page, f"{url}/runs/{hashes['hostile']}", "run")
+    assert page.locator("h1.run-name").inner_text() == INJECTED + "x" * 500  # whole, not cut
+    assert "key149" in page.locator(".params").inner_text()  # every param of the huge tree
+    not_injected(page)
+
+
 def test_unknown_run_is_a_404_page(page, site):
     url, _ = site
     response = page.goto(url + "/runs/0123456789abcdef01234567")
