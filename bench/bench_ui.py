@@ -29,13 +29,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "web"))  # the browser tests' helpers: chromium, aim up
 import browser  # noqa: E402
 
+QUIET = {"system_tracking_interval": None, "capture_terminal_logs": False}  # no system metrics
 TARGET_TABLE_S = 1.0
 TARGET_CHART_S = 1.5
 
 
 def populate_runs(repo: Path, runs: int) -> None:
     def one(i: int) -> None:
-        run = Run(repo=str(repo), experiment=f"exp{i % 10}")
+        run = Run(repo=str(repo), experiment=f"exp{i % 10}", **QUIET)
         run["hparams"] = {"lr": 1e-4 * (1 + i % 7), "batch_size": 32 * (1 + i % 4), "optimizer": "adam"}
         run.close()
 
@@ -47,7 +48,7 @@ def populate_metrics(repo: Path, metrics: int, points: int) -> str:
     import numpy as np
 
     rng = np.random.default_rng(0)
-    run = Run(repo=str(repo), experiment="long")
+    run = Run(repo=str(repo), experiment="long", **QUIET)
     for m in range(metrics):
         values = np.cumsum(rng.normal(size=points)).tolist()
         track, name = run.track, f"metric_{m:02d}"

@@ -25,6 +25,8 @@ BENCHMARKS: dict[str, list[str]] = {
     "query": ["bench/bench_query.py"],
     "objects": ["bench/bench_objects.py"],
     "ui": ["bench/bench_ui.py"],
+    "remote": ["bench/bench_remote.py"],
+    "system": ["bench/bench_system.py"],
 }
 
 

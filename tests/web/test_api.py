@@ -117,7 +117,7 @@ def test_objects_come_whole_and_images_by_blob(client, filled):
 
 
 def test_archive_tag_and_delete(client, shared):
-    with Run(repo=str(shared), experiment="doomed") as run:
+    with Run(repo=str(shared), experiment="doomed", system_tracking_interval=None) as run:
         run.track(1.0, name="loss")
     hashes = lambda **p: [r["hash"] for r in client.get("/api/runs", params=p).json()["runs"]]  # noqa: E731
     assert client.post(f"/api/runs/{run.hash}/archive", json={"archived": True}).json()["archived"]

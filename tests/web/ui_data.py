@@ -11,13 +11,14 @@ from aim import Distribution, Image, Run, Text
 INJECTED = '<script>window.aimInjected = true</script><img src=x onerror="window.aimInjected = true">'
 SPIKE_STEP, SPIKE = 1234, 50.0
 LONG_STEPS = 5000
+QUIET = {"system_tracking_interval": None, "capture_terminal_logs": False}  # only what a test tracks
 
 
 def fill(repo: Path) -> dict[str, str]:
     """Runs tracked into repo; returns their hashes by role."""
     hashes = {}
     for i, lr in enumerate((1e-3, 1e-2)):
-        with Run(repo=str(repo), experiment="mnist") as run:
+        with Run(repo=str(repo), experiment="mnist", **QUIET) as run:
             run.name = f"run-{i}"
             run["hparams"] = {"lr": lr, "batch": 32, "optimizer": {"name": "adam"}}
             values = np.exp(-np.arange(LONG_STEPS) / 1000.0) + lr
@@ -28,7 +29,7 @@ def fill(repo: Path) -> dict[str, str]:
                 run.track(0.5 + lr, name="loss", step=step, context={"subset": "val"})
                 run.track(10.0 + step / 1000, name="__system__cpu", step=step)
             hashes[f"run{i}"] = run.hash
-    with Run(repo=str(repo), experiment="objects") as run:
+    with Run(repo=str(repo), experiment="objects", **QUIET) as run:
         run.name = "objects"
         pixels = np.zeros((8, 8, 3), np.uint8)
         for step in range(3):
@@ -39,7 +40,7 @@ def fill(repo: Path) -> dict[str, str]:
             run.track(Text(f"generated {step} {INJECTED}"), name="outputs", step=step)
             run.track(Text(f"epoch {step} done"), name="logs", step=step)
         hashes["objects"] = run.hash
-    with Run(repo=str(repo), experiment="hostile") as run:
+    with Run(repo=str(repo), experiment="hostile", **QUIET) as run:
         run.name = INJECTED + "x" * 500
         run["huge"] = {f"key{i}": {"nested": "v" * 300, "n": i} for i in range(150)}
         run.track(1.0, name="loss", step=0, context={"subset": "train"})
