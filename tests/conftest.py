@@ -105,6 +105,12 @@ def run(shared: Path) -> Iterator[Run]:
     run.close()
 
 
+def quiet_run(repo: Path, **options) -> Run:
+    """A tracking Run without system metrics or terminal capture (for tests whose subject is not
+    their sequences)."""
+    return Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False, **options)
+
+
 def reread(shared: Path, run: Run) -> Run:
     """The run as a fresh read-only view from the store."""
     return Repo(str(shared)).get_run(run.hash)

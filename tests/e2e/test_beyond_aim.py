@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from aim import Repo, Run
+from aim import Repo
 from aim._query import QueryReportMode
 from aim.errors import QueryError
+
+from conftest import quiet_run
 
 QUIET = QueryReportMode.DISABLED
 
@@ -17,9 +19,9 @@ def _hashes(repo: Repo, query: str) -> set[str]:
 
 def test_a_runs_query_matches_runs_with_one_matching_sequence(repo):
     good, bad, none = (
-        Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False),
-        Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False),
-        Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False),
+        quiet_run(repo),
+        quiet_run(repo),
+        quiet_run(repo),
     )
     for run, last in ((good, 0.1), (bad, 0.9)):
         run["lr"] = 0.01
@@ -42,7 +44,7 @@ def test_a_runs_query_matches_runs_with_one_matching_sequence(repo):
 
 
 def test_run_status_running_then_finished(repo):
-    run = Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False)
+    run = quiet_run(repo)
     assert run.status == "running"
     stored = Repo(str(repo)).get_run(run.hash)
     assert stored.status == "running"

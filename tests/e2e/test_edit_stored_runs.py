@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from aim import Repo, Run
+from aim import Repo
 from aim.errors import ReadOnlyRunError
+
+from conftest import quiet_run
 
 
 @pytest.fixture
 def closed_runs(repo):
     runs = []
     for i in range(3):
-        with Run(
-            repo=str(repo), experiment="exp", system_tracking_interval=None, capture_terminal_logs=False
-        ) as run:
+        with quiet_run(repo, experiment="exp") as run:
             run["i"] = i
             run.track(float(i), name="loss")
         runs.append(run.hash)
@@ -44,7 +44,7 @@ def test_renaming_and_tagging_a_run_from_get_run_and_from_a_query(repo, closed_r
     assert stored.get_metric("loss").values.last() == (0, 0.0)  # the data is untouched
 
 
-def test_params_and_tracking_stay_refused_on_a_stored_run(repo, closed_runs):
+def test_params_and_tracking_stay_refused_on_a_storedquiet_run(repo, closed_runs):
     run = Repo(str(repo)).get_run(closed_runs[1])
     with pytest.raises(ReadOnlyRunError):
         run["i"] = 5

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from aim import Repo, Run
+from aim import Repo
 from aim._transport.channel import Target
 from aim._transport.sender import sender_for
 
-from conftest import run_python
+from conftest import quiet_run, run_python
 
 POINTS = 20_000
 
 
 def test_a_notebook_sees_what_it_tracked_without_closing(repo):
-    run = Run(repo=str(repo), experiment="nb", system_tracking_interval=None, capture_terminal_logs=False)
+    run = quiet_run(repo, experiment="nb")
     run["hparams"] = {"lr": 0.1}
     for step in range(POINTS):
         run.track(float(step), name="loss", step=step, context={"subset": "train"})
@@ -38,7 +38,7 @@ def test_a_notebook_sees_what_it_tracked_without_closing(repo):
 
 
 def test_a_query_of_runs_sees_the_sequences_tracked_before_it(repo):
-    run = Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False)
+    run = quiet_run(repo)
     run.track(np.float64(0.5), name="late", step=3)
     [found] = [r.run.hash for r in Repo(str(repo)).query_runs("run.metrics['late'].last == 0.5").iter_runs()]
     assert found == run.hash
@@ -46,7 +46,7 @@ def test_a_query_of_runs_sees_the_sequences_tracked_before_it(repo):
 
 
 def test_a_read_with_nothing_pending_does_not_touch_the_sender(repo):
-    run = Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False)
+    run = quiet_run(repo)
     run.track(1.0, name="x")
     run.close()
     sender = sender_for(Target(str(repo)))
@@ -55,7 +55,7 @@ def test_a_read_with_nothing_pending_does_not_touch_the_sender(repo):
 
 
 def test_another_process_sees_what_the_daemon_acknowledged(repo):
-    run = Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False)
+    run = quiet_run(repo)
     for step in range(1000):
         run.track(float(step), name="loss", step=step)
     run.get_metric("loss")  # a read here: from now on the daemon has every point

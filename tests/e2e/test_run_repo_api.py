@@ -9,7 +9,7 @@ import pytest
 from aim import Image, Repo, Run
 from aim.errors import MissingExperimentError, RepoError, RequestRejected
 
-from conftest import run_python
+from conftest import quiet_run, run_python
 
 
 class Opaque:
@@ -18,7 +18,7 @@ class Opaque:
 
 
 def test_set_and_get_as_in_aim(repo):
-    run = Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False)
+    run = quiet_run(repo)
     run.set("hparams", {"lr": 0.1, "obj": Opaque()}, strict=False)
     run.set(("hparams", "bs"), 32)
     assert run.get("hparams") == {"lr": 0.1, "obj": "<opaque>", "bs": 32}
@@ -34,7 +34,7 @@ def test_set_and_get_as_in_aim(repo):
 
 
 def test_duration_and_props_that_persist(repo):
-    run = Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False)
+    run = quiet_run(repo)
     assert run.duration >= 0
     props = run.props
     props.name = "named"
@@ -51,8 +51,8 @@ def test_duration_and_props_that_persist(repo):
 
 def test_repo_spellings_and_run_listing(repo, monkeypatch):
     r = Repo(str(repo), None, True)  # Repo(path, read_only, init) positionally
-    active = Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False)
-    done = Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False)
+    active = quiet_run(repo)
+    done = quiet_run(repo)
     done.close()
     assert r.run_exists(done.hash) and not r.run_exists("feedface")
     assert r.list_active_runs() == [active.hash]
@@ -67,7 +67,7 @@ def test_repo_spellings_and_run_listing(repo, monkeypatch):
 
 def test_delete_experiment_is_all_or_nothing(repo):
     r = Repo(str(repo), init=True)
-    keep = Run(repo=str(repo), experiment="keep", system_tracking_interval=None, capture_terminal_logs=False)
+    keep = quiet_run(repo, experiment="keep")
     keep.close()
     gone = []
     for _ in range(2):
@@ -79,7 +79,7 @@ def test_delete_experiment_is_all_or_nothing(repo):
     tracked = Run(
         repo=str(repo), experiment="busy", system_tracking_interval=None, capture_terminal_logs=False
     )
-    idle = Run(repo=str(repo), experiment="busy", system_tracking_interval=None, capture_terminal_logs=False)
+    idle = quiet_run(repo, experiment="busy")
     idle.close()
     with pytest.raises(MissingExperimentError, match="nope"):
         r.delete_experiment("nope")
@@ -99,7 +99,7 @@ def _image(seed: int) -> Image:
 
 def test_prune_removes_blobs_no_run_names_and_keeps_claimed_ones(repo):
     r = Repo(str(repo), init=True)
-    with Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False) as shared_run:
+    with quiet_run(repo) as shared_run:
         shared_run.track(_image(1), name="img", step=0)
     doomed = run_python(  # another process: its claims end with it
         f"""
@@ -113,7 +113,7 @@ def test_prune_removes_blobs_no_run_names_and_keeps_claimed_ones(repo):
         """
     ).stdout.strip()
     r.delete_run(doomed)
-    tracker = Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False)
+    tracker = quiet_run(repo)
     tracker.track(_image(3), name="img", step=0)
     tracker.track(_image(4), name="img", step=0)  # overwrites step 0: image 3 is named no more
     assert r.get_run(tracker.hash).get_image_sequence("img").values.first()  # settles the points
