@@ -59,7 +59,7 @@ OBJECT_DTYPES: dict[str, tuple[str | None, str | None]] = {
     )
     for kind in dict.fromkeys(OBJECT_KINDS.values())
 }
-_HEAVY_KINDS = {"image", "audio"}  # encoded on the sender's encoder threads (PIL releases the GIL)
+_HEAVY_KINDS = {"image", "audio", "figure"}  # encoded and hashed on the sender's encoder threads
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 _NAN = float("nan")
@@ -164,9 +164,12 @@ def _footprint(obj: Any) -> int:
     width, height = getattr(obj, "width", None), getattr(obj, "height", None)
     if type(width) is int and type(height) is int:
         return width * height * 4  # an image's pixels
-    if getattr(type(obj), "KIND", None) == "audio":
+    kind = getattr(type(obj), "KIND", None)
+    if kind == "audio":
         return len(obj.get())
-    return 1024  # texts, distributions: small
+    if kind == "figure":
+        return len(obj.data)  # its JSON
+    return 1024  # texts, distributions, log records: small
 
 
 def _check_items(items: Any, kind: str, where: str) -> None:
