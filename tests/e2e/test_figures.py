@@ -25,14 +25,14 @@ def _scatter(n: int) -> go.Figure:
 
 @pytest.fixture(scope="module")
 def tracked(shared):
-    """Two runs: 'curves' (plotly, steps 0..2) in both, 'mpl' (matplotlib) in the lr=0.1 one."""
-    made = {}
+    """Two runs: 'curves' (plotly, steps 0..2) in both, 'mpl' (matplotlib) in the lr=0.1 one.
+    Gives the repo and {lr: run hash, "curves": the plotly figures, "mpl": the converted JSON}."""
+    made: dict = {"curves": [_scatter(n + 2) for n in range(3)]}
     for lr in (0.1, 0.01):
         run = Run(repo=str(shared))
         run["hparams"] = {"lr": lr}
-        plotly_figures = [_scatter(n + 2) for n in range(3)]
         for step in (2, 0, 1):  # out of order: read back step-ordered
-            run.track(Figure(plotly_figures[step]), name="curves", step=step, context={"lr": lr})
+            run.track(Figure(made["curves"][step]), name="curves", step=step, context={"lr": lr})
         if lr == 0.1:
             fig, ax = plt.subplots()
             ax.plot([1, 2, 3], [3, 1, 2])
@@ -40,18 +40,17 @@ def tracked(shared):
             made["mpl"] = Figure(fig).data  # what the conversion gives
             plt.close(fig)
         run.close()
-        made[lr] = (run.hash, plotly_figures)
+        made[lr] = run.hash
     return Repo(str(shared)), made
 
 
 def test_plotly_figures_round_trip(tracked):
     repo, made = tracked
-    run_hash, figures = made[0.1]
-    sequence = repo.get_run(run_hash).get_figure_sequence("curves", {"lr": 0.1})
+    sequence = repo.get_run(made[0.1]).get_figure_sequence("curves", {"lr": 0.1})
     assert isinstance(sequence, Figures)
     steps, values = sequence.values.sparse_list()
     assert steps == [0, 1, 2]
-    for figure, original in zip(values, figures, strict=True):
+    for figure, original in zip(values, made["curves"], strict=True):
         assert isinstance(figure, Figure)
         assert figure.data == original.to_json()
         assert figure.to_plotly_figure() == original
@@ -60,7 +59,7 @@ def test_plotly_figures_round_trip(tracked):
 
 def test_matplotlib_figure_is_stored_as_plotly_json(tracked):
     repo, made = tracked
-    sequence = repo.get_run(made[0.1][0]).get_figure_sequence("mpl")
+    sequence = repo.get_run(made[0.1]).get_figure_sequence("mpl")
     (figure,) = sequence.values.values_list()
     assert figure.data == made["mpl"]
     assert figure.to_plotly_figure().data[0].y == (3, 1, 2)  # the line's points, converted
@@ -75,7 +74,7 @@ def test_figures_in_aimql(tracked):
         ).iter_runs()
         for s in run_figures
     }
-    assert found == {(made[0.01][0], "curves")}
+    assert found == {(made[0.01], "curves")}
     everything = repo.query_figure_objects("figures.count >= 1", report_mode=QUIET)
     assert sorted(s.name for s in everything) == ["curves", "curves", "mpl"]
     assert sorted(repo.collect_sequence_info("figures")["figures"]) == ["curves", "mpl"]
