@@ -4,48 +4,51 @@
 # source: aimproto/v1/common.proto
 # Protobuf Python Version: 7.35.1
 """Generated protocol buffer code."""
-
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import descriptor_pool as _descriptor_pool
 from google.protobuf import runtime_version as _runtime_version
 from google.protobuf import symbol_database as _symbol_database
 from google.protobuf.internal import builder as _builder
-
 _runtime_version.ValidateProtobufRuntimeVersion(
-    _runtime_version.Domain.PUBLIC, 7, 35, 1, "", "aimproto/v1/common.proto"
+    _runtime_version.Domain.PUBLIC,
+    7,
+    35,
+    1,
+    '',
+    'aimproto/v1/common.proto'
 )
 # @@protoc_insertion_point(imports)
 
 _sym_db = _symbol_database.Default()
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(
-    b'\n\x18\x61improto/v1/common.proto\x12\x0b\x61improto.v1"\xb3\x02\n\nParamValue\x12\x0e\n\x04null\x18\x01 \x01(\x08H\x00\x12\x14\n\nbool_value\x18\x02 \x01(\x08H\x00\x12\x13\n\tint_value\x18\x03 \x01(\x12H\x00\x12\x11\n\x07\x62ig_int\x18\x04 \x01(\tH\x00\x12\x15\n\x0b\x66loat_value\x18\x05 \x01(\x01H\x00\x12\x16\n\x0cstring_value\x18\x06 \x01(\tH\x00\x12\x15\n\x0b\x62ytes_value\x18\x07 \x01(\x0cH\x00\x12,\n\nlist_value\x18\x08 \x01(\x0b\x32\x16.aimproto.v1.ParamListH\x00\x12-\n\x0btuple_value\x18\t \x01(\x0b\x32\x16.aimproto.v1.ParamListH\x00\x12,\n\ndict_value\x18\n \x01(\x0b\x32\x16.aimproto.v1.ParamDictH\x00\x42\x06\n\x04kind"3\n\tParamList\x12&\n\x05items\x18\x01 \x03(\x0b\x32\x17.aimproto.v1.ParamValue"5\n\tParamDict\x12(\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x17.aimproto.v1.ParamEntry"A\n\nParamEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12&\n\x05value\x18\x02 \x01(\x0b\x32\x17.aimproto.v1.ParamValue"\x19\n\tParamPath\x12\x0c\n\x04keys\x18\x01 \x03(\t"\xba\x01\n\x08RunProps\x12\x0c\n\x04hash\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x12\n\nexperiment\x18\x04 \x01(\t\x12\x0c\n\x04tags\x18\x05 \x03(\t\x12\x10\n\x08\x61rchived\x18\x06 \x01(\x08\x12\x15\n\rcreation_time\x18\x07 \x01(\x01\x12\x15\n\x08\x65nd_time\x18\x08 \x01(\x01H\x00\x88\x01\x01\x12\x0e\n\x06\x61\x63tive\x18\t \x01(\x08\x42\x0b\n\t_end_time"\xd5\x01\n\x0cSequenceInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontext\x18\x02 \x01(\t\x12!\n\x05\x64type\x18\x03 \x01(\x0e\x32\x12.aimproto.v1.DType\x12\r\n\x05\x63ount\x18\x04 \x01(\x04\x12\x12\n\nfirst_step\x18\x05 \x01(\x03\x12\x11\n\tlast_step\x18\x06 \x01(\x03\x12\x13\n\x0b\x66irst_value\x18\x07 \x01(\x01\x12\x12\n\nlast_value\x18\x08 \x01(\x01\x12\x11\n\tmin_value\x18\t \x01(\x01\x12\x11\n\tmax_value\x18\n \x01(\x01*Q\n\x0fProtocolVersion\x12 \n\x1cPROTOCOL_VERSION_UNSPECIFIED\x10\x00\x12\x1c\n\x18PROTOCOL_VERSION_CURRENT\x10\x02*\xf1\x01\n\x05\x44Type\x12\x15\n\x11\x44TYPE_UNSPECIFIED\x10\x00\x12\r\n\tDTYPE_INT\x10\x01\x12\x0f\n\x0b\x44TYPE_FLOAT\x10\x02\x12\x0f\n\x0b\x44TYPE_IMAGE\x10\x03\x12\x14\n\x10\x44TYPE_IMAGE_LIST\x10\x04\x12\x16\n\x12\x44TYPE_DISTRIBUTION\x10\x05\x12\x0e\n\nDTYPE_TEXT\x10\x06\x12\x13\n\x0f\x44TYPE_TEXT_LIST\x10\x07\x12\x0f\n\x0b\x44TYPE_AUDIO\x10\x08\x12\x14\n\x10\x44TYPE_AUDIO_LIST\x10\t\x12\x10\n\x0c\x44TYPE_FIGURE\x10\n\x12\x14\n\x10\x44TYPE_LOG_RECORD\x10\x0b*8\n\x06Limits\x12\x16\n\x12LIMITS_UNSPECIFIED\x10\x00\x12\x16\n\x10\x42LOB_CHUNK_BYTES\x10\x80\x80@b\x06proto3'
-)
+
+
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61improto/v1/common.proto\x12\x0b\x61improto.v1\"\xb3\x02\n\nParamValue\x12\x0e\n\x04null\x18\x01 \x01(\x08H\x00\x12\x14\n\nbool_value\x18\x02 \x01(\x08H\x00\x12\x13\n\tint_value\x18\x03 \x01(\x12H\x00\x12\x11\n\x07\x62ig_int\x18\x04 \x01(\tH\x00\x12\x15\n\x0b\x66loat_value\x18\x05 \x01(\x01H\x00\x12\x16\n\x0cstring_value\x18\x06 \x01(\tH\x00\x12\x15\n\x0b\x62ytes_value\x18\x07 \x01(\x0cH\x00\x12,\n\nlist_value\x18\x08 \x01(\x0b\x32\x16.aimproto.v1.ParamListH\x00\x12-\n\x0btuple_value\x18\t \x01(\x0b\x32\x16.aimproto.v1.ParamListH\x00\x12,\n\ndict_value\x18\n \x01(\x0b\x32\x16.aimproto.v1.ParamDictH\x00\x42\x06\n\x04kind\"3\n\tParamList\x12&\n\x05items\x18\x01 \x03(\x0b\x32\x17.aimproto.v1.ParamValue\"5\n\tParamDict\x12(\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x17.aimproto.v1.ParamEntry\"A\n\nParamEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12&\n\x05value\x18\x02 \x01(\x0b\x32\x17.aimproto.v1.ParamValue\"\x19\n\tParamPath\x12\x0c\n\x04keys\x18\x01 \x03(\t\"\xba\x01\n\x08RunProps\x12\x0c\n\x04hash\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x12\n\nexperiment\x18\x04 \x01(\t\x12\x0c\n\x04tags\x18\x05 \x03(\t\x12\x10\n\x08\x61rchived\x18\x06 \x01(\x08\x12\x15\n\rcreation_time\x18\x07 \x01(\x01\x12\x15\n\x08\x65nd_time\x18\x08 \x01(\x01H\x00\x88\x01\x01\x12\x0e\n\x06\x61\x63tive\x18\t \x01(\x08\x42\x0b\n\t_end_time\"\xd5\x01\n\x0cSequenceInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontext\x18\x02 \x01(\t\x12!\n\x05\x64type\x18\x03 \x01(\x0e\x32\x12.aimproto.v1.DType\x12\r\n\x05\x63ount\x18\x04 \x01(\x04\x12\x12\n\nfirst_step\x18\x05 \x01(\x03\x12\x11\n\tlast_step\x18\x06 \x01(\x03\x12\x13\n\x0b\x66irst_value\x18\x07 \x01(\x01\x12\x12\n\nlast_value\x18\x08 \x01(\x01\x12\x11\n\tmin_value\x18\t \x01(\x01\x12\x11\n\tmax_value\x18\n \x01(\x01*Q\n\x0fProtocolVersion\x12 \n\x1cPROTOCOL_VERSION_UNSPECIFIED\x10\x00\x12\x1c\n\x18PROTOCOL_VERSION_CURRENT\x10\x02*\xf1\x01\n\x05\x44Type\x12\x15\n\x11\x44TYPE_UNSPECIFIED\x10\x00\x12\r\n\tDTYPE_INT\x10\x01\x12\x0f\n\x0b\x44TYPE_FLOAT\x10\x02\x12\x0f\n\x0b\x44TYPE_IMAGE\x10\x03\x12\x14\n\x10\x44TYPE_IMAGE_LIST\x10\x04\x12\x16\n\x12\x44TYPE_DISTRIBUTION\x10\x05\x12\x0e\n\nDTYPE_TEXT\x10\x06\x12\x13\n\x0f\x44TYPE_TEXT_LIST\x10\x07\x12\x0f\n\x0b\x44TYPE_AUDIO\x10\x08\x12\x14\n\x10\x44TYPE_AUDIO_LIST\x10\t\x12\x10\n\x0c\x44TYPE_FIGURE\x10\n\x12\x14\n\x10\x44TYPE_LOG_RECORD\x10\x0b*8\n\x06Limits\x12\x16\n\x12LIMITS_UNSPECIFIED\x10\x00\x12\x16\n\x10\x42LOB_CHUNK_BYTES\x10\x80\x80@b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
-_builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, "aimproto.v1.common_pb2", _globals)
+_builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aimproto.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-    DESCRIPTOR._loaded_options = None
-    _globals["_PROTOCOLVERSION"]._serialized_start = 958
-    _globals["_PROTOCOLVERSION"]._serialized_end = 1039
-    _globals["_DTYPE"]._serialized_start = 1042
-    _globals["_DTYPE"]._serialized_end = 1283
-    _globals["_LIMITS"]._serialized_start = 1285
-    _globals["_LIMITS"]._serialized_end = 1341
-    _globals["_PARAMVALUE"]._serialized_start = 42
-    _globals["_PARAMVALUE"]._serialized_end = 349
-    _globals["_PARAMLIST"]._serialized_start = 351
-    _globals["_PARAMLIST"]._serialized_end = 402
-    _globals["_PARAMDICT"]._serialized_start = 404
-    _globals["_PARAMDICT"]._serialized_end = 457
-    _globals["_PARAMENTRY"]._serialized_start = 459
-    _globals["_PARAMENTRY"]._serialized_end = 524
-    _globals["_PARAMPATH"]._serialized_start = 526
-    _globals["_PARAMPATH"]._serialized_end = 551
-    _globals["_RUNPROPS"]._serialized_start = 554
-    _globals["_RUNPROPS"]._serialized_end = 740
-    _globals["_SEQUENCEINFO"]._serialized_start = 743
-    _globals["_SEQUENCEINFO"]._serialized_end = 956
+  DESCRIPTOR._loaded_options = None
+  _globals['_PROTOCOLVERSION']._serialized_start=958
+  _globals['_PROTOCOLVERSION']._serialized_end=1039
+  _globals['_DTYPE']._serialized_start=1042
+  _globals['_DTYPE']._serialized_end=1283
+  _globals['_LIMITS']._serialized_start=1285
+  _globals['_LIMITS']._serialized_end=1341
+  _globals['_PARAMVALUE']._serialized_start=42
+  _globals['_PARAMVALUE']._serialized_end=349
+  _globals['_PARAMLIST']._serialized_start=351
+  _globals['_PARAMLIST']._serialized_end=402
+  _globals['_PARAMDICT']._serialized_start=404
+  _globals['_PARAMDICT']._serialized_end=457
+  _globals['_PARAMENTRY']._serialized_start=459
+  _globals['_PARAMENTRY']._serialized_end=524
+  _globals['_PARAMPATH']._serialized_start=526
+  _globals['_PARAMPATH']._serialized_end=551
+  _globals['_RUNPROPS']._serialized_start=554
+  _globals['_RUNPROPS']._serialized_end=740
+  _globals['_SEQUENCEINFO']._serialized_start=743
+  _globals['_SEQUENCEINFO']._serialized_end=956
 # @@protoc_insertion_point(module_scope)
