@@ -2,7 +2,7 @@
 object `aim` gives (aliases, not copies). Paths Aim does not have stay ImportError.
 
 Checked against Aim 3.29.1 (what only we add: aim.errors, aim.Sequence, AimError in
-aim.sdk.errors). aim.ext.resource.configs comes with system tracking and is pinned with it.
+aim.sdk.errors). The constants of aim.ext.resource.configs are pinned by value at the end.
 """
 
 from __future__ import annotations
@@ -144,3 +144,10 @@ def test_syntax_error_check_passes_a_query_that_parses(query):
     from aim.storage.query import syntax_error_check
 
     assert syntax_error_check(query) is None
+
+
+def test_the_constants_integrations_import_are_at_aims_path():
+    from aim.ext.resource.configs import AIM_RESOURCE_METRIC_PREFIX, DEFAULT_SYSTEM_TRACKING_INT
+
+    assert AIM_RESOURCE_METRIC_PREFIX == "__system__"
+    assert DEFAULT_SYSTEM_TRACKING_INT == 10
