@@ -17,7 +17,7 @@ from aim._run import Run
 from aim.errors import MissingExperimentError, MissingRunError, RepoError, RequestRejected
 from aimproto import contract
 
-SEQUENCE_TYPES = ("metric", "images", "distributions", "texts", "audios")
+SEQUENCE_TYPES = ("metric", "images", "distributions", "texts", "audios", "figures", "log_records")
 STORE_FORMAT = contract.STORE_SCHEMA_VERSION
 
 
@@ -232,6 +232,18 @@ class Repo:
         self, query: str = "", report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR
     ) -> QuerySequenceCollection:
         return self._query_sequences("Audios", query, report_mode)
+
+    def query_figure_objects(
+        self, query: str = "", report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR
+    ) -> QuerySequenceCollection:
+        """The figure sequences matching query (`figures.name == "roc"`, ...)."""
+        return self._query_sequences("Figures", query, report_mode)
+
+    def query_log_records(
+        self, query: str = "", report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR
+    ) -> QuerySequenceCollection:
+        """The runs' logs (Run.log_info() & co.) matching query (`log_records.count > 0`, ...)."""
+        return self._query_sequences("LogRecords", query, report_mode)
 
     # --- summaries --------------------------------------------------------------------
     def collect_params_info(self) -> dict[str, Any]:
