@@ -114,7 +114,9 @@ class Daemon:
         )
         add_service(
             server,
-            QueryService(reader, query_executor, self.activity, config.query_timeout_s),
+            QueryService(
+                reader, query_executor, self.activity, config.query_timeout_s, config.query_idle_timeout_s
+            ),
             query_pb2.DESCRIPTOR.services_by_name["Query"],
         )
         socket_path = config.socket_path

@@ -52,7 +52,17 @@ class BudgetExceeded(QueryError):
 class Budget:
     """Limits of one query; the clock starts when the Budget is created."""
 
-    __slots__ = ("seconds", "max_items", "max_total_items", "max_int_bits", "deadline", "allocated", "_work")
+    __slots__ = (
+        "seconds",
+        "max_items",
+        "max_total_items",
+        "max_int_bits",
+        "max_work",
+        "used",
+        "allocated",
+        "_work",
+        "_since",
+    )
 
     def __init__(
         self,
@@ -60,19 +70,45 @@ class Budget:
         max_items: int = 1_000_000,
         max_total_items: int = 20_000_000,
         max_int_bits: int = 100_000,
+        max_work: int = 20_000_000,
     ) -> None:
         self.seconds = float(seconds)
         self.max_items = max_items
         self.max_total_items = max_total_items
         self.max_int_bits = max_int_bits
-        self.deadline = time.monotonic() + self.seconds
+        self.max_work = max_work
+        self.used = 0.0  # seconds of the daemon's work charged so far (pause() stops the clock)
         self.allocated = 0
         self._work = 0
+        self._since: float | None = time.monotonic()
+
+    def pause(self) -> None:
+        """Stop the clock: the daemon waits for the client (a slow reader is not charged)."""
+        if self._since is not None:
+            self.used += time.monotonic() - self._since
+            self._since = None
+
+    def resume(self) -> None:
+        """Start the clock again: the daemon works on the query."""
+        if self._since is None:
+            self._since = time.monotonic()
+
+    def elapsed(self) -> float:
+        """Seconds of work charged so far."""
+        running = 0.0 if self._since is None else time.monotonic() - self._since
+        return self.used + running
 
     def check(self) -> None:
         """Raise BudgetExceeded when the query is past its time budget."""
-        if time.monotonic() > self.deadline:
+        if self.elapsed() > self.seconds:
             raise BudgetExceeded(f"query exceeded its {self.seconds} s time budget")
+
+    def work(self, units: int, what: str) -> None:
+        """Charge one operation that runs in C (and so cannot be stopped) *before* it runs: refuse
+        it past max_work units (a unit is about one item compare, a few ns), else spend them."""
+        if units > self.max_work:
+            raise BudgetExceeded(f"query would do more than {self.max_work} units of work in {what}")
+        self.spend(units)
 
     def spend(self, units: int) -> None:
         """Account for work proportional to data size; reads the clock every CHECK_EVERY units."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import grpc
 
-from aimd.config import MAX_QUERY_TIMEOUT_S
+from aimd.config import DEFAULT_QUERY_IDLE_TIMEOUT_S, MAX_QUERY_TIMEOUT_S
 from aimd.errors import DaemonError, InvalidInput
 from aimd.query import BudgetExceeded, QueryError, QuerySyntaxError
 from aimd.query.engine import Engine, Progress, QuerySpec, RunMatch, SequenceMatch
@@ -31,6 +31,10 @@ FLUSH_BYTES = 256 << 10  # a chunk is sent once it holds this much: the client w
 POINT_BYTES = 32  # step, value, epoch, timestamp: 8 bytes each
 RUN_HEADER_BYTES = 256  # an estimate, for chunk sizing
 QUERY_ERROR_KEY = "aim-query-error"  # trailing metadata: "syntax <line> <offset>" or "budget"
+
+
+class IdleQuery(Exception):
+    """The client of a query stream stopped reading (DEFAULT_QUERY_IDLE_TIMEOUT_S)."""
 
 
 def query_spec(request: query_pb2.QueryRequest, default_timeout_s: float) -> QuerySpec:
@@ -138,11 +142,19 @@ def query_chunks(engine: Engine) -> Iterator[query_pb2.QueryChunk]:
 
 
 class QueryService(query_pb2_grpc.QueryServicer):
-    def __init__(self, reader: Reader, executor: Executor, activity: Any, default_timeout_s: float) -> None:
+    def __init__(
+        self,
+        reader: Reader,
+        executor: Executor,
+        activity: Any,
+        default_timeout_s: float,
+        idle_timeout_s: float = DEFAULT_QUERY_IDLE_TIMEOUT_S,
+    ) -> None:
         self.reader = reader
         self.executor = executor
         self.activity = activity
         self.default_timeout_s = default_timeout_s
+        self.idle_timeout_s = idle_timeout_s
 
     async def Query(self, request, context):
         self.activity.touch()
@@ -163,11 +175,18 @@ class QueryService(query_pb2_grpc.QueryServicer):
                 ),
             )  # compiles the query: CPU work too
             chunks = query_chunks(engine)
+            budget = engine.budget
             while True:
+                budget.resume()  # the budget counts the daemon's work...
                 pending = loop.run_in_executor(self.executor, next, chunks, None)
-                if (chunk := await pending) is None:
+                chunk = await pending
+                budget.pause()  # ...not the time the client takes to read what was sent
+                if chunk is None:
                     break
-                await context.write(chunk)
+                try:
+                    await asyncio.wait_for(context.write(chunk), self.idle_timeout_s)
+                except asyncio.TimeoutError:
+                    raise IdleQuery(f"the client read nothing for {self.idle_timeout_s:g} s") from None
                 self.activity.touch()
         except QuerySyntaxError as exc:
             context.set_trailing_metadata(((QUERY_ERROR_KEY, f"syntax {exc.lineno or 0} {exc.offset or 0}"),))
@@ -178,6 +197,9 @@ class QueryService(query_pb2_grpc.QueryServicer):
         except QueryError as exc:
             context.set_trailing_metadata(((QUERY_ERROR_KEY, "query"),))
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        except IdleQuery as exc:
+            log.info("query %r ended: %s", spec.text[:80], exc)
+            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, f"query stream ended: {exc}")
         except DaemonError as exc:
             await abort(context, exc)
         except asyncio.CancelledError:  # the client cancelled, or went away
