@@ -102,9 +102,10 @@ class Daemon:
         )
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+        tracking = TrackingService(writer, self.activity, limit, self.should_exit)
         add_service(
             server,
-            TrackingService(writer, self.activity, limit, self.should_exit),
+            tracking,
             tracking_pb2.DESCRIPTOR.services_by_name["Tracking"],
         )
         add_service(
@@ -141,7 +142,7 @@ class Daemon:
         log.info("aimd %d serving %s on %s", os.getpid(), config.repo, " and ".join(announced))
         self.started.set()
         try:
-            await self._main_loop()
+            await self._main_loop(tracking)
         finally:
             log.info("shutting down")
             await health_servicer.enter_graceful_shutdown()
@@ -154,13 +155,17 @@ class Daemon:
             socket_path.unlink(missing_ok=True)
             log.info("stopped")
 
-    async def _main_loop(self) -> None:
+    async def _main_loop(self, tracking: TrackingService) -> None:
         idle_limit = self.config.idle_timeout_s
         while not self.should_exit.is_set():
             try:
                 await asyncio.wait_for(self.should_exit.wait(), TICK_S)
             except asyncio.TimeoutError:
                 pass
+            try:
+                await tracking.sweep()  # clients that went away leave no run active
+            except Exception:
+                log.exception("sweeping dead attachments failed")
             if idle_limit and self.activity.idle_s() > idle_limit:
                 log.info("idle for %.0f s: exiting", idle_limit)
                 self.should_exit.set()

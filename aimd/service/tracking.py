@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 
 MAX_INFLIGHT_BATCHES = 8  # per stream: beyond this the daemon stops reading (HTTP/2 back-pressure)
 MAX_CLIENT_ID_CHARS = 128
+ATTACH_GRACE_S = 30.0  # a client that opened a run must hold a Track stream within this
 FAILED_SEQ_KEY = "aim-failed-seq"  # trailing metadata: seq of the batch that ended a Track stream
 
 
@@ -100,6 +103,26 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         self.activity = activity
         self.max_message_bytes = max_message_bytes
         self.stopping = stopping
+        self._streams: Counter[str] = Counter()  # open Track streams per client
+        self._opened: dict[str, float] = {}  # client -> when it last opened a run (monotonic)
+        self._started = time.monotonic()
+        self._orphans_swept = False
+
+    async def sweep(self) -> None:
+        """End the attachments of clients that opened a run but hold no Track stream since
+        ATTACH_GRACE_S (killed before their stream opened), and once, ATTACH_GRACE_S after start,
+        mark crashed the runs stored as running that no client came back to."""
+        now = time.monotonic()
+        gone = [c for c, t in self._opened.items() if not self._streams[c] and now - t > ATTACH_GRACE_S]
+        for client_id in gone:
+            del self._opened[client_id]
+            self._detach_client(client_id)
+        if not self._orphans_swept and now - self._started > ATTACH_GRACE_S:
+            self._orphans_swept = True
+            attachments = self.writer.attachments
+            orphans = await self._write(lambda tx: runs.mark_orphans_crashed(tx, attachments))
+            if orphans:
+                log.info("%d runs no client came back to are marked crashed", len(orphans))
 
     async def _write(self, mutation: Callable[[Transaction], Any]) -> Any:
         return await asyncio.wrap_future(self.writer.submit(mutation))
@@ -121,6 +144,8 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
     async def OpenRun(self, request, context):
         attachments = self.writer.attachments
         client_id = _client_id(request.client_id)
+        if not request.read_only:
+            self._opened[client_id] = time.monotonic()
 
         def open_run(tx: Transaction) -> tuple[dict, list]:
             if request.create:
@@ -208,6 +233,7 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             if first.WhichOneof("kind") != "hello":
                 raise InvalidInput("the first message of a Track stream must be a Hello")
             client_id = _client_id(first.hello.client_id)
+            self._streams[client_id] += 1
             durable = await self._write(lambda tx: batches.durable_seq(tx, client_id))
             await context.write(tracking_pb2.TrackAck(durable_seq=durable))
             await self._pump(client_id, request_iterator, context)
@@ -221,7 +247,11 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         finally:
             self.activity.stream_closed()
             if client_id is not None:
-                self._detach_client(client_id)
+                self._streams[client_id] -= 1
+                if not self._streams[client_id]:
+                    del self._streams[client_id]
+                    self._opened.pop(client_id, None)
+                    self._detach_client(client_id)
 
     async def _pump(self, client_id: str, request_iterator, context) -> None:
         acks: asyncio.Queue = asyncio.Queue()
@@ -284,11 +314,13 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
                 task.cancel()
 
     def _detach_client(self, client_id: str) -> None:
-        """A client whose stream ended no longer holds its runs open (it re-attaches if it returns)."""
+        """A client whose stream ended no longer holds its runs open (it re-attaches if it returns);
+        a run it held last is crashed. Queued in the bulk lane, behind the batches it sent before its
+        stream ended, which would otherwise re-attach it after the detach."""
         attachments = self.writer.attachments
 
         def detach_all(tx: Transaction) -> None:
             for run_hash in attachments.runs_of(client_id):
                 runs.detach(tx, run_hash, client_id, attachments, finished=False)
 
-        self.writer.submit(detach_all)
+        self.writer.submit(detach_all, bulk=True)
