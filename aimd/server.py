@@ -14,6 +14,7 @@ import os
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -33,7 +34,8 @@ from aimproto.v1 import query_pb2, reading_pb2, tracking_pb2
 log = logging.getLogger(__name__)
 
 TICK_S = 0.5
-SERVICE_NAMES = ("aimproto.v1.Tracking", "aimproto.v1.Reading", "aimproto.v1.Query", "")
+TRACKING_SERVICE = "aimproto.v1.Tracking"  # NOT_SERVING while the disk refuses writes
+SERVICE_NAMES = (TRACKING_SERVICE, "aimproto.v1.Reading", "aimproto.v1.Query", "")
 
 
 class Activity:
@@ -142,7 +144,7 @@ class Daemon:
         log.info("aimd %d serving %s on %s", os.getpid(), config.repo, " and ".join(announced))
         self.started.set()
         try:
-            await self._main_loop(tracking)
+            await self._main_loop(tracking, writer, health_servicer)
         finally:
             log.info("shutting down")
             await health_servicer.enter_graceful_shutdown()
@@ -155,8 +157,9 @@ class Daemon:
             socket_path.unlink(missing_ok=True)
             log.info("stopped")
 
-    async def _main_loop(self, tracking: TrackingService) -> None:
+    async def _main_loop(self, tracking: TrackingService, writer: Writer, health_servicer: Any) -> None:
         idle_limit = self.config.idle_timeout_s
+        writable = True
         while not self.should_exit.is_set():
             try:
                 await asyncio.wait_for(self.should_exit.wait(), TICK_S)
@@ -166,6 +169,15 @@ class Daemon:
                 await tracking.sweep()  # clients that went away leave no run active
             except Exception:
                 log.exception("sweeping dead attachments failed")
+            writer.nudge()  # while the disk refuses writes, probe it even when nobody writes
+            if writable != (writer.failure is None):  # Tracking is NOT_SERVING while it does
+                writable = writer.failure is None
+                status = (
+                    health_pb2.HealthCheckResponse.SERVING
+                    if writable
+                    else health_pb2.HealthCheckResponse.NOT_SERVING
+                )
+                await health_servicer.set(TRACKING_SERVICE, status)
             if idle_limit and self.activity.idle_s() > idle_limit:
                 log.info("idle for %.0f s: exiting", idle_limit)
                 self.should_exit.set()

@@ -13,10 +13,10 @@ from typing import Any
 import grpc
 
 import aimd
-from aimd.errors import DaemonError, InvalidInput
+from aimd.errors import DaemonError, InvalidInput, StoreFailing
 from aimd.ingest import batches, objects, points, runs
 from aimd.ingest.transaction import Transaction
-from aimd.ingest.writer import Writer
+from aimd.ingest.writer import Origin, Writer
 from aimd.service.messages import sequence_info
 from aimd.service.status import handles_errors, status_of
 from aimd.service.wire import Malformed
@@ -29,6 +29,7 @@ MAX_INFLIGHT_BATCHES = 8  # per stream: beyond this the daemon stops reading (HT
 MAX_CLIENT_ID_CHARS = 128
 ATTACH_GRACE_S = 30.0  # a client that opened a run must hold a Track stream within this
 FAILED_SEQ_KEY = "aim-failed-seq"  # trailing metadata: seq of the batch that ended a Track stream
+STORE_ERROR_KEY = "aim-store-error"  # trailing metadata: errno name when the disk refused a write
 
 
 def _path(msg: common_pb2.ParamPath) -> list[str]:
@@ -241,6 +242,9 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             log.info("track stream of %s: batch %d refused: %s", client_id, refused.seq, refused.error)
             context.set_trailing_metadata(((FAILED_SEQ_KEY, str(refused.seq)),))
             await context.abort(status_of(refused.error), str(refused.error))
+        except StoreFailing as exc:
+            context.set_trailing_metadata(((STORE_ERROR_KEY, exc.errno_name or "unknown"),))
+            await context.abort(status_of(exc), str(exc))
         except DaemonError as exc:
             log.info("track stream of %s ended: %s", client_id, exc)
             await context.abort(status_of(exc), str(exc))
@@ -256,6 +260,7 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
     async def _pump(self, client_id: str, request_iterator, context) -> None:
         acks: asyncio.Queue = asyncio.Queue()
         inflight = asyncio.Semaphore(MAX_INFLIGHT_BATCHES)
+        origin = Origin()
         attachments = self.writer.attachments
 
         async def read() -> None:
@@ -271,11 +276,14 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
                 except DaemonError as exc:
                     raise BatchRefused(seq, exc) from None
                 await inflight.acquire()
+                if self.writer.failure is not None:  # take in nothing that cannot be written
+                    raise self.writer.failure
                 future = self.writer.submit(
                     lambda tx, d=decoded, q=seq: batches.apply_batch(
                         tx, client_id, q, d.series, attachments, blobs=d.blobs, object_series=d.objects
                     ),
                     bulk=True,
+                    origin=origin,
                 )
                 acks.put_nowait((seq, asyncio.wrap_future(future)))
 
@@ -284,6 +292,8 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
                 seq, future = item
                 try:
                     durable = await future
+                except StoreFailing:
+                    raise  # not the batch's fault: the client keeps it and replays it
                 except DaemonError as exc:
                     raise BatchRefused(seq, exc) from None
                 finally:
