@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -34,6 +35,10 @@ from aimproto.v1 import query_pb2, reading_pb2, tracking_pb2
 log = logging.getLogger(__name__)
 
 TICK_S = 0.5
+# How long a thread may hold the GIL while another waits (Python's default: 5 ms). Queries are
+# CPU work on their own threads; a short interval lets the event loop and the writer, which need
+# the GIL a few times per request, take it back quickly while queries run.
+SWITCH_INTERVAL_S = 0.0005
 TRACKING_SERVICE = "aimproto.v1.Tracking"  # NOT_SERVING while the disk refuses writes
 SERVICE_NAMES = (TRACKING_SERVICE, "aimproto.v1.Reading", "aimproto.v1.Query", "")
 
@@ -88,6 +93,7 @@ class Daemon:
     async def serve_locked(self) -> None:
         """serve(), for a caller that already holds the repository's lock (aimd.cli)."""
         config = self.config
+        sys.setswitchinterval(SWITCH_INTERVAL_S)  # see SWITCH_INTERVAL_S
         store = Store(config.db_path, sync=config.fsync)
         writer = Writer(store)
         reader = Reader(store, BlockCache(config.block_cache_bytes))  # one cache for every read

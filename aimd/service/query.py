@@ -15,6 +15,7 @@ import grpc
 from aimd.config import DEFAULT_QUERY_IDLE_TIMEOUT_S, MAX_QUERY_TIMEOUT_S
 from aimd.errors import DaemonError, InvalidInput
 from aimd.query import BudgetExceeded, QueryError, QuerySyntaxError
+from aimd.query.budget import Gate
 from aimd.query.engine import Engine, Progress, QuerySpec, RunMatch, SequenceMatch
 from aimd.service.messages import point_columns, sequence_info
 from aimd.service.status import abort
@@ -31,10 +32,6 @@ FLUSH_BYTES = 256 << 10  # a chunk is sent once it holds this much: the client w
 POINT_BYTES = 32  # step, value, epoch, timestamp: 8 bytes each
 RUN_HEADER_BYTES = 256  # an estimate, for chunk sizing
 QUERY_ERROR_KEY = "aim-query-error"  # trailing metadata: "syntax <line> <offset>" or "budget"
-
-
-class IdleQuery(Exception):
-    """The client of a query stream stopped reading (DEFAULT_QUERY_IDLE_TIMEOUT_S)."""
 
 
 def query_spec(request: query_pb2.QueryRequest, default_timeout_s: float) -> QuerySpec:
@@ -155,6 +152,7 @@ class QueryService(query_pb2_grpc.QueryServicer):
         self.activity = activity
         self.default_timeout_s = default_timeout_s
         self.idle_timeout_s = idle_timeout_s
+        self.gate = Gate()  # long queries take turns (aimd.query.budget.Gate)
 
     async def Query(self, request, context):
         self.activity.touch()
@@ -163,6 +161,7 @@ class QueryService(query_pb2_grpc.QueryServicer):
         engine: Engine | None = None
         pending: asyncio.Future | None = None
         cancelled = threading.Event()
+        idle = threading.Event()  # set when the idle watchdog ended the call
         context.add_done_callback(lambda _: cancelled.set())  # a cancelled call stops the engine
         try:
             if isinstance(request, Malformed):
@@ -171,7 +170,12 @@ class QueryService(query_pb2_grpc.QueryServicer):
             engine = await loop.run_in_executor(
                 self.executor,
                 functools.partial(
-                    Engine, self.reader, spec, report_progress=request.report_progress, cancelled=cancelled
+                    Engine,
+                    self.reader,
+                    spec,
+                    report_progress=request.report_progress,
+                    cancelled=cancelled,
+                    gate=self.gate,
                 ),
             )  # compiles the query: CPU work too
             chunks = query_chunks(engine)
@@ -183,10 +187,12 @@ class QueryService(query_pb2_grpc.QueryServicer):
                 budget.pause()  # ...not the time the client takes to read what was sent
                 if chunk is None:
                     break
+                # a client that reads nothing for idle_timeout_s has its stream ended
+                watchdog = loop.call_later(self.idle_timeout_s, self._end_idle, asyncio.current_task(), idle)
                 try:
-                    await asyncio.wait_for(context.write(chunk), self.idle_timeout_s)
-                except asyncio.TimeoutError:
-                    raise IdleQuery(f"the client read nothing for {self.idle_timeout_s:g} s") from None
+                    await context.write(chunk)
+                finally:
+                    watchdog.cancel()
                 self.activity.touch()
         except QuerySyntaxError as exc:
             context.set_trailing_metadata(((QUERY_ERROR_KEY, f"syntax {exc.lineno or 0} {exc.offset or 0}"),))
@@ -197,25 +203,36 @@ class QueryService(query_pb2_grpc.QueryServicer):
         except QueryError as exc:
             context.set_trailing_metadata(((QUERY_ERROR_KEY, "query"),))
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        except IdleQuery as exc:
-            log.info("query %r ended: %s", spec.text[:80], exc)
-            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, f"query stream ended: {exc}")
         except DaemonError as exc:
             await abort(context, exc)
-        except asyncio.CancelledError:  # the client cancelled, or went away
+        except asyncio.CancelledError:  # the client cancelled, went away, or stopped reading
+            why = f"its client read nothing for {self.idle_timeout_s:g} s" if idle.is_set() else "cancelled"
             if engine is not None:
-                log.info("query %r cancelled after %d of %d runs", spec.text[:80], engine.done, engine.total)
+                log.info("query %r %s after %d of %d runs", spec.text[:80], why, engine.done, engine.total)
             raise
         finally:
             cancelled.set()
             if chunks is not None:
-                self._close_later(chunks, pending)
+                self._close_later(chunks, engine.budget, pending)  # type: ignore[union-attr]
 
-    def _close_later(self, chunks: Any, pending: asyncio.Future | None) -> None:
-        """Stop a query's evaluation (a cancelled call ends it at the next chunk boundary), once the
-        thread computing its current chunk, if any, is done with it."""
+    @staticmethod
+    def _end_idle(task: asyncio.Task | None, idle: threading.Event) -> None:
+        idle.set()
+        if task is not None:
+            task.cancel()
+
+    def _close_later(self, chunks: Any, budget: Any, pending: asyncio.Future | None) -> None:
+        """Stop a query's evaluation (a cancelled call ends it at the next chunk boundary) and give
+        up its turn at the gate, once the thread computing its current chunk, if any, is done."""
         loop = asyncio.get_running_loop()
+
+        def finish() -> None:
+            try:
+                chunks.close()
+            finally:
+                budget.pause()
+
         if pending is None or pending.done():
-            loop.run_in_executor(self.executor, chunks.close)
+            loop.run_in_executor(self.executor, finish)
         else:
-            pending.add_done_callback(lambda _: loop.run_in_executor(self.executor, chunks.close))
+            pending.add_done_callback(lambda _: loop.run_in_executor(self.executor, finish))
