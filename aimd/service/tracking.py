@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 MAX_INFLIGHT_BATCHES = 8  # per stream: beyond this the daemon stops reading (HTTP/2 back-pressure)
 MAX_CLIENT_ID_CHARS = 128
+MAX_ECHOED_CHARS = 4096  # of a refused part's hash, name or context, sent back in the ack
 ATTACH_GRACE_S = 30.0  # a client that opened a run must hold a Track stream within this
 FAILED_SEQ_KEY = "aim-failed-seq"  # trailing metadata: seq of the batch that ended a Track stream
 STORE_ERROR_KEY = "aim-store-error"  # trailing metadata: errno name when the disk refused a write
@@ -47,44 +48,85 @@ class DecodedBatch:
     series: list[points.SeriesPoints]
     blobs: list[objects.BlobPiece]
     objects: list[objects.ObjectPoints]
+    refused: list[batches.Refusal]  # parts that did not decode: left out, reported in the ack
 
 
 def decode_batch(batch: tracking_pb2.Batch) -> DecodedBatch:
-    """Check and decode every series, blob chunk and object series of a batch; InvalidInput names
-    the first problem."""
+    """Check and decode every series, blob chunk and object series of a batch. A part that does
+    not decode is left out as a Refusal naming the problem; only a bad seq refuses the batch."""
     if batch.seq == 0:
         raise InvalidInput("batch seq must be >= 1")
+    refused: list[batches.Refusal] = []
     series = []
     for chunk in batch.series:
-        runs.check_hash(chunk.run_hash)
-        points.check_name(chunk.name)
-        points.check_context(chunk.context)
-        cols = points.decode_columns(
-            chunk.dtype, chunk.count, chunk.steps, chunk.values, chunk.epochs, chunk.timestamps
-        )
+        try:
+            _check_ids(chunk)
+            cols = points.decode_columns(
+                chunk.dtype, chunk.count, chunk.steps, chunk.values, chunk.epochs, chunk.timestamps
+            )
+        except DaemonError as exc:
+            refused.append(_refusal(exc, chunk))
+            continue
         series.append(points.SeriesPoints(chunk.run_hash, chunk.name, chunk.context, chunk.dtype, cols))
-    blobs = [objects.decode_blob(b.sha256, b.size, b.index, b.data) for b in batch.blobs]
+    blobs = []
+    for b in batch.blobs:
+        try:
+            blobs.append(objects.decode_blob(b.sha256, b.size, b.index, b.data))
+        except DaemonError as exc:
+            refused.append(batches.Refusal(exc, blob_sha256=b.sha256[: objects.SHA256_BYTES]))
     object_series = []
     for chunk in batch.objects:
-        runs.check_hash(chunk.run_hash)
-        points.check_name(chunk.name)
-        points.check_context(chunk.context)
-        object_series.append(
-            objects.decode_objects(
-                chunk.run_hash,
-                chunk.name,
-                chunk.context,
-                chunk.dtype,
-                chunk.count,
-                chunk.steps,
-                chunk.epochs,
-                chunk.timestamps,
-                list(chunk.record_counts),
-                list(chunk.metas),
-                chunk.shas,
+        try:
+            _check_ids(chunk)
+            object_series.append(
+                objects.decode_objects(
+                    chunk.run_hash,
+                    chunk.name,
+                    chunk.context,
+                    chunk.dtype,
+                    chunk.count,
+                    chunk.steps,
+                    chunk.epochs,
+                    chunk.timestamps,
+                    list(chunk.record_counts),
+                    list(chunk.metas),
+                    chunk.shas,
+                )
             )
-        )
-    return DecodedBatch(series, blobs, object_series)
+        except DaemonError as exc:
+            refused.append(_refusal(exc, chunk))
+    return DecodedBatch(series, blobs, object_series, refused)
+
+
+def _check_ids(chunk: tracking_pb2.SeriesChunk | tracking_pb2.ObjectSeries) -> None:
+    runs.check_hash(chunk.run_hash)
+    points.check_name(chunk.name)
+    points.check_context(chunk.context)
+
+
+def _refusal(
+    exc: DaemonError, chunk: tracking_pb2.SeriesChunk | tracking_pb2.ObjectSeries
+) -> batches.Refusal:
+    cut = MAX_ECHOED_CHARS  # the ack names the part as sent, within reason
+    return batches.Refusal(exc, chunk.run_hash[:cut], chunk.name[:cut], chunk.context[:cut])
+
+
+def ack(durable: int, refused: list[batches.Refusal] = ()) -> tracking_pb2.TrackAck:
+    """The TrackAck of batch durable, naming the parts of it that were refused."""
+    return tracking_pb2.TrackAck(
+        durable_seq=durable,
+        refused=[
+            tracking_pb2.RefusedPart(
+                run_hash=r.run_hash,
+                name=r.name,
+                context=r.context,
+                blob_sha256=r.blob_sha256,
+                reason=str(r.error),
+                code=status_of(r.error).value[0],
+            )
+            for r in refused
+        ],
+    )
 
 
 class BatchRefused(Exception):
@@ -280,7 +322,14 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
                     raise self.writer.failure
                 future = self.writer.submit(
                     lambda tx, d=decoded, q=seq: batches.apply_batch(
-                        tx, client_id, q, d.series, attachments, blobs=d.blobs, object_series=d.objects
+                        tx,
+                        client_id,
+                        q,
+                        d.series,
+                        attachments,
+                        blobs=d.blobs,
+                        object_series=d.objects,
+                        refused=d.refused,
                     ),
                     bulk=True,
                     origin=origin,
@@ -291,14 +340,16 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             while (item := await acks.get()) is not None:
                 seq, future = item
                 try:
-                    durable = await future
+                    durable, refused = await future
                 except StoreFailing:
                     raise  # not the batch's fault: the client keeps it and replays it
                 except DaemonError as exc:
                     raise BatchRefused(seq, exc) from None
                 finally:
                     inflight.release()
-                await context.write(tracking_pb2.TrackAck(durable_seq=durable))
+                for part in refused:
+                    log.info("track stream of %s: batch %d: refused %s", client_id, seq, part)
+                await context.write(ack(durable, refused))
 
         reader = asyncio.ensure_future(read())
         acker = asyncio.ensure_future(acknowledge())
