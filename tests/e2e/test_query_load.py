@@ -3,16 +3,13 @@ a client that stops reading altogether has its stream ended by a separate idle t
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 
 from aim import Repo, Run
 from aim._query import QueryReportMode, iter_query
 from aim._run import _target_of
 
-from conftest import ROOT
+from conftest import start_daemon
 
 RUNS = 20
 POINTS = 50_000  # 20 runs x 50k points x 16 bytes: far more than HTTP/2 windows hold in flight
@@ -42,14 +39,7 @@ def test_a_slow_reader_is_not_charged_for_its_reading_time(repo, monkeypatch):
 
 
 def test_a_stream_nobody_reads_is_ended_by_the_idle_timeout(repo):
-    started = subprocess.run(
-        [sys.executable, "-m", "aimd", "start", "--repo", str(repo), "--query-idle-timeout", "1"],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert started.returncode == 0, started.stderr
+    start_daemon(repo, "--query-idle-timeout", "1")
     track_runs(repo)
     results = iter_query(
         _target_of(str(repo)), "metric", with_points=True, report_mode=QueryReportMode.DISABLED
