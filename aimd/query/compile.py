@@ -42,6 +42,7 @@ from aimd.query.budget import (
 from aimd.query.sandbox import DICT_METHODS, GLOBAL_NAMES, Sandbox
 from aimd.query.sizes import CONTAINER_UNITS, ENTRY_UNITS
 from aimd.query.views import RUN_ATTRIBUTES, RunView, SequenceView
+from aimproto import contract
 
 __all__ = [
     "MAX_DEPTH",
@@ -56,7 +57,7 @@ __all__ = [
     "UnknownName",
 ]
 
-MAX_QUERY_CHARS = 10_000
+MAX_QUERY_CHARS = contract.MAX_QUERY_CHARS
 MAX_DEPTH = 100
 
 #: Query target -> the name of its sequence variable (None: a runs query has only `run`).

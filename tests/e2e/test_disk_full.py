@@ -44,7 +44,15 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         yield repo
     finally:
         release_repo(repo)
-        subprocess.run(["umount", str(mount)], check=True)
+        unmount(mount)
+
+
+def unmount(mount: Path, timeout: float = 30.0) -> None:
+    """umount, retried while the stopped daemon's last files are being released."""
+    deadline = time.monotonic() + timeout
+    while (done := subprocess.run(["umount", str(mount)], capture_output=True)).returncode != 0:
+        assert time.monotonic() < deadline, f"cannot unmount {mount}: {done.stderr.decode().strip()}"
+        time.sleep(0.1)
 
 
 def fill(folder: Path) -> Path:

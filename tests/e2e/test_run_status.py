@@ -10,8 +10,8 @@ import sys
 import time
 
 from aim import Repo, Run
+from aim._connection import target_of as _target_of
 from aim._query import QueryReportMode, iter_query
-from aim._run import _target_of
 
 from conftest import ROOT
 
@@ -28,7 +28,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 def props_by_hash(repo) -> dict[str, dict]:
     rows = iter_query(_target_of(str(repo)), None, "", report_mode=QueryReportMode.DISABLED)
-    return {props["hash"]: props for props, _ in rows}
+    return {match.props["hash"]: match.props for match in rows}
 
 
 def wait_for(condition, timeout: float = 30.0):
@@ -63,7 +63,7 @@ def test_a_client_killed_with_batches_queued_leaves_its_run_crashed(repo):
     statuses = {h: p["status"] for h, p in props_by_hash(repo).items()}
     assert statuses == {finished.hash: "finished", running.hash: "running", killed: "crashed"}
     found = iter_query(_target_of(str(repo)), None, "run.status == 'crashed' and not run.active")
-    assert [p["hash"] for p, _ in found] == [killed]
+    assert [match.props["hash"] for match in found] == [killed]
     assert Repo(str(repo)).delete_run(killed) is True  # no longer held open
     running.close()
     assert props_by_hash(repo)[running.hash]["status"] == "finished"
