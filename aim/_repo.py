@@ -214,7 +214,7 @@ class Repo:
         return self.collect_params_info()
 
     def __repr__(self) -> str:
-        return f"<Repo {self.path}>"
+        return f"<Repo {self._target!r}>"  # a remote one without its token
 
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, Repo) and other.path == self.path

@@ -93,8 +93,7 @@ class Run:
     ) -> None:
         # force_resume: Aim needs it to take over a run locked by another process; here any
         # number of processes may write one run, so there is nothing to force.
-        # system_tracking_interval, log_system_params, capture_terminal_logs: accepted for
-        # compatibility; system metrics and terminal capture are not collected yet.
+        # system_tracking_interval, log_system_params, capture_terminal_logs: see aim._system.
         if hashname is not None:
             if run_hash is not None:
                 raise TypeError("give run_hash or hashname (its old name), not both")
@@ -113,9 +112,13 @@ class Run:
         self._target = _connection.target_of(repo)
         self.read_only = read_only
         self._tracker = None
+        self._extras = None
         self._closed = False
         create = run_hash is None
         run_hash = uuid.uuid4().hex[:24] if create else run_hash
+        from aim._system import extras
+
+        shared = not create and not read_only and extras.held_elsewhere(self._client, run_hash)
         try:
             props, sequences = self._client.open_run(
                 run_hash, create=create, experiment=experiment, read_only=read_only
@@ -127,13 +130,21 @@ class Run:
             from aim._tracking import Tracker  # numpy: imported by the first writable Run
 
             self._tracker = Tracker(run_hash, self._target, sequences)
+            self._extras = extras.start(
+                self,
+                created=create,
+                shared=shared,
+                system_tracking_interval=system_tracking_interval,
+                capture_terminal_logs=capture_terminal_logs,
+                log_system_params=log_system_params,
+            )
 
     @classmethod
     def _stored(cls, target: Target, props: dict[str, Any]) -> Run:
         """A read-only Run from props already fetched (no call to the daemon)."""
         run = cls.__new__(cls)
         run._target, run._props = target, props
-        run.read_only, run._tracker, run._closed = True, None, False
+        run.read_only, run._tracker, run._closed, run._extras = True, None, False, None
         return run
 
     @property
@@ -303,6 +314,8 @@ class Run:
         if self._closed or self._tracker is None:
             self._closed = True
             return
+        if self._extras is not None:
+            self._extras.stop()
         tracker = self._tracker
         tracker.flush()
         self._props = self._client.close_run(self.hash)
@@ -358,6 +371,11 @@ class Run:
     def get_text_sequence(self, name: str, context: dict | None = None) -> Sequence | None:
         """The texts sequence (name, context), or None."""
         return self._get_sequence("texts", name, context)
+
+    def get_terminal_logs(self) -> Sequence | None:
+        """What this run's first process wrote to stdout and stderr: a text sequence, one line a
+        step (other processes' lines: get_text_sequence('logs', their context)); None if none."""
+        return self._get_sequence("texts", "logs", {})
 
     def get_audio_sequence(self, name: str, context: dict | None = None) -> Sequence | None:
         """The audios sequence (name, context), or None."""

@@ -64,6 +64,8 @@ def test_aim_and_aimd_never_import_each_other():
 
 def test_heavy_dependencies_have_one_home():
     assert _offenders("aim", "grpc", allowed=("aim/_transport/",)) == []
+    assert _offenders("aim", "pynvml", allowed=("aim/_system/readers.py",)) == []
+    assert _offenders("aim", "psutil", allowed=("aim/_system/readers.py",)) == []
     assert _offenders("aimd", "plyvel", allowed=("aimd/storage/store.py",)) == []
     assert _offenders("aimd", "grpc", allowed=("aimd/server.py", "aimd/service/", "aimd/cli.py")) == []
     assert _offenders("aimd", "aimproto", allowed=("aimd/server.py", "aimd/service/")) == []
@@ -91,10 +93,11 @@ LAYERS: list[tuple[str, ...]] = [
     ("aim._collections",),  # repo-wide query collections (of sequences, of runs)
     ("aim._run",),  # Run: the write handle and the read view of one run
     ("aim._run_sequences", "aim._connection"),  # one run's sequences; target and client lookup
+    ("aim._system",),  # system metrics, terminal logs, system params of a tracking Run (its public API only)
     ("aim._query", "aim._tracking", "aim._discovery"),  # query client; track() buffers; finding repos
     ("aim._sequences", "aim._transport"),  # sequences and their data; the wire (grpc, protobuf)
     ("aim._dataframes", "aim._context", "aim._params", "aim.objects"),  # pandas; plain values; objects
-    ("aim._text",),  # the UTF-8 rule
+    ("aim._text", "aim.ext"),  # the UTF-8 rule; Aim's constants (aim.ext.resource.configs)
     ("aim.errors",),
 ]
 # Deliberate upward imports, each deferred into the function that needs it, with the reason.

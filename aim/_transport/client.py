@@ -12,7 +12,7 @@ import grpc
 import numpy as np
 
 from aim import errors
-from aim._transport import codec
+from aim._transport import codec, credentials
 from aim._transport.channel import MAX_MESSAGE_BYTES, Target, cached, open_channel
 from aim._transport.results import QueryProgress, RunMatch
 from aimproto import contract, convert
@@ -38,6 +38,10 @@ def map_error(exc: grpc.RpcError) -> errors.AimError:
         return errors.MissingRunError(detail)
     if code == grpc.StatusCode.ALREADY_EXISTS:
         return errors.RunExistsError(detail)
+    if code == grpc.StatusCode.UNAUTHENTICATED:
+        return errors.AuthenticationError(detail)
+    if code == grpc.StatusCode.PERMISSION_DENIED:
+        return errors.PermissionDeniedError(detail)
     if code in (
         grpc.StatusCode.INVALID_ARGUMENT,
         grpc.StatusCode.RESOURCE_EXHAUSTED,
@@ -88,7 +92,7 @@ class Client:
     def _open(self, address: str, *, just_started: bool) -> None:
         if self._channel is not None:
             self._channel.close()
-        self._channel = open_channel(address)
+        self._channel = open_channel(address, self.target.endpoint)
         self.tracking = tracking_pb2_grpc.TrackingStub(self._channel)
         self.reading = reading_pb2_grpc.ReadingStub(self._channel)
         self.querying = query_pb2_grpc.QueryStub(self._channel)
@@ -101,7 +105,7 @@ class Client:
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
                 raise errors.ProtocolError(exc.details()) from None
-            raise map_error(exc) from None
+            raise credentials.explain(exc, self.target.endpoint) or map_error(exc) from None
         self.max_message_bytes = min(reply.max_message_bytes or MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES)
 
     def reconnect(self, seen_generation: int) -> None:

@@ -33,6 +33,7 @@ TRANSIENT = {
     grpc.StatusCode.INTERNAL,
     grpc.StatusCode.DEADLINE_EXCEEDED,
 }
+REFUSED_CREDENTIALS = {grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED}
 
 
 class TrackStream:
@@ -140,6 +141,17 @@ class TrackStream:
             self._cv.notify_all()
         return True
 
+    def _drop_unacked(self, why: str) -> None:
+        """Drop every unacknowledged batch (the daemon refuses this client's token: replaying
+        cannot help); close() raises with why."""
+        with self._cv:
+            for entry in self._unacked:
+                self._on_refused(entry[3])
+            self._unacked.clear()
+            self._unacked_bytes = 0
+            self.rejected.append(why)
+            self._cv.notify_all()
+
     def _stream_loop(self) -> None:
         delay = BACKOFF_S[0]
         while True:
@@ -150,6 +162,8 @@ class TrackStream:
                     self._on_ack(ack.durable_seq)
                     delay = BACKOFF_S[0]
             except grpc.RpcError as exc:
+                if exc.code() in REFUSED_CREDENTIALS:
+                    self._drop_unacked(exc.details() or exc.code().name)
                 if exc.code() not in TRANSIENT and self._reject(exc):
                     log.error("aim: the daemon refused a batch: %s", exc.details())
                     continue  # replay the rest at once

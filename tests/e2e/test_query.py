@@ -165,7 +165,7 @@ def test_unknown_name_is_an_error_not_an_empty_result(seeded):
 
 # --- streaming ---------------------------------------------------------------------------------
 def test_values_are_step_ordered_and_complete(repo):
-    run = Run(repo=str(repo))
+    run = Run(repo=str(repo), system_tracking_interval=None)
     steps = np.random.default_rng(0).permutation(50_000)
     for step in steps.tolist():
         run.track(float(step) / 2, name="x", step=step)
@@ -343,7 +343,7 @@ def test_delete_runs(repo):
 
 
 def test_query_brings_values_and_epochs_and_times_come_on_demand(repo):
-    run = Run(repo=str(repo))
+    run = Run(repo=str(repo), system_tracking_interval=None)
     for step in range(100):
         run.track(step * 2, name="x", step=step, epoch=step // 10)
     run.close()
@@ -463,11 +463,11 @@ def test_a_huge_query_is_refused_before_it_is_sent(seeded):
 def test_a_metric_that_turned_float_streams_its_earlier_int_blocks_as_floats(repo):
     """Blocks stored while a metric held ints stay int-encoded after it turns float: the query
     stream must send every block in the sequence's dtype."""
-    run = Run(repo=str(repo))
+    run = Run(repo=str(repo), system_tracking_interval=None)
     for step in range(5000):  # more than a block of ints
         run.track(step, name="x", step=step)
     run.close()
-    run = Run(run.hash, repo=str(repo))
+    run = Run(run.hash, repo=str(repo), system_tracking_interval=None)
     run.track(0.5, name="x", step=5000)  # the metric turns float
     run.close()
     for values_only in (True, False):
