@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from aim import Repo
 from aim._query import QueryReportMode
 from aim.errors import QueryError
 
-from conftest import quiet_run
+from conftest import quiet_run, run_python
 
 QUIET = QueryReportMode.DISABLED
 
@@ -50,3 +52,23 @@ def test_run_status_running_then_finished(repo):
     assert stored.status == "running"
     run.close()
     assert run.status == "finished" and stored.status == "finished"
+
+
+def test_run_status_crashed_when_its_process_died_without_closing(repo):
+    done = run_python(
+        f"""
+        import os
+        from aim import Run
+        run = Run(repo={str(repo)!r}, system_tracking_interval=None, capture_terminal_logs=False)
+        run.track(1.0, name="x")
+        run.get_metric("x")  # the point is stored
+        print(run.hash, flush=True)
+        os._exit(0)  # no close(), no exit hooks
+        """
+    )
+    stored = Repo(str(repo)).get_run(done.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while stored.status == "running":  # until the daemon notices the stream ended
+        assert time.monotonic() < deadline, "the run never turned crashed"
+        time.sleep(0.01)
+    assert stored.status == "crashed" and stored.end_time is not None
