@@ -13,7 +13,7 @@ from aim import errors
 from aim._transport import stream as stream_module
 from aim._transport.stream import TrackStream
 
-from fake_daemon import DEADLINE_S, FakeClient, request, wait_parked
+from fake_daemon import DEADLINE_S, FakeClient, Session, request, wait_parked
 
 SHA_A, SHA_B = b"a" * 32, b"b" * 32
 
@@ -38,20 +38,23 @@ def stream(fake: FakeClient, refused: list[bytes]) -> Iterator[TrackStream]:
     stream.thread.join(DEADLINE_S)
 
 
+def send(stream: TrackStream, session: Session, count: int) -> list[int]:
+    """Queue count batches; the seqs the session has received once it has them all."""
+    for _ in range(count):
+        stream.queue(request())
+    return session.wait_for_seqs(count)
+
+
 def test_batches_follow_a_hello_numbered_from_one_in_order(fake, stream):
     session = fake.session(0)
-    for _ in range(3):
-        stream.queue(request())
-    assert session.wait_for_seqs(3) == [1, 2, 3]
+    assert send(stream, session, 3) == [1, 2, 3]
     assert session.received[0].hello.client_id == fake.client_id
     assert stream.last_seq == 3
 
 
 def test_an_ack_releases_every_batch_up_to_its_seq_and_no_further(fake, stream):
     session = fake.session(0)
-    for _ in range(3):
-        stream.queue(request())
-    session.wait_for_seqs(3)
+    send(stream, session, 3)
     session.ack(2)
     stream.wait(2, timeout=DEADLINE_S)  # returns once 1 and 2 are acknowledged
     with pytest.raises(errors.TrackingError, match="did not acknowledge 1 batches"):
@@ -62,9 +65,7 @@ def test_an_ack_releases_every_batch_up_to_its_seq_and_no_further(fake, stream):
 
 def test_a_broken_stream_is_reopened_and_exactly_the_unacknowledged_batches_replayed_in_order(fake, stream):
     first = fake.session(0)
-    for _ in range(5):
-        stream.queue(request())
-    first.wait_for_seqs(5)
+    send(stream, first, 5)
     first.ack(2)
     first.fail(grpc.StatusCode.UNAVAILABLE, "the daemon went away")
     second = fake.session(1)
