@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from aim._transport.channel import Target
     from aim._transport.client import Client
 
-_MISSING = object()
 _now = time.time
 _RUN_HASH = re.compile(contract.RUN_HASH_PATTERN)
 
