@@ -1,5 +1,6 @@
-"""Fixtures of the daemon's protocol tests: one daemon per module, and the check that it still
-serves a normal client after each test."""
+"""Fixtures of the daemon's protocol tests (test_*_service.py): one daemon per module, started
+with `aimd start` and stopped by PID; after every test the same daemon process must still serve a
+normal SDK client (a Run tracks, closes and reads back)."""
 
 from __future__ import annotations
 

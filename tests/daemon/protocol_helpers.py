@@ -4,12 +4,13 @@ well-formed messages to spoil, one Track stream's outcome, and reads of what was
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 import numpy as np
+import pytest
 
 from aimproto import contract
 from aimproto.v1 import common_pb2, reading_pb2, reading_pb2_grpc, tracking_pb2, tracking_pb2_grpc
@@ -104,3 +105,11 @@ def sequences(daemon: Daemon, run_hash: str) -> dict[tuple[str, str], common_pb2
 
 def client() -> str:
     return f"client-{uuid.uuid4().hex}"
+
+
+def assert_refused(call: Callable[[], object], code: str, message: str) -> None:
+    """call() fails with the status code named code, and its details say message."""
+    with pytest.raises(grpc.RpcError) as caught:
+        call()
+    assert caught.value.code() == getattr(grpc.StatusCode, code), caught.value.details()
+    assert message in caught.value.details()

@@ -1,8 +1,4 @@
-"""The Query service under bad requests, spoken with raw grpc.
-
-One daemon (started with `aimd start`, stopped by PID) serves the module. After every test the
-same daemon process must still serve a normal SDK client: a Run tracks, closes and reads back.
-"""
+"""The Query service under bad requests, spoken with raw grpc."""
 
 from __future__ import annotations
 

@@ -1,17 +1,12 @@
-"""The Reading service under bad requests, spoken with raw grpc.
-
-One daemon (started with `aimd start`, stopped by PID) serves the module. After every test the
-same daemon process must still serve a normal SDK client: a Run tracks, closes and reads back.
-"""
+"""The Reading service under bad requests, spoken with raw grpc."""
 
 from __future__ import annotations
 
-import grpc
 import pytest
 
 from aimproto.v1 import common_pb2, reading_pb2
 
-from protocol_helpers import new_run
+from protocol_helpers import assert_refused, new_run
 
 pytestmark = pytest.mark.usefixtures("still_serves")
 
@@ -54,8 +49,4 @@ pytestmark = pytest.mark.usefixtures("still_serves")
     ],
 )
 def test_bad_unary_request_gets_a_clear_status(daemon, call, code, message):
-    run_hash = new_run(daemon)
-    with pytest.raises(grpc.RpcError) as caught:
-        call(daemon, run_hash)
-    assert caught.value.code() == getattr(grpc.StatusCode, code), caught.value.details()
-    assert message in caught.value.details()
+    assert_refused(lambda: call(daemon, new_run(daemon)), code, message)

@@ -1,8 +1,5 @@
 """The Tracking service under bad clients, spoken with raw grpc: the Track stream, the handshake,
 and the unary writes.
-
-One daemon (started with `aimd start`, stopped by PID) serves the module. After every test the
-same daemon process must still serve a normal SDK client: a Run tracks, closes and reads back.
 """
 
 from __future__ import annotations
@@ -20,6 +17,7 @@ from aimproto.v1 import common_pb2, reading_pb2, tracking_pb2
 
 from protocol_helpers import (
     MAX_MESSAGE_BYTES,
+    assert_refused,
     batch,
     chunk,
     client,
@@ -400,11 +398,7 @@ def _deep_path() -> list[str]:
     ],
 )
 def test_bad_unary_request_gets_a_clear_status(daemon, call, code, message):
-    run_hash = new_run(daemon)
-    with pytest.raises(grpc.RpcError) as caught:
-        call(daemon, run_hash)
-    assert caught.value.code() == getattr(grpc.StatusCode, code), caught.value.details()
-    assert message in caught.value.details()
+    assert_refused(lambda: call(daemon, new_run(daemon)), code, message)
 
 
 def test_callers_that_give_up_while_their_writes_wait_do_not_stop_the_writer(daemon):
