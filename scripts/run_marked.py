@@ -9,6 +9,7 @@ Each marker names its set-up below (extras, constraints, system packages). pytes
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -50,7 +51,18 @@ def setup_frameworks() -> None:
 
 
 def setup_browser() -> None:
-    """Install the UI extra and a headless browser (filled in by the UI work)."""
+    """Install the UI extra and playwright (the driver only: it never downloads a browser), and
+    Debian's chromium when /usr/bin/chromium is missing (CI runs as root)."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "-e", ".[ui]", "playwright"], cwd=ROOT, check=True
+    )
+    if not Path("/usr/bin/chromium").exists():
+        subprocess.run(["apt-get", "update", "-q"], check=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "chromium"],
+            check=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
 
 
 SETUPS = {"frameworks": setup_frameworks, "browser": setup_browser}

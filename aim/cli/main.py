@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from aim.cli import up
 from aim.errors import AimError
 
 EXIT_OK = 0
@@ -24,15 +25,17 @@ def _init(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "init": (_init, "create a repository (a .aim folder) in --repo, default the current folder"),
+    "up": (up.up, up.HELP),
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aim", description="Aim-compatible experiment tracking.")
     commands = parser.add_subparsers(dest="command", required=True)
-    for name, (_, help_text) in COMMANDS.items():
+    for name, (handler, help_text) in COMMANDS.items():
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("--repo", default=".", help="the folder to hold .aim (default: the current one)")
+        getattr(handler, "add_arguments", lambda _: None)(sub)  # a command's own options
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command][0](args)
