@@ -34,6 +34,8 @@ SEQUENCE_DTYPES: dict[str, frozenset[int]] = {
     "distributions": frozenset({blocks.DTYPE_DISTRIBUTION}),
     "texts": frozenset({blocks.DTYPE_TEXT, blocks.DTYPE_TEXT_LIST}),
     "audios": frozenset({blocks.DTYPE_AUDIO, blocks.DTYPE_AUDIO_LIST}),
+    "figures": frozenset({blocks.DTYPE_FIGURE}),
+    "log_records": frozenset({blocks.DTYPE_LOG_RECORD}),
 }
 NUMERIC_DTYPES = SEQUENCE_DTYPES["metric"]
 PROGRESS_EVERY_S = 0.2
