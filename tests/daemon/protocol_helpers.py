@@ -74,19 +74,23 @@ class Outcome:
     code: grpc.StatusCode
     details: str
     failed_seq: str | None
+    refused: dict[int, list[tracking_pb2.RefusedPart]]  # by the seq of the ack that named them
 
 
 def track(daemon: Daemon, requests: Iterable[tracking_pb2.TrackRequest]) -> Outcome:
     """Send requests on one Track stream (half-closing after them) and collect what comes back."""
     call = daemon.tracking.Track(iter(list(requests)), timeout=30)
     acks: list[int] = []
+    refused: dict[int, list[tracking_pb2.RefusedPart]] = {}
     try:
         for ack in call:
             acks.append(ack.durable_seq)
+            if ack.refused:
+                refused[ack.durable_seq] = list(ack.refused)
     except grpc.RpcError:
         pass
     metadata = dict(call.trailing_metadata() or ())
-    return Outcome(acks, call.code(), call.details() or "", metadata.get(contract.FAILED_SEQ_KEY))
+    return Outcome(acks, call.code(), call.details() or "", metadata.get(contract.FAILED_SEQ_KEY), refused)
 
 
 def read_points(daemon: Daemon, run_hash: str, name: str = "x", context: str = "{}") -> tuple[list, list]:
