@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from aim import Repo
 from aim._query import QueryReportMode
 from aim.errors import QueryError
 
-from conftest import quiet_run, run_python
+from helpers import quiet_run, run_python, wait_for
 
 QUIET = QueryReportMode.DISABLED
 
@@ -67,8 +65,5 @@ def test_run_status_crashed_when_its_process_died_without_closing(repo):
         """
     )
     stored = Repo(str(repo)).get_run(done.stdout.split()[0])
-    deadline = time.monotonic() + 30
-    while stored.status == "running":  # until the daemon notices the stream ended
-        assert time.monotonic() < deadline, "the run never turned crashed"
-        time.sleep(0.01)
+    wait_for(lambda: stored.status != "running")  # until the daemon notices the stream ended
     assert stored.status == "crashed" and stored.end_time is not None

@@ -8,7 +8,7 @@ import pytest
 from aim import Repo
 from aim.errors import ReadOnlyRunError
 
-from conftest import quiet_run
+from helpers import quiet_run
 
 
 @pytest.fixture

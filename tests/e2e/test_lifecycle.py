@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import gc
-import time
 
 from aim import Repo, Run
 
-
-def _wait_for(condition, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
-    return result
+from helpers import wait_for
 
 
 def test_del_run_sends_its_points_and_sets_end_time(repo):
@@ -24,7 +17,7 @@ def test_del_run_sends_its_points_and_sets_end_time(repo):
     del run
     gc.collect()
     stored = Repo(str(repo)).get_run(run_hash)
-    _wait_for(lambda: stored.end_time is not None)
+    wait_for(lambda: stored.end_time is not None)
     assert not stored.active
     assert len(stored.get_metric("loss").values.values_numpy()) == 5000
 
@@ -36,7 +29,7 @@ def test_a_dropped_handle_leaves_the_run_open_for_the_others(repo):
     del other
     gc.collect()
     stored = Repo(str(repo)).get_run(keeper.hash)
-    _wait_for(lambda: stored.get_metric("x") is not None)
+    wait_for(lambda: stored.get_metric("x") is not None)
     keeper.track(2.0, name="x", step=1)
     assert stored.active and stored.end_time is None
     keeper.close()

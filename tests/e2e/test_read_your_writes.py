@@ -9,7 +9,7 @@ from aim import Repo
 from aim._transport.channel import Target
 from aim._transport.sender import sender_for
 
-from conftest import quiet_run, run_python
+from helpers import quiet_run, run_python
 
 POINTS = 20_000
 

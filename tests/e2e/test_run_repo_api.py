@@ -9,7 +9,7 @@ import pytest
 from aim import Image, Repo, Run
 from aim.errors import MissingExperimentError, RepoError, RequestRejected
 
-from conftest import quiet_run, run_python
+from helpers import quiet_run, run_python
 
 
 class Opaque:
