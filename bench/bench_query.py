@@ -1,6 +1,6 @@
 """Query benchmark: AimQL evaluated in the daemon, results streamed into numpy.
 
-    python bench/bench_query.py [--runs 50] [--steps 1000] [--many-runs 10000] [--repeat 5]
+    python bench/bench_query.py [--runs 50] [--steps 1000] [--many-runs 10000] [--repeat 5] [--no-extras]
 
 Scenario (issue 3): RUNS runs with hparams {lr, batch_size}, each tracking 5 metrics x 2 contexts
 x STEPS steps; then
@@ -48,7 +48,7 @@ def populate(repo: Path, runs: int, steps: int) -> int:
     rng = np.random.default_rng(0)
     points = 0
     for i in range(runs):
-        run = Run(repo=str(repo))
+        run = Run(repo=str(repo), **harness.run_options())
         run["hparams"] = {"lr": lr_of(i, runs), "batch_size": 32 * (1 + i % 4)}
         for name in METRICS:
             for ctx in CONTEXTS:
@@ -62,7 +62,7 @@ def populate(repo: Path, runs: int, steps: int) -> int:
 
 def populate_many(repo: Path, runs: int) -> None:
     def one(i: int) -> None:
-        run = Run(repo=str(repo))
+        run = Run(repo=str(repo), **harness.run_options())
         run["hparams"] = {"lr": lr_of(i, runs), "batch_size": 32}
         run.close()
 
@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--repo-dir", default="/tmp")
     parser.add_argument("--keep", action="store_true")
+    harness.add_extras_switch(parser)
     args = parser.parse_args(argv)
     repos = harness.Repos(args.repo_dir, args.keep)
     rows: list[tuple[str, str, str]] = []

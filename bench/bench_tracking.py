@@ -45,11 +45,13 @@ from harness import (
     BARRIER_TIMEOUT_S,
     LEVELDB_OPTIONS,
     Repos,
+    add_extras_switch,
     compact_all,
     daemon_cpu_clock,
     dir_bytes,
     machine,
     percentiles,
+    run_options,
     run_workers,
     stop_daemon,
 )
@@ -105,10 +107,10 @@ def throughput_worker(
         steps = points // SERIES
         values = loss_curve(max(steps, 1), seed)
         if warmup >= SERIES:
-            warm = Run(repo=repo, experiment="bench-warmup")
+            warm = Run(repo=repo, experiment="bench-warmup", **run_options())
             track_points(warm.track, 0, warmup // SERIES, values)
             warm.close()
-        run = Run(repo=repo, experiment="bench")
+        run = Run(repo=repo, experiment="bench", **run_options())
         track = run.track
         daemon = daemon_cpu_clock(Path(repo))
         profiler = cProfile.Profile() if profile else None
@@ -155,7 +157,7 @@ def latency_worker(repo: str, calls: int, warmup: int, results: Any, seed: int) 
         steps = -(-calls // SERIES)
         warm_steps = warmup // SERIES
         values = loss_curve(warm_steps + steps, seed)
-        run = Run(repo=repo, experiment="bench-latency")
+        run = Run(repo=repo, experiment="bench-latency", **run_options())
         track = run.track
         track_points(track, 0, warm_steps, values)
 
@@ -429,6 +431,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also run the 1-process case under cProfile and print the top functions",
     )
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
+    add_extras_switch(parser)
     args = parser.parse_args(argv)
     if args.points < SERIES or args.latency_calls < SERIES:
         parser.error(f"--points and --latency-calls must be at least {SERIES} (one step of every series)")

@@ -8,6 +8,8 @@
 * run_workers: run a function in N spawned interpreters (multiprocessing, spawn) that meet at
   a shared Barrier, and collect the reports they put on a Queue.
 * percentiles / machine: nearest-rank percentiles, and the machine line for a report header.
+* add_extras_switch / run_options: --no-extras, Run()s without system metrics and terminal
+  capture (both on by default, as in Aim), to tell their cost apart from the rest.
 
 A benchmark script in this folder imports it as `import harness` (a script's own folder is on
 sys.path, and spawned workers inherit the parent's sys.path), so functions run in workers must
@@ -32,6 +34,7 @@ from typing import Any
 BARRIER_TIMEOUT_S = 180.0  # how long a worker waits at run_workers' barrier for the others
 WORKER_TIMEOUT_S = 600.0  # how long run_workers waits for all reports
 DAEMON_STOP_TIMEOUT_S = 30.0
+NO_EXTRAS_ENV = "AIM_BENCH_NO_EXTRAS"  # set by --no-extras; spawned workers inherit it
 
 # aimd opens its store with these LevelDB options (aimd/storage/store.py). Compaction rewrites
 # tables with the options of whoever compacts, so the same compression (none: aimd compresses
@@ -41,6 +44,32 @@ LEVELDB_OPTIONS: dict[str, Any] = {
     "write_buffer_size": 64 * 2**20,
     "block_size": 64 * 2**10,
 }
+
+
+# --- what a benchmark's runs do besides tracking --------------------------------------------
+def add_extras_switch(parser: Any) -> None:
+    """Add --no-extras to an argparse parser; parsing it sets NO_EXTRAS_ENV for run_options()."""
+    import argparse
+
+    class _NoExtras(argparse.Action):
+        def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None) -> None:
+            os.environ[NO_EXTRAS_ENV] = "1"
+            setattr(namespace, self.dest, True)
+
+    parser.add_argument(
+        "--no-extras",
+        nargs=0,
+        action=_NoExtras,
+        default=False,
+        help="runs without system metrics and terminal capture (on by default, as in Aim)",
+    )
+
+
+def run_options() -> dict[str, Any]:
+    """Run() keyword arguments of every benchmark run, in this process or a spawned worker."""
+    if os.environ.get(NO_EXTRAS_ENV) == "1":
+        return {"system_tracking_interval": None, "capture_terminal_logs": False}
+    return {}
 
 
 # --- repositories and daemons -------------------------------------------------------------
