@@ -93,6 +93,12 @@ def _number(value: Any, where: str) -> int | float:
     raise SequenceTypeError(f"cannot track a {type(value).__name__} as {where}: only numbers are supported")
 
 
+def not_a_number(value: Any) -> SequenceTypeError:
+    """Aim's error, word for word, for a value that is neither a number nor an Aim object; raise
+    it from ours (the detail)."""
+    return SequenceTypeError(f"Input type {type(value)} is neither python number nor AimObject")
+
+
 def incompatible(value: Any, name: str) -> SequenceTypeError:
     """Aim's error, word for word, for a value its sequence cannot hold; raise it from ours (the
     detail), so tracebacks show both."""
@@ -227,6 +233,8 @@ class SeriesWriter(_Writer):
             try:
                 value = _number(value, self.where)
             except SequenceTypeError as error:
+                if _kind(value) is None and not isinstance(value, (list, tuple)):
+                    raise not_a_number(value) from error  # neither a number nor an Aim object
                 if self.next_step:  # the sequence has points: Aim's dtype clash
                     raise incompatible(value, self.name) from error
                 raise

@@ -32,8 +32,10 @@ from helpers import daemon_pid, reread
     ],
 )
 def test_non_numeric_value_is_a_type_error_naming_its_type(run, value, kind):
-    with pytest.raises(TypeError, match=rf"cannot track a {kind} as sequence 'loss'"):
+    """Our detail names the type: the error itself, or the cause of Aim's words."""
+    with pytest.raises(TypeError) as caught:
         run.track(value, name="loss")
+    assert f"cannot track a {kind} as sequence 'loss'" in f"{caught.value} | {caught.value.__cause__}"
 
 
 @pytest.mark.parametrize(
@@ -45,8 +47,9 @@ def test_array_of_other_than_one_element_is_a_value_error_naming_its_size(run, v
 
 
 def test_dict_form_with_a_bad_value_names_the_sequence(run):
-    with pytest.raises(TypeError, match="cannot track a str as sequence 'acc'"):
+    with pytest.raises(TypeError, match="Input type <class 'str'> is neither") as caught:
         run.track({"acc": "high"}, step=0)
+    assert "cannot track a str as sequence 'acc'" in str(caught.value.__cause__)
 
 
 def test_value_beyond_any_float_is_a_value_error(run):
@@ -121,7 +124,7 @@ def test_name_errors_are_aims_value_errors(run):
 
 @pytest.mark.parametrize(
     ("first", "then", "shown"),
-    [(1.0, "high", "high"), (2, [1], "[1]"), (Text("t"), 0.5, "0.5"), ([Text("t")], Text("u"), "u")],
+    [(1.0, [0.5], "[0.5]"), (2, [1], "[1]"), (Text("t"), 0.5, "0.5"), ([Text("t")], Text("u"), "u")],
 )
 def test_a_value_clashing_with_a_sequences_type_has_aims_message(run, first, then, shown):
     """Aim's words, caught as ValueError (Aim's style) or SequenceTypeError (ours)."""
@@ -131,6 +134,24 @@ def test_a_value_clashing_with_a_sequences_type_has_aims_message(run, first, the
     assert isinstance(caught.value, ValueError)
     assert str(caught.value) == f"Cannot log value '{shown}' on sequence 'x'. Incompatible data types."
     assert "x" in str(caught.value.__cause__)  # our detail, shown in the traceback
+
+
+@pytest.mark.parametrize("value", ["high", None, object()])
+@pytest.mark.parametrize("first", [None, 1.0])
+def test_a_value_that_is_neither_number_nor_object_has_aims_message(shared, run, value, first):
+    """Into a new sequence or a metric with points: Aim's words, with our detail as the cause;
+    the sequence keeps its good points."""
+    if first is not None:
+        run.track(first, name="y")
+    with pytest.raises(ValueError) as caught:
+        run.track(value, name="y")
+    assert isinstance(caught.value, SequenceTypeError)
+    assert str(caught.value) == f"Input type {type(value)} is neither python number nor AimObject"
+    assert "sequence 'y'" in str(caught.value.__cause__)
+    run.track(2.0, name="y")
+    run.close()
+    expected = ([0, 1], [1.0, 2.0]) if first is not None else ([0], [2.0])
+    assert reread(shared, run).get_metric("y").values.sparse_list() == expected
 
 
 def test_longest_name_is_accepted(shared, run):
