@@ -12,7 +12,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from aim import Run, Text
+from aim import Repo, Run, Text
 from aim._tracking import MAX_STEP  # the SDK's documented step range is 0..MAX_STEP
 from aim.errors import DaemonUnavailable, MissingRunError, RepoError, RequestRejected, SequenceTypeError
 
@@ -174,19 +174,33 @@ def test_context_that_is_not_a_dict_is_a_type_error(run, context):
         ({"a": object()}, TypeError, r"got object at context\['a'\]"),
         ({"a": [1, {"b": b"x"}]}, TypeError, r"got bytes at context\['a'\]\[1\]\['b'\]"),
         ({"a": np.int64(1)}, TypeError, "got int64"),
-        ({1: "a"}, TypeError, "context keys must be str, got 1"),
-        ({"a": {(1, 2): 3}}, TypeError, r"context keys must be str, got \(1, 2\)"),
+        ({1: "a", "1": "b"}, ValueError, "context has both keys 1 and '1' in context"),
+        ({"a": {(1, 2): 3}}, TypeError, r"context keys must be str or int, got \(1, 2\)"),
         ({"a": math.nan}, ValueError, r"must be finite, got nan at context\['a'\]"),
         ({"a": [math.inf]}, ValueError, "must be finite, got inf"),
         ({"a": "x" * 4096}, ValueError, "context is over 4096 bytes"),
     ],
-    ids=["set", "object", "nested bytes", "numpy int", "int key", "tuple key", "nan", "inf", "over 4 KiB"],
+    ids=["set", "object", "nested bytes", "numpy int", "int, str key", "tuple key", "nan", "inf", "4 KiB+"],
 )
 def test_context_that_is_not_json_like(run, context, error, message):
     with pytest.raises(error, match=message):
         run.track(1.0, name="loss", context=context)
     with pytest.raises(error, match=message):  # the same again: no half-registered sequence
         run.track(1.0, name="loss", context=context)
+
+
+def test_int_context_keys_are_taken_as_aim_takes_them_and_read_back_as_str(shared, run):
+    """Aim takes int context keys; ours are stored as their str: the same sequence as the str
+    keys make, found and queried by either."""
+    run.track(1.0, name="loss", context={1: "a", "n": [{2: True}]})
+    run.track(2.0, name="loss", context={"1": "a", "n": [{"2": True}]})
+    run.close()
+    stored = reread(shared, run)
+    metric = stored.get_metric("loss", {1: "a", "n": [{2: True}]})
+    assert metric.context == {"1": "a", "n": [{"2": True}]}
+    assert metric.values.sparse_list() == ([0, 1], [1.0, 2.0])
+    found = Repo(str(shared)).query_metrics(f'metric.context["1"] == "a" and run.hash == "{run.hash}"')
+    assert [m.name for m in found] == ["loss"]
 
 
 def test_context_of_exactly_4_kib_is_accepted_and_reads_back(shared, run):
