@@ -161,6 +161,25 @@ def test_unknown_name_is_an_error_not_an_empty_result(seeded):
         list(repo.query_runs("lr > 1", report_mode=QUIET).iter_runs())
 
 
+def test_isinstance_and_math_as_in_aims_queries(seeded):
+    """Aim's queries have isinstance() and math; here int, float, dict, ... name the real types
+    and math has its O(1) functions only."""
+    repo, _ = seeded
+    assert run_names(repo, "isinstance(run.batch_size, int) and isinstance(run.hparams, dict)") == [
+        "run_3",
+        "run_2",
+        "run_1",
+    ]
+    assert run_names(repo, "isinstance(run.learning_rate, (str, list))") == []
+    assert run_names(repo, "math.isclose(run.learning_rate, 0.001) and math.sqrt(run.batch_size) > 5") == [
+        "run_1"
+    ]
+    rows = metric_rows(repo, "metric.name == 'loss' and not math.isnan(metric.last) and metric.last > 8")
+    assert {(name, run) for name, _, run in rows} == {("loss", "run_1"), ("loss", "run_2"), ("loss", "run_3")}
+    with pytest.raises(QueryError, match="math.factorial is not allowed in queries"):
+        list(repo.query_runs("math.factorial(10**6)", report_mode=QUIET).iter_runs())
+
+
 # --- streaming ---------------------------------------------------------------------------------
 def test_values_are_step_ordered_and_complete(repo):
     run = Run(repo=str(repo), system_tracking_interval=None)
