@@ -7,6 +7,7 @@ happens on OpenRun and, after a daemon restart, implicitly with a client's next 
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections import Counter
@@ -24,6 +25,9 @@ MAX_DESCRIPTION_CHARS = 65536
 MAX_PARAM_KEY_CHARS = 1024
 MAX_PARAM_DEPTH = 32  # keys and list items from the root to a leaf: the wire format nests 3 a level
 PROP_FIELDS = ("name", "description", "experiment", "archived")
+STORED_PROPS = (
+    "hash", "name", "description", "experiment", "tags", "archived", "creation_time", "end_time", "active"
+)
 
 
 def check_hash(run_hash: str) -> None:
@@ -99,6 +103,25 @@ def create(tx: Transaction, run_hash: str, experiment: str, client_id: str, atta
     }
     attachments.attach(run_hash, client_id)
     return _save(tx, props)
+
+
+def restore(tx: Transaction, props: dict[str, Any]) -> dict:
+    """Stage a run brought from elsewhere (an import) with its props as they were, inactive;
+    AlreadyExists when the hash is taken."""
+    run_hash = props["hash"]
+    check_hash(run_hash)
+    if tx.get(keys.run_key(run_hash)) is not None:
+        raise AlreadyExists(f"run {run_hash!r} already exists")
+    _check_text("name", props["name"])
+    _check_text("experiment", props["experiment"])
+    _check_text("description", props["description"], MAX_DESCRIPTION_CHARS)
+    for tag in props["tags"]:
+        _check_text("tag", tag)
+    times = [props["creation_time"]] + ([props["end_time"]] if props["end_time"] is not None else [])
+    if not all(math.isfinite(t) for t in times):
+        raise InvalidInput(f"run {run_hash!r}: creation_time and end_time must be finite")
+    restored = {**props, "tags": list(dict.fromkeys(props["tags"])), "active": False}
+    return _save(tx, {field: restored[field] for field in STORED_PROPS})
 
 
 def attach(tx: Transaction, run_hash: str, experiment: str, client_id: str, attachments: Attachments) -> dict:

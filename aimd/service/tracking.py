@@ -45,42 +45,51 @@ class DecodedBatch:
     objects: list[objects.ObjectPoints]
 
 
+def decode_series(chunk: tracking_pb2.SeriesChunk) -> points.SeriesPoints:
+    """Check and decode one SeriesChunk; InvalidInput names the problem."""
+    runs.check_hash(chunk.run_hash)
+    points.check_name(chunk.name)
+    points.check_context(chunk.context)
+    cols = points.decode_columns(
+        chunk.dtype, chunk.count, chunk.steps, chunk.values, chunk.epochs, chunk.timestamps
+    )
+    return points.SeriesPoints(chunk.run_hash, chunk.name, chunk.context, chunk.dtype, cols)
+
+
+def decode_object_series(chunk: tracking_pb2.ObjectSeries) -> objects.ObjectPoints:
+    """Check and decode one ObjectSeries; InvalidInput names the problem."""
+    runs.check_hash(chunk.run_hash)
+    points.check_name(chunk.name)
+    points.check_context(chunk.context)
+    return objects.decode_objects(
+        chunk.run_hash,
+        chunk.name,
+        chunk.context,
+        chunk.dtype,
+        chunk.count,
+        chunk.steps,
+        chunk.epochs,
+        chunk.timestamps,
+        list(chunk.record_counts),
+        list(chunk.metas),
+        chunk.shas,
+    )
+
+
+def decode_blob(chunk: tracking_pb2.BlobChunk) -> objects.BlobPiece:
+    return objects.decode_blob(chunk.sha256, chunk.size, chunk.index, chunk.data)
+
+
 def decode_batch(batch: tracking_pb2.Batch) -> DecodedBatch:
     """Check and decode every series, blob chunk and object series of a batch; InvalidInput names
     the first problem."""
     if batch.seq == 0:
         raise InvalidInput("batch seq must be >= 1")
-    series = []
-    for chunk in batch.series:
-        runs.check_hash(chunk.run_hash)
-        points.check_name(chunk.name)
-        points.check_context(chunk.context)
-        cols = points.decode_columns(
-            chunk.dtype, chunk.count, chunk.steps, chunk.values, chunk.epochs, chunk.timestamps
-        )
-        series.append(points.SeriesPoints(chunk.run_hash, chunk.name, chunk.context, chunk.dtype, cols))
-    blobs = [objects.decode_blob(b.sha256, b.size, b.index, b.data) for b in batch.blobs]
-    object_series = []
-    for chunk in batch.objects:
-        runs.check_hash(chunk.run_hash)
-        points.check_name(chunk.name)
-        points.check_context(chunk.context)
-        object_series.append(
-            objects.decode_objects(
-                chunk.run_hash,
-                chunk.name,
-                chunk.context,
-                chunk.dtype,
-                chunk.count,
-                chunk.steps,
-                chunk.epochs,
-                chunk.timestamps,
-                list(chunk.record_counts),
-                list(chunk.metas),
-                chunk.shas,
-            )
-        )
-    return DecodedBatch(series, blobs, object_series)
+    return DecodedBatch(
+        [decode_series(chunk) for chunk in batch.series],
+        [decode_blob(chunk) for chunk in batch.blobs],
+        [decode_object_series(chunk) for chunk in batch.objects],
+    )
 
 
 class BatchRefused(Exception):

@@ -1,0 +1,183 @@
+"""Whole runs out of one repository and into another: Repo.copy_runs/move_runs, aim runs cp/mv,
+aim export/import and the converters.
+
+A run is read through the source daemon's read RPCs and sent to the destination daemon's
+Transfer.ImportRun as one stream (aimproto.v1.transfer), which writes it in one piece: a run lands
+whole or not at all, and never twice (the daemon refuses a hash it holds). Nothing here opens a
+store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aim.errors import AimError, MissingRunError, RepoError, RunExistsError
+
+if TYPE_CHECKING:
+    from aim._repo import Repo
+    from aim._transport.client import Client
+    from aimproto.v1 import transfer_pb2
+
+METRIC_DTYPES = ("int", "float")
+SHA256_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one run: done, or not and why."""
+
+    run_hash: str
+    done: bool
+    reason: str = ""
+
+
+def missing_runs(repo: Repo, run_hashes: Iterable[str]) -> list[str]:
+    """The hashes that name no run of repo, in the order given."""
+    known = set(repo.list_all_runs())
+    return [h for h in run_hashes if h not in known]
+
+
+def count_points(client: Client, run_hashes: Iterable[str]) -> int:
+    """Points (and objects) in the runs' sequences, from their metadata: a progress bar's total."""
+    return sum(seq["count"] for h in run_hashes for seq in client.list_sequences(h))
+
+
+def run_parts(
+    client: Client, run_hash: str, on_points: Callable[[int], None] = lambda n: None
+) -> Iterator[transfer_pb2.ImportPart]:
+    """The ImportParts of one stored run: start, then each sequence (an object sequence's blobs
+    before the points naming them), then the commit. on_points(n) is told of every chunk sent."""
+    from aimproto import convert
+    from aimproto.v1 import transfer_pb2
+
+    props = client.get_run(run_hash)
+    params = client.get_params(run_hash, [])
+    start = transfer_pb2.ImportStart(props=convert.props_to_proto(props))
+    if params:
+        convert.param_to_proto(params, start.params)
+    yield transfer_pb2.ImportPart(start=start)
+    chunks = points = 0
+    sent_blobs: set[bytes] = set()
+    for seq in client.list_sequences(run_hash):
+        ids = {"run_hash": run_hash, "name": seq["name"], "context": seq["context"]}
+        if seq["dtype"] in METRIC_DTYPES:
+            for chunk in client.point_chunks(run_hash, seq["name"], seq["context"]):
+                yield transfer_pb2.ImportPart(series=series_chunk(chunk, **ids))
+                chunks, points = chunks + 1, points + chunk.count
+                on_points(chunk.count)
+            continue
+        for chunk in client.object_chunks(run_hash, seq["name"], seq["context"]):
+            shas = [chunk.shas[i : i + SHA256_BYTES] for i in range(0, len(chunk.shas), SHA256_BYTES)]
+            wanted = list(dict.fromkeys(sha for sha in shas if sha not in sent_blobs))
+            for sha, blob in zip(wanted, client.get_blobs([sha.hex() for sha in wanted]), strict=True):
+                yield from blob_parts(sha, blob)
+                sent_blobs.add(sha)
+            yield transfer_pb2.ImportPart(objects=object_series(chunk, **ids))
+            chunks, points = chunks + 1, points + chunk.count
+            on_points(chunk.count)
+    yield transfer_pb2.ImportPart(commit=transfer_pb2.ImportCommit(series=chunks, points=points))
+
+
+def series_chunk(chunk: Any, **ids: str) -> Any:
+    """A PointsChunk read from a run as the SeriesChunk that writes it into run_hash."""
+    from aimproto.v1 import tracking_pb2
+
+    return tracking_pb2.SeriesChunk(
+        **ids,
+        dtype=chunk.dtype,
+        count=chunk.count,
+        steps=chunk.steps,
+        values=chunk.values,
+        epochs=chunk.epochs,
+        timestamps=chunk.timestamps,
+    )
+
+
+def object_series(chunk: Any, **ids: str) -> Any:
+    """An ObjectsChunk read from a run as the ObjectSeries that writes it into run_hash."""
+    from aimproto.v1 import tracking_pb2
+
+    return tracking_pb2.ObjectSeries(
+        **ids,
+        dtype=chunk.dtype,
+        count=chunk.count,
+        steps=chunk.steps,
+        epochs=chunk.epochs,
+        timestamps=chunk.timestamps,
+        record_counts=chunk.record_counts,
+        metas=chunk.metas,
+        shas=chunk.shas,
+    )
+
+
+def blob_parts(sha256: bytes, blob: bytes) -> Iterator[transfer_pb2.ImportPart]:
+    """A blob as the BlobChunks of the wire (BLOB_CHUNK_BYTES each, at least one)."""
+    from aimproto.v1 import common_pb2, tracking_pb2, transfer_pb2
+
+    size = common_pb2.BLOB_CHUNK_BYTES
+    for index, at in enumerate(range(0, max(len(blob), 1), size)):
+        chunk = tracking_pb2.BlobChunk(sha256=sha256, size=len(blob), index=index, data=blob[at : at + size])
+        yield transfer_pb2.ImportPart(blob=chunk)
+
+
+def import_parts(dest: Repo, run_hash: str, parts: Iterator[transfer_pb2.ImportPart]) -> Outcome:
+    """Send one run's parts to dest: Outcome done, or not done because dest holds the run."""
+    try:
+        dest._client.import_run(parts)
+    except RunExistsError:
+        return Outcome(run_hash, False, f"run {run_hash} is already in {dest.path}")
+    return Outcome(run_hash, True)
+
+
+def transfer_runs(
+    source: Repo,
+    run_hashes: Iterable[str],
+    dest: Repo,
+    *,
+    move: bool = False,
+    on_points: Callable[[int], None] = lambda n: None,
+) -> list[Outcome]:
+    """Copy (or move) runs from source to dest, one whole run at a time. A move deletes a run
+    from source only once its copy landed in dest, and refuses a run that is still tracked into."""
+    if source == dest:
+        raise RepoError(f"the source and destination are the same repository ({source.path})")
+    if dest.read_only or (move and source.read_only):
+        raise RepoError(f"{dest if dest.read_only else source} was opened read-only")
+    outcomes = []
+    for run_hash in run_hashes:
+        try:
+            props = source._client.get_run(run_hash)
+        except MissingRunError:
+            outcomes.append(Outcome(run_hash, False, f"no run {run_hash} in {source.path}"))
+            continue
+        if move and props["active"]:
+            reason = f"run {run_hash} is still being tracked into (close it first: aim runs close {run_hash})"
+            outcomes.append(Outcome(run_hash, False, reason))
+            continue
+        outcome = import_parts(dest, run_hash, run_parts(source._client, run_hash, on_points))
+        if outcome.done and move:
+            try:
+                source._client.delete_run(run_hash)
+            except AimError as exc:
+                outcome = Outcome(run_hash, False, f"run {run_hash} was copied but not removed: {exc}")
+        outcomes.append(outcome)
+    return outcomes
+
+
+def copy_runs(source: Repo, run_hashes: Iterable[str], dest: Repo, *, move: bool) -> tuple[bool, list[str]]:
+    """Repo.copy_runs / move_runs: (whether every run was done, the hashes that were not), with a
+    progress bar over the runs' points."""
+    from aim._progress import progress_bar
+
+    run_hashes = list(run_hashes)
+    missing = set(missing_runs(source, run_hashes))
+    total = count_points(source._client, [h for h in run_hashes if h not in missing])
+    bar = progress_bar(total, "moving runs" if move else "copying runs", unit="pt")
+    try:
+        outcomes = transfer_runs(source, run_hashes, dest, move=move, on_points=bar.update)
+    finally:
+        bar.close()
+    remaining = [o.run_hash for o in outcomes if not o.done]
+    return not remaining, remaining
