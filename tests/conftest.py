@@ -75,6 +75,15 @@ def repo(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
+def dest(tmp_path: Path) -> Iterator[Path]:
+    """A second empty folder (a destination repository); its daemon is stopped afterwards."""
+    path = tmp_path / "dest"
+    path.mkdir()
+    yield path
+    release_repo(path)
+
+
+@pytest.fixture
 def unwritable_folder(tmp_path: Path) -> Iterator[Path]:
     """A folder this process cannot write into (skips as root, whom chmod does not stop)."""
     if os.geteuid() == 0:

@@ -214,8 +214,9 @@ class Client:
         request = tracking_pb2.TagRequest(run_hash=run_hash, tag=tag)
         return convert.props_from_proto(self._call(lambda c: c.tracking.RemoveTag, request))
 
-    def close_run(self, run_hash: str) -> dict[str, Any]:
-        request = tracking_pb2.CloseRunRequest(run_hash=run_hash, client_id=self.client_id)
+    def close_run(self, run_hash: str, *, force: bool = False) -> dict[str, Any]:
+        """Detach this client (force: every client) from the run; its props after."""
+        request = tracking_pb2.CloseRunRequest(run_hash=run_hash, client_id=self.client_id, force=force)
         return convert.props_from_proto(self._call(lambda c: c.tracking.CloseRun, request))
 
     def delete_run(self, run_hash: str) -> None:

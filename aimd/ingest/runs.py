@@ -26,7 +26,15 @@ MAX_PARAM_KEY_CHARS = 1024
 MAX_PARAM_DEPTH = 32  # keys and list items from the root to a leaf: the wire format nests 3 a level
 PROP_FIELDS = ("name", "description", "experiment", "archived")
 STORED_PROPS = (
-    "hash", "name", "description", "experiment", "tags", "archived", "creation_time", "end_time", "active"
+    "hash",
+    "name",
+    "description",
+    "experiment",
+    "tags",
+    "archived",
+    "creation_time",
+    "end_time",
+    "active",
 )
 
 
@@ -78,6 +86,9 @@ class Attachments:
             self._by_run.pop(run_hash, None)
             return True
         return False
+
+    def detach_all(self, run_hash: str) -> None:
+        self._by_run.pop(run_hash, None)
 
     def is_active(self, run_hash: str) -> bool:
         return bool(self._by_run.get(run_hash))
@@ -156,6 +167,15 @@ def detach(
             props["end_time"] = time.time()
         _save(tx, props)
     return props
+
+
+def force_close(tx: Transaction, run_hash: str, attachments: Attachments) -> dict:
+    """Detach every client and finish the run (one left open by a process that died)."""
+    props = load_props(tx, run_hash)
+    attachments.detach_all(run_hash)
+    props["active"] = False
+    props["end_time"] = time.time()
+    return _save(tx, props)
 
 
 def delete(tx: Transaction, run_hash: str, attachments: Attachments) -> list[tuple[str, str]]:

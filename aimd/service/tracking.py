@@ -179,9 +179,12 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
     async def CloseRun(self, request, context):
         client_id = _client_id(request.client_id)
         attachments = self.writer.attachments
-        props = await self._write(
-            lambda tx: runs.detach(tx, request.run_hash, client_id, attachments, finished=True)
-        )
+        if request.force:
+            props = await self._write(lambda tx: runs.force_close(tx, request.run_hash, attachments))
+        else:
+            props = await self._write(
+                lambda tx: runs.detach(tx, request.run_hash, client_id, attachments, finished=True)
+            )
         return convert.props_to_proto(props)
 
     @handles_errors
