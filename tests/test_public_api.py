@@ -46,5 +46,5 @@ def test_import_aim_loads_no_grpc_plyvel_pil_or_numpy_and_starts_nothing():
     code = "import sys, json, aim; print(json.dumps(sorted(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     modules = set(json.loads(done.stdout))
-    assert not {"grpc", "plyvel", "PIL", "numpy", "aimd", "aimproto"} & modules
+    assert not {"grpc", "plyvel", "PIL", "numpy", "aimd", "aimproto", "tqdm"} & modules
     assert not any(m.startswith(("grpc", "aimd.")) for m in modules)

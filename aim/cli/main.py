@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     except AimError as exc:
         print(f"aim: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except SyntaxError as exc:  # an AimQL query's
+        print(f"aim: {exc.msg} (line {exc.lineno}, column {exc.offset})", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("aim: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

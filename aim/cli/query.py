@@ -18,6 +18,7 @@ TYPES = {  # --type -> the sequence type of aim._query (None: runs)
     "texts": "texts",
     "audios": "audios",
 }
+EXIT_USAGE = 2  # as argparse's usage errors
 RUN_FIELDS = ("hash", "name", "experiment", "creation_time", "archived")
 SEQ_FIELDS = ("run_hash", "name", "context", "dtype", "count", "last_step", "last_value")
 POINT_FIELDS = ("run_hash", "name", "context", "step", "value", "epoch", "timestamp")
@@ -62,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
     from aim._query import iter_query
 
     if args.values and args.type != "metrics":
-        raise SystemExit("aim query: --values needs --type metrics")  # argparse's usage error code is 2
+        print("aim query: --values needs --type metrics", file=sys.stderr)
+        return EXIT_USAGE
     repo = open_repo(args.repo)
     results = iter_query(repo._target, TYPES[args.type], args.query, with_points=args.values)
     headers, rows = _rows(args, results)
