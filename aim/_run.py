@@ -28,8 +28,9 @@ _RUN_HASH = re.compile(r"[0-9A-Za-z_-]{1,64}")  # what the daemon accepts (aimd.
 def _target_of(repo: Any) -> Target:
     from aim._transport.channel import Target
 
-    path = getattr(repo, "path", repo)  # a Repo, a path, or None
-    return Target(_discovery.resolve(path))
+    path = _discovery.resolve(getattr(repo, "path", repo))  # a Repo, a path, or None
+    _discovery.warn_if_aim3(path)
+    return Target(path)
 
 
 def _client(target: Target) -> Client:

@@ -9,6 +9,7 @@ store.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -181,3 +182,22 @@ def copy_runs(source: Repo, run_hashes: Iterable[str], dest: Repo, *, move: bool
         bar.close()
     remaining = [o.run_hash for o in outcomes if not o.done]
     return not remaining, remaining
+
+
+def import_archive(
+    dest: Repo, path: str | os.PathLike[str], on_bytes: Callable[[int], None] = lambda n: None
+) -> tuple[list[str], list[str]]:
+    """Import every run of a verified archive (aim._archive.verify) into dest, each whole:
+    (imported hashes, skipped hashes, which dest already held)."""
+    from aim._archive import read_runs
+
+    def counting(parts: Iterator[transfer_pb2.ImportPart]) -> Iterator[transfer_pb2.ImportPart]:
+        for part in parts:
+            yield part
+            on_bytes(part.ByteSize())
+
+    imported, skipped = [], []
+    for run_hash, parts in read_runs(path):
+        outcome = import_parts(dest, run_hash, counting(parts))
+        (imported if outcome.done else skipped).append(run_hash)
+    return imported, skipped

@@ -40,27 +40,9 @@ def export_runs(args: argparse.Namespace) -> int:
     return 0
 
 
-def import_archive(repo, path: str, progress) -> tuple[list[str], list[str]]:
-    """Import every run of a verified archive into repo: (imported hashes, skipped hashes, which
-    repo already held)."""
-    from aim._archive import read_runs
-    from aim._transfer import import_parts
-
-    imported, skipped = [], []
-    for run_hash, parts in read_runs(path):
-        outcome = import_parts(repo, run_hash, _counting(parts, progress))
-        (imported if outcome.done else skipped).append(run_hash)
-    return imported, skipped
-
-
-def _counting(parts, progress):
-    for part in parts:
-        yield part
-        progress.update(part.ByteSize())
-
-
 def import_runs(args: argparse.Namespace) -> int:
     from aim._archive import verify
+    from aim._transfer import import_archive
 
     repo = open_repo(args.repo)
     size = os.path.getsize(args.file) if os.path.isfile(args.file) else None
@@ -71,7 +53,7 @@ def import_runs(args: argparse.Namespace) -> int:
         progress.close()
     progress = bar(size, "importing", "B")
     try:
-        imported, skipped = import_archive(repo, args.file, progress)
+        imported, skipped = import_archive(repo, args.file, progress.update)
     finally:
         progress.close()
     for run_hash in skipped:
