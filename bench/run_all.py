@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "tracking": ["bench/bench_tracking.py"],
     "query": ["bench/bench_query.py"],
     "objects": ["bench/bench_objects.py"],
+    "transfer": ["bench/bench_transfer.py"],
 }
 
 
