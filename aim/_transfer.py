@@ -81,36 +81,22 @@ def run_parts(
     yield transfer_pb2.ImportPart(commit=transfer_pb2.ImportCommit(series=chunks, points=points))
 
 
+SERIES_FIELDS = ("dtype", "count", "steps", "values", "epochs", "timestamps")
+OBJECT_FIELDS = ("dtype", "count", "steps", "epochs", "timestamps", "record_counts", "metas", "shas")
+
+
 def series_chunk(chunk: Any, **ids: str) -> Any:
     """A PointsChunk read from a run as the SeriesChunk that writes it into run_hash."""
     from aimproto.v1 import tracking_pb2
 
-    return tracking_pb2.SeriesChunk(
-        **ids,
-        dtype=chunk.dtype,
-        count=chunk.count,
-        steps=chunk.steps,
-        values=chunk.values,
-        epochs=chunk.epochs,
-        timestamps=chunk.timestamps,
-    )
+    return tracking_pb2.SeriesChunk(**ids, **{field: getattr(chunk, field) for field in SERIES_FIELDS})
 
 
 def object_series(chunk: Any, **ids: str) -> Any:
     """An ObjectsChunk read from a run as the ObjectSeries that writes it into run_hash."""
     from aimproto.v1 import tracking_pb2
 
-    return tracking_pb2.ObjectSeries(
-        **ids,
-        dtype=chunk.dtype,
-        count=chunk.count,
-        steps=chunk.steps,
-        epochs=chunk.epochs,
-        timestamps=chunk.timestamps,
-        record_counts=chunk.record_counts,
-        metas=chunk.metas,
-        shas=chunk.shas,
-    )
+    return tracking_pb2.ObjectSeries(**ids, **{field: getattr(chunk, field) for field in OBJECT_FIELDS})
 
 
 def blob_parts(sha256: bytes, blob: bytes) -> Iterator[transfer_pb2.ImportPart]:

@@ -25,17 +25,6 @@ MAX_DESCRIPTION_CHARS = 65536
 MAX_PARAM_KEY_CHARS = 1024
 MAX_PARAM_DEPTH = 32  # keys and list items from the root to a leaf: the wire format nests 3 a level
 PROP_FIELDS = ("name", "description", "experiment", "archived")
-STORED_PROPS = (
-    "hash",
-    "name",
-    "description",
-    "experiment",
-    "tags",
-    "archived",
-    "creation_time",
-    "end_time",
-    "active",
-)
 
 
 def check_hash(run_hash: str) -> None:
@@ -132,7 +121,7 @@ def restore(tx: Transaction, props: dict[str, Any]) -> dict:
     if not all(math.isfinite(t) for t in times):
         raise InvalidInput(f"run {run_hash!r}: creation_time and end_time must be finite")
     restored = {**props, "tags": list(dict.fromkeys(props["tags"])), "active": False}
-    return _save(tx, {field: restored[field] for field in STORED_PROPS})
+    return _save(tx, {field: restored[field] for field in values.RUN_PROPS})
 
 
 def attach(tx: Transaction, run_hash: str, experiment: str, client_id: str, attachments: Attachments) -> dict:

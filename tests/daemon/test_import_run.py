@@ -34,11 +34,24 @@ def _renamed(parts, new_hash: str):
         yield part
 
 
-def test_a_stream_that_ends_before_its_commit_leaves_nothing(repo):
+def _without_commit(parts: list) -> list:
+    return parts[:-1]
+
+
+def _miscounted(parts: list) -> list:
+    parts[-1].commit.points += 1
+    return parts
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [(_without_commit, "ended before its ImportCommit"), (_miscounted, "announces")],
+)
+def test_a_stream_without_its_right_commit_leaves_nothing(repo, damage, message):
     source = _source_run(repo)
     client = client_for(Target(str(repo)))
-    parts = [p for p in _renamed(run_parts(client, source), "copy") if p.WhichOneof("kind") != "commit"]
-    with pytest.raises(RequestRejected, match="ended before its ImportCommit"):
+    parts = damage(list(_renamed(run_parts(client, source), "copy")))
+    with pytest.raises(RequestRejected, match=message):
         client.import_run(iter(parts))
     assert Repo(str(repo)).get_run("copy") is None
 
@@ -75,16 +88,6 @@ def test_a_cancelled_import_leaves_nothing(repo):
     with pytest.raises(grpc.FutureCancelledError):
         call.result()
     assert len(sent) > 2 and Repo(str(repo)).get_run("copy") is None
-
-
-def test_the_commit_counts_must_match(repo):
-    source = _source_run(repo)
-    client = client_for(Target(str(repo)))
-    parts = list(_renamed(run_parts(client, source), "copy"))
-    parts[-1].commit.points += 1
-    with pytest.raises(RequestRejected, match="announces"):
-        client.import_run(iter(parts))
-    assert Repo(str(repo)).get_run("copy") is None
 
 
 def test_a_run_is_imported_once(repo):
