@@ -69,7 +69,8 @@ def make_environment(folder: Path, spec: str) -> str:
 
 def check_python(python: str) -> None:
     """python must run Aim 3 (not aim-tracker, which is `aim` too)."""
-    done = _run([python, "-c", "import aim; print(aim.__version__)"], f"importing Aim with {python}")
+    code = "import aim.sdk; from importlib.metadata import version; print(version('aim'))"
+    done = _run([python, "-c", code], f"importing Aim with {python}")
     version = done.stdout.strip()
     if not version.startswith("3."):
         raise AimError(f"importing Aim with {python} gives version {version!r}, not Aim 3")

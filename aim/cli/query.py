@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import sys
+from datetime import datetime
 from typing import Any
 
 from aim.cli._common import add_repo_option, open_repo, table
@@ -75,6 +76,12 @@ def run(args: argparse.Namespace) -> int:
         writer.writerow(headers)
         writer.writerows(rows)
     else:
+        if rows and TYPES[args.type] is None:  # creation_time as a local date
+            at = headers.index("creation_time")
+            rows = [
+                (*r[:at], datetime.fromtimestamp(r[at]).strftime("%Y-%m-%d %H:%M:%S"), *r[at + 1 :])
+                for r in rows
+            ]
         if rows:
             print(table(rows, headers))
         print(f"{len(rows)} match{'' if len(rows) == 1 else 'es'}.")

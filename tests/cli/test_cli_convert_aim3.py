@@ -18,6 +18,7 @@ from aim import Distribution, Image, Repo, Run
 from aim._convert.aim3 import side_env
 
 AIM3_RELEASE = "3.29.1"
+pytestmark = pytest.mark.timeout(1200)  # the first run installs Aim from PyPI (minutes)
 SIDE_ENV = Path.home() / ".cache" / "aim-tracker-tests" / f"aim-{AIM3_RELEASE}"
 
 
