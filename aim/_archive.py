@@ -3,7 +3,7 @@
 Layout (little-endian)::
 
     MAGIC (8 bytes) | format version (u32) | frame* | SHA-256 of every byte before it (32 bytes)
-    frame = length (u32) | a protobuf message of aimproto.v1.transfer
+    frame = length (u32) | a protobuf message of aimproto.v1.transfer (aim._transport.transfer)
 
 The first frame is an ArchiveHeader; then each run as the ImportParts the daemon's ImportRun
 takes: an ImportStart, its blobs, series and object series, an ImportCommit. An archive is
@@ -21,12 +21,12 @@ import struct
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from aim.errors import ArchiveError
 
 if TYPE_CHECKING:
-    from aimproto.v1 import transfer_pb2
+    from aim._transport.transfer import Part
 
 MAGIC = b"AIMRUNS\x00"
 FORMAT_VERSION = 1
@@ -44,19 +44,18 @@ class _HashingWriter:
         self.digest.update(data)
         self.file.write(data)
 
-    def frame(self, message) -> None:
-        payload = message.SerializeToString()
+    def frame(self, payload: bytes) -> None:
         self.write(_LENGTH.pack(len(payload)) + payload)
 
 
 def write_archive(
     path: str | os.PathLike[str],
-    runs: Iterable[tuple[str, Iterator[transfer_pb2.ImportPart]]],
+    runs: Iterable[tuple[str, Iterator[Part]]],
     run_hashes: list[str],
     producer: str,
 ) -> None:
     """Write runs (hash, its parts) to path: complete, or not at all."""
-    from aimproto.v1 import transfer_pb2
+    from aim._transport.transfer import archive_header
 
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
@@ -64,17 +63,10 @@ def write_archive(
         with open(partial, "wb") as file:
             out = _HashingWriter(file)
             out.write(MAGIC + struct.pack("<I", FORMAT_VERSION))
-            out.frame(
-                transfer_pb2.ArchiveHeader(
-                    format_version=FORMAT_VERSION,
-                    producer=producer,
-                    created=time.time(),
-                    run_hashes=run_hashes,
-                )
-            )
+            out.frame(archive_header(FORMAT_VERSION, producer, time.time(), run_hashes))
             for _, parts in runs:
                 for part in parts:
-                    out.frame(part)
+                    out.frame(part.SerializeToString())
             file.write(out.digest.digest())
         os.replace(partial, path)
     finally:
@@ -116,51 +108,57 @@ def verify(path: str | os.PathLike[str], on_bytes: Callable[[int], None] = lambd
             raise ArchiveError(
                 f"{path} is corrupt or truncated (its checksum does not match): nothing was imported"
             )
-    return list(_header(path)[0].run_hashes)
+    return _header(path)[0]
 
 
-def _frames(path: str | os.PathLike[str], offset: int, kind) -> Iterator[tuple[int, object]]:
-    """(offset, message) of each frame from offset on, parsed as kind."""
+def _frames(
+    path: str | os.PathLike[str], offset: int, parse: Callable[[bytes], Any]
+) -> Iterator[tuple[int, Any]]:
+    """(offset, parse(payload)) of each frame from offset on."""
     end = os.path.getsize(path) - _DIGEST_BYTES
     with _open(path) as file:
         file.seek(offset)
         while offset < end:
             (length,) = _LENGTH.unpack(file.read(_LENGTH.size))
             try:
-                message = kind.FromString(file.read(length))
+                message = parse(file.read(length))
             except Exception as exc:  # DecodeError: a checksummed file from a broken writer
                 raise ArchiveError(f"{path}: a frame does not parse ({exc})") from None
             yield offset, message
             offset += _LENGTH.size + length
 
 
-def _header(path: str | os.PathLike[str]) -> tuple[transfer_pb2.ArchiveHeader, int]:
-    """The ArchiveHeader and the offset of the frame after it."""
-    from aimproto.v1 import transfer_pb2
+def _header(path: str | os.PathLike[str]) -> tuple[list[str], int]:
+    """The run hashes of the archive's header, and the offset of the frame after it."""
+    from aim._transport.transfer import parse_archive_header
 
-    offset, header = next(_frames(path, len(MAGIC) + 4, transfer_pb2.ArchiveHeader))
-    return header, offset + _LENGTH.size + header.ByteSize()
+    start = len(MAGIC) + 4
+    with _open(path) as file:
+        file.seek(start)
+        (length,) = _LENGTH.unpack(file.read(_LENGTH.size))
+    _, hashes = next(_frames(path, start, parse_archive_header))
+    return hashes, start + _LENGTH.size + length
 
 
-def read_runs(path: str | os.PathLike[str]) -> Iterator[tuple[str, Iterator[transfer_pb2.ImportPart]]]:
+def read_runs(path: str | os.PathLike[str]) -> Iterator[tuple[str, Iterator[Part]]]:
     """(run hash, its parts) for each run of a verified archive; each run's parts are read from
     the file as they are consumed, and a run may be left half read."""
-    from aimproto.v1 import transfer_pb2
+    from aim._transport.transfer import parse_part, part_kind, started_hash
 
     _, first = _header(path)
     starts = [
-        (offset, part.start.props.hash)
-        for offset, part in _frames(path, first, transfer_pb2.ImportPart)
-        if part.WhichOneof("kind") == "start"
+        (offset, started_hash(part))
+        for offset, part in _frames(path, first, parse_part)
+        if part_kind(part) == "start"
     ]
     for offset, run_hash in starts:
         yield run_hash, _run_parts(path, offset)
 
 
-def _run_parts(path: str | os.PathLike[str], offset: int) -> Iterator[transfer_pb2.ImportPart]:
-    from aimproto.v1 import transfer_pb2
+def _run_parts(path: str | os.PathLike[str], offset: int) -> Iterator[Part]:
+    from aim._transport.transfer import parse_part, part_kind
 
-    for _, part in _frames(path, offset, transfer_pb2.ImportPart):
+    for _, part in _frames(path, offset, parse_part):
         yield part
-        if part.WhichOneof("kind") == "commit":
+        if part_kind(part) == "commit":
             return

@@ -1,281 +1,97 @@
-"""Query results: collections of sequences and of runs, their iteration, and dataframe().
+"""Query results across a repository: collections of the sequences and of the runs a query
+matches, and their iteration.
 
-Collections read only through aim._query.iter_query, which streams (run props, matching
-sequences) per matching run, newest run first. Iterating a query's sequences brings their
-points in the same stream (reading the values is what a metric query is for); iter(values=False)
-lists them with metadata only, and each Sequence then fetches its points on first use.
-pandas is optional and imported here only, inside the functions that need it.
+Collections read only through aim._query.iter_query, which streams a RunMatch (run props,
+matching sequences) per matching run, newest run first, and QueryProgress items in
+PROGRESS_TUPLE mode. Iterating a query's sequences brings their points in the same stream
+(reading the values is what a metric query is for); iter(values=False) lists them with metadata
+only, and each Sequence then fetches its points on first use.
 """
 
 from __future__ import annotations
 
-import abc
-import datetime
-import json
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from aim import _query
+from aim import _dataframes, _query
 from aim._query import QueryReportMode
 from aim._run import Run
-from aim._sequences import Metric, Sequence, dtype_matches, from_info
+from aim._run_sequences import (
+    MetricCollection,
+    SequenceCollection,
+    SingleRunMetricCollection,
+    SingleRunSequenceCollection,
+    TraceCollection,
+    infos_of,
+)
+from aim._sequences import Metric, Sequence, from_info
+from aim._transport.results import QueryProgress
 
 if TYPE_CHECKING:
     from pandas import DataFrame
 
     from aim._repo import Repo
 
-PARAMS_DEPTH = 3  # params and contexts unfold into columns this many keys deep; deeper as JSON
+__all__ = [  # the single-run collections live in aim._run_sequences; aim.sdk imports them from here
+    "MetricCollection",
+    "QueryMetricCollection",
+    "QueryRunMetricCollection",
+    "QueryRunSequenceCollection",
+    "QueryRunTraceCollection",
+    "QuerySequenceCollection",
+    "QueryTraceCollection",
+    "SequenceCollection",
+    "SingleRunMetricCollection",
+    "SingleRunSequenceCollection",
+    "TraceCollection",
+]
 
 
-def _pandas() -> Any:
-    try:
-        import pandas
-    except ImportError as exc:
-        raise ImportError(
-            "dataframe() needs pandas: pip install pandas (or pip install 'aim-tracker[pandas]')"
-        ) from exc
-    return pandas
+class _Match(NamedTuple):
+    """A run a query matched: read-only Run, its params (when asked for) and matching sequences."""
+
+    run: Run
+    params: dict | None
+    sequences: list[dict[str, Any]]
 
 
-def _flatten(tree: dict, prefix: str, depth: int = PARAMS_DEPTH) -> Iterator[tuple[str, Any]]:
-    """(column, value) per leaf: 'prefix.a.b'; lists, and dicts below depth, as JSON text."""
-    for key, value in tree.items():
-        column = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict) and value and depth > 1:
-            yield from _flatten(value, column, depth - 1)
-        elif isinstance(value, (dict, list, tuple)):
-            yield column, json.dumps(value, default=str)
-        else:
-            yield column, value
-
-
-def _params(run: Run) -> dict:
-    params = run.get(..., {})
-    return params if isinstance(params, dict) else {}
-
-
-def _concat(frames: list[DataFrame]) -> DataFrame | None:
-    """The frames one under the other, or None for none (as Aim)."""
-    return _pandas().concat(frames, ignore_index=True) if frames else None
-
-
-def metric_frame(
-    metric: Metric,
-    *,
-    include_name: bool = False,
-    include_context: bool = False,
-    include_run: bool = False,
-    only_last: bool = False,
-    params: dict | None = None,
-) -> DataFrame:
-    """Metric.dataframe(); params: the run's params when the caller already has them."""
-    pd = _pandas()
-    steps, (values, epochs, stamps) = metric.data.numpy()
-    if only_last:
-        steps, values, epochs, stamps = steps[-1:], values[-1:], epochs[-1:], stamps[-1:]
-    data: dict[str, Any] = {
-        "idx": list(range(len(steps))),
-        "step": steps,
-        "value": values,
-        "epoch": epochs,  # NaN where no epoch was given
-        "time": [datetime.datetime.fromtimestamp(t) for t in stamps.tolist()],  # local time, as Aim
-    }
-    if include_run:
-        data["run.hash"] = metric.run.hash
-        for column, value in _flatten(_params(metric.run) if params is None else params, "run"):
-            data.setdefault(column, value)
-    if include_name:
-        data["metric.name"] = metric.name
-    if include_context:
-        for column, value in _flatten(metric.context.to_dict(), "metric.context"):
-            data[column] = value
-    return pd.DataFrame(data)
-
-
-def run_frame(
-    run: Run,
-    *,
-    include_props: bool = True,
-    include_params: bool = True,
-    props: dict | None = None,
-    params: dict | None = None,
-) -> DataFrame:
-    """Run.dataframe(): one row with the run's hash, props and params; props, params: fresh
-    ones at hand (else fetched)."""
-    pd = _pandas()
-    props = run._fresh_props() if props is None else props
-    data: dict[str, Any] = {"hash": run.hash}
-    if include_props:
-        for field in ("name", "description", "archived", "creation_time", "end_time", "active", "experiment"):
-            data[field] = props[field]
-        data["tags"] = json.dumps(list(props["tags"]))
-    if include_params:
-        for column, value in _flatten(_params(run) if params is None else params, ""):
-            data.setdefault(column, value)
-    return pd.DataFrame(data, index=[0])
-
-
-def _sequence_frames(
-    results: Iterable[tuple[Run, dict | None, list[Sequence]]],
-    *,
-    only_last: bool,
-    include_run: bool,
-    include_name: bool,
-    include_context: bool,
-) -> DataFrame | None:
-    """One frame per sequence of (run, its params if at hand, its sequences), concatenated."""
-    frames = []
-    for run, params, sequences in results:
-        for seq in sequences:
-            if not isinstance(seq, Metric):
-                raise TypeError(f"dataframe() reads metrics only, not {type(seq).__name__} sequences")
-            if include_run and params is None:
-                params = _params(run)  # once per run
-            frames.append(
-                metric_frame(
-                    seq,
-                    include_name=include_name,
-                    include_context=include_context,
-                    include_run=include_run,
-                    only_last=only_last,
-                    params=params,
-                )
-            )
-    return _concat(frames)
+Results = Iterator[_Match | QueryProgress]
 
 
 def _stream(
     repo: Repo, seq_type: str | None, query: str, report_mode: QueryReportMode, **options: Any
-) -> Iterator[tuple[Run | None, dict | None, list[dict[str, Any]], tuple[int, int] | None]]:
-    """(run, its params or None, its matching sequence infos, progress) per matching run, newest
-    first; in PROGRESS_TUPLE mode also (None, None, [], (runs done, runs total)) as runs are
-    evaluated. A runs query (seq_type None) gives every sequence of the run."""
+) -> Results:
+    """A _Match per matching run, newest first, and (in PROGRESS_TUPLE mode) QueryProgress items
+    as runs are evaluated. A runs query (seq_type None) gives every sequence of the run."""
     target = repo._target
+    for item in _query.iter_query(target, seq_type, query, report_mode=report_mode, **options):
+        if isinstance(item, QueryProgress):
+            yield item
+        else:
+            params = item.props.pop("params", None)
+            yield _Match(Run._stored(target, item.props), params, item.sequences)
+
+
+def _matches(results: Results) -> Iterator[_Match]:
+    """The matches of a stream, without its progress items."""
+    return (item for item in results if not isinstance(item, QueryProgress))
+
+
+def _collections(
+    results: Results, collection_of: Callable[[_Match], Any], *, with_progress: bool
+) -> Iterator[Any]:
+    """collection_of(match) per match; with_progress (PROGRESS_TUPLE mode): (collection or
+    None, (runs done, runs total)) pairs, each collection paired with the last progress seen."""
     progress = None
-    for props, sequences in _query.iter_query(target, seq_type, query, report_mode=report_mode, **options):
-        if props is None:
-            progress = sequences
-            yield None, None, [], progress
-            continue
-        params = props.pop("params", None)
-        run = Run._stored(target, props)
-        yield run, params, sequences, progress
-
-
-class SequenceCollection(abc.ABC):
-    """Sequences of one run, or of every run a query matches: iterate it, or its runs."""
-
-    seq_cls: type[Sequence]
-
-    def __iter__(self) -> Iterator[Sequence]:
-        return self.iter()
-
-    @abc.abstractmethod
-    def iter(self) -> Iterator[Sequence]:
-        """The collection's sequences."""
-
-    @abc.abstractmethod
-    def iter_runs(self) -> Iterator[Any]:
-        """One collection per run, each with the run as .run."""
-
-    def _with_points(self, *, with_params: bool) -> Iterator[tuple[Run, dict | None, list[Sequence]]]:
-        """(run, params or None, sequences with their points), run by run."""
-        for seq in self.iter():
-            yield seq.run, None, [seq]
-
-    def dataframe(
-        self,
-        only_last: bool = False,
-        include_run: bool = True,
-        include_name: bool = True,
-        include_context: bool = True,
-        include_props: bool = True,
-        include_params: bool = True,
-    ) -> DataFrame | None:
-        """The metrics' points as one pandas DataFrame (see Metric.dataframe), or None when the
-        collection is empty. include_props, include_params: for collections of runs."""
-        _pandas()
-        return _sequence_frames(
-            self._with_points(with_params=include_run),
-            only_last=only_last,
-            include_run=include_run,
-            include_name=include_name,
-            include_context=include_context,
-        )
-
-
-def _infos_of(seq_cls: type[Sequence], run: Run, infos: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    """The infos seq_cls reads; infos None: all the run's sequences (listed now)."""
-    infos = run._sequence_infos() if infos is None else infos
-    allowed = seq_cls.allowed_dtypes()
-    return [info for info in infos if dtype_matches(info["dtype"], allowed)]
-
-
-class SingleRunSequenceCollection(SequenceCollection):
-    """The sequences of one run that seq_cls reads, those a query matches if one is given.
-
-    iter_runs() yields nothing: the collection is already bound to its run.
-    """
-
-    def __init__(
-        self,
-        run: Run,
-        seq_cls: type[Sequence] = Sequence,
-        query: str = "",
-        *,
-        report_mode: QueryReportMode = QueryReportMode.DISABLED,
-    ) -> None:
-        self.run = run
-        self.seq_cls = seq_cls
-        self.query = query
-        self.report_mode = report_mode
-        self._matched: list[dict[str, Any]] | None = None  # infos a repo-wide query already found
-
-    @classmethod
-    def _of(
-        cls, run: Run, seq_cls: type[Sequence], query: str, matched: list[dict[str, Any]]
-    ) -> SingleRunSequenceCollection:
-        collection = SingleRunSequenceCollection(run, seq_cls, query)
-        collection._matched = matched
-        return collection
-
-    def _infos(self, *, with_points: bool) -> list[dict[str, Any]]:
-        seq_type = self.seq_cls.sequence_name()
-        # Points of a typed sequence come in one query stream; else listing is enough.
-        if (self._matched is not None or not self.query) and not (with_points and seq_type):
-            return _infos_of(self.seq_cls, self.run, self._matched)
-        matched: list[dict[str, Any]] = []
-        for props, sequences in _query.iter_query(
-            self.run._target,
-            seq_type,
-            self.query,
-            run_hash=self.run.hash,
-            with_points=with_points,
-            include_archived=True,  # the run was chosen by hash: archived or not
-            report_mode=QueryReportMode.DISABLED,
-        ):
-            if props is not None:
-                matched = _infos_of(self.seq_cls, self.run, sequences if seq_type else None)
-        return matched
-
-    def iter(self) -> Iterator[Sequence]:
-        for info in self._infos(with_points=False):
-            yield from_info(self.seq_cls, self.run, info)
-
-    def iter_runs(self) -> Iterator[SequenceCollection]:
-        return iter(())
-
-    def __len__(self) -> int:
-        """How many sequences the collection holds now (asks the daemon, as iterating does)."""
-        return len(self._infos(with_points=False))
-
-    def _with_points(self, *, with_params: bool) -> Iterator[tuple[Run, dict | None, list[Sequence]]]:
-        sequences = [from_info(self.seq_cls, self.run, info) for info in self._infos(with_points=True)]
-        yield self.run, None, sequences
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} of run {self.run.hash} ({self.seq_cls.__name__})>"
+    for item in results:
+        if isinstance(item, QueryProgress):
+            progress = (item.done, item.total)
+            if with_progress:
+                yield None, progress
+        elif with_progress:
+            yield collection_of(item), progress
+        else:
+            yield collection_of(item)
 
 
 class QuerySequenceCollection(SequenceCollection):
@@ -293,16 +109,15 @@ class QuerySequenceCollection(SequenceCollection):
         query: str = "",
         report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR,
     ) -> None:
+        super().__init__(seq_cls, query, report_mode)
         self.repo = repo
-        self.seq_cls = seq_cls
-        self.query = query
-        self.report_mode = report_mode
 
     def _results(
         self, *, with_points: bool = False, with_params: bool = False, values_only: bool = False
-    ) -> Iterator[tuple]:
+    ) -> Results:
+        """The stream, each match narrowed to the sequences seq_cls reads (runs with none left out)."""
         seq_type = self.seq_cls.sequence_name()
-        for run, params, sequences, progress in _stream(
+        for item in _stream(
             self.repo,
             seq_type,
             self.query,
@@ -311,37 +126,36 @@ class QuerySequenceCollection(SequenceCollection):
             with_params=with_params,
             values_only=values_only,
         ):
-            if run is None:
-                yield None, None, [], progress
+            if isinstance(item, QueryProgress):
+                yield item
                 continue
-            matched = _infos_of(self.seq_cls, run, sequences if seq_type else None)
+            matched = infos_of(self.seq_cls, item.run, item.sequences if seq_type else None)
             if matched:
-                yield run, params, matched, progress
+                yield item._replace(sequences=matched)
 
     def iter_runs(self, values: bool = True) -> Iterator[Any]:
         """values=False: metadata only (each sequence fetches its points on first use)."""
-        tuples = self.report_mode is QueryReportMode.PROGRESS_TUPLE
-        for run, _params, matched, progress in self._results(with_points=values, values_only=True):
-            collection = (
-                None
-                if run is None
-                else SingleRunSequenceCollection._of(run, self.seq_cls, self.query, matched)
-            )
-            if tuples:
-                yield collection, progress
-            elif collection is not None:
-                yield collection
+        return _collections(
+            self._results(with_points=values, values_only=True),
+            lambda match: SingleRunSequenceCollection._of(
+                match.run, self.seq_cls, self.query, match.sequences
+            ),
+            with_progress=self.report_mode is QueryReportMode.PROGRESS_TUPLE,
+        )
 
     def iter(self, values: bool = True) -> Iterator[Sequence]:
         """values=False: metadata only (each sequence fetches its points on first use)."""
-        for run, _params, matched, _progress in self._results(with_points=values, values_only=True):
-            for info in matched:
-                yield from_info(self.seq_cls, run, info)
+        for match in _matches(self._results(with_points=values, values_only=True)):
+            for info in match.sequences:
+                yield from_info(self.seq_cls, match.run, info)
 
     def _with_points(self, *, with_params: bool) -> Iterator[tuple[Run, dict | None, list[Sequence]]]:
-        for run, params, matched, _progress in self._results(with_points=True, with_params=with_params):
-            if run is not None:
-                yield run, params, [from_info(self.seq_cls, run, info) for info in matched]
+        for match in _matches(self._results(with_points=True, with_params=with_params)):
+            yield (
+                match.run,
+                match.params,
+                [from_info(self.seq_cls, match.run, info) for info in match.sequences],
+            )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.seq_cls.__name__} query={self.query!r}>"
@@ -364,37 +178,32 @@ class QueryRunSequenceCollection(SequenceCollection):
         offset: str | None = None,
         report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR,
     ) -> None:
+        super().__init__(seq_cls, query, report_mode)
         self.repo = repo
-        self.seq_cls = seq_cls
-        self.query = query
         self.paginated = paginated
         self.offset = offset
-        self.report_mode = report_mode
 
-    def _runs(self, *, with_params: bool = False) -> Iterator[tuple]:
+    def _runs(self, *, with_params: bool = False) -> Results:
         return _stream(
             self.repo, None, self.query, self.report_mode, offset=self.offset, with_params=with_params
         )
 
     def iter_runs(self) -> Iterator[Any]:
-        tuples = self.report_mode is QueryReportMode.PROGRESS_TUPLE
-        for run, _params, _sequences, progress in self._runs():
-            collection = None if run is None else SingleRunSequenceCollection(run, self.seq_cls)
-            if tuples:
-                yield collection, progress
-            elif collection is not None:
-                yield collection
+        return _collections(
+            self._runs(),
+            lambda match: SingleRunSequenceCollection(match.run, self.seq_cls),
+            with_progress=self.report_mode is QueryReportMode.PROGRESS_TUPLE,
+        )
 
     def iter(self) -> Iterator[Sequence]:
         seq_type = self.seq_cls.sequence_name()
         if seq_type is None:  # any kind of sequence: list each matching run's
-            for run, _params, _sequences, _progress in self._runs():
-                if run is not None:
-                    yield from SingleRunSequenceCollection(run, self.seq_cls)
+            for match in _matches(self._runs()):
+                yield from SingleRunSequenceCollection(match.run, self.seq_cls)
             return
         # One kind: the same run-level query, asked for that kind, brings every sequence of the
         # matching runs with its points in one stream.
-        for run, _params, sequences, _progress in _stream(
+        results = _stream(
             self.repo,
             seq_type,
             self.query,
@@ -402,9 +211,10 @@ class QueryRunSequenceCollection(SequenceCollection):
             offset=self.offset,
             with_points=True,
             values_only=True,
-        ):
-            for info in _infos_of(self.seq_cls, run, sequences) if run is not None else ():
-                yield from_info(self.seq_cls, run, info)
+        )
+        for match in _matches(results):
+            for info in infos_of(self.seq_cls, match.run, match.sequences):
+                yield from_info(self.seq_cls, match.run, info)
 
     def dataframe(
         self,
@@ -417,34 +227,21 @@ class QueryRunSequenceCollection(SequenceCollection):
     ) -> DataFrame | None:
         """One row per run: hash, props (include_props) and params (include_params); None when
         no run matches."""
-        _pandas()
+        _dataframes.pandas_module()
         frames = [
-            run_frame(
-                run,
+            _dataframes.run_frame(
+                match.run,
                 include_props=include_props,
                 include_params=include_params,
-                props=run._props,
-                params=params,
+                props=match.run._props,
+                params=match.params,
             )
-            for run, params, _sequences, _progress in self._runs(with_params=include_params)
-            if run is not None
+            for match in _matches(self._runs(with_params=include_params))
         ]
-        return _concat(frames)
+        return _dataframes.concat(frames)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} query={self.query!r}>"
-
-
-# Aim's names for collections of metrics (aim.sdk.metric in Aim 3.0) and of traces (Aim < 3).
-MetricCollection = SequenceCollection
-TraceCollection = SequenceCollection
-
-
-class SingleRunMetricCollection(SingleRunSequenceCollection):
-    """The metrics of one run (those a query matches if one is given)."""
-
-    def __init__(self, run: Run, query: str = "") -> None:
-        super().__init__(run, Metric, query)
 
 
 class QueryMetricCollection(QuerySequenceCollection):

@@ -6,7 +6,8 @@ import json
 import math
 from typing import Any
 
-MAX_CONTEXT_BYTES = 4096
+from aimproto.contract import MAX_CONTEXT_BYTES
+
 _SCALARS = (str, int, float, bool, type(None))
 
 

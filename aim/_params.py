@@ -12,21 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from aim._text import check_utf8
+from aimproto.contract import MAX_PARAM_KEY_CHARS
+
 ParamKey = Any  # str | tuple[str, ...] | type(Ellipsis)
 
-MAX_KEY_CHARS = 1024  # the daemon's limits (aimd.ingest.runs)
+MAX_KEY_CHARS = MAX_PARAM_KEY_CHARS
 MAX_DEPTH = 32
 
 
 def _label(path: tuple[str, ...]) -> str:
     return ".".join(path) if path else "..."
-
-
-def _check_text(text: str, what: str) -> None:
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        raise ValueError(f"{what} is not valid Unicode (it holds a lone surrogate)") from None
 
 
 def _check_key(key: str, path: tuple[str, ...]) -> None:
@@ -35,7 +31,7 @@ def _check_key(key: str, path: tuple[str, ...]) -> None:
         raise ValueError(
             f"param key {key[:40]!r} in {_label(path)!r} must be 1..{MAX_KEY_CHARS} chars without NUL"
         )
-    _check_text(key, f"param key {key[:40]!r} in {_label(path)!r}")
+    check_utf8(key, f"param key {key[:40]!r} in {_label(path)!r}")
 
 
 def _check_depth(path: tuple[str, ...]) -> None:
@@ -72,7 +68,7 @@ def plain(value: Any, path: tuple[str, ...] = (), *, in_tree: bool = True) -> An
     if value is None or isinstance(value, (bool, int, float, bytes)):
         return value
     if isinstance(value, str):
-        _check_text(value, f"param {_label(path)!r}")
+        check_utf8(value, f"param {_label(path)!r}")
         return value
     if isinstance(value, dict):
         out = {}
@@ -84,7 +80,7 @@ def plain(value: Any, path: tuple[str, ...] = (), *, in_tree: bool = True) -> An
             if in_tree:
                 _check_key(key, sub)
             else:
-                _check_text(key, f"param key {key[:40]!r} in {_label(path)!r}")
+                check_utf8(key, f"param key {key[:40]!r} in {_label(path)!r}")
             out[key] = plain(item, sub, in_tree=in_tree)
         return out
     if isinstance(value, (list, tuple)):

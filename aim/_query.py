@@ -6,14 +6,15 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aim import _context, errors
+from aim._transport.results import QueryProgress, RunMatch
+from aimproto.contract import MAX_QUERY_CHARS
 
 if TYPE_CHECKING:
     from aim._transport.channel import Target
 
-MAX_QUERY_CHARS = 10_000  # the daemon's limit too (aimd.query.compile)
 TIMEOUT_ENV = "AIM_QUERY_TIMEOUT"  # seconds of evaluation a query may take (else the daemon's default)
 PROGRESS_BAR_AFTER_S = 0.5  # a query that takes longer shows a progress bar (PROGRESS_BAR mode)
 
@@ -22,7 +23,7 @@ class QueryReportMode(enum.Enum):
     """How a query reports its progress (as Aim's aim.sdk.types.QueryReportMode).
 
     DISABLED: nothing. PROGRESS_BAR: a bar on stderr for queries that take a while.
-    PROGRESS_TUPLE: the iteration also yields (None, (runs_done, runs_total)) as runs are evaluated.
+    PROGRESS_TUPLE: collections also yield (None, (runs_done, runs_total)) as runs are evaluated.
     """
 
     DISABLED = 0
@@ -65,15 +66,6 @@ class _ProgressBar:
         self.bar.close()
 
 
-def _sequence(info: Any, parts: list[Any], values_only: bool) -> dict[str, Any]:
-    from aim._transport.client import join_points, sequence_info
-
-    out = sequence_info(info)
-    out["context"] = _context.Context.from_canonical(out["context"])
-    out["columns"] = join_points(parts, info.dtype, values_only=values_only) if parts else None
-    return out
-
-
 def iter_query(
     target: Target,
     seq_type: str | None,
@@ -88,20 +80,18 @@ def iter_query(
     include_archived: bool = False,
     values_only: bool = False,
     report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR,
-) -> Iterator[Any]:
-    """(run props, matching sequences) per matching run, newest run first.
+) -> Iterator[RunMatch | QueryProgress]:
+    """A RunMatch (run props, matching sequences) per matching run, newest run first.
 
     A runs query (seq_type None) gives empty sequence lists. Each sequence is a dict of its
-    metadata (name, context as a dict, dtype, count, first_step, last_step, first_value,
+    metadata (name, context as a Context, dtype, count, first_step, last_step, first_value,
     last_value, min, max) and its columns (steps, values, epochs, timestamps as numpy arrays)
     when with_points, else None; with values_only, steps and values only (half the bytes).
     With with_params, props hold the run's params under "params". In PROGRESS_TUPLE mode the
-    iteration also yields (None, (runs_done, runs_total)). Abandoning the iteration cancels the
-    query in the daemon.
+    iteration also yields QueryProgress(runs_done, runs_total) items. Abandoning the iteration
+    cancels the query in the daemon.
     """
     from aim._transport.client import client_for
-    from aimproto import convert
-    from aimproto.v1 import query_pb2
 
     check_syntax(query)
     report_mode = QueryReportMode(report_mode)
@@ -111,45 +101,31 @@ def iter_query(
             timeout_s = float(text)
         except ValueError:
             raise ValueError(f"{TIMEOUT_ENV}={text!r} is not a number of seconds") from None
-    request = query_pb2.QueryRequest(
-        query=query,
-        sequence_type=seq_type or "",
-        run_hash=run_hash or "",
+    bar = _ProgressBar() if report_mode is QueryReportMode.PROGRESS_BAR else None
+    results = client_for(target).query(
+        query,
+        seq_type,
+        run_hash=run_hash,
         with_points=with_points,
         with_params=with_params,
-        offset=offset or "",
-        limit=limit or 0,
-        timeout_s=timeout_s or 0.0,
+        offset=offset,
+        limit=limit,
+        timeout_s=timeout_s,
         report_progress=report_mode is not QueryReportMode.DISABLED,
         include_archived=include_archived,
         values_only=values_only,
     )
-    bar = _ProgressBar() if report_mode is QueryReportMode.PROGRESS_BAR else None
-    sequences: dict[str, list[dict[str, Any]]] = {}  # per run whose header has not arrived yet
-    info, parts = None, []
-    chunks = client_for(target).query(request)
     try:
-        for chunk in chunks:
-            for block in chunk.sequences:
-                if block.HasField("info"):
-                    info, parts = block.info, []
-                if block.count:
-                    parts.append(block)
-                if block.last:
-                    sequences.setdefault(block.run_hash, []).append(_sequence(info, parts, values_only))
-                    info, parts = None, []
-            for header in chunk.runs:
-                run = convert.props_from_proto(header.props)
-                if header.HasField("params"):
-                    run["params"] = convert.param_from_proto(header.params)
-                yield run, sequences.pop(run["hash"], [])
-            if chunk.HasField("progress"):
-                done, total = chunk.progress.done, chunk.progress.total
-                if bar is not None:
-                    bar.update(done, total)
-                elif report_mode is QueryReportMode.PROGRESS_TUPLE:
-                    yield None, (done, total)
+        for item in results:
+            if isinstance(item, RunMatch):
+                for seq in item.sequences:
+                    seq["context"] = _context.Context.from_canonical(seq["context"])
+                yield item
+            elif bar is not None:
+                bar.update(item.done, item.total)
+            elif report_mode is QueryReportMode.PROGRESS_TUPLE:
+                yield item
     finally:
-        chunks.close()  # type: ignore[attr-defined]
+        results.close()  # type: ignore[attr-defined]
         if bar is not None:
             bar.close()

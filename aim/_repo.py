@@ -7,15 +7,14 @@ import shutil
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from aim import _discovery
+from aim import _discovery, _sequences
+from aim._collections import QueryRunSequenceCollection, QuerySequenceCollection
+from aim._connection import client, target_of
 from aim._query import QueryReportMode, iter_query
-from aim._run import Run, _client, _target_of
+from aim._run import Run
 from aim.errors import MissingRunError, RepoError, RequestRejected
-
-if TYPE_CHECKING:
-    from aim._collections import QueryRunSequenceCollection, QuerySequenceCollection
 
 SEQUENCE_TYPES = ("metric", "images", "distributions", "texts", "audios")
 
@@ -49,12 +48,12 @@ class Repo:
             _discovery.init_repo(self.path)
         elif not is_remote and not Repo.exists(self.path):
             raise RepoError(f"no Aim repository at {self.path} (create one with `aim init` or init=True)")
-        self._target = _target_of(self.path)
-        _client(self._target)  # connect now: a daemon that cannot start is reported here
+        self._target = target_of(self.path)
+        client(self._target)  # connect now: a daemon that cannot start is reported here
 
     @property
     def _client(self):
-        return _client(self._target)
+        return client(self._target)
 
     # --- opening and removing ---------------------------------------------------------
     @classmethod
@@ -83,9 +82,9 @@ class Repo:
         from aim._transport.channel import pop_cached
 
         stop_daemon(folder)
-        client = pop_cached(f"client:{_target_of(str(folder)).key}")
-        if client is not None:
-            client.close()  # type: ignore[attr-defined]
+        cached_client = pop_cached(f"client:{target_of(str(folder)).key}")
+        if cached_client is not None:
+            cached_client.close()  # type: ignore[attr-defined]
         shutil.rmtree(folder / _discovery.AIM_DIR)
 
     # --- runs -------------------------------------------------------------------------
@@ -148,16 +147,11 @@ class Repo:
         report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR,
     ) -> QueryRunSequenceCollection:
         """The runs matching query, newest first; paginated: one page, starting after offset."""
-        from aim._collections import QueryRunSequenceCollection
-
         return QueryRunSequenceCollection(
             self, query=query, paginated=paginated, offset=offset, report_mode=report_mode
         )
 
     def _query_sequences(self, seq_cls_name: str, query: str, report_mode: Any) -> QuerySequenceCollection:
-        from aim import _sequences
-        from aim._collections import QuerySequenceCollection
-
         seq_cls = getattr(_sequences, seq_cls_name)
         return QuerySequenceCollection(self, seq_cls=seq_cls, query=query, report_mode=report_mode)
 
@@ -191,10 +185,10 @@ class Repo:
     def collect_params_info(self) -> dict[str, Any]:
         """Every param path used by any run, as one tree (values from the newest run using it)."""
         tree: dict[str, Any] = {}
-        for props, _ in iter_query(
+        for match in iter_query(
             self._target, None, with_params=True, include_archived=True, report_mode=QueryReportMode.DISABLED
         ):
-            _merge(tree, props.get("params") or {})
+            _merge(tree, match.props.get("params") or {})  # type: ignore[union-attr]
         return tree
 
     def collect_sequence_info(self, sequence_types: str | Iterable[str] = ("metric",)) -> dict[str, Any]:
@@ -206,10 +200,10 @@ class Repo:
             if seq_type not in SEQUENCE_TYPES:
                 raise ValueError(f"unknown sequence type {seq_type!r}; known: {', '.join(SEQUENCE_TYPES)}")
             names: dict[str, list[dict]] = {}
-            for _, sequences in iter_query(
+            for match in iter_query(
                 self._target, seq_type, include_archived=True, report_mode=QueryReportMode.DISABLED
             ):
-                for seq in sequences:
+                for seq in match.sequences:  # type: ignore[union-attr]
                     contexts = names.setdefault(seq["name"], [])
                     if seq["context"] not in contexts:
                         contexts.append(seq["context"])
@@ -234,7 +228,7 @@ class Repo:
         return self.collect_params_info()
 
     def __repr__(self) -> str:
-        return f"<Repo {self.path}>"
+        return f"<Repo {self._target!r}>"  # a remote one without its token
 
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, Repo) and other.path == self.path

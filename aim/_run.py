@@ -4,50 +4,36 @@ from __future__ import annotations
 
 import datetime
 import re
+import time
 import uuid
 import warnings
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from aim import _context, _discovery, _params
+from aim import _connection, _context, _dataframes, _params
+from aim._context import Context
+from aim._run_sequences import SingleRunSequenceCollection
+from aim._sequences import Metric, Sequence, dtype_matches, from_info
+from aim._text import check_utf8
 from aim.errors import ClosedRunError, MissingRunError, ReadOnlyRunError, TrackingError
+from aimproto import contract
 
 if TYPE_CHECKING:
     from pandas import DataFrame
 
-    from aim._collections import SingleRunSequenceCollection
-    from aim._context import Context
-    from aim._sequences import Metric, Sequence
     from aim._transport.channel import Target
     from aim._transport.client import Client
 
 _MISSING = object()
-_RUN_HASH = re.compile(r"[0-9A-Za-z_-]{1,64}")  # what the daemon accepts (aimd.ingest.runs)
-
-
-def _target_of(repo: Any) -> Target:
-    from aim._transport.channel import Target
-
-    path = _discovery.resolve(getattr(repo, "path", repo))  # a Repo, a path, or None
-    _discovery.warn_if_aim3(path)
-    return Target(path)
-
-
-def _client(target: Target) -> Client:
-    """This process's client for target: looked up on every use, so no channel crosses a fork."""
-    from aim._transport.client import client_for
-
-    return client_for(target)
+_now = time.time
+_RUN_HASH = re.compile(contract.RUN_HASH_PATTERN)
 
 
 def _check_text(value: Any, what: str) -> None:
     """A prop or tag: a str that UTF-8 can carry (None would silently change nothing)."""
     if not isinstance(value, str):
         raise TypeError(f"{what} must be a str, not {type(value).__name__}")
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        raise ValueError(f"{what} is not valid Unicode (it holds a lone surrogate)") from None
+    check_utf8(value, what)
 
 
 def _utc(timestamp: float | None) -> datetime.datetime | None:
@@ -107,8 +93,7 @@ class Run:
     ) -> None:
         # force_resume: Aim needs it to take over a run locked by another process; here any
         # number of processes may write one run, so there is nothing to force.
-        # system_tracking_interval, log_system_params, capture_terminal_logs: accepted for
-        # compatibility; system metrics and terminal capture are not collected yet.
+        # system_tracking_interval, log_system_params, capture_terminal_logs: see aim._system.
         if hashname is not None:
             if run_hash is not None:
                 raise TypeError("give run_hash or hashname (its old name), not both")
@@ -119,17 +104,21 @@ class Run:
         if run_hash is not None and not isinstance(run_hash, str):
             raise TypeError(f"run_hash must be a str, not {type(run_hash).__name__}")
         if run_hash is not None and not _RUN_HASH.fullmatch(run_hash):
-            raise ValueError(f"run_hash {run_hash[:80]!r} must be 1..64 chars of [0-9A-Za-z_-]")
+            raise ValueError(f"run_hash {run_hash[:80]!r} must be {contract.RUN_HASH_RULE}")
         if experiment is not None and not isinstance(experiment, str):
             raise TypeError(f"experiment must be a str, not {type(experiment).__name__}")
         if read_only and run_hash is None:
             raise ValueError("a read-only Run needs the run_hash of a stored run")
-        self._target = _target_of(repo)
+        self._target = _connection.target_of(repo)
         self.read_only = read_only
         self._tracker = None
+        self._extras = None
         self._closed = False
         create = run_hash is None
         run_hash = uuid.uuid4().hex[:24] if create else run_hash
+        from aim._system import extras
+
+        shared = not create and not read_only and extras.held_elsewhere(self._client, run_hash)
         try:
             props, sequences = self._client.open_run(
                 run_hash, create=create, experiment=experiment, read_only=read_only
@@ -138,23 +127,29 @@ class Run:
             raise MissingRunError(f"no run with hash {run_hash!r} in {self._target}") from None
         self._props = props
         if not read_only:
-            from aim._tracking import Tracker
+            from aim._tracking import Tracker  # numpy: imported by the first writable Run
 
             self._tracker = Tracker(run_hash, self._target, sequences)
-            # The hot path: calls go straight to the tracker, skipping one Python frame.
-            self.track = self._tracker.track  # type: ignore[method-assign]
+            self._extras = extras.start(
+                self,
+                created=create,
+                shared=shared,
+                system_tracking_interval=system_tracking_interval,
+                capture_terminal_logs=capture_terminal_logs,
+                log_system_params=log_system_params,
+            )
 
     @classmethod
     def _stored(cls, target: Target, props: dict[str, Any]) -> Run:
         """A read-only Run from props already fetched (no call to the daemon)."""
         run = cls.__new__(cls)
         run._target, run._props = target, props
-        run.read_only, run._tracker, run._closed = True, None, False
+        run.read_only, run._tracker, run._closed, run._extras = True, None, False, None
         return run
 
     @property
     def _client(self) -> Client:
-        return _client(self._target)
+        return _connection.client(self._target)
 
     # --- tracking ---------------------------------------------------------------------
     def track(
@@ -172,6 +167,20 @@ class Run:
         {name: value} to track several sequences at one step. Returns at once: points are
         batched and sent by a background thread.
         """
+        # The hot path: one writer lookup (a dict hit after the first point) and its append.
+        tracker = self._tracker
+        if tracker is None:
+            self._refuse_tracking()
+        now = _now()
+        if name is None or type(value) is dict:
+            if not isinstance(value, dict):
+                raise TypeError("track() needs a name, or a dict of {name: value}")
+            for key, item in value.items():
+                tracker.writer(key, context, item).append(item, step, epoch, now)
+            return
+        tracker.writer(name, context, value).append(value, step, epoch, now)
+
+    def _refuse_tracking(self) -> NoReturn:
         if self.read_only:
             raise ReadOnlyRunError(
                 f"run {self.hash} was opened read-only: open it with Run(run_hash) to track"
@@ -305,12 +314,14 @@ class Run:
         if self._closed or self._tracker is None:
             self._closed = True
             return
+        if self._extras is not None:
+            self._extras.stop()
         tracker = self._tracker
         tracker.flush()
         self._props = self._client.close_run(self.hash)
         tracker.detach()
         self._closed = True
-        del self.track  # back to the class method, which says the run is closed
+        self._tracker = None  # track() now says the run is closed
         rejected = tracker.sender.take_rejections()
         if rejected:
             raise TrackingError(f"some tracked points of this process were not stored: {rejected[0]}")
@@ -331,14 +342,9 @@ class Run:
 
     def metrics(self) -> SingleRunSequenceCollection:
         """Every metric of the run: for metric in run.metrics(): metric.values.sparse_numpy()."""
-        from aim._collections import SingleRunSequenceCollection
-        from aim._sequences import Metric
-
         return SingleRunSequenceCollection(self, seq_cls=Metric)
 
     def _get_sequence(self, seq_type: str, name: str, context: dict | None) -> Sequence | None:
-        from aim._sequences import Sequence, dtype_matches, from_info
-
         seq_cls = Sequence.registry.get(seq_type)
         if seq_cls is None:
             raise ValueError(f"{seq_type!r} is not a sequence type (one of {sorted(Sequence.registry)})")
@@ -366,21 +372,21 @@ class Run:
         """The texts sequence (name, context), or None."""
         return self._get_sequence("texts", name, context)
 
+    def get_terminal_logs(self) -> Sequence | None:
+        """What this run's first process wrote to stdout and stderr: a text sequence, one line a
+        step (other processes' lines: get_text_sequence('logs', their context)); None if none."""
+        return self._get_sequence("texts", "logs", {})
+
     def get_audio_sequence(self, name: str, context: dict | None = None) -> Sequence | None:
         """The audios sequence (name, context), or None."""
         return self._get_sequence("audios", name, context)
 
     def iter_metrics_info(self) -> Iterator[tuple[str, Context, Run]]:
         """(name, context, run) for every metric (int or float values) of the run."""
-        from aim._sequences import Metric
-
         return self.iter_sequence_info_by_type(Metric.allowed_dtypes())
 
     def iter_sequence_info_by_type(self, dtypes: str | tuple[str, ...]) -> Iterator[tuple[str, Context, Run]]:
         """(name, context, run) for every sequence whose values are one of dtypes ('*': any)."""
-        from aim._context import Context
-        from aim._sequences import dtype_matches
-
         for info in self._sequence_infos():
             if dtype_matches(info["dtype"], dtypes):
                 yield info["name"], Context(_context.parse(info["context"])), self
@@ -391,8 +397,6 @@ class Run:
         """{sequence type: [{'name', 'context', 'last_value'}, ...]} for the given types
         ('metric', 'images', ...). last_value is the sequence's summary: last (the last value),
         last_step, first_step, first, min, max, count and dtype."""
-        from aim._sequences import Sequence, dtype_matches
-
         types = (sequence_types,) if isinstance(sequence_types, str) else tuple(sequence_types)
         classes = {}
         for seq_type in types:
@@ -411,9 +415,7 @@ class Run:
 
     def dataframe(self, include_props: bool = True, include_params: bool = True) -> DataFrame:
         """A one-row pandas DataFrame: the run's hash, props and params (needs pandas)."""
-        from aim import _collections
-
-        return _collections.run_frame(self, include_props=include_props, include_params=include_params)
+        return _dataframes.run_frame(self, include_props=include_props, include_params=include_params)
 
     # --- Aim 3.0 names, deprecated ----------------------------------------------------
     def traces(self) -> SingleRunSequenceCollection:

@@ -347,9 +347,9 @@ class Metric(Sequence):
         """The points as a pandas DataFrame: idx, step, value, epoch, time, and optionally the
         metric's name (metric.name), context (metric.context.*), run hash and params (run.*).
         Needs pandas (pip install pandas)."""
-        from aim import _collections
+        from aim import _dataframes
 
-        return _collections.metric_frame(
+        return _dataframes.metric_frame(
             self,
             include_name=include_name,
             include_context=include_context,

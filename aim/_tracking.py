@@ -23,27 +23,23 @@ import hashlib
 import json
 import os
 import struct
-import time
 import weakref
 from typing import Any
 
-import numpy as np
-
 from aim import _context
+from aim._text import check_utf8
 from aim._transport.channel import Target
-from aim._transport.client import DTYPES
+from aim._transport.codec import DTYPES, SeriesChunk, series_chunk
 from aim._transport.sender import Sender, sender_for
 from aim.errors import SequenceTypeError
-from aimproto.v1 import common_pb2, tracking_pb2
+from aimproto.contract import DTYPE_NAMES, LIST_DTYPES, MAX_NAME_CHARS, OBJECT_KINDS
 
-MAX_NAME_CHARS = 256
 FLUSH_POINTS = 4096  # a buffer this full wakes the sender
 MAX_BUFFERED_POINTS = 262144  # 8 MiB: a buffer this full makes track() drain it itself (back-pressure)
 MAX_STEP = 2**63 - 1
 MAX_EXACT_INT = 2**53  # the largest int a double holds exactly
 _RECORD = struct.Struct("<qddd")  # step, value, epoch, time
 _pack = _RECORD.pack
-_RECORD_DTYPE = np.dtype([("step", "<i8"), ("value", "<f8"), ("epoch", "<f8"), ("time", "<f8")])
 
 # Buffered objects that wake the sender: soon for images and audio, to start their encoders;
 # later for the cheap kinds, whose every wake is a hand-off of the GIL (measured: 64 -> 1024
@@ -56,17 +52,17 @@ MAX_BUFFERED_OBJECTS = 4096
 MAX_BUFFERED_OBJECT_BYTES = 256 * 2**20
 
 # KIND of an object (aim.objects) -> (dtype of a sequence of them, of a sequence of lists of them)
-OBJECT_DTYPES = {
-    "image": ("aim.image", "list(aim.image)"),
-    "distribution": ("aim.distribution", None),
-    "text": ("aim.text", "list(aim.text)"),
-    "audio": ("aim.audio", "list(aim.audio)"),
+OBJECT_DTYPES: dict[str, tuple[str | None, str | None]] = {
+    kind: (
+        next((DTYPE_NAMES[c] for c, k in OBJECT_KINDS.items() if k == kind and c not in LIST_DTYPES), None),
+        next((DTYPE_NAMES[c] for c, k in OBJECT_KINDS.items() if k == kind and c in LIST_DTYPES), None),
+    )
+    for kind in dict.fromkeys(OBJECT_KINDS.values())
 }
 _HEAVY_KINDS = {"image", "audio"}  # encoded on the sender's encoder threads (PIL releases the GIL)
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 _NAN = float("nan")
-_now = time.time
 
 
 def check_name(name: Any) -> str:
@@ -74,10 +70,7 @@ def check_name(name: Any) -> str:
         raise TypeError(f"a sequence name must be a str, not {type(name).__name__}")
     if not name or len(name) > MAX_NAME_CHARS or "\x00" in name:
         raise ValueError(f"sequence name {name[:40]!r} must be 1..{MAX_NAME_CHARS} chars without NUL")
-    try:
-        name.encode()
-    except UnicodeEncodeError:
-        raise ValueError(f"sequence name {name[:40]!r} is not valid Unicode (it has no UTF-8 form)") from None
+    check_utf8(name, f"sequence name {name[:40]!r}")
     return name
 
 
@@ -179,7 +172,28 @@ def _check_items(items: Any, kind: str, where: str) -> None:
             )
 
 
-class SeriesWriter:
+class _Writer:
+    """What the writers share: the step and epoch rules of a point."""
+
+    __slots__ = ()
+    next_step: int
+    where: str
+
+    def position(self, step: Any, epoch: Any) -> tuple[int, float]:
+        """(step, epoch) of a point: step None is the last step + 1; epoch None is NaN."""
+        if step is None:
+            step = self.next_step
+        elif type(step) is not int or step < 0 or step > MAX_STEP:
+            step = _step(step, self.where)
+        if epoch is None:
+            epoch = _NAN
+        elif type(epoch) is not float:
+            epoch = _epoch(epoch, self.where)
+        self.next_step = step + 1
+        return step, epoch
+
+
+class SeriesWriter(_Writer):
     """The buffer of one sequence of one run in this process."""
 
     __slots__ = (
@@ -217,6 +231,7 @@ class SeriesWriter:
                 except OverflowError:
                     raise ValueError(f"{value} is too large to track into {self.where}") from None
                 self.is_float = True
+        # _Writer.position(), inlined: a call would add ~60 ns, a tenth of track()'s p50
         if step is None:
             step = self.next_step
         elif type(step) is not int or step < 0 or step > MAX_STEP:
@@ -240,7 +255,7 @@ class SeriesWriter:
         del self.buf[:]
         self.limit = 0
 
-    def drain(self, limit: int) -> tracking_pb2.SeriesChunk | None:
+    def drain(self, limit: int) -> SeriesChunk | None:
         """Take up to limit buffered points as a wire chunk (called by the sender only)."""
         buf = self.buf
         n = min(len(buf) // _RECORD.size, limit)
@@ -249,22 +264,10 @@ class SeriesWriter:
         taken = buf[: n * _RECORD.size]  # a copy: buf itself is never exported (appends would fail)
         del buf[: n * _RECORD.size]
         is_float = self.is_float  # read after the copy: a float in it set the flag before it was added
-        table = np.frombuffer(taken, _RECORD_DTYPE)
-        values = table["value"].astype("<f8" if is_float else "<i8")
-        return tracking_pb2.SeriesChunk(
-            run_hash=self.tracker.run_hash,
-            name=self.name,
-            context=self.context,
-            dtype=common_pb2.DTYPE_FLOAT if is_float else common_pb2.DTYPE_INT,
-            count=n,
-            steps=table["step"].tobytes(),
-            values=values.tobytes(),
-            epochs=table["epoch"].tobytes(),
-            timestamps=table["time"].tobytes(),
-        )
+        return series_chunk(self.tracker.run_hash, self.name, self.context, taken, is_float=is_float)
 
 
-class ObjectWriter:
+class ObjectWriter(_Writer):
     """The buffer of one object sequence of one run in this process: a list of
     (step, epoch, time, object or tuple of objects, caption or tuple of captions)."""
 
@@ -309,15 +312,7 @@ class ObjectWriter:
             captions = value.caption if self.captioned else None
         else:
             value, captions = self._checked(value)
-        if step is None:
-            step = self.next_step
-        elif type(step) is not int or step < 0 or step > MAX_STEP:
-            step = _step(step, self.where)
-        if epoch is None:
-            epoch = _NAN
-        elif type(epoch) is not float:
-            epoch = _epoch(epoch, self.where)
-        self.next_step = step + 1
+        step, epoch = self.position(step, epoch)
         items = self.items
         items.append((step, epoch, now, value, captions))  # one C call: atomic under the GIL
         if len(items) >= self.limit:
@@ -421,31 +416,20 @@ class Tracker:
         for writer in self._by_id.values():
             writer.attach(self.sender)
 
+    def _attached_here(self) -> bool:
+        """False in a forked child that has not attached yet: it attaches now, to its own sender."""
+        if self.pid == os.getpid():
+            return True
+        self._attach()
+        return False
+
     def _own_sender(self) -> Sender:
         """This process's sender (attaching afresh in a forked child)."""
-        if self.pid != os.getpid():
-            self._attach()
+        self._attached_here()
         return self.sender
 
-    def track(
-        self,
-        value: Any,
-        name: str | None = None,
-        step: Any = None,
-        epoch: Any = None,
-        *,
-        context: dict | None = None,
-    ) -> None:
-        now = _now()
-        if name is None or type(value) is dict:
-            if not isinstance(value, dict):
-                raise TypeError("track() needs a name, or a dict of {name: value}")
-            for key, item in value.items():
-                self._writer(key, context, item).append(item, step, epoch, now)
-            return
-        self._writer(name, context, value).append(value, step, epoch, now)
-
-    def _writer(self, name: str, context: dict | None, value: Any) -> SeriesWriter | ObjectWriter:
+    def writer(self, name: str, context: dict | None, value: Any) -> SeriesWriter | ObjectWriter:
+        """The writer of sequence (name, context); value: its first point, when it makes the sequence."""
         try:
             found = self._writers[name if context is None else (name, tuple(context.items()))]
         except (KeyError, TypeError, AttributeError):  # first sighting, unhashable values, not a dict
@@ -488,8 +472,7 @@ class Tracker:
 
     def buffer_full(self, writer: SeriesWriter) -> None:
         """Slow path of append(): wake the sender, or drain here when the sender lags far behind."""
-        if self.pid != os.getpid():
-            self._attach()  # first track() in a forked child: this process's own sender
+        if not self._attached_here():  # first track() in a forked child
             return
         if len(writer.buf) >= MAX_BUFFERED_POINTS * _RECORD.size:
             self.sender.flush()  # blocks while the daemon is MAX_UNACKED_BYTES behind
@@ -498,8 +481,7 @@ class Tracker:
 
     def objects_full(self, writer: ObjectWriter) -> None:
         """Slow path of ObjectWriter.append(): wake the sender, or drain here when it lags far behind."""
-        if self.pid != os.getpid():
-            self._attach()  # first track() in a forked child: this process's own sender
+        if not self._attached_here():  # first track() in a forked child
             return
         if len(writer.items) >= writer.max_items:
             self.sender.make_room(writer, writer.max_items)  # blocks until the batcher takes some

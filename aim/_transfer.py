@@ -2,7 +2,7 @@
 aim export/import and the converters.
 
 A run is read through the source daemon's read RPCs and sent to the destination daemon's
-Transfer.ImportRun as one stream (aimproto.v1.transfer), which writes it in one piece: a run lands
+Transfer.ImportRun as one stream (aim._transport.transfer), which writes it in one piece: a run lands
 whole or not at all, and never twice (the daemon refuses a hash it holds). Nothing here opens a
 store.
 """
@@ -12,17 +12,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aim.errors import AimError, MissingRunError, RepoError, RunExistsError
 
 if TYPE_CHECKING:
     from aim._repo import Repo
     from aim._transport.client import Client
-    from aimproto.v1 import transfer_pb2
-
-METRIC_DTYPES = ("int", "float")
-SHA256_BYTES = 32
+    from aim._transport.transfer import Part
 
 
 @dataclass(frozen=True)
@@ -45,71 +42,7 @@ def count_points(client: Client, run_hashes: Iterable[str]) -> int:
     return sum(seq["count"] for h in run_hashes for seq in client.list_sequences(h))
 
 
-def run_parts(
-    client: Client, run_hash: str, on_points: Callable[[int], None] = lambda n: None
-) -> Iterator[transfer_pb2.ImportPart]:
-    """The ImportParts of one stored run: start, then each sequence (an object sequence's blobs
-    before the points naming them), then the commit. on_points(n) is told of every chunk sent."""
-    from aimproto import convert
-    from aimproto.v1 import transfer_pb2
-
-    props = client.get_run(run_hash)
-    params = client.get_params(run_hash, [])
-    start = transfer_pb2.ImportStart(props=convert.props_to_proto(props))
-    if params:
-        convert.param_to_proto(params, start.params)
-    yield transfer_pb2.ImportPart(start=start)
-    chunks = points = 0
-    sent_blobs: set[bytes] = set()
-    for seq in client.list_sequences(run_hash):
-        ids = {"run_hash": run_hash, "name": seq["name"], "context": seq["context"]}
-        if seq["dtype"] in METRIC_DTYPES:
-            for chunk in client.point_chunks(run_hash, seq["name"], seq["context"]):
-                yield transfer_pb2.ImportPart(series=series_chunk(chunk, **ids))
-                chunks, points = chunks + 1, points + chunk.count
-                on_points(chunk.count)
-            continue
-        for chunk in client.object_chunks(run_hash, seq["name"], seq["context"]):
-            shas = [chunk.shas[i : i + SHA256_BYTES] for i in range(0, len(chunk.shas), SHA256_BYTES)]
-            wanted = list(dict.fromkeys(sha for sha in shas if sha not in sent_blobs))
-            for sha, blob in zip(wanted, client.get_blobs([sha.hex() for sha in wanted]), strict=True):
-                yield from blob_parts(sha, blob)
-                sent_blobs.add(sha)
-            yield transfer_pb2.ImportPart(objects=object_series(chunk, **ids))
-            chunks, points = chunks + 1, points + chunk.count
-            on_points(chunk.count)
-    yield transfer_pb2.ImportPart(commit=transfer_pb2.ImportCommit(series=chunks, points=points))
-
-
-SERIES_FIELDS = ("dtype", "count", "steps", "values", "epochs", "timestamps")
-OBJECT_FIELDS = ("dtype", "count", "steps", "epochs", "timestamps", "record_counts", "metas", "shas")
-
-
-def series_chunk(chunk: Any, **ids: str) -> Any:
-    """A PointsChunk read from a run as the SeriesChunk that writes it into run_hash."""
-    from aimproto.v1 import tracking_pb2
-
-    return tracking_pb2.SeriesChunk(**ids, **{field: getattr(chunk, field) for field in SERIES_FIELDS})
-
-
-def object_series(chunk: Any, **ids: str) -> Any:
-    """An ObjectsChunk read from a run as the ObjectSeries that writes it into run_hash."""
-    from aimproto.v1 import tracking_pb2
-
-    return tracking_pb2.ObjectSeries(**ids, **{field: getattr(chunk, field) for field in OBJECT_FIELDS})
-
-
-def blob_parts(sha256: bytes, blob: bytes) -> Iterator[transfer_pb2.ImportPart]:
-    """A blob as the BlobChunks of the wire (BLOB_CHUNK_BYTES each, at least one)."""
-    from aimproto.v1 import common_pb2, tracking_pb2, transfer_pb2
-
-    size = common_pb2.BLOB_CHUNK_BYTES
-    for index, at in enumerate(range(0, max(len(blob), 1), size)):
-        chunk = tracking_pb2.BlobChunk(sha256=sha256, size=len(blob), index=index, data=blob[at : at + size])
-        yield transfer_pb2.ImportPart(blob=chunk)
-
-
-def import_parts(dest: Repo, run_hash: str, parts: Iterator[transfer_pb2.ImportPart]) -> Outcome:
+def import_parts(dest: Repo, run_hash: str, parts: Iterator[Part]) -> Outcome:
     """Send one run's parts to dest: Outcome done, or not done because dest holds the run."""
     try:
         dest._client.import_run(parts)
@@ -143,6 +76,8 @@ def transfer_runs(
             reason = f"run {run_hash} is still being tracked into (close it first: aim runs close {run_hash})"
             outcomes.append(Outcome(run_hash, False, reason))
             continue
+        from aim._transport.transfer import run_parts
+
         outcome = import_parts(dest, run_hash, run_parts(source._client, run_hash, on_points))
         if outcome.done and move:
             try:
@@ -177,7 +112,7 @@ def import_archive(
     (imported hashes, skipped hashes, which dest already held)."""
     from aim._archive import read_runs
 
-    def counting(parts: Iterator[transfer_pb2.ImportPart]) -> Iterator[transfer_pb2.ImportPart]:
+    def counting(parts: Iterator[Part]) -> Iterator[Part]:
         for part in parts:
             yield part
             on_bytes(part.ByteSize())
@@ -187,3 +122,19 @@ def import_archive(
         outcome = import_parts(dest, run_hash, counting(parts))
         (imported if outcome.done else skipped).append(run_hash)
     return imported, skipped
+
+
+def export_archive(
+    source: Repo,
+    run_hashes: list[str],
+    path: str | os.PathLike[str],
+    producer: str,
+    on_points: Callable[[int], None] = lambda n: None,
+) -> None:
+    """Write the runs to one archive file at path (aim._archive), complete or not at all;
+    producer names what wrote it (e.g. "aim-tracker 0.1.0")."""
+    from aim._archive import write_archive
+    from aim._transport.transfer import run_parts
+
+    runs = ((h, run_parts(source._client, h, on_points)) for h in run_hashes)
+    write_archive(path, runs, run_hashes, producer)

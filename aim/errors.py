@@ -3,6 +3,10 @@
     AimError
     ├── RepoError                 no repository at a path, or one that cannot be created or written
     ├── DaemonUnavailable         no daemon serves the repository and none could be started
+    │   └── TLSError              a remote daemon's TLS failed: its certificate did not verify, or
+    │                             one side speaks TLS and the other does not
+    ├── AuthenticationError       a remote daemon refused the token: none, or one it does not accept
+    ├── PermissionDeniedError (+PermissionError)  a read-only token used for a write
     ├── ProtocolError             the daemon speaks another protocol version
     ├── MissingRunError (+LookupError)   no run has this hash
     ├── RunExistsError            creating a run whose hash is taken
@@ -32,6 +36,18 @@ class RepoError(AimError):
 
 
 class DaemonUnavailable(AimError):
+    pass
+
+
+class TLSError(DaemonUnavailable):
+    pass
+
+
+class AuthenticationError(AimError):
+    pass
+
+
+class PermissionDeniedError(AimError, PermissionError):
     pass
 
 

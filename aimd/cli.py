@@ -19,6 +19,7 @@ from pathlib import Path
 
 from aimd import __version__
 from aimd.config import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_QUERY_TIMEOUT_S, MAX_QUERY_TIMEOUT_S, Config
+from aimd.exposure import ExposureError, tcp_security
 from aimd.lock import AlreadyRunning, RepoLock, is_locked, read_pid
 
 START_TIMEOUT_S = 30.0
@@ -60,7 +61,38 @@ def _parser() -> argparse.ArgumentParser:
                 metavar="SECONDS",
                 help="a query's evaluation time budget unless its client asks for another",
             )
+            _add_tcp_security_arguments(sub)
     return parser
+
+
+def _add_tcp_security_arguments(sub: argparse.ArgumentParser) -> None:
+    group = sub.add_argument_group("TCP security (a token, and TLS off loopback, unless opted out)")
+    group.add_argument(
+        "--token-file", type=Path, metavar="FILE", help="tokens TCP clients must present (mode 0600)"
+    )
+    group.add_argument(
+        "--tls-cert", type=Path, metavar="PEM", help="serve TCP over TLS with this certificate chain"
+    )
+    group.add_argument("--tls-key", type=Path, metavar="PEM", help="the private key of --tls-cert")
+    group.add_argument(
+        "--insecure", action="store_true", help="allow plaintext TCP on a non-loopback address"
+    )
+    group.add_argument(
+        "--no-auth", action="store_true", help="allow TCP without a token: anyone may read and write"
+    )
+
+
+def _tcp_security_argv(config: Config) -> list[str]:
+    """The TCP security flags of config, for the `aimd serve` that `aimd start` spawns."""
+    argv: list[str] = []
+    for flag, path in (
+        ("--token-file", config.token_file),
+        ("--tls-cert", config.tls_cert),
+        ("--tls-key", config.tls_key),
+    ):
+        if path is not None:
+            argv += [flag, str(path)]
+    return argv + ["--insecure"] * config.insecure + ["--no-auth"] * config.no_auth
 
 
 def _positive_seconds(text: str) -> float:
@@ -80,6 +112,11 @@ def _config(args: argparse.Namespace) -> Config:
         idle_timeout_s=args.idle_timeout,
         fsync=args.fsync,
         query_timeout_s=args.query_timeout,
+        token_file=args.token_file,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        insecure=args.insecure,
+        no_auth=args.no_auth,
     )
 
 
@@ -111,7 +148,7 @@ def serve(config: Config) -> int:
 
         try:
             asyncio.run(Daemon(config).serve_locked())
-        except StoreError as exc:  # a known failure: say it in one line, no traceback
+        except (StoreError, ExposureError) as exc:  # a known failure: say it in one line, no traceback
             logging.getLogger("aimd").error("%s", exc)
             print(f"aimd: {exc}", file=sys.stderr)
             return EXIT_ERROR
@@ -144,6 +181,11 @@ def _serving_address(config: Config) -> str | None:
 
 def start(config: Config) -> int:
     """Spawn `aimd serve` detached, then wait until this repo's daemon (it or a rival) serves."""
+    try:
+        tcp_security(config)  # refuse here, in one line, rather than in the log of a daemon that exits
+    except ExposureError as exc:
+        print(f"aimd: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     if _serving_address(config) is not None:
         print(f"aimd already serves {config.repo} on {_announced(config)} (pid {read_pid(config.pid_path)})")
         return EXIT_OK
@@ -159,6 +201,7 @@ def start(config: Config) -> int:
         argv += ["--tcp", config.tcp]
     if config.fsync:
         argv.append("--fsync")
+    argv += _tcp_security_argv(config)
     with log:
         child = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True

@@ -33,9 +33,18 @@ class Config:
     query_timeout_s: float = DEFAULT_QUERY_TIMEOUT_S
     block_cache_bytes: int = DEFAULT_BLOCK_CACHE_BYTES
     fsync: bool = False  # True: fsync every write batch (survives power loss, not only kill -9)
+    # The TCP port's security (aimd.exposure decides what may be served):
+    token_file: Path | None = None  # tokens a TCP client must present (aimd.tokens), with AIMD_TOKEN
+    tls_cert: Path | None = None  # PEM certificate chain: serve TCP over TLS (with tls_key)
+    tls_key: Path | None = None
+    insecure: bool = False  # allow plaintext TCP on a non-loopback address
+    no_auth: bool = False  # allow TCP without any token
 
     def __post_init__(self) -> None:
         self.repo = Path(os.path.abspath(self.repo))
+        for name in ("token_file", "tls_cert", "tls_key"):
+            if getattr(self, name) is not None:
+                setattr(self, name, Path(os.path.abspath(getattr(self, name))))
 
     @property
     def aim_dir(self) -> Path:

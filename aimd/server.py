@@ -19,8 +19,10 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from aimd.config import Config
+from aimd.exposure import tcp_security
 from aimd.ingest.writer import Writer
 from aimd.lock import RepoLock
+from aimd.service import auth
 from aimd.service.query import QueryService
 from aimd.service.reading import ReadingService
 from aimd.service.tracking import TrackingService
@@ -87,6 +89,7 @@ class Daemon:
     async def serve_locked(self) -> None:
         """serve(), for a caller that already holds the repository's lock (aimd.cli)."""
         config = self.config
+        security = tcp_security(config)  # before anything opens: a refused configuration raises
         store = Store(config.db_path, sync=config.fsync)
         writer = Writer(store)
         reader = Reader(store, BlockCache(config.block_cache_bytes))  # one cache for every read
@@ -95,11 +98,12 @@ class Daemon:
         query_executor = ThreadPoolExecutor(config.query_threads, thread_name_prefix="aimd-query")
         limit = config.max_message_bytes
         server = grpc.aio.server(
+            interceptors=auth.interceptors(security),
             options=[
                 ("grpc.max_receive_message_length", limit),
                 ("grpc.max_send_message_length", limit),
                 ("grpc.so_reuseport", 0),
-            ]
+            ],
         )
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -130,8 +134,11 @@ class Daemon:
             server.add_insecure_port(f"unix://{socket_path}")
         finally:
             os.umask(old_umask)
-        if config.tcp:
-            self.tcp_port = server.add_insecure_port(config.tcp)
+        if security is not None:
+            self.tcp_port = auth.add_tcp_port(server, config.tcp, security)
+            log.info("TCP %s: %s", config.tcp, security.describe())
+            for warning in security.warnings:
+                log.warning("%s", warning)
         await server.start()
         os.chmod(socket_path, 0o600)
         for name in SERVICE_NAMES:

@@ -61,8 +61,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from aim import Repo
-    from aim._archive import verify, write_archive
-    from aim._transfer import count_points, import_archive, run_parts
+    from aim._archive import verify
+    from aim._transfer import count_points, export_archive, import_archive
 
     repos = Repos(args.tmp, args.keep)
     try:
@@ -83,13 +83,7 @@ def main() -> int:
         copy = Repo(str(repos.new("copy")), init=True)
         cp = timed("cp", points, lambda: source.copy_runs(hashes, copy))
         archive = repos.root / "runs.aimrun"
-        export = timed(
-            "export",
-            points,
-            lambda: write_archive(
-                archive, ((h, run_parts(source._client, h)) for h in hashes), hashes, "bench"
-            ),
-        )
+        export = timed("export", points, lambda: export_archive(source, hashes, archive, "bench"))
         imported = Repo(str(repos.new("imported")), init=True)
 
         def import_all() -> None:

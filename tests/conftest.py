@@ -108,8 +108,9 @@ def shared(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
 
 @pytest.fixture
 def run(shared: Path) -> Iterator[Run]:
-    """A fresh run in the module's shared repository, closed afterwards."""
-    run = Run(repo=str(shared))
+    """A fresh run in the module's shared repository, closed afterwards (without system metrics,
+    which tests listing a run's sequences would find among them; tests/system covers those)."""
+    run = Run(repo=str(shared), system_tracking_interval=None)
     yield run
     run.close()
 

@@ -1,5 +1,5 @@
-"""Import direction, checked on the import graph: aim and aimd never import each other, and each
-heavy dependency has one home."""
+"""Import direction, checked on the import graph: aim and aimd never import each other, each heavy
+dependency has one home, and the SDK's own modules form layers that import downward only."""
 
 from __future__ import annotations
 
@@ -8,17 +8,41 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The wire contract's plain constants (no protobuf): every layer of both sides may read them.
+CONTRACT = "aimproto.contract"
+
+
+def _is_type_checking(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+
+
+def _import_nodes(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement, inside functions too; not those under `if TYPE_CHECKING:` (they
+    never run: annotations only)."""
+    found: list[ast.Import | ast.ImportFrom] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if _is_type_checking(node):
+            stack.extend(node.orelse)  # type: ignore[attr-defined]
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
 
 def _imports(package: str) -> dict[str, set[str]]:
-    """module path -> top-level-qualified names it imports (absolute imports only)."""
+    """module path -> qualified names it imports (absolute imports only): `import a.b` gives a.b,
+    `from a import b` gives a and a.b."""
     out: dict[str, set[str]] = {}
     for path in (ROOT / package).rglob("*.py"):
         names: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in _import_nodes(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 names.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names.add(node.module)
+            elif node.module and not node.level:
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
         out[str(path.relative_to(ROOT))] = names
     return out
 
@@ -29,7 +53,7 @@ def _offenders(package: str, forbidden: str, allowed: tuple[str, ...] = ()) -> l
         for module, names in _imports(package).items()
         if not module.startswith(allowed)
         for name in names
-        if name == forbidden or name.startswith(forbidden + ".")
+        if (name == forbidden or name.startswith(forbidden + ".")) and not name.startswith(CONTRACT)
     ]
 
 
@@ -40,9 +64,16 @@ def test_aim_and_aimd_never_import_each_other():
 
 def test_heavy_dependencies_have_one_home():
     assert _offenders("aim", "grpc", allowed=("aim/_transport/",)) == []
+    assert _offenders("aim", "pynvml", allowed=("aim/_system/readers.py",)) == []
+    assert _offenders("aim", "psutil", allowed=("aim/_system/readers.py",)) == []
     assert _offenders("aimd", "plyvel", allowed=("aimd/storage/store.py",)) == []
     assert _offenders("aimd", "grpc", allowed=("aimd/server.py", "aimd/service/", "aimd/cli.py")) == []
     assert _offenders("aimd", "aimproto", allowed=("aimd/server.py", "aimd/service/")) == []
+
+
+def test_only_the_transport_sees_protobuf_messages():
+    assert _offenders("aim", "aimproto", allowed=("aim/_transport/",)) == []
+    assert _offenders("aim", "google.protobuf", allowed=("aim/_transport/",)) == []
 
 
 def test_storage_is_the_bottom_of_the_daemon():
@@ -50,6 +81,103 @@ def test_storage_is_the_bottom_of_the_daemon():
         assert _offenders("aimd/storage", part) == []
     for part in ("aimd.service", "aimd.server", "aimd.cli"):
         assert _offenders("aimd/ingest", part) == []
+
+
+# --- the SDK's layers ---------------------------------------------------------------------------
+# Top to bottom; a module imports only modules of layers below its own (or of its own package,
+# for aim._transport and aim.objects). A module or package belongs to the layer naming it (or the
+# longest prefix of its name). Modules listed nowhere (the public facades aim, aim.sdk.*,
+# aim.storage.*, aim.cli, integrations) sit on top and are only checked for cycles.
+LAYERS: list[tuple[str, ...]] = [
+    ("aim._repo",),  # Repo: runs of a repository, its queries
+    ("aim._transfer",),  # whole runs between repositories and into archives (Repo.copy_runs, aim runs cp)
+    ("aim._archive",),  # the run archive file (aim export / import)
+    ("aim._collections",),  # repo-wide query collections (of sequences, of runs)
+    ("aim._run",),  # Run: the write handle and the read view of one run
+    ("aim._run_sequences", "aim._connection"),  # one run's sequences; target and client lookup
+    ("aim._system",),  # system metrics, terminal logs, system params of a tracking Run (its public API only)
+    ("aim._query", "aim._tracking", "aim._discovery"),  # query client; track() buffers; finding repos
+    ("aim._sequences", "aim._transport"),  # sequences and their data; the wire (grpc, protobuf)
+    ("aim._dataframes", "aim._context", "aim._params", "aim.objects"),  # pandas; plain values; objects
+    ("aim._text", "aim.ext", "aim._progress"),  # the UTF-8 rule; Aim's constants; tqdm bars
+    ("aim.errors",),
+]
+# Deliberate upward imports, each deferred into the function that needs it, with the reason.
+DEFERRED = {
+    ("aim._run", "aim._repo"): "Run.repo hands back the run's Repo, and Repo is built on Run",
+}
+
+
+def _module_name(path: str) -> str:
+    name = path.removesuffix(".py").replace("/", ".")
+    return name.removesuffix(".__init__")
+
+
+def _aim_graph() -> dict[str, set[str]]:
+    """aim module -> the aim modules it imports (a name imported from a package is resolved to
+    the module of that name when there is one, else to the package)."""
+    modules = {_module_name(path): names for path, names in _imports("aim").items()}
+    graph: dict[str, set[str]] = {}
+    for module, names in modules.items():
+        targets = set()
+        for name in names:
+            while name and name not in modules:
+                name = name.rpartition(".")[0]
+            if name and name != module:
+                targets.add(name)
+        graph[module] = targets
+    return graph
+
+
+def _layer(module: str) -> tuple[int, str] | None:
+    """(layer index, the listed name it falls under), None for a module no layer lists."""
+    best = None
+    for index, layer in enumerate(LAYERS):
+        for name in layer:
+            if (module == name or module.startswith(name + ".")) and (
+                best is None or len(name) > len(best[1])
+            ):
+                best = (index, name)
+    return best
+
+
+def test_sdk_layers_import_downward_only():
+    upward = []
+    for module, targets in _aim_graph().items():
+        source = _layer(module)
+        if source is None:
+            continue
+        for target in targets:
+            if (module, target) in DEFERRED:
+                continue
+            dest = _layer(target)
+            if dest is None or (dest[0] <= source[0] and dest[1] != source[1]):
+                upward.append(f"{module} imports {target}")
+    assert sorted(upward) == []
+
+
+def test_sdk_has_no_import_cycles():
+    graph = {m: {t for t in ts if (m, t) not in DEFERRED} for m, ts in _aim_graph().items()}
+    cycles, state = [], {}  # state: 1 while on the DFS path, 2 when done
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for target in sorted(graph.get(module, ())):
+            if state.get(target) == 1:
+                cycles.append(" -> ".join([*path[path.index(target) :], target]))
+            elif target not in state:
+                visit(target, [*path, target])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
+
+
+def test_the_deferred_imports_are_still_needed():
+    graph = _aim_graph()
+    assert [edge for edge in DEFERRED if edge[1] not in graph.get(edge[0], ())] == []
 
 
 def test_transport_returns_plain_values_and_never_imports_the_sdk_above_it():

@@ -73,8 +73,8 @@ class RunBuilder:
         """A metric's points (an int metric when every value is an int)."""
         import numpy as np
 
-        from aim._transport.client import DTYPES
-        from aimproto.v1 import tracking_pb2, transfer_pb2
+        from aim._transport.transfer import series_part
+        from aimproto.contract import DTYPE_CODES as DTYPES
 
         steps_col = np.asarray(list(steps), "<i8")
         raw = list(values)
@@ -87,7 +87,7 @@ class RunBuilder:
         ids = {"run_hash": self.run_hash, "name": name, "context": _context.canonical(context)}
         for at in range(0, len(raw), MAX_CHUNK_POINTS):
             end = at + MAX_CHUNK_POINTS
-            chunk = tracking_pb2.SeriesChunk(
+            part = series_part(
                 **ids,
                 dtype=DTYPES["int" if is_int else "float"],
                 count=len(steps_col[at:end]),
@@ -96,7 +96,7 @@ class RunBuilder:
                 epochs=epochs_col[at:end].tobytes(),
                 timestamps=stamps_col[at:end].tobytes(),
             )
-            self._add(transfer_pb2.ImportPart(series=chunk), chunk.count)
+            self._add(part, part.series.count)
 
     def objects(
         self, name: str, context: dict | None, points: Iterable[tuple[int, float | None, float, Any]]
@@ -105,9 +105,8 @@ class RunBuilder:
         per point, all of one kind; lists make a list sequence."""
         import numpy as np
 
-        from aim._transfer import blob_parts
-        from aim._transport.client import DTYPES
-        from aimproto.v1 import tracking_pb2, transfer_pb2
+        from aim._transport.transfer import blob_parts, objects_part
+        from aimproto.contract import DTYPE_CODES as DTYPES
 
         points = list(points)
         if not points:
@@ -132,7 +131,7 @@ class RunBuilder:
                         self._parts.extend(blob_parts(sha, payload))
                     metas.append(_dumps(meta))
                     shas.append(sha)
-            chunk = tracking_pb2.ObjectSeries(
+            part = objects_part(
                 **ids,
                 dtype=dtype,
                 count=len(batch),
@@ -143,7 +142,7 @@ class RunBuilder:
                 metas=metas,
                 shas=b"".join(shas),
             )
-            self._add(transfer_pb2.ImportPart(objects=chunk), chunk.count)
+            self._add(part, len(batch))
 
     def _add(self, part: Any, points: int) -> None:
         self._parts.append(part)
@@ -152,17 +151,11 @@ class RunBuilder:
 
     def parts(self) -> Iterator[Any]:
         """The run's ImportParts: start, sequences (blobs before the points naming them), commit."""
-        from aimproto import convert
-        from aimproto.v1 import transfer_pb2
+        from aim._transport.transfer import commit_part, start_part
 
-        start = transfer_pb2.ImportStart(props=convert.props_to_proto(self.props))
-        if self.params:
-            convert.param_to_proto(self.params, start.params)
-        yield transfer_pb2.ImportPart(start=start)
+        yield start_part(self.props, self.params)
         yield from self._parts
-        yield transfer_pb2.ImportPart(
-            commit=transfer_pb2.ImportCommit(series=self.chunks, points=self.points)
-        )
+        yield commit_part(self.chunks, self.points)
 
 
 def _floats(column: Iterable[float | None] | None, n: int) -> Any:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import grpc
 
-from aim._transport import launcher
+from aim._transport import credentials, launcher
 
 MAX_MESSAGE_BYTES = 64 * 2**20
 REMOTE_SCHEME = launcher.REMOTE_SCHEME
@@ -28,14 +28,15 @@ _OPTIONS = [
 
 
 class Target:
-    """Where a daemon is: a local repository (started on demand) or a remote aim://host:port."""
+    """Where a daemon is: a local repository (started on demand) or a remote aim://[token@]host:port."""
 
     def __init__(self, repo: str | os.PathLike[str]) -> None:
         text = os.fspath(repo)
         self.remote = text.startswith(REMOTE_SCHEME)
         self.repo = None if self.remote else Path(os.path.abspath(text))
-        self.key = text if self.remote else str(self.repo)
-        self._remote_address = text[len(REMOTE_SCHEME) :] if self.remote else None
+        self.endpoint = credentials.parse_endpoint(text) if self.remote else None  # token, TLS
+        self.key = self.endpoint.key if self.endpoint else str(self.repo)
+        self._remote_address = self.endpoint.address if self.endpoint else None
 
     def address(self, *, start: bool) -> str:
         """The daemon's address; with start=True, start a local daemon when none announced one."""
@@ -45,11 +46,14 @@ class Target:
         address = None if start else launcher.address_of(self.repo)
         return address or launcher.start_daemon(self.repo)
 
-    def __repr__(self) -> str:
-        return self.key
+    def __repr__(self) -> str:  # an endpoint is shown without its token
+        return str(self.endpoint) if self.endpoint else self.key
 
 
-def open_channel(address: str) -> grpc.Channel:
+def open_channel(address: str, endpoint: credentials.Endpoint | None = None) -> grpc.Channel:
+    """A channel to address: the unix socket of a local daemon, or a remote endpoint (TLS, token)."""
+    if endpoint is not None:
+        return credentials.open_remote_channel(endpoint, _OPTIONS)
     return grpc.insecure_channel(address, options=_OPTIONS)
 
 

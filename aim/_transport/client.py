@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -13,8 +12,10 @@ import grpc
 import numpy as np
 
 from aim import errors
+from aim._transport import codec, credentials
 from aim._transport.channel import MAX_MESSAGE_BYTES, Target, cached, open_channel
-from aimproto import convert
+from aim._transport.results import QueryProgress, RunMatch
+from aimproto import contract, convert
 from aimproto.v1 import (
     common_pb2,
     query_pb2,
@@ -30,31 +31,6 @@ from aimproto.v1 import (
 CLIENT_VERSION = "0.1.0"
 HANDSHAKE_TIMEOUT_S = 10.0
 CALL_TIMEOUT_S = 60.0
-QUERY_ERROR_KEY = "aim-query-error"  # trailing metadata naming a query's failure (aimd.service.query)
-
-DTYPE_NAMES = {
-    common_pb2.DTYPE_INT: "int",
-    common_pb2.DTYPE_FLOAT: "float",
-    common_pb2.DTYPE_IMAGE: "aim.image",
-    common_pb2.DTYPE_IMAGE_LIST: "list(aim.image)",
-    common_pb2.DTYPE_DISTRIBUTION: "aim.distribution",
-    common_pb2.DTYPE_TEXT: "aim.text",
-    common_pb2.DTYPE_TEXT_LIST: "list(aim.text)",
-    common_pb2.DTYPE_AUDIO: "aim.audio",
-    common_pb2.DTYPE_AUDIO_LIST: "list(aim.audio)",
-}
-DTYPES = {name: dtype for dtype, name in DTYPE_NAMES.items()}
-OBJECT_KINDS = {  # dtype -> the KIND of the objects its records hold (aim.objects)
-    common_pb2.DTYPE_IMAGE: "image",
-    common_pb2.DTYPE_IMAGE_LIST: "image",
-    common_pb2.DTYPE_DISTRIBUTION: "distribution",
-    common_pb2.DTYPE_TEXT: "text",
-    common_pb2.DTYPE_TEXT_LIST: "text",
-    common_pb2.DTYPE_AUDIO: "audio",
-    common_pb2.DTYPE_AUDIO_LIST: "audio",
-}
-SHA256_BYTES = 32
-_NUMPY = {common_pb2.DTYPE_INT: "<i8", common_pb2.DTYPE_FLOAT: "<f8"}
 
 
 def map_error(exc: grpc.RpcError) -> errors.AimError:
@@ -64,6 +40,10 @@ def map_error(exc: grpc.RpcError) -> errors.AimError:
         return errors.MissingRunError(detail)
     if code == grpc.StatusCode.ALREADY_EXISTS:
         return errors.RunExistsError(detail)
+    if code == grpc.StatusCode.UNAUTHENTICATED:
+        return errors.AuthenticationError(detail)
+    if code == grpc.StatusCode.PERMISSION_DENIED:
+        return errors.PermissionDeniedError(detail)
     if code in (
         grpc.StatusCode.INVALID_ARGUMENT,
         grpc.StatusCode.RESOURCE_EXHAUSTED,
@@ -77,7 +57,7 @@ def map_error(exc: grpc.RpcError) -> errors.AimError:
 
 def map_query_error(exc: grpc.RpcError, query: str) -> Exception:
     """SyntaxError (with line and offset), QueryBudgetError or QueryError for a failed query."""
-    kind = dict(exc.trailing_metadata() or ()).get(QUERY_ERROR_KEY, "")  # type: ignore[attr-defined]
+    kind = dict(exc.trailing_metadata() or ()).get(contract.QUERY_ERROR_KEY, "")  # type: ignore[attr-defined]
     detail = exc.details() or ""
     if kind.startswith("syntax"):
         _, line, offset = kind.split()
@@ -89,21 +69,6 @@ def map_query_error(exc: grpc.RpcError, query: str) -> Exception:
     if kind == "query":
         return errors.QueryError(detail)
     return map_error(exc)
-
-
-def sequence_info(msg: common_pb2.SequenceInfo) -> dict[str, Any]:
-    return {
-        "name": msg.name,
-        "context": msg.context,
-        "dtype": DTYPE_NAMES.get(msg.dtype, "unknown"),
-        "count": msg.count,
-        "first_step": msg.first_step,
-        "last_step": msg.last_step,
-        "first_value": msg.first_value,
-        "last_value": msg.last_value,
-        "min": msg.min_value,
-        "max": msg.max_value,
-    }
 
 
 class Client:
@@ -129,7 +94,7 @@ class Client:
     def _open(self, address: str, *, just_started: bool) -> None:
         if self._channel is not None:
             self._channel.close()
-        self._channel = open_channel(address)
+        self._channel = open_channel(address, self.target.endpoint)
         self.tracking = tracking_pb2_grpc.TrackingStub(self._channel)
         self.reading = reading_pb2_grpc.ReadingStub(self._channel)
         self.querying = query_pb2_grpc.QueryStub(self._channel)
@@ -143,7 +108,7 @@ class Client:
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
                 raise errors.ProtocolError(exc.details()) from None
-            raise map_error(exc) from None
+            raise credentials.explain(exc, self.target.endpoint) or map_error(exc) from None
         self.max_message_bytes = min(reply.max_message_bytes or MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES)
 
     def reconnect(self, seen_generation: int) -> None:
@@ -190,7 +155,7 @@ class Client:
             read_only=read_only,
         )
         reply = self._call(lambda c: c.tracking.OpenRun, request)
-        return convert.props_from_proto(reply.props), [sequence_info(s) for s in reply.sequences]
+        return convert.props_from_proto(reply.props), [codec.sequence_summary(s) for s in reply.sequences]
 
     def set_params(self, run_hash: str, path: Sequence[str], value: Any) -> None:
         request = tracking_pb2.SetParamsRequest(
@@ -241,12 +206,12 @@ class Client:
 
     def list_sequences(self, run_hash: str) -> list[dict[str, Any]]:
         reply = self._call(lambda c: c.reading.ListSequences, reading_pb2.RunRef(run_hash=run_hash))
-        return [sequence_info(s) for s in reply.sequences]
+        return [codec.sequence_summary(s) for s in reply.sequences]
 
     def read_sequence(self, run_hash: str, name: str, context: str) -> dict[str, np.ndarray]:
         """All points of a sequence, step-ordered: steps, values, epochs, timestamps."""
         chunks = self.point_chunks(run_hash, name, context)
-        return join_points(chunks, chunks[0].dtype if chunks else common_pb2.DTYPE_FLOAT)
+        return codec.join_points(chunks, chunks[0].dtype if chunks else common_pb2.DTYPE_FLOAT)
 
     def point_chunks(self, run_hash: str, name: str, context: str) -> list[reading_pb2.PointsChunk]:
         """A metric's points as the daemon sends them: packed columns, step-ordered."""
@@ -263,32 +228,7 @@ class Client:
         "epochs" (float64, NaN = none), "timestamps" (float64 seconds), "records" (per step, a
         list of (kind, meta dict, blob sha256 hex); one item for single-object dtypes) and
         "dtype" (the SDK name, e.g. 'list(aim.image)')."""
-        chunks = self.object_chunks(run_hash, name, context)
-        dtype = chunks[0].dtype if chunks else common_pb2.DTYPE_UNSPECIFIED
-        kind = OBJECT_KINDS.get(dtype, "unknown")
-        records: list[list[tuple[str, dict[str, Any], str]]] = []
-        for chunk in chunks:
-            shas = chunk.shas.hex()
-            at = 0
-            for n in chunk.record_counts:
-                records.append(
-                    [
-                        (
-                            kind,
-                            json.loads(chunk.metas[i]),
-                            shas[2 * SHA256_BYTES * i : 2 * SHA256_BYTES * (i + 1)],
-                        )
-                        for i in range(at, at + n)
-                    ]
-                )
-                at += n
-        return {
-            "dtype": DTYPE_NAMES.get(dtype, "unknown"),
-            "steps": _join([c.steps for c in chunks], "<i8"),
-            "epochs": _join([c.epochs for c in chunks], "<f8"),
-            "timestamps": _join([c.timestamps for c in chunks], "<f8"),
-            "records": records,
-        }
+        return codec.object_points(self.object_chunks(run_hash, name, context))
 
     def get_blob(self, sha256_hex: str) -> bytes:
         """The bytes of a stored blob (streamed in chunks, checked against its SHA-256)."""
@@ -302,7 +242,7 @@ class Client:
             shas = [bytes.fromhex(h) for h in sha256_hexes]
         except (TypeError, ValueError):
             raise ValueError("a blob is named by the hex of its SHA-256 (64 hex digits)") from None
-        if any(len(sha) != SHA256_BYTES for sha in shas):
+        if any(len(sha) != codec.SHA256_BYTES for sha in shas):
             raise ValueError("a blob is named by the hex of its SHA-256 (64 hex digits)")
         request = reading_pb2.GetBlobsRequest(sha256=shas)
         parts: list[list[bytes]] = [[] for _ in shas]
@@ -340,10 +280,14 @@ class Client:
         return convert.props_from_proto(reply)
 
     # --- querying ---------------------------------------------------------------------
-    def query(self, request: query_pb2.QueryRequest) -> Iterator[query_pb2.QueryChunk]:
-        """The reply chunks of a query as they arrive; closing the iterator cancels the call.
+    def query(self, query: str, seq_type: str | None, **options: Any) -> Iterator[RunMatch | QueryProgress]:
+        """A RunMatch per matching run and, when options ask to report_progress, QueryProgress
+        items, as they arrive (options: codec.query_request's). Closing the iterator cancels the
+        call. Retried once on a fresh connection if the daemon went away before anything arrived."""
+        request = codec.query_request(query, seq_type, **options)
+        return codec.query_results(self._query_chunks(request), values_only=request.values_only)
 
-        Retried once on a fresh connection if the daemon went away before anything arrived."""
+    def _query_chunks(self, request: query_pb2.QueryRequest) -> Iterator[query_pb2.QueryChunk]:
         generation = self.generation
         call = self.querying.Query(request)
         received = False
@@ -364,21 +308,6 @@ class Client:
                 yield chunk
         finally:
             call.cancel()
-
-
-def join_points(chunks: Sequence[Any], dtype: int, *, values_only: bool = False) -> dict[str, np.ndarray]:
-    """The packed point columns of chunks (PointsChunk or SequenceBlock messages, in order) as
-    writable numpy arrays: steps, values (int64 or float64 by dtype) and, unless values_only,
-    epochs and timestamps."""
-    columns = {"steps": "<i8", "values": _NUMPY.get(dtype, "<f8")}
-    if not values_only:
-        columns |= {"epochs": "<f8", "timestamps": "<f8"}
-    return {name: _join([getattr(c, name) for c in chunks], np_dtype) for name, np_dtype in columns.items()}
-
-
-def _join(parts: list[bytes], dtype: str) -> np.ndarray:
-    """One array from the bytes of several chunks (one copy, into memory the array owns)."""
-    return np.frombuffer(bytearray().join(parts), dtype).astype(dtype[1:], copy=False)
 
 
 def client_for(target: Target) -> Client:

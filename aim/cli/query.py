@@ -38,10 +38,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def _rows(args: argparse.Namespace, results) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
     if TYPES[args.type] is None:
-        return RUN_FIELDS, [tuple(props[f] for f in RUN_FIELDS) for props, _ in results]
+        return RUN_FIELDS, [tuple(match.props[f] for f in RUN_FIELDS) for match in results]
     rows = []
-    for props, sequences in results:
-        for seq in sequences:
+    for match in results:
+        props = match.props
+        for seq in match.sequences:
             context = json.dumps(dict(seq["context"]), sort_keys=True)
             if args.values:
                 cols = seq["columns"]
@@ -67,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
         print("aim query: --values needs --type metrics", file=sys.stderr)
         return EXIT_USAGE
     repo = open_repo(args.repo)
-    results = iter_query(repo._target, TYPES[args.type], args.query, with_points=args.values)
+    results = iter_query(
+        repo._target, TYPES[args.type], args.query, with_points=args.values
+    )  # RunMatch items
     headers, rows = _rows(args, results)
     if args.json:
         print(json.dumps([dict(zip(headers, row, strict=True)) for row in rows], indent=2))

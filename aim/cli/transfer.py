@@ -23,8 +23,7 @@ def configure_import(parser: argparse.ArgumentParser) -> None:
 
 def export_runs(args: argparse.Namespace) -> int:
     import aim
-    from aim._archive import write_archive
-    from aim._transfer import count_points, run_parts
+    from aim._transfer import count_points, export_archive
 
     repo = open_repo(args.repo)
     hashes = list(dict.fromkeys(args.hashes))
@@ -32,8 +31,7 @@ def export_runs(args: argparse.Namespace) -> int:
     total = count_points(repo._client, hashes)
     progress = bar(total, "exporting", "pt")
     try:
-        runs = ((h, run_parts(repo._client, h, progress.update)) for h in hashes)
-        write_archive(args.out, runs, hashes, producer=f"aim-tracker {aim.__version__}")
+        export_archive(repo, hashes, args.out, f"aim-tracker {aim.__version__}", progress.update)
     finally:
         progress.close()
     print(f"Exported {len(hashes)} run(s), {total} points, to {args.out}")

@@ -33,9 +33,10 @@ from aimd.storage.blocks import (
     decode_block,
     encode_block,
 )
+from aimproto import contract
 
-MAX_NAME_CHARS = 256
-MAX_CONTEXT_BYTES = 4096
+MAX_NAME_CHARS = contract.MAX_NAME_CHARS
+MAX_CONTEXT_BYTES = contract.MAX_CONTEXT_BYTES
 
 
 @dataclass(frozen=True)

@@ -18,18 +18,19 @@ from aimd.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from aimd.ingest.transaction import Transaction
 from aimd.storage import keys, values
 from aimd.storage.blocks import SequenceMeta
+from aimproto import contract
 
-RUN_HASH = re.compile(r"[0-9A-Za-z_-]{1,64}")
+RUN_HASH = re.compile(contract.RUN_HASH_PATTERN)
 MAX_PROP_CHARS = 4096
 MAX_DESCRIPTION_CHARS = 65536
-MAX_PARAM_KEY_CHARS = 1024
+MAX_PARAM_KEY_CHARS = contract.MAX_PARAM_KEY_CHARS
 MAX_PARAM_DEPTH = 32  # keys and list items from the root to a leaf: the wire format nests 3 a level
 PROP_FIELDS = ("name", "description", "experiment", "archived")
 
 
 def check_hash(run_hash: str) -> None:
     if not RUN_HASH.fullmatch(run_hash):
-        raise InvalidInput(f"run hash {run_hash[:80]!r} must be 1..64 chars of [0-9A-Za-z_-]")
+        raise InvalidInput(f"run hash {run_hash[:80]!r} must be {contract.RUN_HASH_RULE}")
 
 
 def load_props(tx: Transaction, run_hash: str) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from aimd.query.budget import (
 )
 from aimd.query.sandbox import DICT_METHODS, GLOBAL_NAMES, Sandbox
 from aimd.query.views import RUN_ATTRIBUTES, RunView, SequenceView
+from aimproto import contract
 
 __all__ = [
     "MAX_DEPTH",
@@ -55,7 +56,7 @@ __all__ = [
     "UnknownName",
 ]
 
-MAX_QUERY_CHARS = 10_000
+MAX_QUERY_CHARS = contract.MAX_QUERY_CHARS
 MAX_DEPTH = 100
 
 #: Query target -> the name of its sequence variable (None: a runs query has only `run`).

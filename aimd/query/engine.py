@@ -78,7 +78,7 @@ class Progress:
 Match = RunMatch | SequenceMatch | Progress
 
 
-def sequence_info(meta: SequenceMeta) -> dict[str, Any]:
+def query_view_fields(meta: SequenceMeta) -> dict[str, Any]:
     """What a query sees of a sequence without reading its points."""
     return {
         "dtype": DTYPE_NAMES.get(meta.dtype, "unknown"),
@@ -144,7 +144,7 @@ class Engine:
 
         def load_sequences() -> list[tuple[str, dict, dict]]:
             return [
-                (name, _parse_context(context), sequence_info(meta))
+                (name, _parse_context(context), query_view_fields(meta))
                 for name, context, meta in reader.sequences(run_hash)
             ]
 
@@ -201,7 +201,7 @@ class Engine:
             if meta.dtype not in wanted:
                 continue
             if query.has_sequence_part:
-                view = SequenceView(name, _parse_context(context), sequence_info(meta), run)
+                view = SequenceView(name, _parse_context(context), query_view_fields(meta), run)
                 if not query.match_sequence(run, view):
                     continue
             blocks = None

@@ -9,7 +9,7 @@ from aimd.storage.reader import ObjectPoint
 from aimproto.v1 import common_pb2, reading_pb2
 
 
-def sequence_info(name: str, context: str, meta: SequenceMeta) -> common_pb2.SequenceInfo:
+def sequence_info_message(name: str, context: str, meta: SequenceMeta) -> common_pb2.SequenceInfo:
     return common_pb2.SequenceInfo(
         name=name,
         context=context,

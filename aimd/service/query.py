@@ -16,12 +16,12 @@ from aimd.config import MAX_QUERY_TIMEOUT_S
 from aimd.errors import DaemonError, InvalidInput
 from aimd.query import BudgetExceeded, QueryError, QuerySyntaxError
 from aimd.query.engine import Engine, Progress, QuerySpec, RunMatch, SequenceMatch
-from aimd.service.messages import point_columns, sequence_info
+from aimd.service.messages import point_columns, sequence_info_message
 from aimd.service.status import abort
 from aimd.service.wire import Malformed
 from aimd.storage.blocks import Columns
 from aimd.storage.reader import Reader
-from aimproto import convert
+from aimproto import contract, convert
 from aimproto.v1 import query_pb2, query_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ CHUNK_BYTES = 1 << 20  # no chunk holds more than this (a long sequence is split
 FLUSH_BYTES = 256 << 10  # a chunk is sent once it holds this much: the client works meanwhile
 POINT_BYTES = 32  # step, value, epoch, timestamp: 8 bytes each
 RUN_HEADER_BYTES = 256  # an estimate, for chunk sizing
-QUERY_ERROR_KEY = "aim-query-error"  # trailing metadata: "syntax <line> <offset>" or "budget"
+QUERY_ERROR_KEY = contract.QUERY_ERROR_KEY  # trailing metadata: "syntax <line> <offset>" or "budget"
 
 
 def query_spec(request: query_pb2.QueryRequest, default_timeout_s: float) -> QuerySpec:
@@ -82,7 +82,7 @@ class ChunkPacker:
             yield from self._add_sequence(match)
 
     def _add_sequence(self, match: SequenceMatch) -> Iterator[query_pb2.QueryChunk]:
-        info = sequence_info(match.name, match.context, match.meta)
+        info = sequence_info_message(match.name, match.context, match.meta)
         first = True
         blocks = iter(match.blocks or ())  # no blocks: metadata only
         cols = next(blocks, None)

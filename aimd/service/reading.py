@@ -9,7 +9,7 @@ from typing import Any
 
 from aimd.errors import InvalidInput, NotFound
 from aimd.ingest.runs import check_hash, check_path
-from aimd.service.messages import objects_chunk, points_chunk, sequence_info
+from aimd.service.messages import objects_chunk, points_chunk, sequence_info_message
 from aimd.service.status import handles_errors
 from aimd.storage.blocks import DTYPE_NAMES, NUMPY_DTYPE, Columns
 from aimd.storage.objects import SHA256_BYTES
@@ -77,7 +77,7 @@ class ReadingService(reading_pb2_grpc.ReadingServicer):
     async def ListSequences(self, request, context):
         await self._props(request.run_hash)
         seqs = await self._read(self.reader.sequences, request.run_hash)
-        return reading_pb2.ListSequencesReply(sequences=[sequence_info(*s) for s in seqs])
+        return reading_pb2.ListSequencesReply(sequences=[sequence_info_message(*s) for s in seqs])
 
     @handles_errors
     async def ReadSequence(self, request, context):

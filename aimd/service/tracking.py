@@ -15,17 +15,17 @@ from aimd.errors import DaemonError, InvalidInput
 from aimd.ingest import batches, objects, points, runs
 from aimd.ingest.transaction import Transaction
 from aimd.ingest.writer import Writer
-from aimd.service.messages import sequence_info
+from aimd.service.messages import sequence_info_message
 from aimd.service.status import handles_errors, status_of
 from aimd.service.wire import Malformed
-from aimproto import convert
+from aimproto import contract, convert
 from aimproto.v1 import common_pb2, tracking_pb2, tracking_pb2_grpc
 
 log = logging.getLogger(__name__)
 
 MAX_INFLIGHT_BATCHES = 8  # per stream: beyond this the daemon stops reading (HTTP/2 back-pressure)
 MAX_CLIENT_ID_CHARS = 128
-FAILED_SEQ_KEY = "aim-failed-seq"  # trailing metadata: seq of the batch that ended a Track stream
+FAILED_SEQ_KEY = contract.FAILED_SEQ_KEY  # trailing metadata: seq of the batch that ended a Track stream
 
 
 def _path(msg: common_pb2.ParamPath) -> list[str]:
@@ -142,7 +142,7 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
 
         props, seqs = await self._write(open_run)
         return tracking_pb2.OpenRunReply(
-            props=convert.props_to_proto(props), sequences=[sequence_info(*s) for s in seqs]
+            props=convert.props_to_proto(props), sequences=[sequence_info_message(*s) for s in seqs]
         )
 
     @handles_errors

@@ -17,43 +17,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aimproto.contract import (  # noqa: F401  (the dtype codes: stored on disk, named by the wire contract)
+    DTYPE_AUDIO,
+    DTYPE_AUDIO_LIST,
+    DTYPE_DISTRIBUTION,
+    DTYPE_FLOAT,
+    DTYPE_IMAGE,
+    DTYPE_IMAGE_LIST,
+    DTYPE_INT,
+    DTYPE_NAMES,
+    DTYPE_TEXT,
+    DTYPE_TEXT_LIST,
+    LIST_DTYPES,
+    OBJECT_KINDS,
+)
+
 # Tunables (units in the names). Blocks of this many points read back as one value each;
 # the open tail block is rewritten by appends until it is full.
 BLOCK_POINTS = 4096
 ZLIB_LEVEL = 1
 
-DTYPE_INT = 1
-DTYPE_FLOAT = 2
 NUMPY_DTYPE = {DTYPE_INT: np.dtype("<i8"), DTYPE_FLOAT: np.dtype("<f8")}
 # Object sequences (aimd.storage.objects): no blocks; one key per step, records naming blobs.
-DTYPE_IMAGE = 3
-DTYPE_IMAGE_LIST = 4
-DTYPE_DISTRIBUTION = 5
-DTYPE_TEXT = 6
-DTYPE_TEXT_LIST = 7
-DTYPE_AUDIO = 8
-DTYPE_AUDIO_LIST = 9
-OBJECT_KIND = {  # dtype -> the kind of its records (aim.objects' KIND)
-    DTYPE_IMAGE: "image",
-    DTYPE_IMAGE_LIST: "image",
-    DTYPE_DISTRIBUTION: "distribution",
-    DTYPE_TEXT: "text",
-    DTYPE_TEXT_LIST: "text",
-    DTYPE_AUDIO: "audio",
-    DTYPE_AUDIO_LIST: "audio",
-}
-LIST_DTYPES = frozenset({DTYPE_IMAGE_LIST, DTYPE_TEXT_LIST, DTYPE_AUDIO_LIST})
-DTYPE_NAMES = {  # as the SDK names them (aim._transport.client.DTYPE_NAMES), for messages
-    DTYPE_INT: "int",
-    DTYPE_FLOAT: "float",
-    DTYPE_IMAGE: "aim.image",
-    DTYPE_IMAGE_LIST: "list(aim.image)",
-    DTYPE_DISTRIBUTION: "aim.distribution",
-    DTYPE_TEXT: "aim.text",
-    DTYPE_TEXT_LIST: "list(aim.text)",
-    DTYPE_AUDIO: "aim.audio",
-    DTYPE_AUDIO_LIST: "list(aim.audio)",
-}
+OBJECT_KIND = OBJECT_KINDS  # dtype -> the kind of its records (aim.objects' KIND)
 
 _HEADER = struct.Struct("<BBI")
 _FORMAT = 1

@@ -42,7 +42,15 @@ def test_query_prints_runs_sequences_and_points(repo):
     assert [(r["run_hash"], r["name"], r["count"], r["last_value"]) for r in rows] == [
         (big, "loss", "3", "0.2")
     ]
-    points = aim("query", "run.hparams.lr > 0.01", "--type", "metrics", "--values", "--repo", str(repo))
+    points = aim(
+        "query",
+        "metric.name == 'loss' and run.hparams.lr > 0.01",
+        "--type",
+        "metrics",
+        "--values",
+        "--repo",
+        str(repo),
+    )
     rows = list(csv.DictReader(io.StringIO(points.stdout)))
     assert [(r["step"], float(r["value"])) for r in rows] == [("0", 0.0), ("1", 0.1), ("2", 0.2)]
     assert json.loads(rows[0]["context"]) == {"subset": "train"}

@@ -174,10 +174,11 @@ def test_unwritable_repository_fails_start(unwritable_folder):
 
 
 def test_tcp_port_zero_is_announced_and_serves_remote_clients(repo):
-    """1. start with --tcp 127.0.0.1:0; 2. status names the chosen port; 3. an aim:// client
-    tracks through it and the local repository holds the points."""
+    """1. start with --tcp 127.0.0.1:0 (--no-auth: tokens and TLS are tested in test_tcp_security);
+    2. status names the chosen port; 3. an aim:// client tracks through it and the local
+    repository holds the points."""
     started = subprocess.run(
-        [sys.executable, "-m", "aimd", "start", "--repo", str(repo), "--tcp", "127.0.0.1:0"],
+        [sys.executable, "-m", "aimd", "start", "--repo", str(repo), "--tcp", "127.0.0.1:0", "--no-auth"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -194,6 +195,9 @@ def test_tcp_port_zero_is_announced_and_serves_remote_clients(repo):
         run.track(4.0, name="x")
     assert Repo(str(repo)).get_run(run.hash).get_metric("x").values.values_list() == [4.0]
     close_sender(Target(remote))
+    log = (repo / ".aim" / "aimd.log").read_text()
+    assert "TCP 127.0.0.1:0: plaintext, no authentication" in log
+    assert "WARNING aimd.server: serving TCP on 127.0.0.1:0 without authentication (--no-auth)" in log
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "601", "soon"])

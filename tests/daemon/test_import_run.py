@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from aim import Repo, Run
-from aim._transfer import run_parts
 from aim._transport.channel import Target
 from aim._transport.client import client_for
+from aim._transport.transfer import run_parts
 from aim.errors import RequestRejected, RunExistsError
 from aimproto.v1 import transfer_pb2
 

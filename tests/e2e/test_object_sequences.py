@@ -17,7 +17,7 @@ def tracked(shared):
     """Two runs: lr 0.1 and 0.01, each with images (lists), distributions, texts, audio and a metric."""
     made = {}
     for lr in (0.1, 0.01):
-        run = Run(repo=str(shared))
+        run = Run(repo=str(shared), system_tracking_interval=None)
         run["hparams"] = {"lr": lr}
         arrays = [RNG.integers(0, 256, (8, 6, 3), dtype=np.uint8) for _ in range(6)]
         for step in (2, 0, 1):  # out of order: read back step-ordered

@@ -67,7 +67,7 @@ def test_every_kind_reads_back_as_tracked(repo):
     gray = rng.integers(0, 256, (8, 8), dtype=np.uint8)
     samples = rng.standard_normal(1000)
     wave = (np.sin(np.arange(800) / 10) * 0.5).astype(np.float32)
-    run = Run(repo=str(repo))
+    run = Run(repo=str(repo), system_tracking_interval=None)
     for step in range(3):
         run.track(Image(rgb, caption=f"rgb {step}"), name="images", step=step, epoch=1)
         run.track([Image(rgb), Image(gray, caption="g")], name="image lists", step=step)
@@ -165,7 +165,7 @@ def test_the_same_image_tracked_100_times_is_stored_once(repo):
 def test_listing_and_reading_records_never_touch_blobs(repo):
     """1. track images; 2. stop the daemon and delete every blob key from the store; 3. listing
     and read_objects still answer in full; only get_blob misses."""
-    run = Run(repo=str(repo))
+    run = Run(repo=str(repo), system_tracking_interval=None)
     for step in range(5):
         run.track(Image(np.full((4, 4), step, np.uint8)), name="img", step=step)
     run.close()
@@ -225,7 +225,7 @@ def test_an_image_larger_than_the_message_cap_goes_both_ways(small_cap_repo):
 def test_images_and_numbers_do_not_mix_and_bad_values_fail_in_the_callers_thread(repo):
     """Each mistake raises at track() (nothing reaches the daemon); close() then succeeds and
     the sequences hold only the good points."""
-    run = Run(repo=str(repo))
+    run = Run(repo=str(repo), system_tracking_interval=None)
     image = Image(np.zeros((2, 2), np.uint8))
     run.track(image, name="img")
     run.track(1.0, name="loss")
@@ -268,11 +268,11 @@ def test_resume_continues_steps_and_keeps_the_dtype(repo):
 
 
 def test_the_same_step_twice_keeps_the_last_and_counts_once(repo):
-    run = Run(repo=str(repo))
+    run = Run(repo=str(repo), system_tracking_interval=None)
     run.track(Text("first"), name="t", step=5)
     run.track(Text("second"), name="t", step=5)
     run.close()
-    run2 = Run(run.hash, repo=str(repo))
+    run2 = Run(run.hash, repo=str(repo), system_tracking_interval=None)
     run2.track(Text("third"), name="t", step=5)
     run2.close()
     (info,) = _client(repo).list_sequences(run.hash)
@@ -341,7 +341,7 @@ def test_kill_9_mid_stream_then_close_delivers_every_image(repo):
 def test_the_daemon_refuses_a_point_naming_a_blob_it_does_not_hold(repo):
     """1. a raw client sends a text point whose blob it never sent; 2. the daemon ends the stream
     with INVALID_ARGUMENT naming that batch; 3. nothing of it was stored."""
-    run = Run(repo=str(repo))
+    run = Run(repo=str(repo), system_tracking_interval=None)
     run.track(Text("ok"), name="t")
     run.close()
     point = tracking_pb2.ObjectSeries(

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from aim import Repo, Run
+from aim._connection import target_of as _target_of
 from aim._query import QueryReportMode, iter_query
-from aim._run import _target_of
+from aim._transport.results import QueryProgress
 from aim.errors import QueryBudgetError, QueryError
 
 from conftest import ROOT
@@ -164,12 +165,13 @@ def test_unknown_name_is_an_error_not_an_empty_result(seeded):
 
 # --- streaming ---------------------------------------------------------------------------------
 def test_values_are_step_ordered_and_complete(repo):
-    run = Run(repo=str(repo))
+    run = Run(repo=str(repo), system_tracking_interval=None)
     steps = np.random.default_rng(0).permutation(50_000)
     for step in steps.tolist():
         run.track(float(step) / 2, name="x", step=step)
     run.close()
-    [(props, [seq])] = list(iter_query(_target_of(str(repo)), "metric", with_points=True, report_mode=QUIET))
+    [match] = list(iter_query(_target_of(str(repo)), "metric", with_points=True, report_mode=QUIET))
+    props, [seq] = match.props, match.sequences
     assert props["hash"] == run.hash and seq["count"] == 50_000
     np.testing.assert_array_equal(seq["columns"]["steps"], np.arange(50_000))
     np.testing.assert_array_equal(seq["columns"]["values"], np.arange(50_000) / 2)
@@ -178,9 +180,10 @@ def test_values_are_step_ordered_and_complete(repo):
 
 def test_metadata_only_then_values_on_demand(seeded):
     repo, _ = seeded
-    [(props, seqs)] = list(
+    [match] = list(
         iter_query(repo._target, "metric", 'run.name == "run_2" and metric.name == "loss"', report_mode=QUIET)
     )
+    seqs = match.sequences
     assert {s["context"]["subset"] for s in seqs} == {"train", "test"}
     assert all(s["columns"] is None and s["count"] == 10 for s in seqs)
     metrics = list(repo.query_metrics('run.name == "run_2" and metric.name == "loss"', report_mode=QUIET))
@@ -196,8 +199,8 @@ def test_pagination_follows_offset(repo):
         hashes.append(run.hash)
     target = _target_of(str(repo))
     newest_first = hashes[::-1]
-    first = [p["hash"] for p, _ in iter_query(target, None, limit=3, report_mode=QUIET)]
-    second = [p["hash"] for p, _ in iter_query(target, None, limit=3, offset=first[-1], report_mode=QUIET)]
+    first = [m.props["hash"] for m in iter_query(target, None, limit=3, report_mode=QUIET)]
+    second = [m.props["hash"] for m in iter_query(target, None, limit=3, offset=first[-1], report_mode=QUIET)]
     assert first + second == newest_first[:6]
     with pytest.raises(Exception, match="offset"):
         list(iter_query(target, None, offset="no-such-run", report_mode=QUIET))
@@ -206,8 +209,8 @@ def test_pagination_follows_offset(repo):
 def test_progress_tuples(seeded):
     repo, _ = seeded
     items = list(iter_query(repo._target, None, report_mode=QueryReportMode.PROGRESS_TUPLE))
-    progress = [i[1] for i in items if i[0] is None]
-    assert progress and progress[-1][0] == progress[-1][1] >= 3
+    progress = [i for i in items if isinstance(i, QueryProgress)]
+    assert progress and progress[-1].done == progress[-1].total >= 3
 
 
 def test_abandoned_query_is_cancelled_and_the_daemon_serves_on(repo):
@@ -319,9 +322,9 @@ def test_hostile_queries_fail_clearly_within_the_budget_while_tracking_goes_on(r
     stored = Repo(str(repo)).get_run(tracker.hash).get_metric("progress", {})
     assert len(stored.values) == tracked[0] > 0
     # and the daemon still answers ordinary queries
-    assert [p["hash"] for p, _ in iter_query(target, None, "run.hparams.lr == 0.1", report_mode=QUIET)] == [
-        seed.hash
-    ]
+    assert [
+        m.props["hash"] for m in iter_query(target, None, "run.hparams.lr == 0.1", report_mode=QUIET)
+    ] == [seed.hash]
 
 
 # --- deleting ---------------------------------------------------------------------------------
@@ -337,11 +340,11 @@ def test_delete_runs(repo):
     assert r.get_run(gone.hash) is None
     keep.close()
     assert r.list_all_runs() == [keep.hash]
-    assert [p["hash"] for p, _ in iter_query(r._target, "metric", report_mode=QUIET)] == [keep.hash]
+    assert [m.props["hash"] for m in iter_query(r._target, "metric", report_mode=QUIET)] == [keep.hash]
 
 
 def test_query_brings_values_and_epochs_and_times_come_on_demand(repo):
-    run = Run(repo=str(repo))
+    run = Run(repo=str(repo), system_tracking_interval=None)
     for step in range(100):
         run.track(step * 2, name="x", step=step, epoch=step // 10)
     run.close()
@@ -461,18 +464,19 @@ def test_a_huge_query_is_refused_before_it_is_sent(seeded):
 def test_a_metric_that_turned_float_streams_its_earlier_int_blocks_as_floats(repo):
     """Blocks stored while a metric held ints stay int-encoded after it turns float: the query
     stream must send every block in the sequence's dtype."""
-    run = Run(repo=str(repo))
+    run = Run(repo=str(repo), system_tracking_interval=None)
     for step in range(5000):  # more than a block of ints
         run.track(step, name="x", step=step)
     run.close()
-    run = Run(run.hash, repo=str(repo))
+    run = Run(run.hash, repo=str(repo), system_tracking_interval=None)
     run.track(0.5, name="x", step=5000)  # the metric turns float
     run.close()
     for values_only in (True, False):
-        [(_, [seq])] = list(
+        [match] = list(
             iter_query(
                 _target_of(str(repo)), "metric", with_points=True, values_only=values_only, report_mode=QUIET
             )
         )
+        [seq] = match.sequences
         assert seq["dtype"] == "float"
         assert seq["columns"]["values"].tolist() == [*map(float, range(5000)), 0.5]

@@ -15,7 +15,7 @@ from aim.errors import ClosedRunError, MissingRunError, ReadOnlyRunError, Sequen
 def test_points_read_back_exactly_as_tracked(repo):
     """1. track two contexts with epochs; 2. close; 3. read back values, steps, epochs, timestamps."""
     before = time.time()
-    run = Run(repo=str(repo), experiment="resnet")
+    run = Run(repo=str(repo), system_tracking_interval=None, experiment="resnet")
     for step in range(5000):
         run.track(step * 0.25, name="loss", step=step, epoch=step // 1000, context={"subset": "train"})
         if step % 10 == 0:

@@ -22,7 +22,7 @@ def runs(shared) -> list[Run]:
     each tracks 'loss' at steps 0..9 in the contexts train and test; the first also 'acc'."""
     made = []
     for i, (lr, batch_size) in enumerate(PARAMS):
-        run = Run(repo=str(shared), experiment=f"exp{i}")
+        run = Run(repo=str(shared), system_tracking_interval=None, experiment=f"exp{i}")
         run["hparams"] = {"lr": lr, "batch_size": batch_size}
         for step in range(10):
             run.track(i * 100 + step, name="loss", step=step, context={"subset": "train"})

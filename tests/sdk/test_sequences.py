@@ -21,7 +21,7 @@ from conftest import run_python
 def stored(shared) -> Run:
     """A closed run: 'loss' (train, steps tracked out of order, with epochs), 'loss' (val, ints,
     no epochs), 'acc' ({}); params hparams.lr and a nested tree."""
-    run = Run(repo=str(shared), experiment="seq")
+    run = Run(repo=str(shared), system_tracking_interval=None, experiment="seq")
     run["hparams"] = {"lr": 0.01, "opt": {"name": "adam", "betas": [0.9, 0.99]}}
     for step in (5, 1, 3, 0, 4, 2):
         run.track(step / 10, name="loss", step=step, epoch=step // 2, context={"subset": "train"})

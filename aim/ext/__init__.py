@@ -1,0 +1,1 @@
+"""Aim's documented extension paths (aim.ext.resource, ...)."""

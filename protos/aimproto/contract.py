@@ -1,0 +1,53 @@
+"""Values both sides of the wire agree on, written once: the SDK (aim) and the daemon (aimd) read
+them from here. Plain Python (no protobuf import), so the daemon's storage layer may read it too.
+
+The dtype codes are the numbers of the DType enum in v1/common.proto (a test checks they agree);
+the daemon also stores them on disk, so a code never changes meaning.
+"""
+
+from __future__ import annotations
+
+# --- sequence element types: DType code -> the SDK's name for it ---------------------------
+DTYPE_INT = 1
+DTYPE_FLOAT = 2
+DTYPE_IMAGE = 3
+DTYPE_IMAGE_LIST = 4
+DTYPE_DISTRIBUTION = 5
+DTYPE_TEXT = 6
+DTYPE_TEXT_LIST = 7
+DTYPE_AUDIO = 8
+DTYPE_AUDIO_LIST = 9
+DTYPE_NAMES = {
+    DTYPE_INT: "int",
+    DTYPE_FLOAT: "float",
+    DTYPE_IMAGE: "aim.image",
+    DTYPE_IMAGE_LIST: "list(aim.image)",
+    DTYPE_DISTRIBUTION: "aim.distribution",
+    DTYPE_TEXT: "aim.text",
+    DTYPE_TEXT_LIST: "list(aim.text)",
+    DTYPE_AUDIO: "aim.audio",
+    DTYPE_AUDIO_LIST: "list(aim.audio)",
+}
+DTYPE_CODES = {name: code for code, name in DTYPE_NAMES.items()}
+OBJECT_KINDS = {  # object dtype -> the KIND of the objects its records hold (aim.objects)
+    DTYPE_IMAGE: "image",
+    DTYPE_IMAGE_LIST: "image",
+    DTYPE_DISTRIBUTION: "distribution",
+    DTYPE_TEXT: "text",
+    DTYPE_TEXT_LIST: "text",
+    DTYPE_AUDIO: "audio",
+    DTYPE_AUDIO_LIST: "audio",
+}
+LIST_DTYPES = frozenset({DTYPE_IMAGE_LIST, DTYPE_TEXT_LIST, DTYPE_AUDIO_LIST})  # a list of objects per step
+
+# --- limits on what a client may send --------------------------------------------------------
+RUN_HASH_PATTERN = r"[0-9A-Za-z_-]{1,64}"
+RUN_HASH_RULE = "1..64 chars of [0-9A-Za-z_-]"  # RUN_HASH_PATTERN, as an error message says it
+MAX_NAME_CHARS = 256  # a sequence name
+MAX_CONTEXT_BYTES = 4096  # a context, as canonical JSON
+MAX_PARAM_KEY_CHARS = 1024  # one key of a param path
+MAX_QUERY_CHARS = 10_000  # an AimQL query
+
+# --- trailing metadata keys ------------------------------------------------------------------
+FAILED_SEQ_KEY = "aim-failed-seq"  # Track: seq of the batch that ended the stream
+QUERY_ERROR_KEY = "aim-query-error"  # Query: "syntax <line> <offset>" or "budget"
