@@ -29,7 +29,7 @@ test-browser: $(STAMP)
 	$(PY) scripts/run_marked.py browser
 
 demo: $(STAMP)
-	$(PY) examples/demo.py
+	$(PY) examples/demo.py $(if $(KEEP),--keep)
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py

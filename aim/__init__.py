@@ -12,8 +12,8 @@ Importing aim starts nothing and loads no gRPC: the daemon starts on the first R
 from aim import errors
 from aim._repo import Repo
 from aim._run import Run
-from aim._sequences import Audios, Distributions, Images, Metric, Sequence, Texts
-from aim.objects import Audio, Distribution, Image, Text
+from aim._sequences import Audios, Distributions, Figures, Images, Metric, Sequence, Texts
+from aim.objects import Audio, Distribution, Figure, Image, Text
 
 __version__ = "0.1.0"
 
@@ -22,6 +22,8 @@ __all__ = [
     "Audios",
     "Distribution",
     "Distributions",
+    "Figure",
+    "Figures",
     "Image",
     "Images",
     "Metric",

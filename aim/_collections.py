@@ -113,7 +113,12 @@ class QuerySequenceCollection(SequenceCollection):
         self.repo = repo
 
     def _results(
-        self, *, with_points: bool = False, with_params: bool = False, values_only: bool = False
+        self,
+        *,
+        with_points: bool = False,
+        with_params: bool = False,
+        values_only: bool = False,
+        max_points: int | None = None,
     ) -> Results:
         """The stream, each match narrowed to the sequences seq_cls reads (runs with none left out)."""
         seq_type = self.seq_cls.sequence_name()
@@ -124,7 +129,8 @@ class QuerySequenceCollection(SequenceCollection):
             self.report_mode,
             with_points=with_points,
             with_params=with_params,
-            values_only=values_only,
+            values_only=values_only and not max_points,  # reduced: epochs and times of the kept points
+            max_points=max_points,
         ):
             if isinstance(item, QueryProgress):
                 yield item
@@ -133,19 +139,22 @@ class QuerySequenceCollection(SequenceCollection):
             if matched:
                 yield item._replace(sequences=matched)
 
-    def iter_runs(self, values: bool = True) -> Iterator[Any]:
-        """values=False: metadata only (each sequence fetches its points on first use)."""
+    def iter_runs(self, values: bool = True, max_points: int | None = None) -> Iterator[Any]:
+        """values=False: metadata only (each sequence fetches its points on first use).
+        max_points: each metric longer than that comes reduced by the daemon to at most that many
+        points (its first and last, and each bucket's min and max), for charts."""
         return _collections(
-            self._results(with_points=values, values_only=True),
+            self._results(with_points=values, values_only=True, max_points=max_points),
             lambda match: SingleRunSequenceCollection._of(
                 match.run, self.seq_cls, self.query, match.sequences
             ),
             with_progress=self.report_mode is QueryReportMode.PROGRESS_TUPLE,
         )
 
-    def iter(self, values: bool = True) -> Iterator[Sequence]:
-        """values=False: metadata only (each sequence fetches its points on first use)."""
-        for match in _matches(self._results(with_points=values, values_only=True)):
+    def iter(self, values: bool = True, max_points: int | None = None) -> Iterator[Sequence]:
+        """values=False: metadata only (each sequence fetches its points on first use).
+        max_points: as in iter_runs()."""
+        for match in _matches(self._results(with_points=values, values_only=True, max_points=max_points)):
             for info in match.sequences:
                 yield from_info(self.seq_cls, match.run, info)
 

@@ -79,6 +79,7 @@ def iter_query(
     timeout_s: float | None = None,
     include_archived: bool = False,
     values_only: bool = False,
+    max_points: int | None = None,
     report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR,
 ) -> Iterator[RunMatch | QueryProgress]:
     """A RunMatch (run props, matching sequences) per matching run, newest run first.
@@ -86,7 +87,9 @@ def iter_query(
     A runs query (seq_type None) gives empty sequence lists. Each sequence is a dict of its
     metadata (name, context as a Context, dtype, count, first_step, last_step, first_value,
     last_value, min, max) and its columns (steps, values, epochs, timestamps as numpy arrays)
-    when with_points, else None; with values_only, steps and values only (half the bytes).
+    when with_points, else None; with values_only, steps and values only (half the bytes); with
+    max_points, a longer numeric sequence is reduced in the daemon to at most that many points
+    (its first and last, and each bucket's min and max).
     With with_params, props hold the run's params under "params". In PROGRESS_TUPLE mode the
     iteration also yields QueryProgress(runs_done, runs_total) items. Abandoning the iteration
     cancels the query in the daemon.
@@ -114,6 +117,7 @@ def iter_query(
         report_progress=report_mode is not QueryReportMode.DISABLED,
         include_archived=include_archived,
         values_only=values_only,
+        max_points=max_points or 0,
     )
     try:
         for item in results:

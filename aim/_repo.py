@@ -16,7 +16,7 @@ from aim._query import QueryReportMode, iter_query
 from aim._run import Run
 from aim.errors import MissingRunError, RepoError, RequestRejected
 
-SEQUENCE_TYPES = ("metric", "images", "distributions", "texts", "audios")
+SEQUENCE_TYPES = ("metric", "images", "distributions", "texts", "audios", "figures", "log_records")
 
 
 def _deprecated(old: str, new: str) -> None:
@@ -180,6 +180,18 @@ class Repo:
         self, query: str = "", report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR
     ) -> QuerySequenceCollection:
         return self._query_sequences("Audios", query, report_mode)
+
+    def query_figure_objects(
+        self, query: str = "", report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR
+    ) -> QuerySequenceCollection:
+        """The figure sequences matching query (`figures.name == "roc"`, ...)."""
+        return self._query_sequences("Figures", query, report_mode)
+
+    def query_log_records(
+        self, query: str = "", report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR
+    ) -> QuerySequenceCollection:
+        """The runs' logs (Run.log_info() & co.) matching query (`log_records.count > 0`, ...)."""
+        return self._query_sequences("LogRecords", query, report_mode)
 
     # --- summaries --------------------------------------------------------------------
     def collect_params_info(self) -> dict[str, Any]:

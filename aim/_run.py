@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import sys
 import time
 import uuid
 import warnings
@@ -16,6 +17,7 @@ from aim._run_sequences import SingleRunSequenceCollection
 from aim._sequences import Metric, Sequence, dtype_matches, from_info
 from aim._text import check_utf8
 from aim.errors import ClosedRunError, MissingRunError, ReadOnlyRunError, TrackingError
+from aim.objects import log_record
 from aimproto import contract
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 _MISSING = object()
 _now = time.time
 _RUN_HASH = re.compile(contract.RUN_HASH_PATTERN)
+LOG_RECORDS = "__log_records"  # the sequence Run.log_info() & co. track into, as Aim names it
 
 
 def _check_text(value: Any, what: str) -> None:
@@ -174,7 +177,9 @@ class Run:
         now = _now()
         if name is None or type(value) is dict:
             if not isinstance(value, dict):
-                raise TypeError("track() needs a name, or a dict of {name: value}")
+                raise ValueError("'name' should not be None.")  # Aim's messages, both
+            if name is not None:
+                raise ValueError("'name' should be None when tracking values dictionary.")
             for key, item in value.items():
                 tracker.writer(key, context, item).append(item, step, epoch, now)
             return
@@ -380,6 +385,37 @@ class Run:
     def get_audio_sequence(self, name: str, context: dict | None = None) -> Sequence | None:
         """The audios sequence (name, context), or None."""
         return self._get_sequence("audios", name, context)
+
+    def get_figure_sequence(self, name: str, context: dict | None = None) -> Sequence | None:
+        """The figures sequence (name, context), or None."""
+        return self._get_sequence("figures", name, context)
+
+    # --- log records (Aim's run.log_info() & co.) ----------------------------------------
+    def _log_message(self, level: int, msg: str, kwargs: dict[str, Any]) -> None:
+        caller = sys._getframe(2)  # whoever called log_info() & co.
+        where = (caller.f_code.co_filename, caller.f_lineno)
+        record = log_record.LogRecord(msg, level, logger_info=where, **kwargs)
+        self.track(record, name=LOG_RECORDS)
+
+    def log_error(self, msg: str, **kwargs: Any) -> None:
+        """Track msg (and kwargs, JSON values) as an ERROR record of the run's log."""
+        self._log_message(log_record.ERROR, msg, kwargs)
+
+    def log_warning(self, msg: str, **kwargs: Any) -> None:
+        """Track msg (and kwargs) as a WARNING record of the run's log."""
+        self._log_message(log_record.WARNING, msg, kwargs)
+
+    def log_info(self, msg: str, **kwargs: Any) -> None:
+        """Track msg (and kwargs) as an INFO record of the run's log."""
+        self._log_message(log_record.INFO, msg, kwargs)
+
+    def log_debug(self, msg: str, **kwargs: Any) -> None:
+        """Track msg (and kwargs) as a DEBUG record of the run's log."""
+        self._log_message(log_record.DEBUG, msg, kwargs)
+
+    def get_log_records(self) -> Sequence | None:
+        """The run's log (a LogRecords sequence, one record per step), or None when it has none."""
+        return self._get_sequence("log_records", LOG_RECORDS, None)
 
     def iter_metrics_info(self) -> Iterator[tuple[str, Context, Run]]:
         """(name, context, run) for every metric (int or float values) of the run."""

@@ -359,7 +359,8 @@ class Metric(Sequence):
 
 
 class ObjectSequence(Sequence):
-    """A sequence of tracked objects (images, distributions, texts, audio), or lists of them.
+    """A sequence of tracked objects (images, distributions, texts, audio, figures, log records), or
+    lists of them.
 
     Listing reads metadata only; the first access to the values reads the points' records,
     then every blob they name in one call, and decodes each object once.
@@ -385,8 +386,7 @@ class ObjectSequence(Sequence):
             points = self._records()
             shas = sorted({sha for records in points["records"] for _, _, sha in records})
             blobs = dict(zip(shas, self.run._client.get_blobs(shas), strict=True))
-            kinds = (objects.Image, objects.Distribution, objects.Text, objects.Audio)
-            classes = {cls.KIND: cls for cls in kinds}
+            classes = objects.KINDS
             is_list = points["dtype"].startswith("list(")
             values = np.empty(len(points["records"]), dtype=object)
             for i, records in enumerate(points["records"]):
@@ -454,6 +454,30 @@ class Audios(ObjectSequence):
     @classmethod
     def sequence_name(cls) -> str:
         return "audios"
+
+
+class Figures(ObjectSequence):
+    """A sequence of figures (aim.Figure)."""
+
+    @classmethod
+    def allowed_dtypes(cls) -> tuple[str, ...]:
+        return ("aim.figure",)
+
+    @classmethod
+    def sequence_name(cls) -> str:
+        return "figures"
+
+
+class LogRecords(ObjectSequence):
+    """A run's log (aim.LogRecord per step): what Run.log_info() and the like track."""
+
+    @classmethod
+    def allowed_dtypes(cls) -> tuple[str, ...]:
+        return ("aim.log_record",)
+
+    @classmethod
+    def sequence_name(cls) -> str:
+        return "log_records"
 
 
 def class_for(dtype: str) -> type[Sequence]:

@@ -59,7 +59,7 @@ OBJECT_DTYPES: dict[str, tuple[str | None, str | None]] = {
     )
     for kind in dict.fromkeys(OBJECT_KINDS.values())
 }
-_HEAVY_KINDS = {"image", "audio"}  # encoded on the sender's encoder threads (PIL releases the GIL)
+_HEAVY_KINDS = {"image", "audio", "figure"}  # encoded and hashed on the sender's encoder threads
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 _NAN = float("nan")
@@ -91,6 +91,12 @@ def _number(value: Any, where: str) -> int | float:
     if size is not None and item is not None:
         raise ValueError(f"cannot track an array of {size} elements as {where}: track a scalar")
     raise SequenceTypeError(f"cannot track a {type(value).__name__} as {where}: only numbers are supported")
+
+
+def incompatible(value: Any, name: str) -> SequenceTypeError:
+    """Aim's error, word for word, for a value its sequence cannot hold; raise it from ours (the
+    detail), so tracebacks show both."""
+    return SequenceTypeError(f"Cannot log value '{value}' on sequence '{name}'. Incompatible data types.")
 
 
 def _step(step: Any, where: str) -> int:
@@ -158,9 +164,12 @@ def _footprint(obj: Any) -> int:
     width, height = getattr(obj, "width", None), getattr(obj, "height", None)
     if type(width) is int and type(height) is int:
         return width * height * 4  # an image's pixels
-    if getattr(type(obj), "KIND", None) == "audio":
+    kind = getattr(type(obj), "KIND", None)
+    if kind == "audio":
         return len(obj.get())
-    return 1024  # texts, distributions: small
+    if kind == "figure":
+        return len(obj.data)  # its JSON
+    return 1024  # texts, distributions, log records: small
 
 
 def _check_items(items: Any, kind: str, where: str) -> None:
@@ -224,7 +233,12 @@ class SeriesWriter(_Writer):
             if not self.is_float:
                 self.is_float = True
         elif kind is not int or not -MAX_EXACT_INT <= value <= MAX_EXACT_INT:
-            value = _number(value, self.where)
+            try:
+                value = _number(value, self.where)
+            except SequenceTypeError as error:
+                if self.next_step:  # the sequence has points: Aim's dtype clash
+                    raise incompatible(value, self.name) from error
+                raise
             if type(value) is float or not -MAX_EXACT_INT <= value <= MAX_EXACT_INT:
                 try:
                     value = float(value)
@@ -325,16 +339,16 @@ class ObjectWriter(_Writer):
         if not self.is_list:
             if kind != self.kind:
                 found = "a list" if type(value) in (list, tuple) else f"a {_what(value)}"
-                raise SequenceTypeError(f"cannot track {found} into {self.where}: it holds {self.dtype_name}")
+                detail = f"cannot track {found} into {self.where}: it holds {self.dtype_name}"
+                raise incompatible(value, self.name) from SequenceTypeError(detail)
             if self.cls is None:
                 self.cls, self.captioned = type(value), hasattr(type(value), "caption")
                 self._size_by((value,))
             return value, getattr(value, "caption", None)
         if type(value) is not list and type(value) is not tuple:
             hint = f": track [{self.kind}]" if kind == self.kind else ""
-            raise SequenceTypeError(
-                f"cannot track a {_what(value)} into {self.where}: it holds {self.dtype_name}{hint}"
-            )
+            detail = f"cannot track a {_what(value)} into {self.where}: it holds {self.dtype_name}{hint}"
+            raise incompatible(value, self.name) from SequenceTypeError(detail)
         if not value:
             raise ValueError(
                 f"cannot track an empty list into {self.where}: a step holds at least one object"

@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "tracking": ["bench/bench_tracking.py"],
     "query": ["bench/bench_query.py"],
     "objects": ["bench/bench_objects.py"],
+    "ui": ["bench/bench_ui.py"],
     "remote": ["bench/bench_remote.py"],
     "system": ["bench/bench_system.py"],
     "transfer": ["bench/bench_transfer.py"],

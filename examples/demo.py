@@ -11,10 +11,13 @@
 5. An AimQL query, evaluated inside the daemon: the validation losses of the runs with
    lr >= 1e-3, streamed back with their points; checked against the same expectations.
 6. The daemon is stopped by its PID and the repository removed (kept if a check failed).
+   With --keep the repository stays, and the demo prints the `aim up` command that shows it
+   in the web UI.
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import multiprocessing as mp
 import os
@@ -154,7 +157,14 @@ def track_all(repo: str) -> float:
     return time.perf_counter() - t0
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Four processes track into one repository; all is read back."
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the repository and print how to see it (aim up)"
+    )
+    args = parser.parse_args(argv)
     repo = tempfile.mkdtemp(prefix="aim-demo-")
     print(f"repository: {repo}")
     try:
@@ -169,6 +179,11 @@ def main() -> int:
     if failures:
         print("MISMATCH:\n  " + "\n  ".join(failures) + f"\nrepository kept at {repo}", file=sys.stderr)
         return 1
+    if args.keep:
+        print(f"every sequence matches what was tracked; daemon stopped, repository kept at {repo}")
+        aim = os.path.join(os.path.dirname(sys.executable), "aim")
+        print(f"see it in the web UI (needs the ui extra): {aim} up --repo {repo}")
+        return 0
     shutil.rmtree(repo)
     print("every sequence matches what was tracked; daemon stopped, repository removed")
     return 0

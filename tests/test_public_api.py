@@ -11,7 +11,7 @@ import aim
 
 def test_public_names_are_pinned():
     assert sorted(aim.__all__) == sorted(
-        ["Audio", "Audios", "Distribution", "Distributions", "Image", "Images"]
+        ["Audio", "Audios", "Distribution", "Distributions", "Figure", "Figures", "Image", "Images"]
         + ["Metric", "Repo", "Run", "Sequence", "Text", "Texts", "errors"]
     )
     for name in aim.__all__:

@@ -82,7 +82,7 @@ def _aim_program(python: str) -> str:
 
 def read_export(path: Path) -> Iterator[RunBuilder]:
     """RunBuilders from the JSON lines aim3_export.py wrote."""
-    from aim.objects import Audio, Distribution, Image, Text
+    from aim.objects import Audio, Distribution, Figure, Image, Text
 
     def record(kind: str, rec: dict) -> Any:
         if kind == "images":
@@ -93,7 +93,10 @@ def read_export(path: Path) -> Iterator[RunBuilder]:
             return Audio._from_record(meta, base64.b64decode(rec["data"]))
         if kind == "distributions":
             return Distribution(hist=rec["weights"], bin_range=tuple(rec["range"]))
-        return Text(rec["text"] if kind == "texts" else rec["json"])  # figures: their plotly JSON
+        if kind == "figures":
+            meta = {"source": "plotly", "format": "raw_json", "version": None}
+            return Figure._from_record(meta, rec["json"].encode("utf-8"))
+        return Text(rec["text"])
 
     builder = None
     with open(path) as lines:

@@ -126,6 +126,7 @@ def query_request(
     report_progress: bool,
     include_archived: bool,
     values_only: bool,
+    max_points: int = 0,
 ) -> query_pb2.QueryRequest:
     return query_pb2.QueryRequest(
         query=query,
@@ -139,6 +140,7 @@ def query_request(
         report_progress=report_progress,
         include_archived=include_archived,
         values_only=values_only,
+        max_points=max_points,  # 0: every point; else the daemon's min/max reduction
     )
 
 

@@ -29,6 +29,7 @@ COMMANDS = {  # name: ("module:configure function", help)
     "export": ("aim.cli.transfer:configure_export", "write runs to a portable archive file"),
     "import": ("aim.cli.transfer:configure_import", "add the runs of an archive file to a repository"),
     "convert": ("aim.cli.convert:configure", "bring TensorBoard logs or an Aim 3 repository in as runs"),
+    "up": ("aim.cli.up:configure", "serve the web UI of --repo on --host:--port (needs the ui extra)"),
 }
 
 

@@ -1,5 +1,6 @@
-"""`from aim.sdk.errors import MissingRunError`, as in Aim."""
+"""`from aim.sdk.errors import MissingRunError`, as in Aim (RepoIntegrityError is our RepoError)."""
 
 from aim.errors import AimError, MissingRunError
+from aim.errors import RepoError as RepoIntegrityError
 
-__all__ = ["AimError", "MissingRunError"]
+__all__ = ["AimError", "MissingRunError", "RepoIntegrityError"]

@@ -1,5 +1,5 @@
-"""`from aim.sdk.repo import Repo`, as in Aim's documentation."""
+"""`from aim.sdk.repo import Repo` (and Run, which Aim's module also exports), as in Aim."""
 
-from aim import Repo
+from aim import Repo, Run
 
-__all__ = ["Repo"]
+__all__ = ["Repo", "Run"]

@@ -1,5 +1,7 @@
-"""`from aim.sdk.sequence import Sequence`, as in Aim's documentation."""
+"""`from aim.sdk.sequence import Sequence`, as in Aim's documentation (MediaSequenceBase: the base
+of the object sequences)."""
 
 from aim import Sequence
+from aim._sequences import ObjectSequence as MediaSequenceBase
 
-__all__ = ["Sequence"]
+__all__ = ["MediaSequenceBase", "Sequence"]

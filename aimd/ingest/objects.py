@@ -34,8 +34,9 @@ from aimd.storage.objects import (
     encode_blob_header,
     encode_point,
 )
+from aimproto import contract
 
-MAX_META_BYTES = 65536  # one record's meta JSON
+MAX_META_BYTES = contract.MAX_META_BYTES  # one record's meta JSON
 MAX_BLOB_BYTES = 2**40  # one blob (its chunk count must fit the header's u32)
 
 _scan_json = json.scanner.make_scanner(json.JSONDecoder())  # (value, end) of the JSON at an index

@@ -67,6 +67,8 @@ TARGETS: dict[str, str | None] = {
     "distributions": "distributions",
     "texts": "texts",
     "audios": "audios",
+    "figures": "figures",
+    "log_records": "log_records",
 }
 _RESERVED = GLOBAL_NAMES | {"run"} | {v for v in TARGETS.values() if v}
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aimd.errors import InvalidInput, NotFound
+from aimd.query import downsample
 from aimd.query.budget import Budget
 from aimd.query.compile import Query
 from aimd.query.views import RunView, SequenceView
@@ -33,6 +34,8 @@ SEQUENCE_DTYPES: dict[str, frozenset[int]] = {
     "distributions": frozenset({blocks.DTYPE_DISTRIBUTION}),
     "texts": frozenset({blocks.DTYPE_TEXT, blocks.DTYPE_TEXT_LIST}),
     "audios": frozenset({blocks.DTYPE_AUDIO, blocks.DTYPE_AUDIO_LIST}),
+    "figures": frozenset({blocks.DTYPE_FIGURE}),
+    "log_records": frozenset({blocks.DTYPE_LOG_RECORD}),
 }
 NUMERIC_DTYPES = SEQUENCE_DTYPES["metric"]
 PROGRESS_EVERY_S = 0.2
@@ -52,6 +55,7 @@ class QuerySpec:
     timeout_s: float = 5.0
     include_archived: bool = False
     values_only: bool = False  # with_points: send steps and values, not epochs and timestamps
+    max_points: int = 0  # with_points: reduce longer numeric sequences to this many points (0: all)
 
 
 @dataclass
@@ -207,4 +211,6 @@ class Engine:
             blocks = None
             if spec.with_points and meta.dtype in NUMERIC_DTYPES:  # objects: read via ReadObjects
                 blocks = reader.point_blocks(run_hash, name, context)
+                if spec.max_points:
+                    blocks = downsample.min_max(blocks, meta.count, spec.max_points)
             yield SequenceMatch(run_hash, name, context, meta, blocks)

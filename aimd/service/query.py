@@ -14,7 +14,7 @@ import grpc
 
 from aimd.config import MAX_QUERY_TIMEOUT_S
 from aimd.errors import DaemonError, InvalidInput
-from aimd.query import BudgetExceeded, QueryError, QuerySyntaxError
+from aimd.query import BudgetExceeded, QueryError, QuerySyntaxError, downsample
 from aimd.query.engine import Engine, Progress, QuerySpec, RunMatch, SequenceMatch
 from aimd.service.messages import point_columns, sequence_info_message
 from aimd.service.status import abort
@@ -36,6 +36,8 @@ QUERY_ERROR_KEY = contract.QUERY_ERROR_KEY  # trailing metadata: "syntax <line> 
 def query_spec(request: query_pb2.QueryRequest, default_timeout_s: float) -> QuerySpec:
     if not 0 <= request.timeout_s <= MAX_QUERY_TIMEOUT_S:
         raise InvalidInput(f"timeout_s must be between 0 and {MAX_QUERY_TIMEOUT_S:g}")
+    if 0 < request.max_points < downsample.MIN_POINTS:
+        raise InvalidInput(f"max_points must be 0 (every point) or at least {downsample.MIN_POINTS}")
     return QuerySpec(
         text=request.query,
         sequence_type=request.sequence_type or None,
@@ -47,6 +49,7 @@ def query_spec(request: query_pb2.QueryRequest, default_timeout_s: float) -> Que
         timeout_s=request.timeout_s or default_timeout_s,
         include_archived=request.include_archived,
         values_only=request.values_only,
+        max_points=request.max_points,
     )
 
 

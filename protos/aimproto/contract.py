@@ -17,6 +17,8 @@ DTYPE_TEXT = 6
 DTYPE_TEXT_LIST = 7
 DTYPE_AUDIO = 8
 DTYPE_AUDIO_LIST = 9
+DTYPE_FIGURE = 10
+DTYPE_LOG_RECORD = 11
 DTYPE_NAMES = {
     DTYPE_INT: "int",
     DTYPE_FLOAT: "float",
@@ -27,6 +29,8 @@ DTYPE_NAMES = {
     DTYPE_TEXT_LIST: "list(aim.text)",
     DTYPE_AUDIO: "aim.audio",
     DTYPE_AUDIO_LIST: "list(aim.audio)",
+    DTYPE_FIGURE: "aim.figure",
+    DTYPE_LOG_RECORD: "aim.log_record",
 }
 DTYPE_CODES = {name: code for code, name in DTYPE_NAMES.items()}
 OBJECT_KINDS = {  # object dtype -> the KIND of the objects its records hold (aim.objects)
@@ -37,6 +41,8 @@ OBJECT_KINDS = {  # object dtype -> the KIND of the objects its records hold (ai
     DTYPE_TEXT_LIST: "text",
     DTYPE_AUDIO: "audio",
     DTYPE_AUDIO_LIST: "audio",
+    DTYPE_FIGURE: "figure",
+    DTYPE_LOG_RECORD: "log_record",
 }
 LIST_DTYPES = frozenset({DTYPE_IMAGE_LIST, DTYPE_TEXT_LIST, DTYPE_AUDIO_LIST})  # a list of objects per step
 
@@ -47,6 +53,7 @@ MAX_NAME_CHARS = 256  # a sequence name
 MAX_CONTEXT_BYTES = 4096  # a context, as canonical JSON
 MAX_PARAM_KEY_CHARS = 1024  # one key of a param path
 MAX_QUERY_CHARS = 10_000  # an AimQL query
+MAX_META_BYTES = 65536  # one object record's meta, as JSON
 
 # --- trailing metadata keys ------------------------------------------------------------------
 FAILED_SEQ_KEY = "aim-failed-seq"  # Track: seq of the batch that ended the stream

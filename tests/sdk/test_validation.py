@@ -12,9 +12,9 @@ import textwrap
 import numpy as np
 import pytest
 
-from aim import Run
+from aim import Run, Text
 from aim._tracking import MAX_STEP  # the SDK's documented step range is 0..MAX_STEP
-from aim.errors import DaemonUnavailable, MissingRunError, RepoError, RequestRejected
+from aim.errors import DaemonUnavailable, MissingRunError, RepoError, RequestRejected, SequenceTypeError
 
 from conftest import daemon_pid, reread
 
@@ -110,9 +110,27 @@ def test_name_that_is_not_valid_unicode_is_a_value_error(shared):
     assert done.stdout.startswith("ValueError:") and "name" in done.stdout, done.stdout
 
 
-def test_no_name_and_no_dict_is_a_type_error(run):
-    with pytest.raises(TypeError, match="needs a name"):
+def test_name_errors_are_aims_value_errors(run):
+    with pytest.raises(ValueError) as no_name:
         run.track(1.0)
+    assert str(no_name.value) == "'name' should not be None."
+    with pytest.raises(ValueError) as dict_and_name:
+        run.track({"a": 1}, name="x")
+    assert str(dict_and_name.value) == "'name' should be None when tracking values dictionary."
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "shown"),
+    [(1.0, "high", "high"), (2, [1], "[1]"), (Text("t"), 0.5, "0.5"), ([Text("t")], Text("u"), "u")],
+)
+def test_a_value_clashing_with_a_sequences_type_has_aims_message(run, first, then, shown):
+    """Aim's words, caught as ValueError (Aim's style) or SequenceTypeError (ours)."""
+    run.track(first, name="x")
+    with pytest.raises(SequenceTypeError) as caught:
+        run.track(then, name="x")
+    assert isinstance(caught.value, ValueError)
+    assert str(caught.value) == f"Cannot log value '{shown}' on sequence 'x'. Incompatible data types."
+    assert "x" in str(caught.value.__cause__)  # our detail, shown in the traceback
 
 
 def test_longest_name_is_accepted(shared, run):

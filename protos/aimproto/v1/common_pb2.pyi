@@ -24,6 +24,8 @@ class DType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DTYPE_TEXT_LIST: _ClassVar[DType]
     DTYPE_AUDIO: _ClassVar[DType]
     DTYPE_AUDIO_LIST: _ClassVar[DType]
+    DTYPE_FIGURE: _ClassVar[DType]
+    DTYPE_LOG_RECORD: _ClassVar[DType]
 
 class Limits(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -41,6 +43,8 @@ DTYPE_TEXT: DType
 DTYPE_TEXT_LIST: DType
 DTYPE_AUDIO: DType
 DTYPE_AUDIO_LIST: DType
+DTYPE_FIGURE: DType
+DTYPE_LOG_RECORD: DType
 LIMITS_UNSPECIFIED: Limits
 BLOB_CHUNK_BYTES: Limits
 

@@ -8,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class QueryRequest(_message.Message):
-    __slots__ = ("query", "sequence_type", "run_hash", "with_points", "with_params", "offset", "limit", "timeout_s", "report_progress", "include_archived", "values_only")
+    __slots__ = ("query", "sequence_type", "run_hash", "with_points", "with_params", "offset", "limit", "timeout_s", "report_progress", "include_archived", "values_only", "max_points")
     QUERY_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_TYPE_FIELD_NUMBER: _ClassVar[int]
     RUN_HASH_FIELD_NUMBER: _ClassVar[int]
@@ -20,6 +20,7 @@ class QueryRequest(_message.Message):
     REPORT_PROGRESS_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_ARCHIVED_FIELD_NUMBER: _ClassVar[int]
     VALUES_ONLY_FIELD_NUMBER: _ClassVar[int]
+    MAX_POINTS_FIELD_NUMBER: _ClassVar[int]
     query: str
     sequence_type: str
     run_hash: str
@@ -31,7 +32,8 @@ class QueryRequest(_message.Message):
     report_progress: bool
     include_archived: bool
     values_only: bool
-    def __init__(self, query: _Optional[str] = ..., sequence_type: _Optional[str] = ..., run_hash: _Optional[str] = ..., with_points: _Optional[bool] = ..., with_params: _Optional[bool] = ..., offset: _Optional[str] = ..., limit: _Optional[int] = ..., timeout_s: _Optional[float] = ..., report_progress: _Optional[bool] = ..., include_archived: _Optional[bool] = ..., values_only: _Optional[bool] = ...) -> None: ...
+    max_points: int
+    def __init__(self, query: _Optional[str] = ..., sequence_type: _Optional[str] = ..., run_hash: _Optional[str] = ..., with_points: _Optional[bool] = ..., with_params: _Optional[bool] = ..., offset: _Optional[str] = ..., limit: _Optional[int] = ..., timeout_s: _Optional[float] = ..., report_progress: _Optional[bool] = ..., include_archived: _Optional[bool] = ..., values_only: _Optional[bool] = ..., max_points: _Optional[int] = ...) -> None: ...
 
 class QueryChunk(_message.Message):
     __slots__ = ("sequences", "runs", "progress")

@@ -1,0 +1,1 @@
+"""Aim's sequence classes at their 3.x paths (aim.sdk.sequences.metric, ...): aliases only."""

@@ -1,0 +1,202 @@
+"""The UI's ASGI app (starlette): HTML pages, their JSON API, static files and plotly.js.
+
+Every handler is a plain function: starlette runs it on its thread pool, where the SDK's
+blocking calls belong. Errors become JSON {"error": message, "kind": ...} with a status: a
+query's syntax error (with line and offset) or budget is a 400 the page shows next to the box.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from aim import Repo, errors
+from aim.web import data
+
+STATIC = Path(__file__).resolve().parent / "static"
+OBJECT_KINDS = ("images", "distributions", "texts")
+PAGES = ("runs", "metrics", *OBJECT_KINDS)
+RUN_HASH = re.compile(r"[0-9A-Za-z_-]{1,64}")
+IMAGE_FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg", "gif": "image/gif"}
+IMAGE_FORMATS |= {"webp": "image/webp", "bmp": "image/bmp", "tiff": "image/tiff"}
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"}
+
+
+def plotly_js() -> Path:
+    """plotly.min.js as the plotly package ships it (served as is: nothing is copied)."""
+    import plotly
+
+    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+
+
+def _page(name: str, status: int = 200) -> HTMLResponse:
+    html = (STATIC / "page.html").read_text().replace("{{page}}", name)
+    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
+def _error(status: int, message: str, kind: str = "error", **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, "kind": kind, **extra}, status_code=status)
+
+
+def _syntax_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SyntaxError)
+    return _error(400, exc.msg, "syntax", line=exc.lineno, offset=exc.offset, text=exc.text)
+
+
+def _aim_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, errors.QueryBudgetError):
+        return _error(400, f"the query exceeded its budget: {exc}", "budget")
+    if isinstance(exc, errors.QueryError):
+        return _error(400, str(exc), "query")
+    if isinstance(exc, errors.MissingRunError):
+        return _error(404, str(exc), "missing")
+    if isinstance(exc, errors.RequestRejected):
+        return _error(400, str(exc), "rejected")
+    if isinstance(exc, errors.DaemonUnavailable):
+        return _error(503, str(exc), "unavailable")
+    return _error(500, str(exc))
+
+
+def _value_error(request: Request, exc: Exception) -> Response:
+    return _error(400, str(exc), "invalid")
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith("/api/"):
+        return _error(exc.status_code, exc.detail, "http")
+    return _page("notfound", exc.status_code)
+
+
+def _run_hash(request: Request) -> str:
+    run_hash = request.path_params["run_hash"]
+    if not RUN_HASH.fullmatch(run_hash):
+        raise HTTPException(404, f"no run with hash {run_hash[:80]!r}")
+    return run_hash
+
+
+def _int(request: Request, name: str, default: int) -> int:
+    text = request.query_params.get(name)
+    if text is None:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, not {text[:40]!r}") from None
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    body = await request.json()  # malformed JSON: a ValueError, so a 400
+    if not isinstance(body, dict):
+        raise ValueError("the request body must be a JSON object")
+    return body
+
+
+def create_app(repo: Repo) -> Starlette:
+    """The UI app over repo (its daemon is started by the SDK whenever it is not running)."""
+
+    def page(request: Request) -> Response:
+        return _page(request.scope["route"].name)
+
+    def run_page(request: Request) -> Response:
+        if repo.get_run(_run_hash(request)) is None:
+            return _page("notfound", 404)
+        return _page("run")
+
+    def query_of(request: Request) -> str:
+        return request.query_params.get("q", "")
+
+    def archived(request: Request) -> bool:
+        return request.query_params.get("archived", "") in ("1", "true")
+
+    def runs(request: Request) -> Response:
+        limit = _int(request, "limit", 0)
+        return JSONResponse(data.runs_table(repo, query_of(request), archived=archived(request), limit=limit))
+
+    def runs_metrics(request: Request) -> Response:
+        return JSONResponse(data.runs_metrics(repo, query_of(request), archived=archived(request)))
+
+    def run(request: Request) -> Response:
+        return JSONResponse(data.run_page(repo, _run_hash(request)))
+
+    def run_metrics(request: Request) -> Response:
+        points = _int(request, "max_points", data.DEFAULT_POINTS)
+        return JSONResponse(data.run_metrics(repo, _run_hash(request), max_points=points))
+
+    async def set_archived(request: Request) -> Response:
+        body, run_hash = await _body(request), _run_hash(request)
+        props = await run_in_threadpool(repo._client.set_props, run_hash, archived=bool(body.get("archived")))
+        return JSONResponse(data.run_summary(props))
+
+    async def tags(request: Request) -> Response:
+        body, run_hash = await _body(request), _run_hash(request)
+        tag, add = (body["add"], True) if "add" in body else (body.get("remove"), False)
+        if not isinstance(tag, str) or not tag.strip():
+            return _error(400, "a tag is a non-empty text", "invalid")
+        change = repo._client.add_tag if add else repo._client.remove_tag
+        return JSONResponse(data.run_summary(await run_in_threadpool(change, run_hash, tag.strip())))
+
+    def delete(request: Request) -> Response:
+        run_hash = _run_hash(request)
+        if not repo.delete_run(run_hash):
+            return _error(409, f"run {run_hash} does not exist or is still being tracked into", "rejected")
+        return JSONResponse({"deleted": run_hash})
+
+    def metrics(request: Request) -> Response:
+        points = _int(request, "max_points", data.DEFAULT_POINTS)
+        return JSONResponse(data.metrics(repo, query_of(request), max_points=points))
+
+    def objects(request: Request) -> Response:
+        kind = request.scope["route"].name.removeprefix("api_")
+        return JSONResponse(getattr(data, kind)(repo, query_of(request)))
+
+    def blob(request: Request) -> Response:
+        media = IMAGE_FORMATS.get(
+            request.query_params.get("format", "png").lower(), "application/octet-stream"
+        )
+        body = data.blob(repo, request.path_params["sha"])
+        return Response(
+            body, media_type=media, headers={**SECURITY_HEADERS, "Cache-Control": "max-age=86400"}
+        )
+
+    def plotly(request: Request) -> Response:
+        # cached by the browser for a day: with it, V8's code cache spares the parse on later pages
+        return FileResponse(
+            plotly_js(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
+        )
+
+    routes = [Route(f"/{'' if name == 'runs' else name}", page, name=name) for name in PAGES]
+    routes += [
+        Route("/runs/{run_hash}", run_page),
+        Route("/api/runs", runs),
+        Route("/api/runs_metrics", runs_metrics),
+        Route("/api/runs/{run_hash}", run),
+        Route("/api/runs/{run_hash}", delete, methods=["DELETE"]),
+        Route("/api/runs/{run_hash}/metrics", run_metrics),
+        Route("/api/runs/{run_hash}/archive", set_archived, methods=["POST"]),
+        Route("/api/runs/{run_hash}/tags", tags, methods=["POST"]),
+        Route("/api/metrics", metrics),
+        *(
+            Route(f"/api/{kind}", objects, name=f"api_{kind}")
+            for kind in ("images", "texts", "distributions")
+        ),
+        Route("/api/blobs/{sha}", blob),
+        Route("/vendor/plotly.min.js", plotly),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    handlers = {
+        SyntaxError: _syntax_error,
+        errors.AimError: _aim_error,
+        ValueError: _value_error,
+        HTTPException: _http_error,
+    }
+    return Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]

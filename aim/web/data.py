@@ -1,0 +1,340 @@
+"""What the UI's pages show, as JSON-ready dicts read through the SDK (a Repo and its queries).
+
+Nothing here knows HTTP: aim.web.app maps these functions to routes and their errors to
+statuses. Floats that JSON cannot carry (NaN, infinities) become None.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from aim._query import QueryReportMode, iter_query
+from aim.errors import MissingRunError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from aim import Repo
+
+QUIET = QueryReportMode.DISABLED
+TABLE_TEXT_CHARS = 200  # a name or param value longer than this is cut in the runs table
+TABLE_PARAMS = 100  # params per run in the runs table (the run page shows them all)
+PARAM_DEPTH = 6  # nesting shown as columns in the runs table
+SYSTEM_PREFIX = "__system__"  # system metrics (Aim's naming)
+TERMINAL_LOGS = "logs"  # the texts sequence of a run's captured terminal output (Aim's naming)
+LOG_RECORDS = "__log_records"  # the texts sequence of a run's log records (Aim's naming)
+DEFAULT_POINTS = 1000  # points per metric of a chart unless asked (reduced in the daemon)
+MAX_POINTS = 100_000
+MAX_SERIES = 1000  # sequences one chart request returns at most
+TEXTS_PER_SEQUENCE = 200  # the newest steps of a texts sequence
+TEXT_CHARS = 10_000
+DISTRIBUTION_STEPS = 200  # steps of a distributions sequence drawn (evenly spread)
+
+
+def finite(value: Any) -> Any:
+    """value, or None for a float JSON cannot carry."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def plain(tree: Any) -> Any:
+    """A param tree with non-finite floats as None (JSON-ready)."""
+    if isinstance(tree, dict):
+        return {str(k): plain(v) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return [plain(v) for v in tree]
+    return finite(tree)
+
+
+def column(array: np.ndarray) -> list:
+    """A numeric column as a JSON-ready list (NaN and infinities as None)."""
+    import numpy as np
+
+    if array.dtype.kind != "f" or bool(np.isfinite(array).all()):
+        return array.tolist()
+    out = array.astype(object)
+    out[~np.isfinite(array)] = None
+    return out.tolist()
+
+
+def cut(text: str, limit: int = TABLE_TEXT_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def table_params(tree: Any) -> tuple[dict[str, Any], bool]:
+    """A params tree as {dotted path: short value} for table columns: (columns, whether some
+    were left out). Lists and deep trees are shown as short JSON; long texts are cut."""
+    out: dict[str, Any] = {}
+    stack: list[tuple[str, Any, int]] = [("", tree, 0)]
+    truncated = False
+    while stack:
+        path, value, depth = stack.pop()
+        if isinstance(value, dict) and value and depth < PARAM_DEPTH:
+            stack.extend(
+                (f"{path}.{k}" if path else str(k), v, depth + 1) for k, v in reversed(value.items())
+            )
+            continue
+        if len(out) >= TABLE_PARAMS:
+            truncated = True
+            break
+        if isinstance(value, str):
+            value = cut(value)
+        elif isinstance(value, (dict, list, tuple)):
+            value = cut(json.dumps(plain(value), default=str))
+        out[path or "(params)"] = finite(value)
+    return out, truncated
+
+
+def run_summary(props: dict[str, Any]) -> dict[str, Any]:
+    """A run's props for listings: the texts cut, times as seconds since the epoch."""
+    end = props.get("end_time")
+    return {
+        "hash": props["hash"],
+        "name": cut(props.get("name") or ""),
+        "experiment": cut(props.get("experiment") or ""),
+        "tags": [cut(t, 60) for t in props.get("tags", ())],
+        "archived": props.get("archived", False),
+        "active": props.get("active", False),
+        "created": props.get("creation_time"),
+        "ended": end,
+        "duration": None if end is None else end - props["creation_time"],
+    }
+
+
+def context_label(context: Any) -> str:
+    return json.dumps(dict(context), sort_keys=True, default=str) if context else ""
+
+
+def runs_table(repo: Repo, query: str = "", *, archived: bool = False, limit: int = 0) -> dict[str, Any]:
+    """The runs a runs query matches, newest first (the first limit of them, when limit > 0),
+    with their params as table columns; "complete" tells whether every matching run is there."""
+    rows, truncated = [], False
+    for match in iter_query(
+        repo._target,
+        None,
+        query,
+        with_params=True,
+        include_archived=archived,
+        limit=limit + 1 if limit > 0 else None,  # one more: is there more?
+        report_mode=QUIET,
+    ):
+        props = match.props
+        params, cut_some = table_params(props.pop("params", None) or {})
+        truncated |= cut_some
+        rows.append({**run_summary(props), "params": params})
+    complete = limit <= 0 or len(rows) <= limit
+    return {"runs": rows if complete else rows[:limit], "params_truncated": truncated, "complete": complete}
+
+
+def runs_metrics(repo: Repo, query: str = "", *, archived: bool = False) -> dict[str, Any]:
+    """Last, min and max of every metric of the runs a query matches: {hash: {label: {...}}}."""
+    out: dict[str, dict[str, Any]] = {}
+    for match in iter_query(repo._target, "metric", query, include_archived=archived, report_mode=QUIET):
+        out[match.props["hash"]] = {
+            f"{s['name']} {context_label(s['context'])}".strip(): {
+                "last": finite(s["last_value"]),
+                "min": finite(s["min"]),
+                "max": finite(s["max"]),
+            }
+            for s in match.sequences
+        }
+    return {"metrics": out}
+
+
+def _series(run: dict[str, Any], seq: dict[str, Any]) -> dict[str, Any]:
+    cols = seq["columns"] or {}
+    return {
+        "run": run,
+        "name": seq["name"],
+        "context": dict(seq["context"]),
+        "count": seq["count"],
+        "steps": column(cols["steps"]) if cols else [],
+        "values": column(cols["values"]) if cols else [],
+        "epochs": column(cols["epochs"]) if cols else [],
+        "times": column(cols["timestamps"]) if cols else [],
+    }
+
+
+def metrics(repo: Repo, query: str = "", *, max_points: int = DEFAULT_POINTS) -> dict[str, Any]:
+    """The metrics a query matches with their points (reduced in the daemon to max_points each,
+    peaks kept), and each run's params for grouping and colouring."""
+    max_points = min(max(int(max_points), 4), MAX_POINTS)
+    series: list[dict[str, Any]] = []
+    truncated = False
+    for match in iter_query(
+        repo._target,
+        "metric",
+        query,
+        with_points=True,
+        with_params=True,
+        max_points=max_points,
+        report_mode=QUIET,
+    ):
+        params, _ = table_params(match.props.pop("params", None) or {})
+        run = {**run_summary(match.props), "params": params}
+        for seq in match.sequences:
+            if len(series) >= MAX_SERIES:
+                truncated = True
+                break
+            series.append(_series(run, seq))
+        if truncated:
+            break
+    return {"series": series, "truncated": truncated, "max_points": max_points}
+
+
+def run_page(repo: Repo, run_hash: str) -> dict[str, Any]:
+    """Everything the run page shows but the points: props, the whole params tree, and its
+    sequences by kind (MissingRunError when there is no such run)."""
+    run = repo.get_run(run_hash)
+    if run is None:
+        raise MissingRunError(f"no run with hash {run_hash!r}")
+    props = run._fresh_props()
+    sequences: dict[str, list[dict[str, Any]]] = {}
+    for seq in run._client.list_sequences(run_hash):
+        kind = _kind(seq["dtype"])
+        sequences.setdefault(kind, []).append(
+            {
+                "name": seq["name"],
+                "context": json.loads(seq["context"] or "{}"),
+                "dtype": seq["dtype"],
+                "count": seq["count"],
+                "last": finite(seq["last_value"]),
+                "min": finite(seq["min"]),
+                "max": finite(seq["max"]),
+            }
+        )
+    return {
+        "props": {**run_summary(props), "name": props["name"], "description": props.get("description", "")},
+        "params": plain(run.get(..., {})),
+        "sequences": sequences,
+    }
+
+
+def _kind(dtype: str) -> str:
+    if dtype in ("int", "float"):
+        return "metric"
+    base = dtype.removeprefix("list(").removesuffix(")").removeprefix("aim.")
+    return {"image": "images", "distribution": "distributions", "text": "texts", "audio": "audios"}.get(
+        base, "other"
+    )
+
+
+def run_metrics(repo: Repo, run_hash: str, *, max_points: int = DEFAULT_POINTS) -> dict[str, Any]:
+    """Every metric of one run with its points (reduced to max_points each)."""
+    max_points = min(max(int(max_points), 4), MAX_POINTS)
+    series = [
+        _series({"hash": match.props["hash"]}, seq)
+        for match in iter_query(
+            repo._target,
+            "metric",
+            "",
+            run_hash=run_hash,
+            with_points=True,
+            include_archived=True,
+            max_points=max_points,
+            report_mode=QUIET,
+        )
+        for seq in match.sequences
+    ]
+    return {"series": series}
+
+
+# --- objects ------------------------------------------------------------------------------
+def _object_sequences(repo: Repo, kind: str, query: str) -> Iterator[tuple[dict[str, Any], Any]]:
+    """(run summary, sequence) for each object sequence of kind a query matches (no blobs read)."""
+    collection = getattr(repo, f"query_{kind}")(query, report_mode=QUIET)
+    for run_collection in collection.iter_runs(values=False):
+        run = None
+        for seq in run_collection:
+            run = run or run_summary(seq.run._props)
+            yield run, seq
+
+
+def images(repo: Repo, query: str = "") -> dict[str, Any]:
+    """Image sequences a query matches: per step, each image's caption, size and blob address."""
+    out = []
+    for run, seq in _object_sequences(repo, "images", query):
+        points = seq._records()
+        out.append(
+            {
+                "run": run,
+                "name": seq.name,
+                "context": dict(seq.context),
+                "steps": points["steps"].tolist(),
+                "images": [
+                    [
+                        {
+                            "caption": cut(str(meta.get("caption", "")), 500),
+                            "width": meta.get("width"),
+                            "height": meta.get("height"),
+                            "src": f"/api/blobs/{sha}?format={quote(str(meta.get('format', 'png')))}",
+                        }
+                        for _, meta, sha in records
+                    ]
+                    for records in points["records"]
+                ],
+            }
+        )
+    return {"sequences": out}
+
+
+def texts(repo: Repo, query: str = "") -> dict[str, Any]:
+    """Text sequences a query matches: their newest steps, each text cut at TEXT_CHARS."""
+    out = []
+    for run, seq in _object_sequences(repo, "texts", query):
+        steps, values = seq.values.sparse_list()
+        steps, values = steps[-TEXTS_PER_SEQUENCE:], values[-TEXTS_PER_SEQUENCE:]
+        out.append(
+            {
+                "run": run,
+                "name": seq.name,
+                "context": dict(seq.context),
+                "count": len(seq),
+                "steps": steps,
+                "texts": [
+                    [cut(t.data, TEXT_CHARS) for t in (v if isinstance(v, list) else [v])] for v in values
+                ],
+            }
+        )
+    return {"sequences": out}
+
+
+def distributions(repo: Repo, query: str = "") -> dict[str, Any]:
+    """Distribution sequences a query matches, each as a histogram per step on common bins
+    (at most DISTRIBUTION_STEPS steps, evenly spread)."""
+    import numpy as np
+
+    out = []
+    for run, seq in _object_sequences(repo, "distributions", query):
+        steps, values = seq.values.sparse_numpy()
+        if len(steps) > DISTRIBUTION_STEPS:
+            pick = np.linspace(0, len(steps) - 1, DISTRIBUTION_STEPS).round().astype(int)
+            steps, values = steps[pick], values[pick]
+        lows = [d.range[0] for d in values]
+        highs = [d.range[1] for d in values]
+        bins = max((d.bin_count for d in values), default=1)
+        edges = np.linspace(min(lows, default=0.0), max(highs, default=1.0), bins + 1)
+        rows = []
+        for d in values:
+            own = d.ranges
+            centers = (own[:-1] + own[1:]) / 2 if len(own) > 1 else np.array(d.range[:1])
+            rows.append(column(np.histogram(centers, bins=edges, weights=d.weights)[0]))
+        out.append(
+            {
+                "run": run,
+                "name": seq.name,
+                "context": dict(seq.context),
+                "steps": steps.tolist(),
+                "edges": column(edges),
+                "weights": rows,
+            }
+        )
+    return {"sequences": out}
+
+
+def blob(repo: Repo, sha256_hex: str) -> bytes:
+    """A stored blob's bytes (ValueError for a malformed address)."""
+    return repo._client.get_blob(sha256_hex)

@@ -1,0 +1,164 @@
+// Shared helpers of the UI's pages. Data only ever reaches the page as text nodes or through
+// DOM properties (never as HTML), so names, captions and texts cannot inject markup.
+'use strict';
+
+const PAGES = {};
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') node.className = value;
+    else if (key === 'text') node.textContent = value;
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else if (key in node && key !== 'list') node[key] = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body.error || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+async function api(path, params, options) {
+  const url = new URL(path, location.origin);
+  for (const [key, value] of Object.entries(params || {})) {
+    if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, value);
+  }
+  let response;
+  try {
+    response = await fetch(url, options);
+  } catch (err) {
+    throw new ApiError(0, { error: `the server did not answer: ${err.message}`, kind: 'network' });
+  }
+  const body = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
+  performance.mark(`reply ${path}`);
+  if (!response.ok) throw new ApiError(response.status, body);
+  return body;
+}
+
+function post(path, body, method) {
+  return api(path, null, {
+    method: method || 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body || {}),
+  });
+}
+
+// The text of an error for the page: a query's syntax error points at its position.
+function errorText(err) {
+  const body = err.body || {};
+  if (body.kind === 'syntax') {
+    const where = `line ${body.line || 1}, column ${body.offset || 1}`;
+    const caret = body.text ? `\n  ${body.text}\n  ${' '.repeat(Math.max((body.offset || 1) - 1, 0))}^` : '';
+    return `Syntax error in the query at ${where}: ${body.error}${caret}`;
+  }
+  if (body.kind === 'budget') return `The query was stopped: ${body.error}`;
+  return err.message;
+}
+
+function showError(box, err) {
+  box.textContent = err ? errorText(err) : '';
+}
+
+// A counter for requests whose replies may arrive out of order: latest() gives a check that is
+// true while no later request was started.
+function latestOnly() {
+  let started = 0;
+  return () => {
+    const mine = ++started;
+    return () => mine === started;
+  };
+}
+
+// A search box bound to the page's ?q=: calls onSearch(query) on submit and once at start.
+function queryBox(placeholder, onSearch) {
+  const params = new URLSearchParams(location.search);
+  const input = el('input', { type: 'text', name: 'q', value: params.get('q') || '', placeholder, spellcheck: false });
+  const error = el('div', { class: 'error query-error' });
+  const form = el('form', { class: 'query' }, input, el('button', { type: 'submit', text: 'Search' }));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const url = new URL(location.href);
+    if (input.value) url.searchParams.set('q', input.value); else url.searchParams.delete('q');
+    history.replaceState(null, '', url);
+    onSearch(input.value);
+  });
+  return { form, input, error, start: () => onSearch(input.value) };
+}
+
+function shorten(text, limit) {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}
+
+function runLabel(run) {
+  return run.name || run.hash.slice(0, 8);
+}
+
+function contextText(context) {
+  const keys = Object.keys(context || {});
+  return keys.length ? JSON.stringify(context) : '';
+}
+
+function fmtTime(seconds) {
+  return seconds === null || seconds === undefined ? '' : new Date(seconds * 1000).toLocaleString();
+}
+
+function fmtDuration(seconds) {
+  if (seconds === null || seconds === undefined) return '';
+  const s = Math.round(seconds);
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+
+function fmtValue(value) {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toPrecision(6);
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function runLink(run) {
+  return el('a', { href: `/runs/${encodeURIComponent(run.hash)}`, text: runLabel(run), title: run.name || run.hash });
+}
+
+// plotly reads a few HTML-like tags in its texts; data goes in with them escaped.
+function plotText(text) {
+  return String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+let plotlyLoading = null;
+function loadPlotly() {
+  if (!plotlyLoading) {
+    plotlyLoading = new Promise((resolve, reject) => {
+      const script = el('script', { src: '/vendor/plotly.min.js' });
+      script.onload = () => { performance.mark('plotly-loaded'); resolve(window.Plotly); };
+      script.onerror = () => reject(new Error('plotly.js could not be loaded'));
+      document.head.append(script);
+    });
+  }
+  return plotlyLoading;
+}
+
+function markRendered(what) {
+  document.body.dataset.rendered = what;
+  window.aimRenderedAt = performance.now();
+}
+
+function start() {
+  const page = document.body.dataset.page;
+  const main = document.getElementById('main');
+  const render = PAGES[page] || PAGES.notfound;
+  render(main);
+}
+
+PAGES.notfound = (main) => {
+  main.append(el('h1', { text: 'Not found' }), el('p', {}, 'Nothing is here. ', el('a', { href: '/', text: 'Back to the runs' })));
+};

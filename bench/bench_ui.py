@@ -1,0 +1,171 @@
+"""UI benchmark: in headless Chromium, the time from navigation to a rendered runs table of
+10,000 runs, and to a rendered chart of 50 metrics x 100,000 points (targets 1 s and 1.5 s).
+
+    python bench/bench_ui.py [--runs 10000] [--metrics 50] [--points 100000] [--repeat 5]
+
+The times are what the page itself records (performance.now() when the table or the last chart
+is drawn: HTML, scripts, plotly.js, the queries, JSON and drawing), with a fresh browser context
+each time. The same API requests timed alone are printed beside them. Needs the ui extra,
+playwright and /usr/bin/chromium (make test-browser installs them); skipped without them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import harness
+
+from aim import Run
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "web"))  # the browser tests' helpers: chromium, aim up
+import browser  # noqa: E402
+
+QUIET = {"system_tracking_interval": None, "capture_terminal_logs": False}  # no system metrics
+TARGET_TABLE_S = 1.0
+TARGET_CHART_S = 1.5
+
+
+def populate_runs(repo: Path, runs: int) -> None:
+    def one(i: int) -> None:
+        run = Run(repo=str(repo), experiment=f"exp{i % 10}", **QUIET)
+        run["hparams"] = {"lr": 1e-4 * (1 + i % 7), "batch_size": 32 * (1 + i % 4), "optimizer": "adam"}
+        run.close()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(one, range(runs)))
+
+
+def populate_metrics(repo: Path, metrics: int, points: int) -> str:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    run = Run(repo=str(repo), experiment="long", **QUIET)
+    for m in range(metrics):
+        values = np.cumsum(rng.normal(size=points)).tolist()
+        track, name = run.track, f"metric_{m:02d}"
+        for step, value in enumerate(values):
+            track(value, name=name, step=step)
+    run.close()
+    return run.hash
+
+
+PLOTLY_LOADED = "(performance.getEntriesByName('plotly-loaded')[0] || {startTime: 0}).startTime"
+
+
+def page_time(context, url: str, what: str) -> tuple[float, float]:
+    """Seconds from navigation to the page marking `what` rendered, and to plotly.js being
+    loaded and run (0 on a page without charts), in a new page of context."""
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        browser.visit(page, url, what)
+        return page.evaluate("window.aimRenderedAt") / 1000, page.evaluate(PLOTLY_LOADED) / 1000
+    finally:
+        page.close()
+
+
+def cold_and_warm(chromium, url: str, what: str, repeat: int) -> tuple[list[tuple], list[tuple]]:
+    """Times with an empty browser cache (a fresh context each), and with the cache of an earlier
+    visit (plotly.js and its compiled code cached: a user's second page)."""
+    cold, warm = [], []
+    for _ in range(repeat):
+        context = chromium.new_context(viewport={"width": 1400, "height": 900})
+        try:
+            cold.append(page_time(context, url, what))
+            warm.append(page_time(context, url, what))
+        finally:
+            context.close()
+    return cold, warm
+
+
+def api_time(url: str) -> tuple[float, int]:
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=120) as reply:
+        body = reply.read()
+    return time.perf_counter() - started, len(body)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--metrics", type=int, default=50)
+    parser.add_argument("--points", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repo-dir", default="/tmp")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        from playwright.sync_api import sync_playwright
+
+        import aim.web.app  # noqa: F401  (the ui extra)
+    except ImportError as exc:
+        print(f"skipped: {exc.name} is missing (make test-browser installs the ui extra and playwright)")
+        return 0
+    if not Path(browser.CHROMIUM).exists():
+        print(f"skipped: {browser.CHROMIUM} is missing (make test-browser installs Debian's chromium)")
+        return 0
+    repos = harness.Repos(args.repo_dir, args.keep)
+    lines: list[str] = []  # the report, printed under the machine line
+    server = None
+    try:
+        path = repos.new("ui")
+        started = time.perf_counter()
+        populate_runs(path, args.runs)
+        run_hash = populate_metrics(path, args.metrics, args.points)
+        print(
+            f"populated {args.runs:,} runs and {args.metrics} metrics x {args.points:,} points "
+            f"in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+        server, url = browser.serve(path)
+        query = urllib.parse.quote(f"run.hash == {json.dumps(run_hash)}")
+        chart_url = f"{url}/metrics?q={query}&group=none"
+        with sync_playwright() as playwright:
+            chromium = browser.launch(playwright)
+            cold_and_warm(chromium, url + "/", "runs", 1)  # warms the daemon's caches and the server
+            cold_and_warm(chromium, chart_url, "metrics", 1)
+            table = cold_and_warm(chromium, url + "/", "runs", args.repeat)
+            chart = cold_and_warm(chromium, chart_url, "metrics", args.repeat)
+            chromium.close()
+        table_api, table_bytes = min(api_time(url + "/api/runs") for _ in range(args.repeat))
+        chart_api, chart_bytes = min(
+            api_time(f"{url}/api/metrics?q={query}&max_points=1000") for _ in range(args.repeat)
+        )
+        for label, samples, target, api_s, size in (
+            (f"runs table of {args.runs:,} runs", table, TARGET_TABLE_S, table_api, table_bytes),
+            (
+                f"chart of {args.metrics} metrics x {args.points:,} points",
+                chart,
+                TARGET_CHART_S,
+                chart_api,
+                chart_bytes,
+            ),
+        ):
+            lines.append(f"{label}: navigation to rendered, median of {args.repeat}")
+            for cache, times in zip(("empty browser cache", "cached page assets"), samples, strict=True):
+                median = statistics.median(t for t, _ in times)
+                plotly = statistics.median(p for _, p in times)
+                verdict = f"<= {target:g} s: {'ok' if median <= target else 'MISS'} ({median / target:.2f} x)"
+                lines.append(f"  {cache:<22}{median * 1e3:>8.0f} ms   {verdict}")
+                if plotly:
+                    lines.append(f"    of which to plotly.js loaded and run {plotly * 1e3:>6.0f} ms")
+            lines.append(f"  API request alone     {api_s * 1e3:>8.0f} ms   ({size / 1e6:.1f} MB of JSON)")
+    finally:
+        if server is not None:
+            browser.stop(server)
+        repos.stop()
+    print(f"\n{harness.machine()}\n" + "\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

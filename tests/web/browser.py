@@ -1,0 +1,68 @@
+"""Headless Chromium and an `aim up` process, for the UI's browser tests and its benchmark."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+CHROMIUM = "/usr/bin/chromium"  # Debian's chromium: playwright never downloads a browser here
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def launch(playwright):
+    """Debian's chromium, headless, through playwright."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+
+
+def serve(repo: Path, timeout: float = 120) -> tuple[subprocess.Popen, str]:
+    """`aim up` on repo and a free loopback port, once it answers (polled until a deadline):
+    (the process, its base URL)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    argv = [sys.executable, "-m", "aim.cli.main", "up", "--repo", str(repo), "--port", str(port)]
+    proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"aim up did not start serving on port {port}") from None
+            time.sleep(0.05)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop an `aim up` process by its PID (Ctrl+C, then SIGKILL) and reap it."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def visit(page, url: str, what: str) -> None:
+    """Open url and wait until the page marks `what` rendered (data drawn, not just loaded);
+    RuntimeError with the page's message if it shows an error instead."""
+    page.goto(url)
+    page.wait_for_selector(f"body[data-rendered={what}], .error:not(:empty)")
+    if page.locator(f"body[data-rendered={what}]").count() == 0:
+        raise RuntimeError(f"{url} shows an error: {page.locator('.error:not(:empty)').first.inner_text()}")

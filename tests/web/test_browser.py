@@ -1,0 +1,178 @@
+"""The UI in headless Chromium (Debian's chromium, driven by playwright), served by a real
+`aim up` process over a filled repository (make test-browser installs what this needs)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from browser import CHROMIUM, launch, serve, stop, visit
+from conftest import ROOT, release_repo
+from ui_data import INJECTED, SPIKE, fill
+
+pytestmark = pytest.mark.browser
+sync_api = pytest.importorskip("playwright.sync_api")
+
+SCREENSHOT = ROOT / "docs" / "ui-metrics.png"
+TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
+    repo = tmp_path_factory.mktemp("ui") / "repo"
+    repo.mkdir()
+    hashes = fill(repo)
+    proc, url = serve(repo)
+    yield url, hashes
+    stop(proc)
+    release_repo(repo)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (make test-browser installs Debian's chromium)")
+    with sync_api.sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, site):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: dialog.accept())
+    yield page
+    context.close()
+    assert not errors, f"errors in the page: {errors}"
+
+
+def rendered(page, what: str) -> None:
+    page.wait_for_selector(f"body[data-rendered={what}]")
+
+
+def not_injected(page) -> None:
+    assert page.evaluate("window.aimInjected") is None
+
+
+def points_per_chart(page) -> list[int]:
+    return page.evaluate(
+        "[...document.querySelectorAll('.chart')]"
+        ".map(d => (d.data || []).reduce((n, t) => n + t.x.length, 0))"
+    )
+
+
+def test_runs_table_query_and_run_page(page, site):
+    url, hashes = site
+    visit(page, url + "/", "runs")
+    assert page.locator("table.runs tbody tr").count() == 4
+    page.evaluate("document.body.dataset.rendered = ''")
+    hostile = page.locator(f'tr[data-hash="{hashes["hostile"]}"] td a')
+    assert hostile.inner_text().startswith(INJECTED)  # shown as text, cut by the server
+    not_injected(page)
+    page.fill("input[name=q]", "run.hparams.lr > 5e-3")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_function("document.querySelectorAll('table.runs tbody tr').length == 1")
+    page.click("th[data-key=name]")  # sorting re-renders
+    page.click(f'tr[data-hash="{hashes["run1"]}"] td a')
+    page.wait_for_url(f"**/runs/{hashes['run1']}")
+    rendered(page, "run")
+    assert page.locator("h1.run-name").inner_text() == "run-1"
+    assert "adam" in page.locator(".params").inner_text()
+    assert min(points_per_chart(page)) > 0
+    assert page.locator("#run-system .chart").count() == 1  # __system__cpu
+    assert page.locator("#run-metrics .chart .scatterlayer .trace path.js-line").count() >= 2
+
+
+def test_malformed_query_is_shown_with_its_position(page, site):
+    url, _ = site
+    page.goto(url + "/metrics?q=" + "metric.name%20==%20=%201")
+    error = page.locator(".query-error")
+    error.wait_for()
+    page.wait_for_function("document.querySelector('.query-error').textContent.length > 0")
+    assert "line 1, column 16" in error.inner_text()
+
+
+def test_a_hostile_run_page_shows_everything_as_text(page, site):
+    url, hashes = site
+    visit(page, f"{url}/runs/{hashes['hostile']}", "run")
+    assert page.locator("h1.run-name").inner_text() == INJECTED + "x" * 500  # whole, not cut
+    assert "key149" in page.locator(".params").inner_text()  # every param of the huge tree
+    not_injected(page)
+
+
+def test_unknown_run_is_a_404_page(page, site):
+    url, _ = site
+    response = page.goto(url + "/runs/0123456789abcdef01234567")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "Not found"
+
+
+def test_metrics_explorer_draws_every_metric_with_its_peak(page, site):
+    url, _ = site
+    visit(page, url + "/metrics", "metrics")  # every metric, before a query is typed
+    page.evaluate("document.body.dataset.rendered = ''")
+    page.fill("input[name=q]", 'metric.name == "loss"')
+    page.press("input[name=q]", "Enter")
+    rendered(page, "metrics")
+    assert page.locator(".chart").count() == 1  # grouped by metric name
+    assert min(points_per_chart(page)) > 0
+    peak = page.evaluate("Math.max(...document.querySelector('.chart').data.flatMap(t => t.y))")
+    assert peak == SPIKE
+    legend = page.locator(".chart .legendtext").evaluate_all("els => els.map(e => e.textContent)")
+    assert any("run-0" in text and "train" in text for text in legend)
+    page.evaluate("document.body.dataset.rendered = ''")
+    page.select_option("#group-by", "context")
+    rendered(page, "metrics")
+    assert page.locator(".chart").count() == 2  # train, val
+    page.evaluate("document.body.dataset.rendered = ''")
+    page.check("#log-scale")
+    rendered(page, "metrics")
+    assert page.evaluate("document.querySelector('.chart').layout.yaxis.type") == "log"
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=False)  # the README shows it
+    page.evaluate("document.body.dataset.rendered = ''")
+    page.select_option("#x-axis", "epoch")
+    rendered(page, "metrics")
+    assert 4 in page.evaluate("document.querySelector('.chart').data.flatMap(t => t.x)")  # epochs 0..4
+    not_injected(page)
+
+
+def test_images_render_per_step_with_captions_as_text(page, site):
+    url, _ = site
+    visit(page, url + "/images", "images")
+    page.wait_for_function(
+        "[...document.querySelectorAll('figure img')].every(i => i.complete && i.naturalWidth == 8)"
+    )
+    assert page.locator("figure img").count() == 2
+    assert page.locator("figcaption").first.inner_text() == f"red 2 {INJECTED}"
+    page.locator(".step-slider").fill("0")
+    assert page.locator(".step-label").inner_text() == "step 0"
+    assert page.locator("figcaption").first.inner_text() == f"red 0 {INJECTED}"
+    not_injected(page)
+
+
+def test_distributions_and_texts(page, site):
+    url, _ = site
+    visit(page, url + "/distributions", "distributions")
+    assert page.evaluate("document.querySelector('.chart').data[0].z.length") == 3
+    visit(page, url + "/texts?q=" + 'texts.name == "outputs"', "texts")
+    assert page.locator("table.texts pre").first.inner_text() == f"generated 0 {INJECTED}"
+    not_injected(page)
+
+
+def test_archive_from_the_table(page, site):
+    url, hashes = site
+    visit(page, url + "/", "runs")
+    page.check(f'tr[data-hash="{hashes["objects"]}"] input.select')
+    page.click("text=Archive")
+    page.wait_for_function("document.querySelectorAll('table.runs tbody tr').length == 3")
+    page.check("#show-archived")
+    page.wait_for_function("document.querySelectorAll('table.runs tbody tr').length == 4")
+    assert "archived" in page.locator(f'tr[data-hash="{hashes["objects"]}"]').inner_text()
