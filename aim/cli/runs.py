@@ -30,7 +30,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         sub.add_argument("--destination", required=True, metavar="REPO", help="the destination repository")
         sub.set_defaults(handler=handler)
 
-    close = commands.add_parser("close", help="mark runs left active by a process that died as finished")
+    close = commands.add_parser(
+        "close", help="mark runs a process that died left open or crashed as finished"
+    )
     close.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     close.set_defaults(handler=close_runs)
 
@@ -42,9 +44,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 # --- ls ---------------------------------------------------------------------------------------
 def status(props: dict[str, Any]) -> str:
-    if props["active"]:
-        return "active"
-    return "finished" if props["end_time"] is not None else "stopped"
+    """running, finished or crashed (the daemon's run status)."""
+    return props.get("status") or ("running" if props["active"] else "finished")
 
 
 def duration_s(props: dict[str, Any]) -> float | None:
@@ -146,7 +147,7 @@ def close_runs(args: argparse.Namespace) -> int:
     closed = 0
     for run_hash in args.hashes:
         props = repo._client.get_run(run_hash)
-        if not props["active"] and props["end_time"] is not None:
+        if status(props) == "finished":
             print(f"run {run_hash} is already finished")
             continue
         repo._client.close_run(run_hash, force=True)
