@@ -140,7 +140,7 @@ def test_an_aim3_repository_is_detected_and_left_alone(tmp_path):
         kept = _files(folder)
         assert {name: kept[name] for name in before} == before
     finally:
-        from conftest import release_repo
+        from helpers import release_repo
 
         release_repo(folder)
 

@@ -10,7 +10,7 @@ from cli_helpers import aim, make_run, snapshot
 
 from aim import Repo, Run
 
-from conftest import run_python
+from helpers import run_python
 
 
 def test_version_prints_the_package_version():
