@@ -80,6 +80,9 @@ class Client:
         self._lock = threading.Lock()
         self.generation = 0
         self._channel: grpc.Channel | None = None
+        # Called before every read: this process's sender makes it wait until the points tracked
+        # before the read are durable (read your writes); nothing to wait for without a sender.
+        self.settle: Callable[[], None] = _nothing_pending
         self._connect(start=False)
 
     # --- connection -------------------------------------------------------------------
@@ -143,10 +146,19 @@ class Client:
         except grpc.RpcError as exc:
             raise map_error(exc) from None
 
+    def _read(
+        self, method: Callable[[Client], Callable[..., Any]], request: Any, *, stream: bool = False
+    ) -> Any:
+        """A read call: made once this process's tracked points are durable (see settle)."""
+        self.settle()
+        return self._call(method, request, stream=stream)
+
     # --- tracking ---------------------------------------------------------------------
     def open_run(
         self, run_hash: str, *, create: bool, experiment: str | None, read_only: bool
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        if not create:
+            self.settle()  # a resume continues the steps of what this process tracked before
         request = tracking_pb2.OpenRunRequest(
             run_hash=run_hash,
             create=create,
@@ -187,25 +199,40 @@ class Client:
     def delete_run(self, run_hash: str) -> None:
         self._call(lambda c: c.tracking.DeleteRun, tracking_pb2.DeleteRunRequest(run_hash=run_hash))
 
+    def delete_experiment(self, experiment: str) -> list[str]:
+        """Delete every run of an experiment (or none); the hashes deleted."""
+        request = tracking_pb2.DeleteExperimentRequest(experiment=experiment)
+        return list(self._call(lambda c: c.tracking.DeleteExperiment, request).run_hashes)
+
+    def prune(self) -> dict[str, int]:
+        """Remove what no run references; counts of what was removed (PruneReply's fields)."""
+        reply = self._call(lambda c: c.tracking.Prune, tracking_pb2.PruneRequest())
+        return {
+            "orphan_keys": reply.orphan_keys,
+            "blobs": reply.blobs,
+            "blob_bytes": reply.blob_bytes,
+            "blobs_claimed": reply.blobs_claimed,
+        }
+
     def track_stream(self, requests: Iterator[tracking_pb2.TrackRequest]) -> Any:
         """Open the bidirectional Track stream (used by the sender only)."""
         return self.tracking.Track(requests)
 
     # --- reading ----------------------------------------------------------------------
     def get_run(self, run_hash: str) -> dict[str, Any]:
-        reply = self._call(lambda c: c.reading.GetRun, reading_pb2.RunRef(run_hash=run_hash))
+        reply = self._read(lambda c: c.reading.GetRun, reading_pb2.RunRef(run_hash=run_hash))
         return convert.props_from_proto(reply)
 
     def list_runs(self) -> list[dict[str, Any]]:
-        replies = self._call(lambda c: c.reading.ListRuns, reading_pb2.ListRunsRequest(), stream=True)
+        replies = self._read(lambda c: c.reading.ListRuns, reading_pb2.ListRunsRequest(), stream=True)
         return [convert.props_from_proto(p) for p in replies]
 
     def get_params(self, run_hash: str, path: Sequence[str]) -> Any:
         request = reading_pb2.GetParamsRequest(run_hash=run_hash, path=common_pb2.ParamPath(keys=path))
-        return convert.param_from_proto(self._call(lambda c: c.reading.GetParams, request))
+        return convert.param_from_proto(self._read(lambda c: c.reading.GetParams, request))
 
     def list_sequences(self, run_hash: str) -> list[dict[str, Any]]:
-        reply = self._call(lambda c: c.reading.ListSequences, reading_pb2.RunRef(run_hash=run_hash))
+        reply = self._read(lambda c: c.reading.ListSequences, reading_pb2.RunRef(run_hash=run_hash))
         return [codec.sequence_summary(s) for s in reply.sequences]
 
     def read_sequence(self, run_hash: str, name: str, context: str) -> dict[str, np.ndarray]:
@@ -216,12 +243,12 @@ class Client:
     def point_chunks(self, run_hash: str, name: str, context: str) -> list[reading_pb2.PointsChunk]:
         """A metric's points as the daemon sends them: packed columns, step-ordered."""
         request = reading_pb2.ReadSequenceRequest(run_hash=run_hash, name=name, context=context)
-        return self._call(lambda c: c.reading.ReadSequence, request, stream=True)
+        return self._read(lambda c: c.reading.ReadSequence, request, stream=True)
 
     def object_chunks(self, run_hash: str, name: str, context: str) -> list[reading_pb2.ObjectsChunk]:
         """An object sequence's points as the daemon sends them (records, no blob bytes)."""
         request = reading_pb2.ReadSequenceRequest(run_hash=run_hash, name=name, context=context)
-        return self._call(lambda c: c.reading.ReadObjects, request, stream=True)
+        return self._read(lambda c: c.reading.ReadObjects, request, stream=True)
 
     def read_objects(self, run_hash: str, name: str, context: str) -> dict[str, Any]:
         """An object sequence's points, step-ordered, without blob bytes: "steps" (int64 array),
@@ -246,7 +273,7 @@ class Client:
             raise ValueError("a blob is named by the hex of its SHA-256 (64 hex digits)")
         request = reading_pb2.GetBlobsRequest(sha256=shas)
         parts: list[list[bytes]] = [[] for _ in shas]
-        for part in self._call(lambda c: c.reading.GetBlobs, request, stream=True):
+        for part in self._read(lambda c: c.reading.GetBlobs, request, stream=True):
             parts[part.blob].append(part.data)
         blobs = [b"".join(p) for p in parts]
         for sha, blob in zip(shas, blobs, strict=True):
@@ -284,6 +311,7 @@ class Client:
         """A RunMatch per matching run and, when options ask to report_progress, QueryProgress
         items, as they arrive (options: codec.query_request's). Closing the iterator cancels the
         call. Retried once on a fresh connection if the daemon went away before anything arrived."""
+        self.settle()
         request = codec.query_request(query, seq_type, **options)
         return codec.query_results(self._query_chunks(request), values_only=request.values_only)
 
@@ -308,6 +336,10 @@ class Client:
                 yield chunk
         finally:
             call.cancel()
+
+
+def _nothing_pending() -> None:
+    """The settle of a client whose process has no sender: nothing tracked, nothing to wait for."""
 
 
 def client_for(target: Target) -> Client:
