@@ -18,7 +18,6 @@ from aim import Distribution, Image, Repo, Run
 from aim._convert.aim3 import side_env
 
 AIM3_RELEASE = "3.29.1"
-pytestmark = pytest.mark.timeout(1200)  # the first run installs Aim from PyPI (minutes)
 SIDE_ENV = Path.home() / ".cache" / "aim-tracker-tests" / f"aim-{AIM3_RELEASE}"
 
 
@@ -85,6 +84,8 @@ def _files(folder: Path) -> dict[str, int]:
     return {str(p.relative_to(aim_dir)): p.stat().st_mtime_ns for p in aim_dir.rglob("*") if p.is_file()}
 
 
+@pytest.mark.frameworks  # the heavy invocation: the first run installs Aim from PyPI (minutes)
+@pytest.mark.timeout(1200)
 def test_an_aim3_repository_converts_with_every_kind_of_data(aim3_python, tmp_path, dest):
     source = tmp_path / "aim3"
     source.mkdir()
