@@ -24,6 +24,8 @@ from aimproto.v1 import (
     reading_pb2_grpc,
     tracking_pb2,
     tracking_pb2_grpc,
+    transfer_pb2,
+    transfer_pb2_grpc,
 )
 
 CLIENT_VERSION = "0.1.0"
@@ -99,6 +101,7 @@ class Client:
         self.tracking = tracking_pb2_grpc.TrackingStub(self._channel)
         self.reading = reading_pb2_grpc.ReadingStub(self._channel)
         self.querying = query_pb2_grpc.QueryStub(self._channel)
+        self.transfer = transfer_pb2_grpc.TransferStub(self._channel)
         self.generation += 1
         request = tracking_pb2.HandshakeRequest(
             protocol_version=common_pb2.PROTOCOL_VERSION_CURRENT, client_version=CLIENT_VERSION
@@ -188,8 +191,9 @@ class Client:
         request = tracking_pb2.TagRequest(run_hash=run_hash, tag=tag)
         return convert.props_from_proto(self._call(lambda c: c.tracking.RemoveTag, request))
 
-    def close_run(self, run_hash: str) -> dict[str, Any]:
-        request = tracking_pb2.CloseRunRequest(run_hash=run_hash, client_id=self.client_id)
+    def close_run(self, run_hash: str, *, force: bool = False) -> dict[str, Any]:
+        """Detach this client (force: every client) from the run; its props after."""
+        request = tracking_pb2.CloseRunRequest(run_hash=run_hash, client_id=self.client_id, force=force)
         return convert.props_from_proto(self._call(lambda c: c.tracking.CloseRun, request))
 
     def delete_run(self, run_hash: str) -> None:
@@ -233,19 +237,25 @@ class Client:
 
     def read_sequence(self, run_hash: str, name: str, context: str) -> dict[str, np.ndarray]:
         """All points of a sequence, step-ordered: steps, values, epochs, timestamps."""
-        request = reading_pb2.ReadSequenceRequest(run_hash=run_hash, name=name, context=context)
-
-        chunks = self._read(lambda c: c.reading.ReadSequence, request, stream=True)
+        chunks = self.point_chunks(run_hash, name, context)
         return codec.join_points(chunks, chunks[0].dtype if chunks else common_pb2.DTYPE_FLOAT)
+
+    def point_chunks(self, run_hash: str, name: str, context: str) -> list[reading_pb2.PointsChunk]:
+        """A metric's points as the daemon sends them: packed columns, step-ordered."""
+        request = reading_pb2.ReadSequenceRequest(run_hash=run_hash, name=name, context=context)
+        return self._read(lambda c: c.reading.ReadSequence, request, stream=True)
+
+    def object_chunks(self, run_hash: str, name: str, context: str) -> list[reading_pb2.ObjectsChunk]:
+        """An object sequence's points as the daemon sends them (records, no blob bytes)."""
+        request = reading_pb2.ReadSequenceRequest(run_hash=run_hash, name=name, context=context)
+        return self._read(lambda c: c.reading.ReadObjects, request, stream=True)
 
     def read_objects(self, run_hash: str, name: str, context: str) -> dict[str, Any]:
         """An object sequence's points, step-ordered, without blob bytes: "steps" (int64 array),
         "epochs" (float64, NaN = none), "timestamps" (float64 seconds), "records" (per step, a
         list of (kind, meta dict, blob sha256 hex); one item for single-object dtypes) and
         "dtype" (the SDK name, e.g. 'list(aim.image)')."""
-        request = reading_pb2.ReadSequenceRequest(run_hash=run_hash, name=name, context=context)
-        chunks = self._read(lambda c: c.reading.ReadObjects, request, stream=True)
-        return codec.object_points(chunks)
+        return codec.object_points(self.object_chunks(run_hash, name, context))
 
     def get_blob(self, sha256_hex: str) -> bytes:
         """The bytes of a stored blob (streamed in chunks, checked against its SHA-256)."""
@@ -270,6 +280,31 @@ class Client:
             if hashlib.sha256(blob).digest() != sha:
                 raise errors.AimError(f"blob {sha.hex()} read back with other bytes than it was stored with")
         return blobs
+
+    # --- transfer ---------------------------------------------------------------------
+    def import_run(self, parts: Iterator[transfer_pb2.ImportPart]) -> dict[str, Any]:
+        """Send one whole run (ImportStart, parts, ImportCommit); its props as stored. The run
+        lands whole or not at all: an error or a KeyboardInterrupt while sending cancels the call
+        and the daemon keeps nothing of it. Not retried (parts is consumed once)."""
+        failure: list[BaseException] = []
+
+        def guarded() -> Iterator[transfer_pb2.ImportPart]:
+            try:
+                yield from parts
+            except Exception as exc:  # ends the stream without its commit: nothing lands
+                failure.append(exc)
+
+        call = self.transfer.ImportRun.future(guarded())
+        try:
+            reply = call.result()
+        except grpc.RpcError as exc:
+            if failure:
+                raise failure[0] from None
+            raise map_error(exc) from None
+        except BaseException:  # KeyboardInterrupt: the daemon drops the half-sent run
+            call.cancel()
+            raise
+        return convert.props_from_proto(reply)
 
     # --- querying ---------------------------------------------------------------------
     def query(self, query: str, seq_type: str | None, **options: Any) -> Iterator[RunMatch | QueryProgress]:

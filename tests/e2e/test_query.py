@@ -253,7 +253,8 @@ def test_progress_bar_on_stderr(seeded, monkeypatch, capsys):
     repo, _ = seeded
     monkeypatch.setattr("aim._query.PROGRESS_BAR_AFTER_S", 0.0)
     assert len(list(repo.query_runs("", report_mode=QueryReportMode.PROGRESS_BAR).iter_runs())) >= 3
-    assert "query: [" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "query: 100%" in err and "run" in err  # tqdm's bar
 
 
 # --- containment -------------------------------------------------------------------------------
