@@ -18,7 +18,13 @@ import time
 from pathlib import Path
 
 from aimd import __version__
-from aimd.config import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_QUERY_TIMEOUT_S, MAX_QUERY_TIMEOUT_S, Config
+from aimd.config import (
+    DEFAULT_IDLE_TIMEOUT_S,
+    DEFAULT_QUERY_IDLE_TIMEOUT_S,
+    DEFAULT_QUERY_TIMEOUT_S,
+    MAX_QUERY_TIMEOUT_S,
+    Config,
+)
 from aimd.exposure import ExposureError, tcp_security
 from aimd.lock import AlreadyRunning, RepoLock, is_locked, read_pid
 
@@ -60,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
                 default=DEFAULT_QUERY_TIMEOUT_S,
                 metavar="SECONDS",
                 help="a query's evaluation time budget unless its client asks for another",
+            )
+            sub.add_argument(
+                "--query-idle-timeout",
+                type=float,
+                default=DEFAULT_QUERY_IDLE_TIMEOUT_S,
+                metavar="SECONDS",
+                help="end a query stream whose client reads nothing for this long",
             )
             _add_tcp_security_arguments(sub)
     return parser
@@ -112,6 +125,7 @@ def _config(args: argparse.Namespace) -> Config:
         idle_timeout_s=args.idle_timeout,
         fsync=args.fsync,
         query_timeout_s=args.query_timeout,
+        query_idle_timeout_s=args.query_idle_timeout,
         token_file=args.token_file,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
@@ -197,6 +211,7 @@ def start(config: Config) -> int:
         return EXIT_ERROR
     argv = [sys.executable, "-m", "aimd", "serve", "--repo", str(config.repo)]
     argv += ["--idle-timeout", str(config.idle_timeout_s), "--query-timeout", str(config.query_timeout_s)]
+    argv += ["--query-idle-timeout", str(config.query_idle_timeout_s)]
     if config.tcp:
         argv += ["--tcp", config.tcp]
     if config.fsync:

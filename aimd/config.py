@@ -19,6 +19,7 @@ DEFAULT_QUERY_THREADS = 32  # more than queries ever run at once: a new one neve
 DEFAULT_BLOCK_CACHE_BYTES = 256 * 2**20  # decoded point blocks kept for repeated reads
 DEFAULT_QUERY_TIMEOUT_S = 5.0  # a query's evaluation time budget unless its client asks otherwise
 MAX_QUERY_TIMEOUT_S = 600.0  # the longest time budget a query may have
+DEFAULT_QUERY_IDLE_TIMEOUT_S = 600.0  # a query stream whose client reads nothing this long ends
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Config:
     read_threads: int = DEFAULT_READ_THREADS
     query_threads: int = DEFAULT_QUERY_THREADS
     query_timeout_s: float = DEFAULT_QUERY_TIMEOUT_S
+    query_idle_timeout_s: float = DEFAULT_QUERY_IDLE_TIMEOUT_S
     block_cache_bytes: int = DEFAULT_BLOCK_CACHE_BYTES
     fsync: bool = False  # True: fsync every write batch (survives power loss, not only kill -9)
     # The TCP port's security (aimd.exposure decides what may be served):

@@ -5,7 +5,9 @@ DaemonError
 ├── NotFound           an unknown run, params path or sequence (NOT_FOUND)
 ├── AlreadyExists      creating a run whose hash is taken (ALREADY_EXISTS)
 ├── Conflict           a valid request that clashes with stored data (FAILED_PRECONDITION)
-└── TooLarge           a message or batch over a documented limit (RESOURCE_EXHAUSTED)
+├── TooLarge           a message or batch over a documented limit (RESOURCE_EXHAUSTED)
+└── StoreFailing       the disk refused a write: full, or an I/O error (RESOURCE_EXHAUSTED); the
+                       request may succeed later: the daemon recovers by itself when it can write
 """
 
 
@@ -31,3 +33,11 @@ class Conflict(DaemonError):
 
 class TooLarge(DaemonError):
     pass
+
+
+class StoreFailing(DaemonError):
+    """The store could not be written; errno_name (ENOSPC, EIO, ...) says why, '' when unknown."""
+
+    def __init__(self, message: str, errno_name: str = "") -> None:
+        super().__init__(message)
+        self.errno_name = errno_name

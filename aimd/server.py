@@ -12,8 +12,10 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -35,7 +37,12 @@ from aimproto.v1 import query_pb2, reading_pb2, tracking_pb2
 log = logging.getLogger(__name__)
 
 TICK_S = 0.5
-SERVICE_NAMES = ("aimproto.v1.Tracking", "aimproto.v1.Reading", "aimproto.v1.Query", "")
+# How long a thread may hold the GIL while another waits (Python's default: 5 ms). Queries are
+# CPU work on their own threads; a short interval lets the event loop and the writer, which need
+# the GIL a few times per request, take it back quickly while queries run.
+SWITCH_INTERVAL_S = 0.0005
+TRACKING_SERVICE = "aimproto.v1.Tracking"  # NOT_SERVING while the disk refuses writes
+SERVICE_NAMES = (TRACKING_SERVICE, "aimproto.v1.Reading", "aimproto.v1.Query", "")
 
 
 class Activity:
@@ -89,6 +96,7 @@ class Daemon:
         """serve(), for a caller that already holds the repository's lock (aimd.cli)."""
         config = self.config
         security = tcp_security(config)  # before anything opens: a refused configuration raises
+        sys.setswitchinterval(SWITCH_INTERVAL_S)  # see SWITCH_INTERVAL_S
         store = Store(config.db_path, sync=config.fsync)
         writer = Writer(store)
         reader = Reader(store, BlockCache(config.block_cache_bytes))  # one cache for every read
@@ -106,9 +114,10 @@ class Daemon:
         )
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+        tracking = TrackingService(writer, self.activity, limit, self.should_exit)
         add_service(
             server,
-            TrackingService(writer, self.activity, limit, self.should_exit),
+            tracking,
             tracking_pb2.DESCRIPTOR.services_by_name["Tracking"],
         )
         add_service(
@@ -118,7 +127,9 @@ class Daemon:
         )
         add_service(
             server,
-            QueryService(reader, query_executor, self.activity, config.query_timeout_s),
+            QueryService(
+                reader, query_executor, self.activity, config.query_timeout_s, config.query_idle_timeout_s
+            ),
             query_pb2.DESCRIPTOR.services_by_name["Query"],
         )
         socket_path = config.socket_path
@@ -146,7 +157,7 @@ class Daemon:
         log.info("aimd %d serving %s on %s", os.getpid(), config.repo, " and ".join(announced))
         self.started.set()
         try:
-            await self._main_loop()
+            await self._main_loop(tracking, writer, health_servicer)
         finally:
             log.info("shutting down")
             await health_servicer.enter_graceful_shutdown()
@@ -159,13 +170,27 @@ class Daemon:
             socket_path.unlink(missing_ok=True)
             log.info("stopped")
 
-    async def _main_loop(self) -> None:
+    async def _main_loop(self, tracking: TrackingService, writer: Writer, health_servicer: Any) -> None:
         idle_limit = self.config.idle_timeout_s
+        writable = True
         while not self.should_exit.is_set():
             try:
                 await asyncio.wait_for(self.should_exit.wait(), TICK_S)
             except asyncio.TimeoutError:
                 pass
+            try:
+                await tracking.sweep()  # clients that went away leave no run active
+            except Exception:
+                log.exception("sweeping dead attachments failed")
+            writer.nudge()  # while the disk refuses writes, probe it even when nobody writes
+            if writable != (writer.failure is None):  # Tracking is NOT_SERVING while it does
+                writable = writer.failure is None
+                status = (
+                    health_pb2.HealthCheckResponse.SERVING
+                    if writable
+                    else health_pb2.HealthCheckResponse.NOT_SERVING
+                )
+                await health_servicer.set(TRACKING_SERVICE, status)
             if idle_limit and self.activity.idle_s() > idle_limit:
                 log.info("idle for %.0f s: exiting", idle_limit)
                 self.should_exit.set()

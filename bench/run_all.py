@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "ui": ["bench/bench_ui.py"],
     "remote": ["bench/bench_remote.py"],
     "system": ["bench/bench_system.py"],
+    "faults": ["bench/bench_faults.py"],
 }
 
 

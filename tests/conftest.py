@@ -110,6 +110,18 @@ def reread(shared: Path, run: Run) -> Run:
     return Repo(str(shared)).get_run(run.hash)
 
 
+def start_daemon(repo: Path, *flags: str) -> None:
+    """`aimd start --repo repo <flags>` in a fresh interpreter; fail the test if it does not serve."""
+    started = subprocess.run(
+        [sys.executable, "-m", "aimd", "start", "--repo", str(repo), *flags],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode == 0, started.stderr
+
+
 def run_python(code: str, *, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run a Python snippet in a fresh interpreter; fail the test with its output if it fails."""
     done = subprocess.run(

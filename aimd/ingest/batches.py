@@ -7,16 +7,34 @@ below it is acknowledged without being applied again.
 
 A batch's blob chunks are staged before its points, so its object points may name blobs the
 batch completes (aimd.ingest.objects).
+
+Each blob and each sequence of a batch is staged under its own savepoint: one the daemon refuses
+(a bad chunk, a sequence of another type, a blob never completed) is left out and reported as a
+Refusal, and the rest of the batch is stored; the batch still counts as applied.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from aimd.errors import DaemonError
 from aimd.ingest import objects, points, runs
 from aimd.ingest.transaction import Transaction
 from aimd.storage import keys
 from aimd.storage.reader import decode_client_seq, encode_client_seq
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A part of a batch that was not stored: a sequence (run_hash, name, context) or a blob."""
+
+    error: DaemonError
+    run_hash: str = ""
+    name: str = ""
+    context: str = ""
+    blob_sha256: bytes = b""
 
 
 def durable_seq(tx: Transaction, client_id: str) -> int:
@@ -34,20 +52,46 @@ def apply_batch(
     *,
     blobs: Sequence[objects.BlobPiece] = (),
     object_series: Sequence[objects.ObjectPoints] = (),
-) -> int:
-    """Stage one batch unless it was applied before; returns the client's durable seq after it."""
+    refused: Sequence[Refusal] = (),
+) -> tuple[int, list[Refusal]]:
+    """Stage one batch unless it was applied before: (the client's durable seq after it, the parts
+    refused, those refused while decoding (refused) first)."""
     done = durable_seq(tx, client_id)
     if seq <= done:
-        return done
+        return done, []
+    out = list(refused)
     for piece in blobs:
-        objects.put_blob_chunk(tx, piece)
-    for item in series:
-        runs.ensure_attached(tx, item.run_hash, client_id, attachments)
-        points.append(tx, item)
-    for item in object_series:
-        runs.ensure_attached(tx, item.run_hash, client_id, attachments)
-        objects.append(tx, item)
+        _part(tx, out, lambda p=piece: objects.put_blob_chunk(tx, p), blob_sha256=piece.sha256)
+    for item, append in [
+        *((i, points.append) for i in series),
+        *((i, objects.append) for i in object_series),
+    ]:
+        _part(
+            tx,
+            out,
+            lambda i=item, a=append: _attach_and_append(tx, client_id, attachments, i, a),
+            run_hash=item.run_hash,
+            name=item.name,
+            context=item.context,
+        )
     key = keys.client_key(client_id)
     tx.put(key, encode_client_seq(seq))
     tx.set_state(key, seq)
-    return seq
+    return seq, out
+
+
+def _attach_and_append(
+    tx: Transaction, client_id: str, attachments: runs.Attachments, item: Any, append: Any
+) -> None:
+    runs.ensure_attached(tx, item.run_hash, client_id, attachments)
+    append(tx, item)
+
+
+def _part(tx: Transaction, out: list[Refusal], stage: Callable[[], None], **ids: Any) -> None:
+    """Stage one part of a batch; if the daemon refuses it, leave it out and note why."""
+    savepoint = tx.savepoint()
+    try:
+        stage()
+    except DaemonError as exc:
+        tx.restore(savepoint)
+        out.append(Refusal(exc, **ids))

@@ -6,9 +6,14 @@ they are re-cut into full blocks, so each point is encoded about twice and a lon
 back as a few large values. The tail's columns are cached by the writer, so re-cutting never
 re-reads the store.
 
-Points that overwrite a step or arrive out of order (a resume that re-tracks steps, say) make
-the whole sequence be rewritten step-ordered, the last written point winning at each step: the
-store never holds two points for one step, and metadata and reads agree.
+Points that arrive out of order without overwriting a stored step (several writers tracking
+interleaved steps into one sequence) are merged into the recent blocks they fall among: the
+blocks from the last one that starts before the earliest new step onwards are re-cut, and the
+blocks before it stay as they are, so such a batch costs about the tail, not the sequence.
+
+Points that overwrite a stored step (a resume that re-tracks steps, say) make the whole sequence
+be rewritten step-ordered, the last written point winning at each step (so min and max stay
+exact): the store never holds two points for one step, and metadata and reads agree.
 """
 
 from __future__ import annotations
@@ -131,7 +136,9 @@ def append(tx: Transaction, points: SeriesPoints) -> None:
             tx.put(keys.block_key(*ids, meta.next_block), encode_block(meta.dtype, cols))
             meta.next_block += 1
             meta.tail_count = len(tail)
-    else:  # slow path: overwritten steps or disorder
+    elif (merged := _merge_recent(tx, ids, meta, state.tail, cols)) is not None:
+        tail = merged  # interleaved steps: only the recent blocks are re-cut
+    else:  # slow path: overwritten steps
         stored = [decode_block(tx.get(key))[1] for key in tx.keys_with_prefix(keys.blocks_prefix(*ids))]
         everything = Columns.concat([*stored, cols]).step_ordered()
         meta = SequenceMeta(dtype=meta.dtype, next_block=meta.next_block)
@@ -171,6 +178,36 @@ def _recut_tail(tx: Transaction, ids: tuple[str, str, str], meta: SequenceMeta, 
     rest = tail.slice(sealed, len(tail))
     meta.tail_count = len(rest)
     return rest
+
+
+def _merge_recent(
+    tx: Transaction, ids: tuple[str, str, str], meta: SequenceMeta, tail: Columns | None, cols: Columns
+) -> Columns | None:
+    """Merge points that overwrite no stored step into the blocks they fall among (re-cutting from
+    the last block that starts before them) and update meta; returns the new tail. None when a
+    stored step would be overwritten, or the sequence is empty: the caller rewrites it all."""
+    if meta.count == 0:
+        return None
+    new = cols.step_ordered()
+    low = int(new.steps[0])
+    parts = [tail] if tail is not None else []
+    start = meta.tail_block if tail is not None else meta.next_block
+    while start > 0 and (not parts or int(parts[0].steps[0]) >= low):
+        start -= 1
+        parts.insert(0, decode_block(tx.get(keys.block_key(*ids, start)))[1])
+    region = Columns.concat(parts)
+    if np.isin(new.steps, region.steps, assume_unique=True).any():
+        return None
+    merged = Columns.concat([region, new]).step_ordered()
+    if start == 0:
+        meta.first_step, meta.first_value = int(merged.steps[0]), float(merged.values[0])
+    meta.last_step, meta.last_value = int(merged.steps[-1]), float(merged.values[-1])
+    as_float = new.values.astype(np.float64, copy=False)
+    meta.min_value = float(np.fmin.reduce(as_float, initial=meta.min_value))
+    meta.max_value = float(np.fmax.reduce(as_float, initial=meta.max_value))
+    meta.count += len(new)
+    meta.tail_block = start  # blocks start .. next_block - 1 are replaced by merged
+    return _recut_tail(tx, ids, meta, merged)
 
 
 def _load(tx: Transaction, run_hash: str, name: str, context: str) -> _Tail:

@@ -1,8 +1,10 @@
 """Runs: create, attach, detach, props, tags and params, as steps of a write transaction.
 
 Props are one JSON object per run (R key): hash, name, description, experiment, tags, archived,
-creation_time, end_time, active. A run is active while some client is attached to it; attaching
-happens on OpenRun and, after a daemon restart, implicitly with a client's next batch.
+creation_time, end_time, active, status. A run is active while some client is attached to it;
+attaching happens on OpenRun and, after a daemon restart, implicitly with a client's next batch.
+status is "running" while active, "finished" after its last client closed it, and "crashed" when
+its last client went away without closing it (end_time: when the daemon noticed).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ MAX_DESCRIPTION_CHARS = 65536
 MAX_PARAM_KEY_CHARS = contract.MAX_PARAM_KEY_CHARS
 MAX_PARAM_DEPTH = 32  # keys and list items from the root to a leaf: the wire format nests 3 a level
 PROP_FIELDS = ("name", "description", "experiment", "archived")
+RUNNING, FINISHED, CRASHED = "running", "finished", "crashed"
 
 
 def check_hash(run_hash: str) -> None:
@@ -97,6 +100,7 @@ def create(tx: Transaction, run_hash: str, experiment: str, client_id: str, atta
         "creation_time": time.time(),
         "end_time": None,
         "active": True,
+        "status": RUNNING,
     }
     attachments.attach(run_hash, client_id)
     return _save(tx, props)
@@ -107,8 +111,15 @@ def attach(tx: Transaction, run_hash: str, experiment: str, client_id: str, atta
     if experiment:
         props["experiment"] = _check_text("experiment", experiment)
     attachments.attach(run_hash, client_id)
-    props["active"] = True
+    _set_running(props)
     return _save(tx, props)
+
+
+def _set_running(props: dict[str, Any]) -> None:
+    if props["status"] == CRASHED:
+        props["end_time"] = None  # it was not over after all: its client came back
+    props["active"] = True
+    props["status"] = RUNNING
 
 
 def ensure_attached(tx: Transaction, run_hash: str, client_id: str, attachments: Attachments) -> None:
@@ -118,7 +129,7 @@ def ensure_attached(tx: Transaction, run_hash: str, client_id: str, attachments:
     props = load_props(tx, run_hash)
     attachments.attach(run_hash, client_id)
     if not props["active"]:
-        props["active"] = True
+        _set_running(props)
         _save(tx, props)
 
 
@@ -126,14 +137,31 @@ def detach(
     tx: Transaction, run_hash: str, client_id: str, attachments: Attachments, *, finished: bool
 ) -> dict:
     """Release a client's handle (finished: a close) or every handle of it (a client that went
-    away); a run left without clients turns inactive, and gets end_time when finished."""
+    away); a run left without clients turns inactive with end_time now, and finished or crashed."""
     props = load_props(tx, run_hash)
     if attachments.detach(run_hash, client_id, every_handle=not finished):
-        props["active"] = False
-        if finished:
-            props["end_time"] = time.time()
+        mark_ended(props, finished=finished)
         _save(tx, props)
     return props
+
+
+def mark_ended(props: dict[str, Any], *, finished: bool) -> None:
+    props["active"] = False
+    props["status"] = FINISHED if finished else CRASHED
+    props["end_time"] = time.time()
+
+
+def mark_orphans_crashed(tx: Transaction, attachments: Attachments) -> list[str]:
+    """Runs stored as running that no client holds (their clients died while no daemon ran):
+    crashed. Returns their hashes."""
+    orphans = []
+    for key in list(tx.keys_with_prefix(keys.RUN)):
+        props = values.decode_props(tx.get(key))
+        if props["active"] and not attachments.is_active(props["hash"]):
+            mark_ended(props, finished=False)
+            _save(tx, props)
+            orphans.append(props["hash"])
+    return orphans
 
 
 def delete(tx: Transaction, run_hash: str, attachments: Attachments) -> list[tuple[str, str]]:

@@ -39,6 +39,13 @@ class Transaction:
     def rollback(self) -> None:
         self.begin()
 
+    def savepoint(self) -> tuple[dict[bytes, Any], dict[Any, Any]]:
+        """A point inside the current mutation to go back to (restore) when one part of it fails."""
+        return dict(self._item_writes), dict(self._item_state)
+
+    def restore(self, savepoint: tuple[dict[bytes, Any], dict[Any, Any]]) -> None:
+        self._item_writes, self._item_state = dict(savepoint[0]), dict(savepoint[1])
+
     # --- store access -------------------------------------------------------------------
     def get(self, key: bytes) -> bytes | None:
         for layer in (self._item_writes, self._writes):

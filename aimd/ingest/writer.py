@@ -10,28 +10,51 @@ Two lanes: tracked batches go in the bulk lane, everything else (opening a run, 
 closing) in the urgent lane, which the writer empties first. Each lane is FIFO, so one client's
 batches keep their order, and a run opened while other clients flood the writer is not kept
 waiting behind their backlog.
+
+When the disk refuses a write (full, I/O error), every mutation of that WriteBatch fails with
+StoreFailing, `failure` says so (health reports it), and the writer stops writing: what comes next
+fails at once, without holding memory, until a probe write succeeds (tried at most every
+RECOVER_EVERY_S; the store is reopened when the disk has room but LevelDB keeps its error). A
+failed batch's Origin (its Track stream) refuses every later batch of that stream, so none is
+written before the failed one is replayed on a new stream: exactly-once holds.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
-from aimd.errors import DaemonError
+from aimd.errors import DaemonError, StoreFailing
 from aimd.ingest.runs import Attachments
 from aimd.ingest.transaction import Transaction
-from aimd.storage.store import Store
+from aimd.storage.store import Store, StoreError, StoreWriteError
 
 log = logging.getLogger(__name__)
 
 MAX_COALESCE = 256  # mutations per WriteBatch
 MAX_CACHED_STATES = 100_000  # sequence tails and client seqs kept between batches
+RECOVER_EVERY_S = 1.0  # after a failed write, how often a probe write is tried
+REOPEN_FREE_BYTES = 1 << 20  # a probe that fails with this much room free reopens the store
 
 Mutation = Callable[[Transaction], Any]
+
+
+class Origin:
+    """Where bulk mutations come from (one Track stream): once one of them failed to be written,
+    the later ones fail too, so none lands before the failed one (replayed on a new stream)."""
+
+    __slots__ = ("failed",)
+
+    def __init__(self) -> None:
+        self.failed: DaemonError | None = None
+
+
+_Item = tuple[Mutation, Future, "Origin | None"]
 
 
 class Writer:
@@ -40,17 +63,20 @@ class Writer:
         self.attachments = Attachments()
         self._cache: dict[Any, Any] = {}
         self._lanes = _Lanes()
+        self.failure: StoreFailing | None = None  # set while the disk refuses writes
+        self._last_probe = 0.0
         self._thread = threading.Thread(target=self._run, name="aimd-writer", daemon=True)
         self._closed = False
         self._thread.start()
 
-    def submit(self, mutation: Mutation, *, bulk: bool = False) -> Future:
-        """Queue a mutation (bulk: a tracked batch); the future resolves once it is durable."""
+    def submit(self, mutation: Mutation, *, bulk: bool = False, origin: Origin | None = None) -> Future:
+        """Queue a mutation (bulk: a tracked batch, from origin); the future resolves once it is
+        durable."""
         future: Future = Future()
         if self._closed:
             future.set_exception(DaemonError("the daemon is shutting down"))
         else:
-            self._lanes.put((mutation, future), bulk=bulk)
+            self._lanes.put((mutation, future, origin), bulk=bulk)
         return future
 
     def close(self) -> None:
@@ -66,18 +92,24 @@ class Writer:
             except BaseException as exc:  # a bug here must not kill the only writer: fail the batch
                 log.exception("applying a write batch failed")
                 self._cache.clear()
-                for _, future in items:
+                for _, future, _ in items:
                     _resolve(future, None, DaemonError(f"internal error: {exc!r}"))
 
-    def _apply(self, items: list[tuple[Mutation, Future]]) -> None:
+    def _apply(self, items: list[_Item]) -> None:
+        if self.failure is not None and not self._recover():
+            self._fail(items, self.failure)
+            return
         tx = Transaction(self.store, self._cache)
         outcomes: list[tuple[Future, Any, BaseException | None]] = []
-        for mutation, future in items:
+        for mutation, future, origin in items:
             # From here on the caller's future cannot be cancelled (asyncio.wrap_future cancels it
             # when the awaiting task is, e.g. for a client that went away or timed out). A future
             # cancelled before this point still has its mutation applied: Track batches must land
             # in seq order, or a later batch would move the client's durable seq past this one.
             future.set_running_or_notify_cancel()
+            if origin is not None and origin.failed is not None:
+                outcomes.append((future, None, origin.failed))  # an earlier one was not written
+                continue
             tx.begin()
             try:
                 result = mutation(tx)
@@ -95,6 +127,15 @@ class Writer:
             if len(self._cache) > MAX_CACHED_STATES:
                 self._cache.clear()
             tx.write()
+        except StoreWriteError as exc:
+            log.error("%s; refusing writes until it recovers", exc)
+            self._cache.clear()
+            self.failure = StoreFailing(
+                f"{exc}; the daemon retries and recovers when it can write", exc.errno_name
+            )
+            self._last_probe = time.monotonic()
+            self._fail(items, self.failure)
+            return
         except Exception as exc:
             log.exception("write batch failed")
             self._cache.clear()
@@ -102,6 +143,42 @@ class Writer:
             outcomes = [(future, None, error) for future, _, _ in outcomes]
         for future, result, error in outcomes:
             _resolve(future, result, error)
+
+    def _fail(self, items: list[_Item], error: StoreFailing) -> None:
+        for _, future, origin in items:
+            if origin is not None:
+                origin.failed = error
+            if not future.running():
+                future.set_running_or_notify_cancel()
+            _resolve(future, None, error)
+
+    def _recover(self) -> bool:
+        """After a failed write: whether the store takes writes again (a probe write, at most every
+        RECOVER_EVERY_S; a reopen when the disk has room but the probe still fails)."""
+        now = time.monotonic()
+        if now - self._last_probe < RECOVER_EVERY_S:
+            return False
+        self._last_probe = now
+        store = self.store
+        try:
+            store.probe()
+        except StoreWriteError:
+            try:
+                if store.free_bytes() < REOPEN_FREE_BYTES:
+                    return False
+                store.reopen()  # LevelDB may keep a write error until reopened
+                store.probe()
+            except (StoreError, OSError) as exc:
+                log.warning("the store is still not writable: %s", exc)
+                return False
+        log.warning("the store takes writes again")
+        self.failure = None
+        return True
+
+    def nudge(self) -> None:
+        """While writes fail, try to recover even when nobody writes (the health check waits)."""
+        if self.failure is not None:
+            self.submit(lambda tx: None)
 
 
 def _resolve(future: Future, result: Any, error: BaseException | None) -> None:
@@ -122,11 +199,11 @@ class _Lanes:
 
     def __init__(self) -> None:
         self._cv = threading.Condition()
-        self._urgent: deque[tuple[Mutation, Future]] = deque()
-        self._bulk: deque[tuple[Mutation, Future]] = deque()
+        self._urgent: deque[_Item] = deque()
+        self._bulk: deque[_Item] = deque()
         self._closed = False
 
-    def put(self, item: tuple[Mutation, Future], *, bulk: bool) -> None:
+    def put(self, item: _Item, *, bulk: bool) -> None:
         with self._cv:
             (self._bulk if bulk else self._urgent).append(item)
             self._cv.notify()
@@ -136,7 +213,7 @@ class _Lanes:
             self._closed = True
             self._cv.notify()
 
-    def take(self, limit: int) -> list[tuple[Mutation, Future]] | None:
+    def take(self, limit: int) -> list[_Item] | None:
         """Up to limit items, urgent ones first; None once closed and empty."""
         with self._cv:
             while not self._urgent and not self._bulk:

@@ -14,7 +14,7 @@ from itertools import islice
 from typing import Any
 
 from aimd.query.budget import Budget, QueryForbidden
-from aimd.query.sizes import ABSENT, DATA, ENTRY_UNITS, INTS, SEQUENCES, SIZED, VIEWS, type_name, weight
+from aimd.query.sizes import ABSENT, DATA, ENTRY_UNITS, INTS, SEQUENCES, SIZED, VIEWS, cost, type_name, weight
 from aimd.query.views import (
     MISSING_VIEW,
     RUN_ATTRIBUTES,
@@ -191,7 +191,9 @@ class AccessGuards:
         """`_key_`: charge hashing a computed key (a tuple hashes every nested item, uncached)."""
         t = type(key)
         if t is tuple:
-            self._limit_weight(weight(key, self.budget.max_items, self.budget), "a key")
+            budget = self.budget
+            self._limit_weight(weight(key, budget.max_items, budget), "a key")
+            budget.work(cost(key, budget.max_work, budget), "hashing a key")
         elif t is int and key.bit_length() > 4096:
             self.budget.spend(key.bit_length() >> 6)
         return key
@@ -216,6 +218,8 @@ class AccessGuards:
             if args:
                 size += weight(args[0], budget.max_items, budget)
             self._limit_weight(size, "a list search")
+            if args:
+                self._charge_scan(args[0], seq, "a list search")
             return method(*args)
 
         return call

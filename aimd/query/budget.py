@@ -10,10 +10,15 @@ QueryError
 
 from __future__ import annotations
 
+import threading
 import time
 
 #: Work units between two reads of the clock (a unit is about one guarded item, ~0.1 µs).
 CHECK_EVERY = 10_000
+#: Seconds of work after which a query evaluates only in its turn at the Gate.
+HEAVY_AFTER_S = 0.05
+#: Seconds of work a heavy query does in one turn before it lets the next one have the Gate.
+TURN_S = 0.02
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -48,11 +53,34 @@ class BudgetExceeded(QueryError):
     """The query ran past its time budget, or tried to build something larger than its budget."""
 
 
+# --- the gate ------------------------------------------------------------------------------------
+class Gate:
+    """Long queries take turns: past HEAVY_AFTER_S of work, a query evaluates only while it holds
+    the gate, for TURN_S at a time. However many runaway queries run, they hold the GIL about as
+    much as one would, so the event loop and the writer (other clients' acks and calls) get it
+    back quickly. Time waiting for a turn counts against the waiting query's budget."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+
 # --- the budget -----------------------------------------------------------------------------------
 class Budget:
     """Limits of one query; the clock starts when the Budget is created."""
 
-    __slots__ = ("seconds", "max_items", "max_total_items", "max_int_bits", "deadline", "allocated", "_work")
+    __slots__ = (
+        "seconds",
+        "max_items",
+        "max_total_items",
+        "max_int_bits",
+        "max_work",
+        "used",
+        "allocated",
+        "_work",
+        "_since",
+        "gate",
+        "_turn",
+    )
 
     def __init__(
         self,
@@ -60,19 +88,69 @@ class Budget:
         max_items: int = 1_000_000,
         max_total_items: int = 20_000_000,
         max_int_bits: int = 100_000,
+        max_work: int = 20_000_000,
+        gate: Gate | None = None,
     ) -> None:
         self.seconds = float(seconds)
         self.max_items = max_items
         self.max_total_items = max_total_items
         self.max_int_bits = max_int_bits
-        self.deadline = time.monotonic() + self.seconds
+        self.max_work = max_work
+        self.used = 0.0  # seconds of the daemon's work charged so far (pause() stops the clock)
         self.allocated = 0
         self._work = 0
+        self._since: float | None = time.monotonic()
+        self.gate = gate
+        self._turn: float | None = None  # when this query's turn at the gate began, while it has one
+
+    def pause(self) -> None:
+        """Stop the clock: the daemon waits for the client (a slow reader is not charged), or the
+        query ended. Gives up its turn at the gate."""
+        if self._since is not None:
+            self.used += time.monotonic() - self._since
+            self._since = None
+        if self._turn is not None:
+            self._turn = None
+            self.gate.lock.release()  # type: ignore[union-attr]
+
+    def resume(self) -> None:
+        """Start the clock again: the daemon works on the query."""
+        if self._since is None:
+            self._since = time.monotonic()
+
+    def elapsed(self) -> float:
+        """Seconds of work charged so far."""
+        running = 0.0 if self._since is None else time.monotonic() - self._since
+        return self.used + running
 
     def check(self) -> None:
-        """Raise BudgetExceeded when the query is past its time budget."""
-        if time.monotonic() > self.deadline:
+        """Raise BudgetExceeded when the query is past its time budget; past HEAVY_AFTER_S of work,
+        wait for this query's turn at the gate."""
+        elapsed = self.elapsed()
+        if elapsed > self.seconds:
             raise BudgetExceeded(f"query exceeded its {self.seconds} s time budget")
+        if self.gate is not None and elapsed > HEAVY_AFTER_S:
+            self._take_turn(self.seconds - elapsed)
+
+    def _take_turn(self, left: float) -> None:
+        now = time.monotonic()
+        lock = self.gate.lock  # type: ignore[union-attr]
+        if self._turn is not None:
+            if now - self._turn < TURN_S:
+                return
+            self._turn = None
+            lock.release()
+            time.sleep(0)  # let a waiting query take the gate (and the GIL)
+        if not lock.acquire(timeout=max(left, 0.0)):
+            raise BudgetExceeded(f"query exceeded its {self.seconds} s time budget")
+        self._turn = time.monotonic()
+
+    def work(self, units: int, what: str) -> None:
+        """Charge one operation that runs in C (and so cannot be stopped) *before* it runs: refuse
+        it past max_work units (a unit is about one item compare, a few ns), else spend them."""
+        if units > self.max_work:
+            raise BudgetExceeded(f"query would do more than {self.max_work} units of work in {what}")
+        self.spend(units)
 
     def spend(self, units: int) -> None:
         """Account for work proportional to data size; reads the clock every CHECK_EVERY units."""

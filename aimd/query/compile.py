@@ -40,6 +40,7 @@ from aimd.query.budget import (
     UnknownName,
 )
 from aimd.query.sandbox import DICT_METHODS, GLOBAL_NAMES, Sandbox
+from aimd.query.sizes import CONTAINER_UNITS, ENTRY_UNITS
 from aimd.query.views import RUN_ATTRIBUTES, RunView, SequenceView
 from aimproto import contract
 
@@ -149,7 +150,6 @@ _CMPOPS = {
     ast.NotIn: "_not_in_",
 }
 _UNARY = {ast.USub: "_neg_", ast.Invert: "_invert_"}
-_SMALL_DISPLAY = 8
 _CONVERSIONS = {-1: "_str_", ord("s"): "_str_", ord("r"): "_repr_", ord("a"): "_ascii_"}
 _ALLOWED_NODES |= frozenset(_BINOPS) | frozenset(_CMPOPS)
 
@@ -425,22 +425,24 @@ class _Policy(RestrictingNodeTransformer):
         return node
 
     def visit_Dict(self, node: ast.Dict) -> Any:
+        _mark_inner_displays(node)
         node = super().visit_Dict(node)
         for i, key in enumerate(node.keys):
             if key is None:
                 node.values[i] = _call("_unpack_map_", [node.values[i]], node.values[i])
             elif not isinstance(key, ast.Constant):
                 node.keys[i] = _call("_key_", [key], key)
-        return _charged_display(node, len(node.keys))
+        return _charged_display(node)
 
     def visit_Set(self, node: ast.Set) -> Any:
+        _mark_inner_displays(node)
         node = super().visit_Set(node)
         for i, elt in enumerate(node.elts):
             if isinstance(elt, ast.Starred):
                 elt.value = _call("set", [elt.value], elt)
             elif not isinstance(elt, ast.Constant):
                 node.elts[i] = _call("_key_", [elt], elt)
-        return _charged_display(node, len(node.elts))
+        return _charged_display(node)
 
     def visit_ListComp(self, node: ast.ListComp) -> Any:
         node = super().visit_ListComp(node)
@@ -466,19 +468,48 @@ class _Policy(RestrictingNodeTransformer):
         return _call(guard, [node.operand], node)
 
     def visit_List(self, node: ast.List) -> Any:
-        return _charged_display(super().visit_List(node), len(node.elts))
+        _mark_inner_displays(node)
+        return _charged_display(super().visit_List(node))
 
     def visit_Tuple(self, node: ast.Tuple) -> Any:
-        return _charged_display(super().visit_Tuple(node), len(node.elts))
+        _mark_inner_displays(node)
+        return _charged_display(super().visit_Tuple(node))
 
 
-def _charged_display(node: Any, size: int) -> Any:
-    """A large display, built per evaluation (in a comprehension, per item), is charged by size."""
-    if size <= _SMALL_DISPLAY or not isinstance(getattr(node, "ctx", ast.Load()), ast.Load):
+_DISPLAYS = (ast.List, ast.Tuple, ast.Set, ast.Dict)
+
+
+def _is_built(node: ast.AST) -> bool:
+    """Whether a display builds a container when evaluated (not a target, not a folded constant)."""
+    if not isinstance(getattr(node, "ctx", ast.Load()), ast.Load):
+        return False
+    return not (isinstance(node, ast.Tuple) and all(isinstance(e, ast.Constant) for e in node.elts))
+
+
+def _mark_inner_displays(node: ast.AST) -> None:
+    """The displays directly inside a display are charged with it, by the outermost one."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, _DISPLAYS):
+            child.aimql_inner = True  # type: ignore[attr-defined]
+
+
+def _display_units(node: ast.AST) -> int:
+    """Allocation units of a display and of the displays nested in it (each container's header and
+    slots; a dict or set entry costs ENTRY_UNITS): small displays in a comprehension add up."""
+    if not isinstance(node, _DISPLAYS) or not _is_built(node):
+        return 0
+    slots = len(node.keys) * ENTRY_UNITS if isinstance(node, ast.Dict) else len(node.elts)  # type: ignore[attr-defined]
+    if isinstance(node, ast.Set):
+        slots *= ENTRY_UNITS
+    return CONTAINER_UNITS + slots + sum(_display_units(child) for child in ast.iter_child_nodes(node))
+
+
+def _charged_display(node: Any) -> Any:
+    """Every display that builds a container, built per evaluation (in a comprehension, per item),
+    is charged with everything nested in it, before the next one is built."""
+    if getattr(node, "aimql_inner", False) or not _is_built(node):
         return node
-    if isinstance(node, ast.Tuple) and all(isinstance(e, ast.Constant) for e in node.elts):
-        return node  # a constant tuple is built once, at compile time
-    return _call("_alloc_", [ast.Constant(size), node], node)
+    return _call("_alloc_", [ast.Constant(_display_units(node)), node], node)
 
 
 def _compile_part(body: ast.expr, params: tuple[str, ...], namespace: dict[str, Any]) -> Any:

@@ -20,7 +20,7 @@ from typing import Any
 
 from aimd.errors import InvalidInput, NotFound
 from aimd.query import downsample
-from aimd.query.budget import Budget
+from aimd.query.budget import Budget, Gate
 from aimd.query.compile import Query
 from aimd.query.views import RunView, SequenceView
 from aimd.storage import blocks
@@ -113,13 +113,14 @@ class Engine:
         *,
         report_progress: bool = False,
         cancelled: threading.Event | None = None,
+        gate: Gate | None = None,
     ) -> None:
         if spec.sequence_type is not None and spec.sequence_type not in SEQUENCE_DTYPES:
             known = ", ".join(SEQUENCE_DTYPES)
             raise InvalidInput(f"unknown sequence type {spec.sequence_type!r}; known: {known}")
         self.spec = spec
         self.reader = reader.snapshot()
-        self.budget = Budget(seconds=spec.timeout_s)
+        self.budget = Budget(seconds=spec.timeout_s, gate=gate)
         self.query = Query(spec.text, spec.sequence_type or "runs", self.budget)
         self.report_progress = report_progress
         self.cancelled = cancelled or threading.Event()  # set: stop at the next run or sequence

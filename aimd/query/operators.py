@@ -23,6 +23,7 @@ from aimd.query.sizes import (
     SIZED,
     STRINGS,
     VIEWS,
+    cost,
     type_name,
     weight,
 )
@@ -47,6 +48,20 @@ class OperatorGuards:
             budget = self.budget
             cap = budget.max_items
             self._limit_weight(weight(a, cap, budget) + weight(b, cap, budget), "a comparison")
+            cap = budget.max_work
+            budget.work(cost(a, cap, budget) + cost(b, cap, budget), "a comparison")
+
+    def _charge_scan(self, needle: Any, haystack: Any, what: str) -> None:
+        """Charge comparing needle with every item of haystack (`in`, list.count, list.index): each
+        compare costs at most the smaller of the two, so at most len * needle's cost and at most
+        the haystack's cost."""
+        budget = self.budget
+        cap = budget.max_work
+        each = cost(needle, cap, budget) + 1
+        units = len(haystack) * each
+        if units > cap:
+            units = min(units, len(haystack) + cost(haystack, cap, budget))
+        budget.work(units, what)
 
     def _ordering(self, op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], bool]:
         def compare(a: Any, b: Any) -> bool:
@@ -89,9 +104,13 @@ class OperatorGuards:
                 return False
             if tb in SETLIKE:
                 self._limit_weight(weight(a, budget.max_items, budget), "a key")
+                budget.work(cost(a, budget.max_work, budget), "hashing a key")
                 return a in b
             if tb in CONTAINERS:
-                self._check_pair(a, b)
+                self._limit_weight(
+                    weight(a, budget.max_items, budget) + weight(b, budget.max_items, budget), "a comparison"
+                )
+                self._charge_scan(a, b, "a membership test")
                 return a in b
             if tb is range:
                 if type(a) not in INTS:  # only ints are looked up; anything else is a scan
@@ -99,7 +118,8 @@ class OperatorGuards:
                 return a in b
             if tb in VIEWS:
                 raise TypeError(f"{type_name(b)} is not a container")
-            return a in self.getiter_(b)
+            eq = self.eq_  # an iterator: each compare guarded on its own
+            return any(item is a or eq(a, item) for item in self.getiter_(b))
         except TypeError:
             return False
 
@@ -250,6 +270,8 @@ class OperatorGuards:
         budget = self.budget
         cap = budget.max_items
         self._limit_weight(weight(a, cap, budget) + weight(b, cap, budget), "a set operation")
+        cap = budget.max_work
+        budget.work(cost(a, cap, budget) + cost(b, cap, budget), "a set operation")
         sizes = (len(a) if type(a) in SIZED else 0) + (len(b) if type(b) in SIZED else 0)
         budget.allocate(ENTRY_UNITS * sizes)
 

@@ -21,6 +21,7 @@ from aimd.query.sizes import (
     NUMBERS,
     SIZED,
     STRINGS,
+    cost,
     int_digits_ok,
     repr_size,
     weight,
@@ -133,6 +134,7 @@ class BuiltinGuards:
     def set_(self, iterable: Any = ()) -> set[Any]:
         items = self._materialize(iterable)
         self._limit_weight(weight(items, self.budget.max_items, self.budget), "a set")
+        self._hashing(items, "a set")
         self.budget.allocate(ENTRY_UNITS * len(items))
         return set(items)
 
@@ -150,20 +152,28 @@ class BuiltinGuards:
             else:
                 pairs = self._materialize(source)
                 self._limit_weight(weight(pairs, budget.max_items, budget), "a dict")
+                self._hashing(pairs, "a dict")
                 budget.allocate(ENTRY_UNITS * len(pairs))
                 result = dict(pairs)
         if kwargs:
             result.update(kwargs)
         return result
 
-    def _keys(self, items: list[Any], key: Any) -> list[Any]:
+    def _hashing(self, items: list[Any], what: str) -> None:
+        """Charge hashing (and comparing equal hashes of) every item of a new set or dict."""
+        self.budget.work(cost(items, self.budget.max_work, self.budget), what)
+
+    def _keys(self, items: list[Any], key: Any, what: str, compares: int = 1) -> list[Any]:
+        """The keys items are ordered by, charged as `compares` comparisons of each."""
         keys = items if key is None else [key(item) for item in items]
-        self._limit_weight(weight(keys, self.budget.max_items, self.budget), "a sort")
+        budget = self.budget
+        self._limit_weight(weight(keys, budget.max_items, budget), what)
+        budget.work(cost(keys, budget.max_work, budget) * compares, what)
         return keys
 
     def sorted_(self, iterable: Any, *, key: Any = None, reverse: Any = False) -> list[Any]:
         items = self._materialize(iterable)
-        keys = self._keys(items, key)
+        keys = self._keys(items, key, "a sort", max(len(items).bit_length(), 1))  # n log n compares
         if key is None:
             return sorted(items, reverse=reverse)
         order = sorted(range(len(items)), key=keys.__getitem__, reverse=reverse)
@@ -177,7 +187,7 @@ class BuiltinGuards:
             if default is ABSENT:
                 raise ValueError("arg is an empty sequence")
             return default
-        keys = self._keys(items, key)
+        keys = self._keys(items, key, f"{pick.__name__}()")
         return items[pick(range(len(keys)), key=keys.__getitem__)]
 
     def min_(self, *args: Any, key: Any = None, default: Any = ABSENT) -> Any:

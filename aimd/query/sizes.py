@@ -22,6 +22,12 @@ MAX_INT_DIGITS = 4300
 MAX_MODPOW_BITS = 4096
 #: Allocation units charged per dict or set entry (a list slot is one unit, 8 bytes; an entry ~50).
 ENTRY_UNITS = 4
+#: Allocation units charged per container a display builds (its header and GC links, ~64 bytes).
+CONTAINER_UNITS = 8
+#: Work units per this many characters of a string (or bytes) compared or hashed, and per this many
+#: bits of an int: one unit is about one item compare in C, a few nanoseconds.
+STR_CHARS_PER_UNIT = 16
+INT_BITS_PER_UNIT = 64
 
 
 # --- types ------------------------------------------------------------------------------------
@@ -68,12 +74,45 @@ def weight(obj: Any, cap: int, budget: Budget) -> int:
     as soon as the count passes cap (the result is then > cap) and charges what it walked as work.
     Raises BudgetExceeded past MAX_NESTING levels.
     """
+    return _walk(obj, cap, budget, scalars=False)
+
+
+def cost(obj: Any, cap: int, budget: Budget) -> int:
+    """Work units of comparing or hashing obj once in C: its weight plus the size of every string,
+    bytes and int in it (STR_CHARS_PER_UNIT, INT_BITS_PER_UNIT). Early stop past cap, as weight()."""
+    t = type(obj)
+    if t not in CONTAINERS:
+        return _scalar_cost(t, obj)
+    return _walk(obj, cap, budget, scalars=True)
+
+
+def _scalar_cost(t: type, obj: Any) -> int:
+    if t is str or t is bytes:
+        return len(obj) // STR_CHARS_PER_UNIT
+    if t is int:
+        return obj.bit_length() // INT_BITS_PER_UNIT
+    return 0
+
+
+def _scalars_cost(items: Any, kinds: set[type]) -> int:
+    """The summed scalar cost of a container's direct items (C-speed when they are all of one kind)."""
+    total = 0
+    if kinds & STRINGS:
+        lengths = map(len, items) if kinds <= STRINGS else (len(x) for x in items if type(x) in STRINGS)
+        total += sum(lengths) // STR_CHARS_PER_UNIT
+    if int in kinds:  # an int of one machine word costs no more than the item itself
+        ints = items if kinds == {int} else [x for x in items if type(x) is int]
+        extra = sum(map(int.bit_length, ints)) - (INT_BITS_PER_UNIT - 1) * len(ints)
+        total += max(extra, 0) // INT_BITS_PER_UNIT
+    return total
+
+
+def _walk(obj: Any, cap: int, budget: Budget, *, scalars: bool) -> int:
     if type(obj) not in CONTAINERS:
         return 0
     total = 0
     level = [obj]
     depth = 0
-    is_container = CONTAINERS.__contains__
     while level:
         depth += 1
         if depth > MAX_NESTING:
@@ -85,16 +124,19 @@ def weight(obj: Any, cap: int, budget: Budget) -> int:
             if total > cap:
                 budget.spend(total)
                 return total
-            items: Any = container
-            if type(container) is dict:
-                if any(map(is_container, map(type, container))):
-                    deeper.extend(k for k in container if type(k) in CONTAINERS)
-                items = container.values()
-            if any(map(is_container, map(type, items))):
-                deeper.extend(x for x in items if type(x) in CONTAINERS)
+            parts = (container, container.values()) if type(container) is dict else (container,)
+            for items in parts:
+                kinds = set(map(type, items))
+                if kinds & CONTAINERS:
+                    deeper.extend(x for x in items if type(x) in CONTAINERS)
+                if scalars and kinds & _COSTLY:
+                    total += _scalars_cost(items, kinds)
         level = deeper
     budget.spend(total)
     return total
+
+
+_COSTLY = frozenset({str, bytes, int})
 
 
 def repr_size(obj: Any, budget: Budget) -> int:

@@ -119,7 +119,8 @@ def _freeze(value: Any) -> Any:
 class RunView:
     """One run as a query sees it.
 
-    props: hash, name, description, experiment, tags, archived, creation_time, end_time, active.
+    props: hash, name, description, experiment, tags, archived, creation_time, end_time, active,
+    status.
     load_param(path) gives the params value at path, or aimd.storage.reader.MISSING.
     load_sequences() gives (name, context, info) for every sequence of the run.
     """
@@ -208,6 +209,7 @@ _RUN_GETTERS: dict[str, Callable[[RunView], Any]] = {
             "creation_time",
             "end_time",
             "active",
+            "status",
         )
     },
     "created_at": lambda run: _utc(run.props.get("creation_time")),

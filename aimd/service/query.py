@@ -12,9 +12,10 @@ from typing import Any
 
 import grpc
 
-from aimd.config import MAX_QUERY_TIMEOUT_S
+from aimd.config import DEFAULT_QUERY_IDLE_TIMEOUT_S, MAX_QUERY_TIMEOUT_S
 from aimd.errors import DaemonError, InvalidInput
 from aimd.query import BudgetExceeded, QueryError, QuerySyntaxError, downsample
+from aimd.query.budget import Gate
 from aimd.query.engine import Engine, Progress, QuerySpec, RunMatch, SequenceMatch
 from aimd.service.messages import point_columns, sequence_info_message
 from aimd.service.status import abort
@@ -141,11 +142,20 @@ def query_chunks(engine: Engine) -> Iterator[query_pb2.QueryChunk]:
 
 
 class QueryService(query_pb2_grpc.QueryServicer):
-    def __init__(self, reader: Reader, executor: Executor, activity: Any, default_timeout_s: float) -> None:
+    def __init__(
+        self,
+        reader: Reader,
+        executor: Executor,
+        activity: Any,
+        default_timeout_s: float,
+        idle_timeout_s: float = DEFAULT_QUERY_IDLE_TIMEOUT_S,
+    ) -> None:
         self.reader = reader
         self.executor = executor
         self.activity = activity
         self.default_timeout_s = default_timeout_s
+        self.idle_timeout_s = idle_timeout_s
+        self.gate = Gate()  # long queries take turns (aimd.query.budget.Gate)
 
     async def Query(self, request, context):
         self.activity.touch()
@@ -154,6 +164,7 @@ class QueryService(query_pb2_grpc.QueryServicer):
         engine: Engine | None = None
         pending: asyncio.Future | None = None
         cancelled = threading.Event()
+        idle = threading.Event()  # set when the idle watchdog ended the call
         context.add_done_callback(lambda _: cancelled.set())  # a cancelled call stops the engine
         try:
             if isinstance(request, Malformed):
@@ -162,15 +173,29 @@ class QueryService(query_pb2_grpc.QueryServicer):
             engine = await loop.run_in_executor(
                 self.executor,
                 functools.partial(
-                    Engine, self.reader, spec, report_progress=request.report_progress, cancelled=cancelled
+                    Engine,
+                    self.reader,
+                    spec,
+                    report_progress=request.report_progress,
+                    cancelled=cancelled,
+                    gate=self.gate,
                 ),
             )  # compiles the query: CPU work too
             chunks = query_chunks(engine)
+            budget = engine.budget
             while True:
+                budget.resume()  # the budget counts the daemon's work...
                 pending = loop.run_in_executor(self.executor, next, chunks, None)
-                if (chunk := await pending) is None:
+                chunk = await pending
+                budget.pause()  # ...not the time the client takes to read what was sent
+                if chunk is None:
                     break
-                await context.write(chunk)
+                # a client that reads nothing for idle_timeout_s has its stream ended
+                watchdog = loop.call_later(self.idle_timeout_s, self._end_idle, asyncio.current_task(), idle)
+                try:
+                    await context.write(chunk)
+                finally:
+                    watchdog.cancel()
                 self.activity.touch()
         except QuerySyntaxError as exc:
             context.set_trailing_metadata(((QUERY_ERROR_KEY, f"syntax {exc.lineno or 0} {exc.offset or 0}"),))
@@ -183,20 +208,34 @@ class QueryService(query_pb2_grpc.QueryServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         except DaemonError as exc:
             await abort(context, exc)
-        except asyncio.CancelledError:  # the client cancelled, or went away
+        except asyncio.CancelledError:  # the client cancelled, went away, or stopped reading
+            why = f"its client read nothing for {self.idle_timeout_s:g} s" if idle.is_set() else "cancelled"
             if engine is not None:
-                log.info("query %r cancelled after %d of %d runs", spec.text[:80], engine.done, engine.total)
+                log.info("query %r %s after %d of %d runs", spec.text[:80], why, engine.done, engine.total)
             raise
         finally:
             cancelled.set()
             if chunks is not None:
-                self._close_later(chunks, pending)
+                self._close_later(chunks, engine.budget, pending)  # type: ignore[union-attr]
 
-    def _close_later(self, chunks: Any, pending: asyncio.Future | None) -> None:
-        """Stop a query's evaluation (a cancelled call ends it at the next chunk boundary), once the
-        thread computing its current chunk, if any, is done with it."""
+    @staticmethod
+    def _end_idle(task: asyncio.Task | None, idle: threading.Event) -> None:
+        idle.set()
+        if task is not None:
+            task.cancel()
+
+    def _close_later(self, chunks: Any, budget: Any, pending: asyncio.Future | None) -> None:
+        """Stop a query's evaluation (a cancelled call ends it at the next chunk boundary) and give
+        up its turn at the gate, once the thread computing its current chunk, if any, is done."""
         loop = asyncio.get_running_loop()
+
+        def finish() -> None:
+            try:
+                chunks.close()
+            finally:
+                budget.pause()
+
         if pending is None or pending.done():
-            loop.run_in_executor(self.executor, chunks.close)
+            loop.run_in_executor(self.executor, finish)
         else:
-            pending.add_done_callback(lambda _: loop.run_in_executor(self.executor, chunks.close))
+            pending.add_done_callback(lambda _: loop.run_in_executor(self.executor, finish))

@@ -17,6 +17,7 @@ STATUS_OF: dict[type[errors.DaemonError], grpc.StatusCode] = {
     errors.AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
     errors.Conflict: grpc.StatusCode.FAILED_PRECONDITION,
     errors.TooLarge: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    errors.StoreFailing: grpc.StatusCode.RESOURCE_EXHAUSTED,  # "the file system is out of space"
 }
 
 

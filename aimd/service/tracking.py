@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,10 +13,10 @@ from typing import Any
 import grpc
 
 import aimd
-from aimd.errors import DaemonError, InvalidInput
+from aimd.errors import DaemonError, InvalidInput, StoreFailing
 from aimd.ingest import batches, objects, points, runs
 from aimd.ingest.transaction import Transaction
-from aimd.ingest.writer import Writer
+from aimd.ingest.writer import Origin, Writer
 from aimd.service.messages import sequence_info_message
 from aimd.service.status import handles_errors, status_of
 from aimd.service.wire import Malformed
@@ -25,7 +27,10 @@ log = logging.getLogger(__name__)
 
 MAX_INFLIGHT_BATCHES = 8  # per stream: beyond this the daemon stops reading (HTTP/2 back-pressure)
 MAX_CLIENT_ID_CHARS = 128
+MAX_ECHOED_CHARS = 4096  # of a refused part's hash, name or context, sent back in the ack
+ATTACH_GRACE_S = 30.0  # a client that opened a run must hold a Track stream within this
 FAILED_SEQ_KEY = contract.FAILED_SEQ_KEY  # trailing metadata: seq of the batch that ended a Track stream
+STORE_ERROR_KEY = contract.STORE_ERROR_KEY  # trailing metadata: errno name when the disk refused a write
 
 
 def _path(msg: common_pb2.ParamPath) -> list[str]:
@@ -43,44 +48,85 @@ class DecodedBatch:
     series: list[points.SeriesPoints]
     blobs: list[objects.BlobPiece]
     objects: list[objects.ObjectPoints]
+    refused: list[batches.Refusal]  # parts that did not decode: left out, reported in the ack
 
 
 def decode_batch(batch: tracking_pb2.Batch) -> DecodedBatch:
-    """Check and decode every series, blob chunk and object series of a batch; InvalidInput names
-    the first problem."""
+    """Check and decode every series, blob chunk and object series of a batch. A part that does
+    not decode is left out as a Refusal naming the problem; only a bad seq refuses the batch."""
     if batch.seq == 0:
         raise InvalidInput("batch seq must be >= 1")
+    refused: list[batches.Refusal] = []
     series = []
     for chunk in batch.series:
-        runs.check_hash(chunk.run_hash)
-        points.check_name(chunk.name)
-        points.check_context(chunk.context)
-        cols = points.decode_columns(
-            chunk.dtype, chunk.count, chunk.steps, chunk.values, chunk.epochs, chunk.timestamps
-        )
+        try:
+            _check_ids(chunk)
+            cols = points.decode_columns(
+                chunk.dtype, chunk.count, chunk.steps, chunk.values, chunk.epochs, chunk.timestamps
+            )
+        except DaemonError as exc:
+            refused.append(_refusal(exc, chunk))
+            continue
         series.append(points.SeriesPoints(chunk.run_hash, chunk.name, chunk.context, chunk.dtype, cols))
-    blobs = [objects.decode_blob(b.sha256, b.size, b.index, b.data) for b in batch.blobs]
+    blobs = []
+    for b in batch.blobs:
+        try:
+            blobs.append(objects.decode_blob(b.sha256, b.size, b.index, b.data))
+        except DaemonError as exc:
+            refused.append(batches.Refusal(exc, blob_sha256=b.sha256[: objects.SHA256_BYTES]))
     object_series = []
     for chunk in batch.objects:
-        runs.check_hash(chunk.run_hash)
-        points.check_name(chunk.name)
-        points.check_context(chunk.context)
-        object_series.append(
-            objects.decode_objects(
-                chunk.run_hash,
-                chunk.name,
-                chunk.context,
-                chunk.dtype,
-                chunk.count,
-                chunk.steps,
-                chunk.epochs,
-                chunk.timestamps,
-                list(chunk.record_counts),
-                list(chunk.metas),
-                chunk.shas,
+        try:
+            _check_ids(chunk)
+            object_series.append(
+                objects.decode_objects(
+                    chunk.run_hash,
+                    chunk.name,
+                    chunk.context,
+                    chunk.dtype,
+                    chunk.count,
+                    chunk.steps,
+                    chunk.epochs,
+                    chunk.timestamps,
+                    list(chunk.record_counts),
+                    list(chunk.metas),
+                    chunk.shas,
+                )
             )
-        )
-    return DecodedBatch(series, blobs, object_series)
+        except DaemonError as exc:
+            refused.append(_refusal(exc, chunk))
+    return DecodedBatch(series, blobs, object_series, refused)
+
+
+def _check_ids(chunk: tracking_pb2.SeriesChunk | tracking_pb2.ObjectSeries) -> None:
+    runs.check_hash(chunk.run_hash)
+    points.check_name(chunk.name)
+    points.check_context(chunk.context)
+
+
+def _refusal(
+    exc: DaemonError, chunk: tracking_pb2.SeriesChunk | tracking_pb2.ObjectSeries
+) -> batches.Refusal:
+    cut = MAX_ECHOED_CHARS  # the ack names the part as sent, within reason
+    return batches.Refusal(exc, chunk.run_hash[:cut], chunk.name[:cut], chunk.context[:cut])
+
+
+def ack(durable: int, refused: list[batches.Refusal] = ()) -> tracking_pb2.TrackAck:
+    """The TrackAck of batch durable, naming the parts of it that were refused."""
+    return tracking_pb2.TrackAck(
+        durable_seq=durable,
+        refused=[
+            tracking_pb2.RefusedPart(
+                run_hash=r.run_hash,
+                name=r.name,
+                context=r.context,
+                blob_sha256=r.blob_sha256,
+                reason=str(r.error),
+                code=status_of(r.error).value[0],
+            )
+            for r in refused
+        ],
+    )
 
 
 class BatchRefused(Exception):
@@ -100,6 +146,26 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         self.activity = activity
         self.max_message_bytes = max_message_bytes
         self.stopping = stopping
+        self._streams: Counter[str] = Counter()  # open Track streams per client
+        self._opened: dict[str, float] = {}  # client -> when it last opened a run (monotonic)
+        self._started = time.monotonic()
+        self._orphans_swept = False
+
+    async def sweep(self) -> None:
+        """End the attachments of clients that opened a run but hold no Track stream since
+        ATTACH_GRACE_S (killed before their stream opened), and once, ATTACH_GRACE_S after start,
+        mark crashed the runs stored as running that no client came back to."""
+        now = time.monotonic()
+        gone = [c for c, t in self._opened.items() if not self._streams[c] and now - t > ATTACH_GRACE_S]
+        for client_id in gone:
+            del self._opened[client_id]
+            self._detach_client(client_id)
+        if not self._orphans_swept and now - self._started > ATTACH_GRACE_S:
+            self._orphans_swept = True
+            attachments = self.writer.attachments
+            orphans = await self._write(lambda tx: runs.mark_orphans_crashed(tx, attachments))
+            if orphans:
+                log.info("%d runs no client came back to are marked crashed", len(orphans))
 
     async def _write(self, mutation: Callable[[Transaction], Any]) -> Any:
         return await asyncio.wrap_future(self.writer.submit(mutation))
@@ -121,6 +187,8 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
     async def OpenRun(self, request, context):
         attachments = self.writer.attachments
         client_id = _client_id(request.client_id)
+        if not request.read_only:
+            self._opened[client_id] = time.monotonic()
 
         def open_run(tx: Transaction) -> tuple[dict, list]:
             if request.create:
@@ -208,6 +276,7 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             if first.WhichOneof("kind") != "hello":
                 raise InvalidInput("the first message of a Track stream must be a Hello")
             client_id = _client_id(first.hello.client_id)
+            self._streams[client_id] += 1
             durable = await self._write(lambda tx: batches.durable_seq(tx, client_id))
             await context.write(tracking_pb2.TrackAck(durable_seq=durable))
             await self._pump(client_id, request_iterator, context)
@@ -215,17 +284,25 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             log.info("track stream of %s: batch %d refused: %s", client_id, refused.seq, refused.error)
             context.set_trailing_metadata(((FAILED_SEQ_KEY, str(refused.seq)),))
             await context.abort(status_of(refused.error), str(refused.error))
+        except StoreFailing as exc:
+            context.set_trailing_metadata(((STORE_ERROR_KEY, exc.errno_name or "unknown"),))
+            await context.abort(status_of(exc), str(exc))
         except DaemonError as exc:
             log.info("track stream of %s ended: %s", client_id, exc)
             await context.abort(status_of(exc), str(exc))
         finally:
             self.activity.stream_closed()
             if client_id is not None:
-                self._detach_client(client_id)
+                self._streams[client_id] -= 1
+                if not self._streams[client_id]:
+                    del self._streams[client_id]
+                    self._opened.pop(client_id, None)
+                    self._detach_client(client_id)
 
     async def _pump(self, client_id: str, request_iterator, context) -> None:
         acks: asyncio.Queue = asyncio.Queue()
         inflight = asyncio.Semaphore(MAX_INFLIGHT_BATCHES)
+        origin = Origin()
         attachments = self.writer.attachments
 
         async def read() -> None:
@@ -241,11 +318,21 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
                 except DaemonError as exc:
                     raise BatchRefused(seq, exc) from None
                 await inflight.acquire()
+                if self.writer.failure is not None:  # take in nothing that cannot be written
+                    raise self.writer.failure
                 future = self.writer.submit(
                     lambda tx, d=decoded, q=seq: batches.apply_batch(
-                        tx, client_id, q, d.series, attachments, blobs=d.blobs, object_series=d.objects
+                        tx,
+                        client_id,
+                        q,
+                        d.series,
+                        attachments,
+                        blobs=d.blobs,
+                        object_series=d.objects,
+                        refused=d.refused,
                     ),
                     bulk=True,
+                    origin=origin,
                 )
                 acks.put_nowait((seq, asyncio.wrap_future(future)))
 
@@ -253,12 +340,16 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             while (item := await acks.get()) is not None:
                 seq, future = item
                 try:
-                    durable = await future
+                    durable, refused = await future
+                except StoreFailing:
+                    raise  # not the batch's fault: the client keeps it and replays it
                 except DaemonError as exc:
                     raise BatchRefused(seq, exc) from None
                 finally:
                     inflight.release()
-                await context.write(tracking_pb2.TrackAck(durable_seq=durable))
+                for part in refused:
+                    log.info("track stream of %s: batch %d: refused %s", client_id, seq, part)
+                await context.write(ack(durable, refused))
 
         reader = asyncio.ensure_future(read())
         acker = asyncio.ensure_future(acknowledge())
@@ -284,11 +375,13 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
                 task.cancel()
 
     def _detach_client(self, client_id: str) -> None:
-        """A client whose stream ended no longer holds its runs open (it re-attaches if it returns)."""
+        """A client whose stream ended no longer holds its runs open (it re-attaches if it returns);
+        a run it held last is crashed. Queued in the bulk lane, behind the batches it sent before its
+        stream ended, which would otherwise re-attach it after the detach."""
         attachments = self.writer.attachments
 
         def detach_all(tx: Transaction) -> None:
             for run_hash in attachments.runs_of(client_id):
                 runs.detach(tx, run_hash, client_id, attachments, finished=False)
 
-        self.writer.submit(detach_all)
+        self.writer.submit(detach_all, bulk=True)

@@ -8,6 +8,7 @@ here), and aimd.lock decides which process may open it at all.
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from collections.abc import Iterator
@@ -25,6 +26,26 @@ class StoreError(Exception):
     """The store cannot be opened or written."""
 
 
+class StoreWriteError(StoreError):
+    """The disk refused a write. errno_name: ENOSPC, EIO, EFBIG, ... ('' when LevelDB did not say)."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        self.errno_name = _errno_name(detail)
+        why = f"{self.errno_name}: {detail}" if self.errno_name else detail
+        super().__init__(f"the store at {path} could not be written ({why})")
+
+
+#: os.strerror text -> errno name, to name the errno in LevelDB's "IO error: <file>: <strerror>".
+_ERRNO_BY_TEXT = {os.strerror(code): name for code, name in errno.errorcode.items()}
+
+
+def _errno_name(detail: str) -> str:
+    for text, name in _ERRNO_BY_TEXT.items():
+        if detail.endswith(text):
+            return name
+    return ""
+
+
 class Store:
     """An open LevelDB database: point reads, range scans, and atomic batch writes."""
 
@@ -37,20 +58,46 @@ class Store:
             _open_paths.add(self.path)
         try:
             Path(self.path).mkdir(parents=True, exist_ok=True)
-            self._db = plyvel.DB(
-                self.path,
-                create_if_missing=True,
-                compression=None,  # blocks are compressed by aimd.storage.blocks
-                write_buffer_size=64 * 2**20,
-                block_size=64 * 2**10,
-                lru_cache_size=64 * 2**20,
-            )
+            self._db = self._open()
         except Exception as exc:
             with _open_lock:
                 _open_paths.discard(self.path)
             raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
         if self._db.get(keys.VERSION_KEY) is None:
             self._db.put(keys.VERSION_KEY, keys.SCHEMA_VERSION, sync=True)
+
+    def _open(self) -> plyvel.DB:
+        return plyvel.DB(
+            self.path,
+            create_if_missing=True,
+            compression=None,  # blocks are compressed by aimd.storage.blocks
+            write_buffer_size=64 * 2**20,
+            block_size=64 * 2**10,
+            lru_cache_size=64 * 2**20,
+        )
+
+    def reopen(self) -> None:
+        """Close and open the database again: LevelDB may keep a write error until reopened (reads
+        in flight meanwhile fail). StoreError if it cannot be opened (it then stays closed until
+        the next reopen)."""
+        if not self._db.closed:
+            self._db.close()
+        try:
+            self._db = self._open()
+        except plyvel.Error as exc:
+            raise StoreError(f"cannot reopen the store at {self.path}: {exc}") from exc
+
+    def probe(self) -> None:
+        """Write one small key, synced: StoreWriteError while the disk refuses writes."""
+        try:
+            self._db.put(keys.VERSION_KEY, keys.SCHEMA_VERSION, sync=True)
+        except (plyvel.IOError, RuntimeError) as exc:  # RuntimeError: closed after a failed reopen
+            raise StoreWriteError(self.path, _detail(exc)) from exc
+
+    def free_bytes(self) -> int:
+        """Bytes the file system holding the store has free for this process."""
+        stat = os.statvfs(self.path)
+        return stat.f_bavail * stat.f_frsize
 
     def get(self, key: bytes) -> bytes | None:
         return self._db.get(key)
@@ -67,19 +114,28 @@ class Store:
         return Snapshot(self._db.snapshot())
 
     def write(self, puts: dict[bytes, bytes], deletes: set[bytes]) -> None:
-        """Apply deletes then puts in one atomic LevelDB WriteBatch."""
-        with self._db.write_batch(transaction=True, sync=self._sync) as batch:
-            for key in deletes:
-                if key not in puts:
-                    batch.delete(key)
-            for key, value in puts.items():
-                batch.put(key, value)
+        """Apply deletes then puts in one atomic LevelDB WriteBatch; StoreWriteError when the disk
+        refuses it (full, I/O error): nothing of it is applied."""
+        try:
+            with self._db.write_batch(transaction=True, sync=self._sync) as batch:
+                for key in deletes:
+                    if key not in puts:
+                        batch.delete(key)
+                for key, value in puts.items():
+                    batch.put(key, value)
+        except (plyvel.IOError, RuntimeError) as exc:  # RuntimeError: closed after a failed reopen
+            raise StoreWriteError(self.path, _detail(exc)) from exc
 
     def close(self) -> None:
         if not self._db.closed:
             self._db.close()
         with _open_lock:
             _open_paths.discard(self.path)
+
+
+def _detail(exc: Exception) -> str:
+    arg = exc.args[0] if exc.args else exc
+    return arg.decode(errors="replace") if isinstance(arg, bytes) else str(arg)
 
 
 class Snapshot:

@@ -116,4 +116,15 @@ def encode_props(props: dict[str, Any]) -> bytes:
 
 
 def decode_props(data: bytes) -> dict[str, Any]:
-    return json.loads(data)
+    props = json.loads(data)
+    if "status" not in props:  # stored before runs had a status
+        props["status"] = run_status(props["active"], props.get("end_time"))
+    return props
+
+
+def run_status(active: bool, end_time: float | None) -> str:
+    """running (some client has it open), finished (closed) or crashed (its last client went away
+    without closing it)."""
+    if active:
+        return "running"
+    return "finished" if end_time is not None else "crashed"

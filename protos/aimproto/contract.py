@@ -57,4 +57,5 @@ MAX_META_BYTES = 65536  # one object record's meta, as JSON
 
 # --- trailing metadata keys ------------------------------------------------------------------
 FAILED_SEQ_KEY = "aim-failed-seq"  # Track: seq of the batch that ended the stream
+STORE_ERROR_KEY = "aim-store-error"  # Track: errno name (ENOSPC, ...) when the disk refused a write
 QUERY_ERROR_KEY = "aim-query-error"  # Query: "syntax <line> <offset>" or "budget"

@@ -70,7 +70,9 @@ _PROPS_FIELDS = ("hash", "name", "description", "experiment", "archived", "creat
 
 
 def props_to_proto(props: dict[str, Any]) -> pb.RunProps:
-    msg = pb.RunProps(**{f: props[f] for f in _PROPS_FIELDS}, tags=props["tags"])
+    msg = pb.RunProps(
+        **{f: props[f] for f in _PROPS_FIELDS}, tags=props["tags"], status=props.get("status", "")
+    )
     if props.get("end_time") is not None:
         msg.end_time = props["end_time"]
     return msg
@@ -79,5 +81,6 @@ def props_to_proto(props: dict[str, Any]) -> pb.RunProps:
 def props_from_proto(msg: pb.RunProps) -> dict[str, Any]:
     props = {f: getattr(msg, f) for f in _PROPS_FIELDS}
     props["tags"] = list(msg.tags)
+    props["status"] = msg.status
     props["end_time"] = msg.end_time if msg.HasField("end_time") else None
     return props

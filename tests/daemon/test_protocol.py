@@ -131,19 +131,23 @@ class Outcome:
     code: grpc.StatusCode
     details: str
     failed_seq: str | None
+    refused: dict[int, list[tracking_pb2.RefusedPart]]  # by the seq of the ack that named them
 
 
 def track(daemon: Daemon, requests: Iterable[tracking_pb2.TrackRequest]) -> Outcome:
     """Send requests on one Track stream (half-closing after them) and collect what comes back."""
     call = daemon.tracking.Track(iter(list(requests)), timeout=30)
     acks: list[int] = []
+    refused: dict[int, list[tracking_pb2.RefusedPart]] = {}
     try:
         for ack in call:
             acks.append(ack.durable_seq)
+            if ack.refused:
+                refused[ack.durable_seq] = list(ack.refused)
     except grpc.RpcError:
         pass
     metadata = dict(call.trailing_metadata() or ())
-    return Outcome(acks, call.code(), call.details() or "", metadata.get(FAILED_SEQ_KEY))
+    return Outcome(acks, call.code(), call.details() or "", metadata.get(FAILED_SEQ_KEY), refused)
 
 
 def read_points(daemon: Daemon, run_hash: str, name: str = "x", context: str = "{}") -> tuple[list, list]:
@@ -187,10 +191,10 @@ def test_a_second_hello_is_invalid_argument(daemon):
 
 
 @pytest.mark.parametrize("column", ["steps", "values", "epochs", "timestamps"])
-def test_column_length_not_matching_count_refuses_that_batch_only(daemon, column):
-    """1. Hello; batches 1 and 2 are good; batch 3 has one column a byte short; 2. acks 0, 1, 2, then
-    INVALID_ARGUMENT naming the column, with seq 3 in the trailing metadata; 3. batches 1 and 2
-    are stored exactly, nothing of batch 3."""
+def test_column_length_not_matching_count_refuses_that_series_only(daemon, column):
+    """1. Hello; batches 1 and 2 are good; batch 3 has one column a byte short; 2. acks 0, 1, 2, 3,
+    the ack of 3 naming the series and the column (INVALID_ARGUMENT); 3. batches 1 and 2 are
+    stored exactly, nothing of the bad series."""
     run_hash = new_run(daemon)
     bad = chunk(run_hash, [4, 5])
     setattr(bad, column, getattr(bad, column)[:-1])
@@ -203,10 +207,11 @@ def test_column_length_not_matching_count_refuses_that_batch_only(daemon, column
             batch(3, bad),
         ],
     )
-    assert out.code == grpc.StatusCode.INVALID_ARGUMENT
-    assert f"{column} holds 15 bytes, expected 16 for 2 points" in out.details
-    assert out.failed_seq == "3"
-    assert out.acks == [0, 1, 2]
+    assert out.code == grpc.StatusCode.OK and out.acks == [0, 1, 2, 3]
+    [part] = out.refused[3]
+    assert (part.run_hash, part.name, part.context) == (run_hash, "x", "{}")
+    assert f"{column} holds 15 bytes, expected 16 for 2 points" in part.reason
+    assert part.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
     assert read_points(daemon, run_hash) == ([0, 1, 2, 3], [0, 1, 2, 3])
 
 
@@ -253,21 +258,23 @@ def _too_long_context() -> str:
         "unknown run",
     ],
 )
-def test_bad_series_is_refused_with_a_clear_status_and_its_seq(daemon, fields, code, message):
-    """1. Hello; batch 1 good; batch 2 holds a good series and a bad one; 2. the stream ends with
-    the status naming the problem and seq 2; 3. nothing of batch 2 is stored (it is atomic)."""
+def test_bad_series_is_refused_alone_with_a_clear_reason(daemon, fields, code, message):
+    """1. Hello; batch 1 good; batch 2 holds a good series and a bad one; 2. both acknowledged, the
+    ack of 2 naming the bad series with a code and a reason; 3. the good series of batch 2 is
+    stored: a refused series never takes its neighbours with it."""
     run_hash = new_run(daemon)
     c = client()
     good = chunk(run_hash, [5], name="y")
     out = track(
         daemon, [hello(c), batch(1, chunk(run_hash, [0])), batch(2, good, chunk(run_hash, [1], **fields))]
     )
-    assert out.code == getattr(grpc.StatusCode, code), out.details
-    assert message in out.details
-    assert out.failed_seq == "2"
-    assert out.acks == [0, 1]  # batch 1 acknowledged before the stream ends
+    assert out.code == grpc.StatusCode.OK, out.details
+    assert out.acks == [0, 1, 2] and out.failed_seq is None
+    [part] = out.refused[2]
+    assert part.code == getattr(grpc.StatusCode, code).value[0]
+    assert message in part.reason
     assert read_points(daemon, run_hash) == ([0], [0])
-    assert set(sequences(daemon, run_hash)) == {("x", "{}")}
+    assert read_points(daemon, run_hash, "y") == ([5], [5])
 
 
 def test_batch_seq_zero_is_refused(daemon):
@@ -277,15 +284,15 @@ def test_batch_seq_zero_is_refused(daemon):
     assert out.failed_seq == "0"
 
 
-def test_stream_can_go_on_after_a_refusal_on_a_new_stream(daemon):
-    """1. batch 1 refused (unknown run); 2. a new stream of the same client: Hello is acknowledged
-    with 0 (nothing durable), batch 2 is applied."""
+def test_the_stream_goes_on_after_a_refused_series(daemon):
+    """1. batch 1's only series is refused (unknown run): acknowledged, naming it; 2. batch 2 on
+    the same stream is applied; a new stream's Hello says 2 is durable."""
     run_hash = new_run(daemon)
     c = client()
-    first = track(daemon, [hello(c), batch(1, chunk("feedface0000"))])
-    assert first.code == grpc.StatusCode.NOT_FOUND and first.failed_seq == "1"
-    second = track(daemon, [hello(c), batch(2, chunk(run_hash, [7], [70]))])
-    assert second.code == grpc.StatusCode.OK and second.acks == [0, 2]
+    first = track(daemon, [hello(c), batch(1, chunk("feedface0000")), batch(2, chunk(run_hash, [7], [70]))])
+    assert first.code == grpc.StatusCode.OK and first.acks == [0, 1, 2]
+    assert first.refused[1][0].code == grpc.StatusCode.NOT_FOUND.value[0]
+    assert track(daemon, [hello(c)]).acks == [2]
     assert read_points(daemon, run_hash) == ([7], [70])
 
 

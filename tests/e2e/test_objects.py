@@ -343,8 +343,9 @@ def test_kill_9_mid_stream_then_close_delivers_every_image(repo):
 
 
 def test_the_daemon_refuses_a_point_naming_a_blob_it_does_not_hold(repo):
-    """1. a raw client sends a text point whose blob it never sent; 2. the daemon ends the stream
-    with INVALID_ARGUMENT naming that batch; 3. nothing of it was stored."""
+    """1. a raw client sends a text point whose blob it never sent; 2. the daemon acknowledges the
+    batch, naming that sequence as refused (INVALID_ARGUMENT, "is not stored"); 3. nothing of it
+    was stored."""
     run = Run(repo=str(repo), system_tracking_interval=None)
     run.track(Text("ok"), name="t")
     run.close()
@@ -366,9 +367,9 @@ def test_the_daemon_refuses_a_point_naming_a_blob_it_does_not_hold(repo):
         tracking_pb2.TrackRequest(batch=tracking_pb2.Batch(seq=1, objects=[point])),
     ]
     with grpc.insecure_channel(address_of(repo)) as channel:
-        with pytest.raises(grpc.RpcError) as refused:
-            list(tracking_pb2_grpc.TrackingStub(channel).Track(iter(requests), timeout=30))
-    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "is not stored" in refused.value.details()
-    assert dict(refused.value.trailing_metadata())["aim-failed-seq"] == "1"
+        acks = list(tracking_pb2_grpc.TrackingStub(channel).Track(iter(requests), timeout=30))
+    assert [a.durable_seq for a in acks] == [0, 1]
+    [part] = acks[1].refused
+    assert (part.name, part.code) == ("orphan", grpc.StatusCode.INVALID_ARGUMENT.value[0])
+    assert "is not stored" in part.reason
     assert [s["name"] for s in _client(repo).list_sequences(run.hash)] == ["t"]

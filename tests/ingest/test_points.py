@@ -96,3 +96,45 @@ def test_ints_then_floats_read_back_as_floats(store):
     _append(store, cache, _cols([2], [2.5]), DTYPE_FLOAT)
     meta, cols = Reader(store).points(RUN, "loss", "{}")
     assert meta.dtype == DTYPE_FLOAT and cols.values.tolist() == [1.0, 2.0, 2.5]
+
+
+def test_interleaved_writers_merge_into_the_recent_blocks_only(store, monkeypatch):
+    """Two writers track even and odd steps of one sequence, each in its own 100-point batches,
+    one running a little ahead: every batch falls among the last stored steps. A batch re-encodes
+    the recent blocks only (not the whole sequence), and the sequence reads back whole."""
+    encoded = [0]
+    encode = points.encode_block
+
+    def counting_encode(dtype, cols):
+        encoded[0] += len(cols)
+        return encode(dtype, cols)
+
+    monkeypatch.setattr(points, "encode_block", counting_encode)
+    cache: dict = {}
+    n = 123 * 200  # about six blocks
+    most = 0
+    for start in range(0, n, 200):
+        for first in (start + 1, start):  # the odd steps first, then the even ones
+            encoded[0] = 0
+            _append(store, cache, _cols(range(first, start + 200, 2)))
+            most = max(most, encoded[0])
+    assert most <= 2 * BLOCK_POINTS + 200 < n  # the tail and the block before it at most
+    meta, cols = Reader(store).points(RUN, "loss", "{}")
+    np.testing.assert_array_equal(cols.steps, np.arange(n))
+    np.testing.assert_array_equal(cols.values, np.arange(n) * 1.5)
+    assert (meta.count, meta.first_step, meta.last_step, meta.min_value, meta.max_value) == (
+        n,
+        0,
+        n - 1,
+        0.0,
+        (n - 1) * 1.5,
+    )
+
+
+def test_interleaved_steps_that_overwrite_a_stored_one_rewrite_exactly(store):
+    cache: dict = {}
+    _append(store, cache, _cols([0, 2, 4], [5.0, -1.0, 5.0]))
+    _append(store, cache, _cols([1, 2, 3], [1.0, 1.0, 1.0]))  # step 2 overwritten: min was -1
+    meta, cols = Reader(store).points(RUN, "loss", "{}")
+    assert cols.steps.tolist() == [0, 1, 2, 3, 4] and cols.values.tolist() == [5.0, 1.0, 1.0, 1.0, 5.0]
+    assert (meta.count, meta.min_value, meta.max_value) == (5, 1.0, 5.0)

@@ -61,6 +61,23 @@ RESOURCE_BOMBS = [
     "max(l for l in [list(range(10**5))] for i in range(100))",
     "sorted(range(10**6), key=lambda x: [x]*100)",
     "run.metrics['loss', {'a': list(range(10**6))}]",
+    # one C call that compares, counts, sorts or hashes far more than the items it is given
+    "(lambda s: (s[:-1]+'b') in [s]*10**6)('a'*10**6)",
+    "(lambda s: ([s]*10**6).count(s[:-1]+'b'))('a'*10**6)",
+    "(lambda s: ([s]*10**6).index(s[:-1]+'b'))('a'*10**6)",
+    # (t equals s but is another object: each compare reads all of both)
+    "(lambda s, t: [[s]*500]*500 == [[t]*500]*500)('a'*10**5, 'a'*(10**5-1)+'a')",
+    "(lambda s, t: [[s]*500]*500 < [[t]*500]*500)('a'*10**5, 'a'*(10**5-1)+'a')",
+    "(lambda s, t: [s]*500 in reversed([[t]*499+['']]*10**4))('a'*10**5, 'a'*(10**5-1)+'a')",
+    "sorted([10**30000]*10**4)",
+    "max([10**30000]*10**5)",
+    "(lambda t: {t: 0})(tuple([10**30000]*10**6))",
+    "(lambda t: t in {1})(tuple([10**30000]*10**6))",
+    "set([tuple([10**30000]*10**3)]*10**3)",
+    # memory: small displays nested in a comprehension add up
+    "len([((((x,),),),) for x in range(10**6)])",
+    "len([[(x, x), (x, x)] for x in range(10**6)])",
+    "len([{'a': (x,)} for x in range(10**6)])",
     # time
     "[str(10**4000) for x in range(10**6)]",
     # recursion
@@ -172,6 +189,11 @@ LEGITIMATE = [
     "'a' * 10**6 != ''",
     "2 ** 10000 > 0",
     "sorted(range(10**5))[-1] == 10**5 - 1",
+    "len(sorted(range(10**6))) == 10**6",
+    "'b' not in ['a'*10**5]*1000",
+    "(['a'*10**5]*1000).count('b') == 0",
+    "sorted(['x'*100]*1000)[0] == 'x'*100",
+    "len([(x, x) for x in range(10**5)]) == 10**5",
 ]
 
 
@@ -179,3 +201,27 @@ LEGITIMATE = [
 def test_legitimate_queries_still_work(text):
     view = make_run("base-1", {"hparams": {"lr": 0.1, "layers": [1, 2, 3, 5]}}).view()
     assert Query(text, "runs", Budget(seconds=1.0)).match_run(view)
+
+
+def test_the_budget_counts_work_not_pauses(monkeypatch):
+    """The clock stops while the daemon waits for the client (pause), and restarts on resume."""
+    now = [100.0]
+    monkeypatch.setattr("aimd.query.budget.time.monotonic", lambda: now[0])
+    budget = Budget(seconds=1.0)
+    now[0] += 0.6
+    budget.pause()
+    now[0] += 3600.0  # a slow reader
+    budget.check()
+    budget.resume()
+    now[0] += 0.3
+    budget.check()
+    now[0] += 0.2
+    with pytest.raises(BudgetExceeded, match="1.0 s time budget"):
+        budget.check()
+
+
+def test_one_operation_is_refused_before_it_runs():
+    """A C-level operation is weighed before it runs: the refusal names it and its work."""
+    error = attempt("(lambda s: (s[:-1]+'b') in [s]*10**6)('a'*10**6)")
+    assert "units of work in a membership test" in str(error)
+    assert "in a sort" in str(attempt("sorted([10**30000]*10**4)"))

@@ -109,5 +109,15 @@ def test_props_round_trip():
         "creation_time": 1.7e9,
         "end_time": None,
         "active": True,
+        "status": "running",
     }
     assert values.decode_props(values.encode_props(props)) == props
+
+
+def test_props_stored_before_runs_had_a_status_get_one():
+    def status(**stored) -> str:
+        return values.decode_props(values.encode_props({"hash": "abc", **stored}))["status"]
+
+    assert status(active=True, end_time=None) == "running"
+    assert status(active=False, end_time=1.7e9) == "finished"
+    assert status(active=False, end_time=None) == "crashed"

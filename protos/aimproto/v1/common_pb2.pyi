@@ -99,7 +99,7 @@ class ParamPath(_message.Message):
     def __init__(self, keys: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class RunProps(_message.Message):
-    __slots__ = ("hash", "name", "description", "experiment", "tags", "archived", "creation_time", "end_time", "active")
+    __slots__ = ("hash", "name", "description", "experiment", "tags", "archived", "creation_time", "end_time", "active", "status")
     HASH_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -109,6 +109,7 @@ class RunProps(_message.Message):
     CREATION_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
     hash: str
     name: str
     description: str
@@ -118,7 +119,8 @@ class RunProps(_message.Message):
     creation_time: float
     end_time: float
     active: bool
-    def __init__(self, hash: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., experiment: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., archived: _Optional[bool] = ..., creation_time: _Optional[float] = ..., end_time: _Optional[float] = ..., active: _Optional[bool] = ...) -> None: ...
+    status: str
+    def __init__(self, hash: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., experiment: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., archived: _Optional[bool] = ..., creation_time: _Optional[float] = ..., end_time: _Optional[float] = ..., active: _Optional[bool] = ..., status: _Optional[str] = ...) -> None: ...
 
 class SequenceInfo(_message.Message):
     __slots__ = ("name", "context", "dtype", "count", "first_step", "last_step", "first_value", "last_value", "min_value", "max_value")

@@ -138,10 +138,28 @@ class ObjectSeries(_message.Message):
     def __init__(self, run_hash: _Optional[str] = ..., name: _Optional[str] = ..., context: _Optional[str] = ..., dtype: _Optional[_Union[_common_pb2.DType, str]] = ..., count: _Optional[int] = ..., steps: _Optional[bytes] = ..., epochs: _Optional[bytes] = ..., timestamps: _Optional[bytes] = ..., record_counts: _Optional[_Iterable[int]] = ..., metas: _Optional[_Iterable[str]] = ..., shas: _Optional[bytes] = ...) -> None: ...
 
 class TrackAck(_message.Message):
-    __slots__ = ("durable_seq",)
+    __slots__ = ("durable_seq", "refused")
     DURABLE_SEQ_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
     durable_seq: int
-    def __init__(self, durable_seq: _Optional[int] = ...) -> None: ...
+    refused: _containers.RepeatedCompositeFieldContainer[RefusedPart]
+    def __init__(self, durable_seq: _Optional[int] = ..., refused: _Optional[_Iterable[_Union[RefusedPart, _Mapping]]] = ...) -> None: ...
+
+class RefusedPart(_message.Message):
+    __slots__ = ("run_hash", "name", "context", "blob_sha256", "reason", "code")
+    RUN_HASH_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    BLOB_SHA256_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    run_hash: str
+    name: str
+    context: str
+    blob_sha256: bytes
+    reason: str
+    code: int
+    def __init__(self, run_hash: _Optional[str] = ..., name: _Optional[str] = ..., context: _Optional[str] = ..., blob_sha256: _Optional[bytes] = ..., reason: _Optional[str] = ..., code: _Optional[int] = ...) -> None: ...
 
 class SetParamsRequest(_message.Message):
     __slots__ = ("run_hash", "path", "value")
