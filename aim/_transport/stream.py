@@ -111,12 +111,13 @@ class TrackStream:
 
     def wait(self, seq: int, timeout: float | None) -> None:
         """Block until every batch up to seq is acknowledged (or refused). Raise TrackingError
-        after timeout, or once the daemon acknowledged nothing for RETRY_TIMEOUT_S (the batches
-        stay queued: they are replayed while the process lives)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+        after timeout, or once the daemon acknowledged nothing for RETRY_TIMEOUT_S of this wait
+        (the batches stay queued: they are replayed while the process lives)."""
+        start = time.monotonic()
+        deadline = None if timeout is None else start + timeout
         with self._cv:
             while self._unacked and self._unacked[0][0] <= seq:
-                left = self._give_up_in()
+                left = self._give_up_in(start)
                 if deadline is not None:
                     left = min(left, deadline - time.monotonic())
                 if not self.thread.is_alive():
@@ -139,10 +140,10 @@ class TrackStream:
     def _stalled_for(self) -> float:
         return time.monotonic() - self._progress_at
 
-    def _give_up_in(self) -> float:
+    def _give_up_in(self, start: float = 0.0) -> float:
         """Seconds until waiting for the daemon stops (lock held): RETRY_TIMEOUT_S after the
-        last progress, or the exit deadline."""
-        left = self._progress_at + RETRY_TIMEOUT_S - time.monotonic()
+        last progress (or after start, when later), or the exit deadline."""
+        left = max(self._progress_at, start) + RETRY_TIMEOUT_S - time.monotonic()
         return left if self.deadline is None else min(left, self.deadline - time.monotonic())
 
     def report(self, message: str) -> None:
