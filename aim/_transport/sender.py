@@ -36,7 +36,6 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from aim import errors
 from aim._transport.channel import Target, cached, pop_cached
 from aim._transport.client import Client, client_for
 from aim._transport.codec import SeriesChunk, track_batch
@@ -220,7 +219,7 @@ class Sender:
             self.wait(self.flush(), timeout)
             for run_hash in list(self.open_runs):
                 self.client.close_run(run_hash, deadline=deadline)
-        except errors.AimError as exc:
+        except Exception as exc:  # AimError, or a bug: the exit must go on
             log.error("aim: at exit, %s; lost: %s", exc, self.stream.describe_unacked())
         finally:
             for message in self.take_rejections():
