@@ -87,7 +87,10 @@ class Client:
         self._lock = threading.Lock()
         self.generation = 0
         self._channel: grpc.Channel | None = None
-        self._retrying(lambda: self._connect(start=False), None)
+        if self.target.remote:  # nothing to start: a remote that does not answer is said at once
+            self._connect(start=False)
+        else:
+            self._retrying(lambda: self._connect(start=False), None)
 
     # --- connection -------------------------------------------------------------------
     def _connect(self, *, start: bool) -> None:
@@ -137,6 +140,8 @@ class Client:
             generation = self.generation
             try:
                 return attempt()
+            except errors.TLSError:
+                raise  # configuration: retrying cannot help
             except errors.DaemonUnavailable as exc:
                 cause = str(exc) or type(exc).__name__
             while True:
@@ -150,6 +155,8 @@ class Client:
                 try:
                     self.reconnect(generation)
                     break
+                except errors.TLSError:
+                    raise
                 except errors.DaemonUnavailable as exc:
                     cause = str(exc) or type(exc).__name__
                 time.sleep(min(delay, max(left, 0.0)))
