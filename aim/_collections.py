@@ -175,7 +175,8 @@ class QueryRunSequenceCollection(SequenceCollection):
 
     iter_runs() yields a SingleRunSequenceCollection per run (with report_mode PROGRESS_TUPLE,
     (collection or None, (runs done, runs total)) pairs). With offset (a run hash), the runs
-    after that one (Aim used it with paginated=True only). dataframe() has a row per run.
+    after that one. paginated is accepted for Aim's signature and changes nothing (Aim used
+    offset with paginated=True only). dataframe() has a row per run.
     """
 
     def __init__(
@@ -189,7 +190,6 @@ class QueryRunSequenceCollection(SequenceCollection):
     ) -> None:
         super().__init__(seq_cls, query, report_mode)
         self.repo = repo
-        self.paginated = paginated
         self.offset = offset
 
     def _runs(self, *, with_params: bool = False) -> Results:

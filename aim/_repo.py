@@ -132,10 +132,9 @@ class Repo:
         offset: str | None = None,
         report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR,
     ) -> QueryRunSequenceCollection:
-        """The runs matching query, newest first; paginated: one page, starting after offset."""
-        return QueryRunSequenceCollection(
-            self, query=query, paginated=paginated, offset=offset, report_mode=report_mode
-        )
+        """The runs matching query, newest first, after the run offset names if given
+        (paginated: accepted for Aim's signature; it changes nothing)."""
+        return QueryRunSequenceCollection(self, query=query, offset=offset, report_mode=report_mode)
 
     def _query_sequences(self, seq_cls_name: str, query: str, report_mode: Any) -> QuerySequenceCollection:
         seq_cls = getattr(_sequences, seq_cls_name)

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from aim._transport.channel import Target
     from aim._transport.client import Client
 
-_MISSING = object()
 _now = time.time
 _RUN_HASH = re.compile(contract.RUN_HASH_PATTERN)
 LOG_RECORDS = "__log_records"  # the sequence Run.log_info() & co. track into, as Aim names it

@@ -182,11 +182,16 @@ def _check_items(items: Any, kind: str, where: str) -> None:
 
 
 class _Writer:
-    """What the writers share: the step and epoch rules of a point."""
+    """What the writers share: the sequence they buffer and the step and epoch rules of a point."""
 
-    __slots__ = ()
-    next_step: int
-    where: str
+    __slots__ = ("tracker", "name", "context", "where", "next_step", "limit", "__weakref__")
+
+    def __init__(self, tracker: Tracker, name: str, context: str, next_step: int) -> None:
+        self.tracker = tracker
+        self.name = name
+        self.context = context
+        self.where = f"sequence {name!r} {context}"
+        self.next_step = next_step
 
     def position(self, step: Any, epoch: Any) -> tuple[int, float]:
         """(step, epoch) of a point: step None is the last step + 1; epoch None is NaN."""
@@ -205,26 +210,12 @@ class _Writer:
 class SeriesWriter(_Writer):
     """The buffer of one sequence of one run in this process."""
 
-    __slots__ = (
-        "tracker",
-        "name",
-        "context",
-        "where",
-        "buf",
-        "is_float",
-        "next_step",
-        "limit",
-        "__weakref__",
-    )
+    __slots__ = ("buf", "is_float")
 
     def __init__(self, tracker: Tracker, name: str, context: str, next_step: int, is_float: bool) -> None:
-        self.tracker = tracker
-        self.name = name
-        self.context = context
-        self.where = f"sequence {name!r} {context}"
+        super().__init__(tracker, name, context, next_step)
         self.buf = bytearray()
         self.is_float = is_float
-        self.next_step = next_step
         self.limit = FLUSH_POINTS * _RECORD.size
 
     def append(self, value: Any, step: Any, epoch: Any, now: float) -> None:
@@ -285,30 +276,10 @@ class ObjectWriter(_Writer):
     """The buffer of one object sequence of one run in this process: a list of
     (step, epoch, time, object or tuple of objects, caption or tuple of captions)."""
 
-    __slots__ = (
-        "tracker",
-        "name",
-        "context",
-        "where",
-        "dtype",
-        "dtype_name",
-        "kind",
-        "is_list",
-        "cls",
-        "captioned",
-        "heavy",
-        "items",
-        "next_step",
-        "limit",
-        "max_items",
-        "__weakref__",
-    )
+    __slots__ = ("dtype", "dtype_name", "kind", "is_list", "cls", "captioned", "heavy", "items", "max_items")
 
     def __init__(self, tracker: Tracker, name: str, context: str, next_step: int, dtype_name: str) -> None:
-        self.tracker = tracker
-        self.name = name
-        self.context = context
-        self.where = f"sequence {name!r} {context}"
+        super().__init__(tracker, name, context, next_step)
         self.dtype_name = dtype_name
         self.dtype = DTYPES[dtype_name]
         self.is_list = dtype_name.startswith("list(")
@@ -317,7 +288,6 @@ class ObjectWriter(_Writer):
         self.captioned = False
         self.heavy = self.kind in _HEAVY_KINDS
         self.items: list[tuple] = []
-        self.next_step = next_step
         self.max_items = 0  # set by the first point
         self.limit = self._flush_at()
 

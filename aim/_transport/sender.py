@@ -229,7 +229,8 @@ class Sender:
 
 
 def close_sender(target: Target) -> None:
-    """Shut down this process's sender for target, if it has one (tests, and Repo owners)."""
+    """Shut down this process's sender and client for target, if it has them (the tests call it
+    before stopping a daemon, so that nothing in this process starts it again)."""
     sender = pop_cached(f"sender:{target.key}")
     if sender is not None:
         sender.shutdown()

@@ -63,6 +63,20 @@ def check_caption(caption: Any) -> str:
     return caption
 
 
+class Captioned:
+    """The caption of an object that has one (Image, Audio): a str, checked when set."""
+
+    __slots__ = ("_caption",)
+
+    @property
+    def caption(self) -> str:
+        return self._caption
+
+    @caption.setter
+    def caption(self, value: str) -> None:
+        self._caption = check_caption(value)
+
+
 def type_name(value: Any) -> str:
     t = type(value)
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"

@@ -7,6 +7,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from aim.objects._record import (
+    Captioned,
     check_caption,
     check_int,
     is_path,
@@ -28,7 +29,7 @@ MAX_CHANNELS = 256
 _SUFFIXES = {".wav": "wav", ".wave": "wav", ".mp3": "mp3", ".flac": "flac", ".ogg": "ogg", ".oga": "ogg"}
 
 
-class Audio:
+class Audio(Captioned):
     """Audio: encoded bytes (or a BytesIO), the path of an audio file, or samples to encode as WAV
     (a numpy array or torch tensor, 1-D mono or 2-D (n, channels); int16, or floats in [-1, 1]
     scaled to int16 and rounded), which need `rate` (samples per second).
@@ -41,7 +42,7 @@ class Audio:
     """
 
     KIND = "audio"
-    __slots__ = ("_caption", "_format", "_rate", "_data", "_samples")
+    __slots__ = ("_format", "_rate", "_data", "_samples")
 
     def __init__(
         self, data: Any, format: str | None = None, caption: str = "", rate: int | None = None
@@ -109,14 +110,6 @@ class Audio:
         return self
 
     # --- public ----------------------------------------------------------------------------
-    @property
-    def caption(self) -> str:
-        return self._caption
-
-    @caption.setter
-    def caption(self, value: str) -> None:
-        self._caption = check_caption(value)
-
     @property
     def format(self) -> str:
         return self._format

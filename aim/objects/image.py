@@ -13,6 +13,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from aim.objects._record import (
+    Captioned,
     check_caption,
     check_int,
     is_path,
@@ -45,7 +46,7 @@ _PIL_MODES = set().union(*_NATIVE_MODES.values(), {"RGBX"})
 _SHAPES = "H x W, H x W x 1, H x W x 3 or H x W x 4"
 
 
-class Image:
+class Image(Captioned):
     """An image: a PIL image, a numpy array (H x W, H x W x 1, H x W x 3 or H x W x 4; uint8,
     floats in [0, 1] scaled to 0..255 and rounded, or other integers in 0..255), a torch tensor
     (C x H x W with C in 1, 3, 4, or H x W) or the path of an image file.
@@ -63,7 +64,6 @@ class Image:
 
     KIND = "image"
     __slots__ = (
-        "_caption",
         "_format",
         "_quality",
         "_optimize",
@@ -173,14 +173,6 @@ class Image:
         return im
 
     # --- public ----------------------------------------------------------------------------
-    @property
-    def caption(self) -> str:
-        return self._caption
-
-    @caption.setter
-    def caption(self, value: str) -> None:
-        self._caption = check_caption(value)
-
     @property
     def format(self) -> str:
         return self._format

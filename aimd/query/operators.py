@@ -170,6 +170,12 @@ class OperatorGuards:
             self.budget.spend((bits * max(b.bit_length(), 64)) >> 17)
             self.budget.allocate(bits >> 6)
 
+    def _sum_bits(self, a: int, b: int) -> None:
+        """Bound the int a + b or a - b: one bit more than the larger operand."""
+        bits = max(a.bit_length(), b.bit_length())
+        if bits > 62:
+            self.budget.limit_int(bits + 1)
+
     def _new_int(self, value: Any) -> None:
         """Charge a new int as big as value (unary minus, abs, >>, &, ...)."""
         if type(value) in INTS:
@@ -193,9 +199,7 @@ class OperatorGuards:
         ta = type(a)
         tb = type(b)
         if ta in INTS and tb in INTS:
-            bits = max(a.bit_length(), b.bit_length())
-            if bits > 62:
-                self.budget.limit_int(bits + 1)
+            self._sum_bits(a, b)
         elif ta is tb and ta in SEQUENCES:
             return self._concat(a, b)
         return a + b
@@ -204,9 +208,7 @@ class OperatorGuards:
         ta = type(a)
         tb = type(b)
         if ta in INTS and tb in INTS:
-            bits = max(a.bit_length(), b.bit_length())
-            if bits > 62:
-                self.budget.limit_int(bits + 1)
+            self._sum_bits(a, b)
         elif ta in SETLIKE or tb in SETLIKE:
             self._set_operation(a, b)
         return a - b

@@ -92,21 +92,14 @@ def block_key(run_hash: str, name: str, context: str, block_no: int) -> bytes:
     return blocks_prefix(run_hash, name, context) + _BLOCK_NO.pack(block_no)
 
 
-def run_blocks_prefix(run_hash: str) -> bytes:
-    return BLOCK + run_hash.encode() + SEP
-
-
 def objects_prefix(run_hash: str, name: str, context: str) -> bytes:
     """Prefix of every point of an object sequence."""
     return OBJECT + run_hash.encode() + SEP + name.encode() + SEP + context.encode() + SEP
 
 
-def object_key(run_hash: str, name: str, context: str, step: int) -> bytes:
-    return objects_prefix(run_hash, name, context) + _STEP.pack(step)
-
-
 def object_key_at(prefix: bytes, step: int) -> bytes:
-    """object_key() under an objects_prefix() already built (the hot loop of an append)."""
+    """The key of an object sequence's point at step, under its objects_prefix() (built once
+    for a whole append)."""
     return prefix + _STEP.pack(step)
 
 
@@ -117,10 +110,6 @@ def step_of_object_key(key: bytes) -> int:
 def blob_key(sha256: bytes) -> bytes:
     """The header key of a blob: present once the blob is complete."""
     return BLOB + sha256
-
-
-def blob_chunks_prefix(sha256: bytes) -> bytes:
-    return BLOB + sha256 + SEP
 
 
 def blob_chunk_key(sha256: bytes, chunk: int) -> bytes:
@@ -134,12 +123,3 @@ def is_blob_key(key: bytes) -> bool:
 
 def client_key(client_id: str) -> bytes:
     return CLIENT + client_id.encode()
-
-
-def prefix_end(prefix: bytes) -> bytes | None:
-    """The smallest key greater than every key starting with prefix; None when there is none
-    (an empty prefix, or one made only of 0xff bytes: the scan has no upper bound)."""
-    stripped = prefix.rstrip(b"\xff")
-    if not stripped:
-        return None
-    return stripped[:-1] + bytes([stripped[-1] + 1])

@@ -137,11 +137,6 @@ class Reader:
         ]
         return SequenceMeta.decode(raw), points
 
-    def blob_size(self, sha256: bytes) -> int | None:
-        """Bytes in a complete blob; None if it is not stored (or not complete)."""
-        raw = self._store.get(keys.blob_key(sha256))
-        return None if raw is None else decode_blob_header(raw)[0]
-
     def blob_chunks(self, sha256: bytes) -> tuple[int, Iterator[bytes]] | None:
         """(size, its chunks in order) of a complete blob, on one snapshot; None if not stored."""
         snap = self._store.snapshot()
@@ -159,11 +154,6 @@ class Reader:
                 if raw is not None:
                     yield key[len(keys.BLOB) :], decode_blob_header(raw)[0]
 
-    # --- tracking clients -------------------------------------------------------------
-    def client_seq(self, client_id: str) -> int:
-        """Highest batch seq of a client that is durable (0 if none)."""
-        return decode_client_seq(self._store.get(keys.client_key(client_id)))
-
 
 def encode_client_seq(seq: int) -> bytes:
     return _U64.pack(seq)
@@ -171,14 +161,6 @@ def encode_client_seq(seq: int) -> bytes:
 
 def decode_client_seq(raw: bytes | None) -> int:
     return 0 if raw is None else _U64.unpack(raw)[0]
-
-
-def param_leaf_keys(view: Store | Snapshot, run_hash: str, path: Sequence[str]) -> Iterator[bytes]:
-    """Keys of every stored leaf at or under path (the exact key first)."""
-    key = keys.param_key(run_hash, path)
-    if path and view.get(key) is not None:
-        yield key
-    yield from view.scan_keys(key + keys.SEP)
 
 
 def params_at(view: Store | Snapshot, run_hash: str, path: Sequence[str]) -> Any:

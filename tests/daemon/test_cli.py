@@ -17,7 +17,7 @@ from aim import Repo, Run
 from aim._transport.channel import Target
 from aim._transport.sender import close_sender
 
-from conftest import daemon_pid, wait_exited
+from helpers import daemon_pid, wait_exited
 
 EXIT_OK, EXIT_ERROR, EXIT_ALREADY_RUNNING, EXIT_NOT_RUNNING = 0, 1, 3, 4
 

@@ -9,7 +9,7 @@ import psutil
 
 from aim import Repo, Run
 
-from conftest import daemon_pid, wait_exited
+from helpers import daemon_pid, wait_exited
 
 
 def _stop(pid: int, sig: int) -> None:

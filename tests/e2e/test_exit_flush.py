@@ -8,7 +8,7 @@ import multiprocessing as mp
 from aim import Repo
 
 import workers
-from conftest import run_python
+from helpers import run_python
 
 
 def test_interpreter_exit_flushes_and_closes(repo):

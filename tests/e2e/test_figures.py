@@ -11,7 +11,7 @@ from aim import Figure, Figures, Repo, Run, Text
 from aim._query import QueryReportMode
 from aim.errors import SequenceTypeError
 
-from conftest import run_python
+from helpers import run_python
 
 matplotlib.use("Agg")  # no display: render off-screen
 import matplotlib.pyplot as plt  # noqa: E402

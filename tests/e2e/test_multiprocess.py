@@ -10,7 +10,7 @@ import numpy as np
 from aim import Repo, Run
 
 import workers
-from conftest import run_python
+from helpers import run_python
 
 SPAWN = mp.get_context("spawn")
 

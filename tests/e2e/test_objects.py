@@ -25,7 +25,7 @@ from aimd.storage.reader import Reader
 from aimd.storage.store import Store
 from aimproto.v1 import common_pb2, tracking_pb2, tracking_pb2_grpc
 
-from conftest import ROOT, daemon_pid, release_repo, run_python, stop_daemon, wait_exited
+from helpers import ROOT, daemon_pid, release_repo, run_python, stop_daemon, wait_exited
 
 CLASSES = {"image": Image, "distribution": Distribution, "text": Text, "audio": Audio}
 

@@ -18,7 +18,7 @@ from aim._query import QueryReportMode, iter_query
 from aim._transport.results import QueryProgress
 from aim.errors import QueryBudgetError, QueryError
 
-from conftest import ROOT
+from helpers import ROOT
 
 QUIET = QueryReportMode.DISABLED
 TUPLES = QueryReportMode.PROGRESS_TUPLE

@@ -9,7 +9,7 @@ from aim import Repo, Run
 from aim._connection import target_of as _target_of
 from aim._query import QueryReportMode, iter_query
 
-from conftest import start_daemon
+from helpers import start_daemon
 
 RUNS = 20
 POINTS = 50_000  # 20 runs x 50k points x 16 bytes: far more than HTTP/2 windows hold in flight

@@ -22,7 +22,7 @@ from aim.errors import AuthenticationError, PermissionDeniedError, RepoError, TL
 from aimproto.v1 import reading_pb2, reading_pb2_grpc, tracking_pb2, tracking_pb2_grpc
 
 from certs import self_signed
-from conftest import release_repo
+from helpers import release_repo
 
 RW = secrets.token_urlsafe(24)
 RO = secrets.token_urlsafe(24)

@@ -13,7 +13,7 @@ from aim import Repo, Run
 from aim._connection import target_of as _target_of
 from aim._query import QueryReportMode, iter_query
 
-from conftest import ROOT
+from helpers import ROOT
 
 KILLED_TRACKER = """
 import os, signal, sys

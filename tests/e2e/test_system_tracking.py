@@ -17,7 +17,7 @@ import pytest
 
 from aim import Repo, Run
 
-from conftest import ROOT
+from helpers import ROOT
 
 SYSTEM = {"__system__cpu", "__system__memory_percent", "__system__p_memory_percent", "__system__disk_percent"}
 GPU = {"__system__gpu", "__system__gpu_memory_percent", "__system__gpu_temp", "__system__gpu_power_watts"}

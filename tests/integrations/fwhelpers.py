@@ -18,6 +18,11 @@ def only_run(repo: Path) -> Run:
     return runs[0]
 
 
+def tracked(run: Run) -> list[tuple[str, dict]]:
+    """(name, context) of the metrics the integration tracked: system metrics left out."""
+    return [(m.name, m.context.to_dict()) for m in run.metrics() if not m.name.startswith("__system__")]
+
+
 def series(run: Run, name: str, context: dict | None = None) -> tuple[list[int], list[float]]:
     """(steps, values) of a stored metric; AssertionError when the run has no such metric."""
     metric = run.get_metric(name, context or {})

@@ -12,7 +12,7 @@ transformers = pytest.importorskip(
 torch = pytest.importorskip("torch", reason="torch is not installed")
 pytest.importorskip("accelerate", reason="accelerate is not installed (aim-tracker[transformers])")
 
-from fwhelpers import only_run, series  # noqa: E402
+from fwhelpers import only_run, series, tracked  # noqa: E402
 
 from aim.hugging_face import AimCallback  # noqa: E402
 
@@ -86,5 +86,5 @@ def test_bad_logs_warn_once_and_track_the_numbers(repo: Path):
     assert len([w for w in caught if w.category is RuntimeWarning]) == 1
     callback.close()
     run = only_run(repo)
-    assert [(m.name, m.context.to_dict()) for m in run.metrics()] == [("loss", {"subset": "eval"})]
+    assert tracked(run) == [("loss", {"subset": "eval"})]
     assert series(run, "loss", {"subset": "eval"}) == ([3], [0.25])

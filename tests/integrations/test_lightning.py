@@ -10,7 +10,7 @@ import pytest
 pl = pytest.importorskip("lightning.pytorch", reason="lightning is not installed (aim-tracker[lightning])")
 torch = pytest.importorskip("torch", reason="torch is not installed")
 
-from fwhelpers import only_run, series  # noqa: E402
+from fwhelpers import only_run, series, tracked  # noqa: E402
 
 from aim.pytorch_lightning import AimLogger  # noqa: E402
 
@@ -123,7 +123,7 @@ def test_bad_logs_do_not_stop_training(repo: Path):
     logger.finalize("success")
     run = only_run(repo)
     assert series(run, "loss", {"subset": "train"}) == ([0], [0.5])
-    assert sorted((m.name, m.context.to_dict()) for m in run.metrics()) == [
+    assert sorted(tracked(run)) == [
         ("acc", {"subset": "val"}),
         ("loss", {"subset": "train"}),
     ]
@@ -140,6 +140,6 @@ def test_other_ranks_log_only_when_asked(repo: Path, monkeypatch: pytest.MonkeyP
     shared.log_metrics({"train_loss": 2.0}, step=0)
     shared.finalize("success")
     run = only_run(repo)
-    assert [(m.name, m.context.to_dict()) for m in run.metrics()] == [
+    assert tracked(run) == [
         ("loss", {"subset": "train", "rank": 1})
     ]

@@ -18,7 +18,7 @@ import pytest
 from aim import Repo, Run
 from aim._integrations._values import LogTracker, number, plain
 
-from conftest import ROOT
+from helpers import ROOT
 
 INTEGRATIONS = {
     "pytorch_lightning": ("AimLogger", "lightning"),

@@ -1,6 +1,5 @@
 """Helpers for the AimQL evaluator tests: runs and sequences built from plain dicts, no daemon.
-
-(Not a conftest.py: other test folders import tests/conftest.py as `conftest`.)
+(A module, not a conftest.py: fixtures go in conftest.py, shared functions in modules like this.)
 """
 
 from __future__ import annotations

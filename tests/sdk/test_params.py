@@ -9,7 +9,7 @@ import pytest
 from aim import Run
 from aim.errors import ReadOnlyRunError
 
-from conftest import reread
+from helpers import reread
 
 
 def shape(value):

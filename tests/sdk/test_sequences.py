@@ -14,7 +14,7 @@ from aim import Metric, Repo, Run, Sequence
 from aim._collections import SingleRunSequenceCollection
 from aim._sequences import Audios, Context, Distributions, Images, Texts
 
-from conftest import run_python
+from helpers import run_python
 
 
 @pytest.fixture(scope="module")

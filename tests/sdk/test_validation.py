@@ -16,7 +16,7 @@ from aim import Run, Text
 from aim._tracking import MAX_STEP  # the SDK's documented step range is 0..MAX_STEP
 from aim.errors import DaemonUnavailable, MissingRunError, RepoError, RequestRejected, SequenceTypeError
 
-from conftest import daemon_pid, reread
+from helpers import daemon_pid, reread
 
 
 # --- values ----------------------------------------------------------------------------------

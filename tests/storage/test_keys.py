@@ -11,29 +11,6 @@ from aimd.storage.reader import MISSING, params_at
 from aimd.storage.store import Store
 
 
-@pytest.mark.parametrize(
-    ("prefix", "end"),
-    [
-        (b"a", b"b"),
-        (b"P", b"Q"),
-        (b"a\x00", b"a\x01"),
-        (b"a\xff", b"b"),
-        (b"ab\xff\xff", b"ac"),
-        (b"\x00", b"\x01"),
-        (b"\xfe\xff", b"\xff"),
-    ],
-)
-def test_prefix_end_is_the_smallest_key_above_the_prefix_range(prefix, end):
-    assert keys.prefix_end(prefix) == end
-    for suffix in (b"", b"\x00", b"\xff" * 8, b"zzz"):
-        assert prefix + suffix < end
-
-
-@pytest.mark.parametrize("prefix", [b"", b"\xff", b"\xff\xff\xff"])
-def test_prefix_end_without_an_upper_bound_is_none(prefix):
-    assert keys.prefix_end(prefix) is None
-
-
 @pytest.mark.parametrize("path", [(), ("hparams",), ("hparams", "lr"), ("ключ", "✓", "a b", "x" * 1024)])
 def test_param_path_round_trips(path):
     key = keys.param_key("run1", path)
@@ -84,10 +61,9 @@ def test_sequence_prefixes_never_mix_runs_or_sequences():
     assert not keys.sequence_key("ab", "x", "{}").startswith(keys.sequence_prefix("a"))
     b0 = keys.block_key("r", "x", "{}", 0)
     assert b0.startswith(keys.blocks_prefix("r", "x", "{}"))
-    assert b0.startswith(keys.run_blocks_prefix("r"))
     assert not keys.block_key("r", "x", '{"a":1}', 0).startswith(keys.blocks_prefix("r", "x", "{}"))
     assert not keys.block_key("r", "xy", "{}", 0).startswith(keys.blocks_prefix("r", "x", "{}"))
-    assert not keys.block_key("rr", "x", "{}", 0).startswith(keys.run_blocks_prefix("r"))
+    assert not keys.block_key("rr", "x", "{}", 0).startswith(keys.blocks_prefix("r", "x", "{}"))
 
 
 def test_block_keys_sort_in_block_order():

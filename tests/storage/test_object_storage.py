@@ -63,17 +63,17 @@ def test_a_point_round_trips_with_its_records():
 def test_object_keys_sort_by_step_and_stay_inside_their_sequence():
     prefix = keys.objects_prefix("r1", "img", "{}")
     steps = [0, 1, 255, 256, 2**40, 2**63 - 1]
-    made = [keys.object_key("r1", "img", "{}", s) for s in steps]
+    made = [keys.object_key_at(prefix, s) for s in steps]
     assert made == sorted(made) and all(k.startswith(prefix) for k in made)
     assert [keys.step_of_object_key(k) for k in made] == steps
-    assert not keys.object_key("r1", "img2", "{}", 0).startswith(prefix)
+    assert not keys.object_key_at(keys.objects_prefix("r1", "img2", "{}"), 0).startswith(prefix)
 
 
 def test_blob_keys_a_header_then_its_chunks_even_when_the_sha_holds_nul():
     sha = b"\x00" * 31 + b"\x01"
     header, chunk = keys.blob_key(sha), keys.blob_chunk_key(sha, 3)
     assert keys.is_blob_key(header) and not keys.is_blob_key(chunk)
-    assert header < chunk and chunk.startswith(keys.blob_chunks_prefix(sha))
+    assert header < chunk and chunk.startswith(header + keys.SEP)
     assert not keys.is_blob_key(keys.blob_key(sha)[:-1])
 
 
@@ -86,11 +86,12 @@ def test_the_reader_lists_object_sequences_and_reads_records_and_blobs(tmp_path)
         sha = hashlib.sha256(data).digest()
         meta = blocks.SequenceMeta(dtype=blocks.DTYPE_IMAGE, count=2, first_step=3, last_step=7)
         records = [ObjectRecord(sha, b'{"w":1}')]
+        points = keys.objects_prefix("r1", "img", "{}")
         store.write(
             {
                 keys.sequence_key("r1", "img", "{}"): meta.encode(),
-                keys.object_key("r1", "img", "{}", 7): encode_point(1.0, 2.0, records),
-                keys.object_key("r1", "img", "{}", 3): encode_point(0.0, 1.0, records),
+                keys.object_key_at(points, 7): encode_point(1.0, 2.0, records),
+                keys.object_key_at(points, 3): encode_point(0.0, 1.0, records),
                 keys.blob_key(sha): encode_blob_header(len(data)),
                 keys.blob_chunk_key(sha, 0): data[:BLOB_CHUNK_BYTES],
                 keys.blob_chunk_key(sha, 1): data[BLOB_CHUNK_BYTES:],

@@ -14,7 +14,7 @@ from aim import Repo, Run  # noqa: E402
 from aim.web import data  # noqa: E402
 from aim.web.app import create_app  # noqa: E402
 
-from conftest import ROOT, daemon_pid, stop_daemon  # noqa: E402
+from helpers import ROOT, daemon_pid, stop_daemon  # noqa: E402
 from ui_data import INJECTED, LONG_STEPS, SPIKE, SPIKE_STEP, fill  # noqa: E402
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from browser import CHROMIUM, launch, serve, stop, visit
-from conftest import ROOT, release_repo
+from helpers import ROOT, release_repo
 from ui_data import INJECTED, SPIKE, fill
 
 pytestmark = pytest.mark.browser
