@@ -123,9 +123,15 @@ class TrackStream:
                 if not self.thread.is_alive():
                     left = 0.0
                 if left <= 0:
+                    timed_out = deadline is not None and time.monotonic() >= deadline
+                    within = (
+                        f"within {timeout:.1f} s"
+                        if timed_out
+                        else (f"(it acknowledged nothing for {self._stalled_for():.0f} s)")
+                    )
                     raise errors.TrackingError(
-                        f"the daemon did not acknowledge {self.describe_unacked()} (it acknowledged "
-                        f"nothing for {self._stalled_for():.0f} s): {self.failure or 'it did not answer'}"
+                        f"the daemon did not acknowledge {self.describe_unacked()} {within}: "
+                        f"{self.failure or 'it did not answer'}"
                     )
                 self._cv.wait(left)
 

@@ -22,7 +22,7 @@ from aim._transport import stream as stream_module
 from aim.errors import TrackingError
 
 import workers
-from conftest import ROOT, daemon_pid, wait_exited
+from helpers import ROOT, daemon_pid, wait_exited
 
 SPAWN = mp.get_context("spawn")
 small_disk = test_disk_full.small_disk  # a fixture: a repository on its own small tmpfs

@@ -15,27 +15,15 @@ import pytest
 from aim import errors
 from aim._transport import client as client_module
 from aim._transport import stream as stream_module
-from aim._transport.codec import series_chunk, track_batch
+from aim._transport.codec import series_chunk
 from aim._transport.sender import Sender
 from aim._transport.stream import TrackStream
 from aimproto import contract
 from aimproto.v1 import tracking_pb2
 
+from fake_daemon import FakeRpcError, request
+
 RECORD = struct.Struct("<qddd")
-
-
-class FakeRpcError(grpc.RpcError):
-    def __init__(self, code: grpc.StatusCode, details: str, metadata: tuple = ()) -> None:
-        self._code, self._details, self._metadata = code, details, metadata
-
-    def code(self) -> grpc.StatusCode:
-        return self._code
-
-    def details(self) -> str:
-        return self._details
-
-    def trailing_metadata(self) -> tuple:
-        return self._metadata
 
 
 DISK_FULL = FakeRpcError(
@@ -69,8 +57,8 @@ class FakeDaemon:
     def _serve(self, requests: Iterator[tracking_pb2.TrackRequest]) -> Iterator[tracking_pb2.TrackAck]:
         assert next(requests).WhichOneof("kind") == "hello"
         yield tracking_pb2.TrackAck(durable_seq=self.durable)
-        for request in requests:
-            seq = request.batch.seq
+        for sent in requests:
+            seq = sent.batch.seq
             if seq > self.durable:
                 error = self.fail(seq)
                 if error is not None:
@@ -85,11 +73,6 @@ class FakeDaemon:
 
     def reconnect(self, generation: int) -> None:
         self.generation += 1
-
-
-def batch(points: int = 3, name: str = "x") -> tracking_pb2.TrackRequest:
-    data = b"".join(RECORD.pack(step, float(step), float("nan"), 0.0) for step in range(points))
-    return track_batch([series_chunk("run", name, "{}", bytearray(data), is_float=True)])
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -117,7 +100,7 @@ def stopped(stream: TrackStream) -> None:
 def test_the_streamer_survives_an_exception_reports_it_and_delivers(daemon):
     daemon.open_fails.append(RuntimeError("injected"))
     stream = TrackStream(daemon, lambda shas: None)  # type: ignore[arg-type]
-    stream.queue(batch())
+    stream.queue(request(3))
     stream.wait(1, timeout=30)  # replayed after the failure
     assert daemon.applied == [1]
     assert stream.thread.is_alive()
@@ -131,7 +114,7 @@ class FlakyBuffer:
     def __init__(self) -> None:
         self.limit = 4096
         self.calls = 0
-        self.pending = [batch(2).batch.series[0]]
+        self.pending = [request(2).batch.series[0]]
 
     def drain(self, limit: int):
         self.calls += 1
@@ -165,7 +148,7 @@ def test_a_failed_write_is_replayed_first_and_wait_gives_up_naming_the_cause(dae
     daemon.fail = lambda seq: DISK_FULL if disk_full and seq >= 2 else None
     stream = TrackStream(daemon, lambda shas: None)  # type: ignore[arg-type]
     for _ in range(3):
-        stream.queue(batch())
+        stream.queue(request(3))
     with pytest.raises(errors.TrackingError) as raised:
         stream.wait(3, timeout=None)
     message = str(raised.value)
@@ -185,11 +168,11 @@ def test_queue_past_the_bound_drops_and_reports_instead_of_blocking(daemon, monk
     daemon.fail = lambda seq: FakeRpcError(grpc.StatusCode.UNAVAILABLE, "connection refused")
     reported = threading.Event()
     stream = TrackStream(daemon, lambda shas: None, reported.set)  # type: ignore[arg-type]
-    stream.queue(batch())  # kept (within the bound)
-    stream.queue(batch(5, "y"))  # past the bound: dropped once the daemon said nothing for 0.3 s
+    stream.queue(request(3))  # kept (within the bound)
+    stream.queue(request(5))  # past the bound: dropped once the daemon said nothing for 0.3 s
     assert reported.is_set()
     (message,) = stream.take_rejections()
-    assert message.startswith("batch 2 (5 points of 'y') dropped:")
+    assert message.startswith("batch 2 (5 points of 'loss') dropped:")
     assert "UNAVAILABLE: connection refused" in message
     daemon.fail = lambda seq: None
     stream.wait(1, timeout=30)  # the kept batch still lands
@@ -201,9 +184,9 @@ def test_the_exit_deadline_bounds_every_wait(daemon, monkeypatch):
     monkeypatch.setattr(stream_module, "MAX_UNACKED_BYTES", 1)
     daemon.fail = lambda seq: FakeRpcError(grpc.StatusCode.UNAVAILABLE, "connection refused")
     stream = TrackStream(daemon, lambda shas: None)  # type: ignore[arg-type]
-    stream.queue(batch())
+    stream.queue(request(3))
     stream.deadline = time.monotonic() + 0.2  # what Sender.shutdown sets
-    stream.queue(batch())  # returns at the deadline, dropping the batch
+    stream.queue(request(3))  # returns at the deadline, dropping the batch
     with pytest.raises(errors.TrackingError, match=r"1 batch\(es\) \(3 points.*UNAVAILABLE"):
         stream.wait(1, timeout=None)
     assert len(stream.take_rejections()) == 1
@@ -223,7 +206,7 @@ def test_refused_parts_are_reported_by_sequence_and_reason(daemon):
     ]
     forgotten: list[bytes] = []
     stream = TrackStream(daemon, forgotten.extend)  # type: ignore[arg-type]
-    stream.queue(batch())
+    stream.queue(request(3))
     stream.wait(1, timeout=30)  # the report is made before the ack wakes a waiter
     assert stream.take_rejections() == [
         "the daemon refused the points of sequence 'bad' {} of run run (INVALID_ARGUMENT): "
