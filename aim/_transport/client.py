@@ -180,7 +180,8 @@ class Client:
                 return list(reply) if stream else reply
             except grpc.RpcError as exc:
                 if exc.code() == grpc.StatusCode.UNAVAILABLE:
-                    raise errors.DaemonUnavailable(f"the daemon did not answer: {exc.details()}") from None
+                    said = exc.details() or "UNAVAILABLE"
+                    raise errors.DaemonUnavailable(f"the daemon did not answer: {said}") from None
                 raise map_error(exc) from None
 
         return self._retrying(once, deadline)
