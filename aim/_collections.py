@@ -69,7 +69,7 @@ def _stream(
             yield item
         else:
             params = item.props.pop("params", None)
-            yield _Match(Run._stored(target, item.props), params, item.sequences)
+            yield _Match(Run._stored(target, item.props, frozen=repo.read_only), params, item.sequences)
 
 
 def _matches(results: Results) -> Iterator[_Match]:

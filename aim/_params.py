@@ -57,13 +57,14 @@ def path_of(key: ParamKey) -> tuple[str, ...]:
     return path
 
 
-def plain(value: Any, path: tuple[str, ...] = (), *, in_tree: bool = True) -> Any:
+def plain(value: Any, path: tuple[str, ...] = (), *, in_tree: bool = True, strict: bool = True) -> Any:
     """A copy of value made only of None, bool, int, float, str, bytes, list, tuple and dict.
 
     numpy scalars become Python numbers; OmegaConf configs (when omegaconf is installed) become
-    plain containers. Anything else raises TypeError naming the key where it sits; a key the
-    store cannot hold, or a str that is not valid Unicode, raises ValueError. in_tree: whether
-    the keys of a dict value become parts of the stored key path (False inside lists).
+    plain containers. Anything else raises TypeError naming the key where it sits (with
+    strict=False it is stored as its repr(), as Aim does); a key the store cannot hold, or a str
+    that is not valid Unicode, raises ValueError. in_tree: whether the keys of a dict value become
+    parts of the stored key path (False inside lists).
     """
     if value is None or isinstance(value, (bool, int, float, bytes)):
         return value
@@ -81,20 +82,22 @@ def plain(value: Any, path: tuple[str, ...] = (), *, in_tree: bool = True) -> An
                 _check_key(key, sub)
             else:
                 check_utf8(key, f"param key {key[:40]!r} in {_label(path)!r}")
-            out[key] = plain(item, sub, in_tree=in_tree)
+            out[key] = plain(item, sub, in_tree=in_tree, strict=strict)
         return out
     if isinstance(value, (list, tuple)):
         if value:
             _check_depth((*path, "0"))
-        items = [plain(item, (*path, str(i)), in_tree=False) for i, item in enumerate(value)]
+        items = [plain(item, (*path, str(i)), in_tree=False, strict=strict) for i, item in enumerate(value)]
         return items if isinstance(value, list) else tuple(items)
     module = type(value).__module__ or ""
     if module == "numpy" and getattr(value, "ndim", None) == 0:
-        return plain(value.item(), path, in_tree=in_tree)
+        return plain(value.item(), path, in_tree=in_tree, strict=strict)
     if module.startswith("omegaconf"):
         from omegaconf import OmegaConf
 
-        return plain(OmegaConf.to_container(value, resolve=True), path, in_tree=in_tree)
+        return plain(OmegaConf.to_container(value, resolve=True), path, in_tree=in_tree, strict=strict)
+    if not strict:
+        return plain(repr(value), path, in_tree=in_tree)
     raise TypeError(
         f"param {_label(path)!r} is a {type(value).__name__}: params hold None, bool, int, float, "
         "str, bytes, and lists, tuples and dicts of those"

@@ -14,9 +14,11 @@ from aim._collections import QueryRunSequenceCollection, QuerySequenceCollection
 from aim._connection import client, target_of
 from aim._query import QueryReportMode, iter_query
 from aim._run import Run
-from aim.errors import MissingRunError, RepoError, RequestRejected
+from aim.errors import MissingExperimentError, MissingRunError, RepoError, RequestRejected
+from aimproto import contract
 
 SEQUENCE_TYPES = ("metric", "images", "distributions", "texts", "audios", "figures", "log_records")
+STORE_FORMAT = contract.STORE_SCHEMA_VERSION
 
 
 def _deprecated(old: str, new: str) -> None:
@@ -38,7 +40,7 @@ class Repo:
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, read_only: bool | None = None, init: bool = False
+        self, path: str | os.PathLike[str], read_only: bool | None = None, init: bool = False
     ) -> None:
         self.path = _discovery.resolve(path)
         self.read_only = bool(read_only)
@@ -61,10 +63,34 @@ class Repo:
         return cls(path, read_only=read_only, init=init)
 
     @classmethod
+    def default_repo_path(cls) -> str:
+        """The folder of the nearest .aim at or above the working directory, else the working directory."""
+        return str(_discovery.find_repo() or os.getcwd())
+
+    @classmethod
     def default_repo(cls, init: bool = False) -> Repo:
         """The repository at the nearest .aim at or above the working directory, else one here."""
         found = _discovery.find_repo()
         return cls(found or os.getcwd(), init=init or found is None)
+
+    @classmethod
+    def get_version(cls, path: str | os.PathLike[str]) -> tuple[int, int]:
+        """The storage format of the repository at path as (major, minor); (0, 0) where there is none."""
+        if not Repo.exists(path):
+            return 0, 0
+        return STORE_FORMAT, 0
+
+    @classmethod
+    def is_remote_path(cls, path: str) -> bool:
+        return os.fspath(path).startswith(_discovery.REMOTE_SCHEME)
+
+    @property
+    def is_remote_repo(self) -> bool:
+        """Whether the repository is served by a remote daemon (aim://host:port)."""
+        return self._target.remote
+
+    def close(self) -> None:
+        """Nothing to release: the connection is this process's, shared, and closed at exit."""
 
     @classmethod
     def exists(cls, path: str | os.PathLike[str]) -> bool:
@@ -88,18 +114,34 @@ class Repo:
         shutil.rmtree(folder / _discovery.AIM_DIR)
 
     # --- runs -------------------------------------------------------------------------
-    def get_run(self, run_hash: str) -> Run | None:
-        """The run with this hash, or None."""
+    def get_run(self, run_hash: str | None = None, *, hashname: str | None = None) -> Run | None:
+        """The run with this hash (hashname: its old name), or None."""
+        if hashname is not None:
+            if run_hash is not None:
+                raise TypeError("give run_hash or hashname (its old name), not both")
+            run_hash = hashname
+        if run_hash is None:
+            return None
+        if not isinstance(run_hash, str):
+            raise TypeError(f"run_hash must be a str, not {type(run_hash).__name__}")
         try:
             props = self._client.get_run(run_hash)
         except (MissingRunError, RequestRejected):  # RequestRejected: a hash that cannot exist
             return None
-        return Run._stored(self._target, props)
+        return Run._stored(self._target, props, frozen=self.read_only)
 
     def iter_runs(self) -> Iterator[Run]:
         """Every run, oldest first (read-only Run objects)."""
         for props in self._client.list_runs():
-            yield Run._stored(self._target, props)
+            yield Run._stored(self._target, props, frozen=self.read_only)
+
+    def run_exists(self, run_hash: str) -> bool:
+        """Whether a run with this hash is stored."""
+        return self.get_run(run_hash) is not None
+
+    def list_active_runs(self) -> list[str]:
+        """The hashes of the runs some process has open for tracking, oldest first."""
+        return [props["hash"] for props in self._client.list_runs() if props["active"]]
 
     def list_all_runs(self) -> list[str]:
         """The hashes of every run, oldest first."""
@@ -111,13 +153,37 @@ class Repo:
     def delete_run(self, run_hash: str) -> bool:
         """Delete a run with everything tracked into it; False if it does not exist or is still
         being tracked into (it must be closed first). A read-only Repo refuses (RepoError)."""
-        if self.read_only:
-            raise RepoError(f"{self} was opened read-only: it cannot delete runs")
+        self._writable("delete runs")
         try:
             self._client.delete_run(run_hash)
         except (MissingRunError, RequestRejected):  # no such run, or one still tracked into
             return False
         return True
+
+    def delete_experiment(self, exp_id: str) -> bool:
+        """Delete every run of the experiment named exp_id, all or none: MissingExperimentError
+        when no run has it, RequestRejected (nothing deleted) when one of its runs is still
+        tracked into."""
+        self._writable("delete experiments")
+        if not isinstance(exp_id, str):
+            raise TypeError(f"an experiment is named by a str, not {type(exp_id).__name__}")
+        try:
+            self._client.delete_experiment(exp_id)
+        except MissingRunError as exc:
+            raise MissingExperimentError(f"{exc} (in {self.path})") from None
+        return True
+
+    def prune(self) -> dict[str, int]:
+        """Remove what no run references any more: data of runs that no longer exist, and blobs
+        (images, audio, ...) that no stored point names, except those a connected process may
+        name again without resending them. Returns counts: orphan_keys, blobs, blob_bytes,
+        blobs_claimed (unreferenced blobs kept for now)."""
+        self._writable("prune")
+        return self._client.prune()
+
+    def _writable(self, what: str) -> None:
+        if self.read_only:
+            raise RepoError(f"{self} was opened read-only: it cannot {what}")
 
     def delete_runs(self, run_hashes: Iterable[str]) -> tuple[bool, list[str]]:
         """Delete several runs: (whether all were deleted, the hashes that were not)."""

@@ -8,6 +8,7 @@ import sys
 import time
 import uuid
 import warnings
+import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -52,13 +53,34 @@ def _deprecated(old: str, new: str) -> None:
 
 
 class _Props(dict):
-    """A run's props as a dict that also reads as attributes (props.name, as Aim's run.props)."""
+    """A run's props as read (props['name'], props.name), whose writes persist as Aim's run.props:
+    props.name = ..., props.archived = True, props.add_tag(...) change the stored run."""
+
+    _EDITABLE = ("name", "description", "experiment", "archived")
+
+    def __init__(self, run: Run, props: dict[str, Any]) -> None:
+        super().__init__(props)
+        object.__setattr__(self, "_run", run)
 
     def __getattr__(self, name: str) -> Any:
         try:
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in self._EDITABLE:
+            raise AttributeError(f"run props {name!r} cannot be set (settable: {', '.join(self._EDITABLE)})")
+        setattr(self._run, name, value)
+        self.update(self._run._props)
+
+    def add_tag(self, value: str) -> None:
+        self._run.add_tag(value)
+        self.update(self._run._props)
+
+    def remove_tag(self, tag_name: str) -> None:
+        self._run.remove_tag(tag_name)
+        self.update(self._run._props)
 
 
 def _summary(info: dict[str, Any]) -> dict[str, Any]:
@@ -73,6 +95,36 @@ def _summary(info: dict[str, Any]) -> dict[str, Any]:
         "max": info["max"],
         "count": info["count"],
     }
+
+
+class _Collected:
+    """What Run.track needs of a Run, its tracker, once the Run itself was collected."""
+
+    __slots__ = ("_tracker",)
+
+    def __init__(self, tracker: Any) -> None:
+        self._tracker = tracker
+
+
+def _weak_track(run: Run) -> Any:
+    """run.track, holding the Run weakly: once it is collected, what its extras still track (the
+    last sample, an unfinished line, as its finalizer stops them) goes through its tracker."""
+    ref, collected = weakref.ref(run), _Collected(run._tracker)
+
+    def track(
+        value: Any, name: str | None = None, step: Any = None, epoch: Any = None, *, context: Any = None
+    ) -> None:
+        Run.track(ref() or collected, value, name, step, epoch, context=context)  # type: ignore[arg-type]
+
+    return track
+
+
+def _dropped(tracker: Any, extras: Any) -> None:
+    """The finalizer of a writable Run collected without close(): stop its extras (a sample under
+    way completes first), then hand its points and the close to the sender."""
+    if extras is not None:
+        extras.stop()
+    tracker.dropped()
 
 
 class Run:
@@ -116,6 +168,7 @@ class Run:
             raise ValueError("a read-only Run needs the run_hash of a stored run")
         self._target = _connection.target_of(repo)
         self.read_only = read_only
+        self._frozen = bool(getattr(repo, "read_only", False))  # a Repo opened read-only
         self._tracker = None
         self._extras = None
         self._closed = False
@@ -137,19 +190,27 @@ class Run:
             self._tracker = Tracker(run_hash, self._target, sequences)
             self._extras = extras.start(
                 self,
+                track=_weak_track(self),  # the sampler and the capture must not keep the Run alive
                 created=create,
                 shared=shared,
                 system_tracking_interval=system_tracking_interval,
                 capture_terminal_logs=capture_terminal_logs,
                 log_system_params=log_system_params,
             )
+            # A Run dropped without close() is finalized as Aim does: its extras stop, its points
+            # are sent and the run closed (end_time set if no one else holds it), on the sender's
+            # thread.
+            self._finalizer = weakref.finalize(self, _dropped, self._tracker, self._extras)
+            self._finalizer.atexit = False  # at exit the sender closes every open run itself
 
     @classmethod
-    def _stored(cls, target: Target, props: dict[str, Any]) -> Run:
-        """A read-only Run from props already fetched (no call to the daemon)."""
+    def _stored(cls, target: Target, props: dict[str, Any], *, frozen: bool = False) -> Run:
+        """A read-only Run from props already fetched (no call to the daemon). Its props (name,
+        description, experiment, archived, tags) stay editable unless frozen (a read-only Repo)."""
         run = cls.__new__(cls)
         run._target, run._props = target, props
         run.read_only, run._tracker, run._closed, run._extras = True, None, False, None
+        run._frozen = frozen
         return run
 
     @property
@@ -201,9 +262,14 @@ class Run:
     # --- params -----------------------------------------------------------------------
     def __setitem__(self, key: Any, value: Any) -> None:
         """run['hparams'] = {...}; run['hparams', 'lr'] = 1e-3; run[...] = {...} replaces all."""
+        self.set(key, value)
+
+    def set(self, key: Any, val: Any, strict: bool = True) -> None:
+        """Set the params sub-tree at key (as run[key] = val). strict=False stores a value of an
+        unsupported type as its repr() instead of raising TypeError."""
         self._writable()
         path = _params.path_of(key)
-        value = _params.plain(value, path)
+        value = _params.plain(val, path, strict=strict)
         if not path and not isinstance(value, dict):
             raise TypeError(f"run[...] = value replaces all params: give a dict, not {type(value).__name__}")
         self._client.set_params(self.hash, path, value)
@@ -224,7 +290,9 @@ class Run:
         except MissingRunError:
             raise KeyError(key) from None
 
-    def get(self, key: Any, default: Any = None) -> Any:
+    def get(self, key: Any, default: Any = None, strict: bool = True, resolve_objects: bool = False) -> Any:
+        """The params sub-tree at key, or default when nothing is there. strict and
+        resolve_objects are Aim's; params here are always plain values, so they change nothing."""
         try:
             return self[key]
         except KeyError:
@@ -235,8 +303,16 @@ class Run:
     def hash(self) -> str:
         return self._props["hash"]
 
+    def _props_writable(self) -> None:
+        """Props (name, description, experiment, archived, tags) can be edited on any Run, read-only
+        ones too (as Aim's UI and scripts do), except those of a Repo opened read-only."""
+        if self._frozen:
+            raise ReadOnlyRunError(
+                f"run {self.hash} comes from a Repo opened with read_only=True: its props cannot change"
+            )
+
     def _set_props(self, **changes: Any) -> None:
-        self._writable()
+        self._props_writable()
         for field, value in changes.items():
             if field != "archived":
                 limit = contract.MAX_DESCRIPTION_CHARS if field == "description" else contract.MAX_PROP_CHARS
@@ -280,12 +356,12 @@ class Run:
         return list(self._props["tags"])
 
     def add_tag(self, value: str) -> None:
-        self._writable()
+        self._props_writable()
         _check_text(value, "a tag")
         self._props = self._client.add_tag(self.hash, value)
 
     def remove_tag(self, tag_name: str) -> None:
-        self._writable()
+        self._props_writable()
         _check_text(tag_name, "a tag")
         self._props = self._client.remove_tag(self.hash, tag_name)
 
@@ -312,9 +388,23 @@ class Run:
         return _utc(self.end_time)
 
     @property
+    def duration(self) -> float:
+        """Seconds from creation to end_time, or to now while the run was never closed."""
+        props = self._fresh_props()
+        end = props["end_time"]
+        return (end if end is not None else _now()) - props["creation_time"]
+
+    @property
     def active(self) -> bool:
         """True while some process has the run open for tracking."""
         return self._fresh_props()["active"]
+
+    @property
+    def status(self) -> str:
+        """'running' while some process has the run open, 'finished' once closed, 'crashed' when
+        the daemon saw its last process die without closing it (where the daemon tells)."""
+        props = self._fresh_props()
+        return props.get("status") or ("running" if props["active"] else "finished")
 
     # --- lifecycle --------------------------------------------------------------------
     def close(self) -> None:
@@ -327,6 +417,7 @@ class Run:
         tracker = self._tracker
         tracker.flush()
         self._props = self._client.close_run(self.hash)
+        self._finalizer.detach()  # closed: nothing left for the finalizer
         tracker.detach()
         self._closed = True
         self._tracker = None  # track() now says the run is closed
@@ -337,7 +428,7 @@ class Run:
             raise not_stored(rejected)
 
     def finalize(self) -> None:
-        """Close the run (sets end_time); the same as close()."""
+        """Close the run (sets end_time); the same as close(), and as idempotent."""
         self.close()
 
     def __enter__(self) -> Run:
@@ -484,9 +575,9 @@ class Run:
 
     @property
     def props(self) -> dict[str, Any]:
-        """Deprecated: the run's props (name, experiment, tags, creation_time, ...), read fresh."""
-        _deprecated("Run.props", "the Run's properties (run.name, run.experiment, ...)")
-        return _Props(self._fresh_props())
+        """The run's props (name, experiment, tags, creation_time, ...), read fresh; setting
+        props.name (description, experiment, archived) or props.add_tag() changes the run."""
+        return _Props(self, self._fresh_props())
 
     # --- identity ---------------------------------------------------------------------
     @property

@@ -78,8 +78,10 @@ def _number(value: Any, where: str) -> int | float:
     """A tracked value as int or float: numpy / torch scalars and one-element arrays included."""
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, (int, float)):
-        return value
+    if isinstance(value, float):
+        return float(value)  # np.float64 is a float subclass: it must still make the sequence float
+    if isinstance(value, int):
+        return int(value)
     item = getattr(value, "item", None)
     size = getattr(value, "size", None)
     if callable(size):  # torch.Tensor.size() is a method; numel() counts elements
@@ -491,6 +493,12 @@ class Tracker:
         """Send everything tracked so far and wait until the daemon has it durably."""
         sender = self._own_sender()
         sender.wait(sender.flush(), timeout)
+
+    def dropped(self) -> None:
+        """Its Run was garbage-collected without close(): the sender sends what is buffered and
+        then closes the run, on its own thread (a finalizer must not wait for the daemon)."""
+        if self.pid == os.getpid():  # a forked child that never tracked leaves it to the parent
+            self.sender.close_later(self)
 
     def detach(self) -> None:
         """Stop counting this run among the sender's open runs (it was closed)."""

@@ -9,6 +9,7 @@
     ├── PermissionDeniedError (+PermissionError)  a read-only token used for a write
     ├── ProtocolError             the daemon speaks another protocol version
     ├── MissingRunError (+LookupError)   no run has this hash
+    ├── MissingExperimentError (+LookupError)   no run has this experiment
     ├── RunExistsError            creating a run whose hash is taken
     ├── ReadOnlyRunError          writing through a Run opened with read_only=True
     ├── ClosedRunError            tracking into a Run after close()
@@ -55,6 +56,10 @@ class ProtocolError(AimError):
 
 
 class MissingRunError(AimError, LookupError):
+    pass
+
+
+class MissingExperimentError(AimError, LookupError):
     pass
 
 

@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "remote": ["bench/bench_remote.py"],
     "system": ["bench/bench_system.py"],
     "faults": ["bench/bench_faults.py"],
+    "read-your-writes": ["bench/bench_read_your_writes.py"],
 }
 
 

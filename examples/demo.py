@@ -30,6 +30,7 @@ import time
 import psutil
 
 from aim import Repo, Run
+from aim.ext.resource.configs import AIM_RESOURCE_METRIC_PREFIX
 
 WORKERS = 4
 STEPS = 5000  # train points per metric and worker
@@ -92,7 +93,13 @@ def read_back(repo: str) -> tuple[int, list[str]]:
     for run in runs:
         want = expected(run)
         lr = "shared" if run.name == "shared" else f"{run['hparams', 'lr']:g}"
-        for metric in sorted(run.metrics(), key=lambda m: (m.name, str(m.context))):
+        metrics = sorted(run.metrics(), key=lambda m: (m.name, str(m.context)))
+        system = [m for m in metrics if m.name.startswith(AIM_RESOURCE_METRIC_PREFIX)]
+        if system:  # sampled by each process (Run's system_tracking_interval): shown, not checked
+            print(
+                f"{run.hash:<10} {len(system)} system metric sequences ({AIM_RESOURCE_METRIC_PREFIX}cpu, ...)"
+            )
+        for metric in (m for m in metrics if m not in system):
             steps, values = metric.values.sparse_list()
             total += len(steps)
             cells = (run.hash, run.experiment, lr, metric.name, str(metric.context), len(steps))

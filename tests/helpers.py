@@ -1,5 +1,5 @@
 """Functions the tests share (fixtures are in conftest.py): daemon PIDs and stops, a fresh read of a
-run, a Python snippet in a fresh interpreter."""
+run, a Python snippet in a fresh interpreter, a quiet tracking Run, polling a condition."""
 
 from __future__ import annotations
 
@@ -93,3 +93,18 @@ def run_python(code: str, *, cwd: Path | None = None, timeout: float = 120) -> s
     )
     assert done.returncode == 0, f"subprocess failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
     return done
+
+
+def quiet_run(repo: Path, **options) -> Run:
+    """A tracking Run without system metrics or terminal capture (for tests whose subject is not
+    their sequences)."""
+    return Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False, **options)
+
+
+def wait_for(condition, timeout: float = 30.0):
+    """Poll condition() until it returns something true (returned); fail the test after timeout."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+    return value

@@ -72,25 +72,30 @@ class Extras:
 def start(
     run: Any,
     *,
+    track: Any = None,
     created: bool,
     shared: bool,
     system_tracking_interval: Any,
     capture_terminal_logs: bool,
     log_system_params: bool,
 ) -> Extras | None:
-    """Start what the Run's arguments ask for; None when they ask for nothing."""
+    """Start what the Run's arguments ask for; None when they ask for nothing. track: how to
+    track into the run (default run.track; a Run passes one that holds it weakly, so that it
+    can be collected and finalized while they run)."""
     from aim._system.sampler import checked_interval
+
+    track = track or run.track
 
     context = process_context(created, shared)
     if log_system_params and not context:  # one copy per run: the first process's
         _store_params(run)
     interval = checked_interval(system_tracking_interval)
-    sampler = _start_sampler(run.track, interval, context) if interval else None
+    sampler = _start_sampler(track, interval, context) if interval else None
     capture = None
     if capture_terminal_logs:
         from aim._system.terminal import TerminalCapture
 
-        capture = TerminalCapture(run.track, context)
+        capture = TerminalCapture(track, context)
         capture.start()
     if sampler is None and capture is None:
         return None

@@ -87,6 +87,9 @@ class Client:
         self._lock = threading.Lock()
         self.generation = 0
         self._channel: grpc.Channel | None = None
+        # Called before every read: this process's sender makes it wait until the points tracked
+        # before the read are durable (read your writes); nothing to wait for without a sender.
+        self.settle: Callable[[], None] = _nothing_pending
         if self.target.remote:  # nothing to start: a remote that does not answer is said at once
             self._connect(start=False)
         else:
@@ -186,10 +189,19 @@ class Client:
 
         return self._retrying(once, deadline)
 
+    def _read(
+        self, method: Callable[[Client], Callable[..., Any]], request: Any, *, stream: bool = False
+    ) -> Any:
+        """A read call: made once this process's tracked points are durable (see settle)."""
+        self.settle()
+        return self._call(method, request, stream=stream)
+
     # --- tracking ---------------------------------------------------------------------
     def open_run(
         self, run_hash: str, *, create: bool, experiment: str | None, read_only: bool
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        if not create:
+            self.settle()  # a resume continues the steps of what this process tracked before
         request = tracking_pb2.OpenRunRequest(
             run_hash=run_hash,
             create=create,
@@ -238,32 +250,47 @@ class Client:
     def delete_run(self, run_hash: str) -> None:
         self._call(lambda c: c.tracking.DeleteRun, tracking_pb2.DeleteRunRequest(run_hash=run_hash))
 
+    def delete_experiment(self, experiment: str) -> list[str]:
+        """Delete every run of an experiment (or none); the hashes deleted."""
+        request = tracking_pb2.DeleteExperimentRequest(experiment=experiment)
+        return list(self._call(lambda c: c.tracking.DeleteExperiment, request).run_hashes)
+
+    def prune(self) -> dict[str, int]:
+        """Remove what no run references; counts of what was removed (PruneReply's fields)."""
+        reply = self._call(lambda c: c.tracking.Prune, tracking_pb2.PruneRequest())
+        return {
+            "orphan_keys": reply.orphan_keys,
+            "blobs": reply.blobs,
+            "blob_bytes": reply.blob_bytes,
+            "blobs_claimed": reply.blobs_claimed,
+        }
+
     def track_stream(self, requests: Iterator[tracking_pb2.TrackRequest]) -> Any:
         """Open the bidirectional Track stream (used by the sender only)."""
         return self.tracking.Track(requests)
 
     # --- reading ----------------------------------------------------------------------
     def get_run(self, run_hash: str) -> dict[str, Any]:
-        reply = self._call(lambda c: c.reading.GetRun, reading_pb2.RunRef(run_hash=run_hash))
+        reply = self._read(lambda c: c.reading.GetRun, reading_pb2.RunRef(run_hash=run_hash))
         return convert.props_from_proto(reply)
 
     def list_runs(self) -> list[dict[str, Any]]:
-        replies = self._call(lambda c: c.reading.ListRuns, reading_pb2.ListRunsRequest(), stream=True)
+        replies = self._read(lambda c: c.reading.ListRuns, reading_pb2.ListRunsRequest(), stream=True)
         return [convert.props_from_proto(p) for p in replies]
 
     def get_params(self, run_hash: str, path: Sequence[str]) -> Any:
         request = reading_pb2.GetParamsRequest(run_hash=run_hash, path=common_pb2.ParamPath(keys=path))
-        return convert.param_from_proto(self._call(lambda c: c.reading.GetParams, request))
+        return convert.param_from_proto(self._read(lambda c: c.reading.GetParams, request))
 
     def list_sequences(self, run_hash: str) -> list[dict[str, Any]]:
-        reply = self._call(lambda c: c.reading.ListSequences, reading_pb2.RunRef(run_hash=run_hash))
+        reply = self._read(lambda c: c.reading.ListSequences, reading_pb2.RunRef(run_hash=run_hash))
         return [codec.sequence_summary(s) for s in reply.sequences]
 
     def read_sequence(self, run_hash: str, name: str, context: str) -> dict[str, np.ndarray]:
         """All points of a sequence, step-ordered: steps, values, epochs, timestamps."""
         request = reading_pb2.ReadSequenceRequest(run_hash=run_hash, name=name, context=context)
 
-        chunks = self._call(lambda c: c.reading.ReadSequence, request, stream=True)
+        chunks = self._read(lambda c: c.reading.ReadSequence, request, stream=True)
         return codec.join_points(chunks, chunks[0].dtype if chunks else common_pb2.DTYPE_FLOAT)
 
     def read_objects(self, run_hash: str, name: str, context: str) -> dict[str, Any]:
@@ -272,7 +299,7 @@ class Client:
         list of (kind, meta dict, blob sha256 hex); one item for single-object dtypes) and
         "dtype" (the SDK name, e.g. 'list(aim.image)')."""
         request = reading_pb2.ReadSequenceRequest(run_hash=run_hash, name=name, context=context)
-        chunks = self._call(lambda c: c.reading.ReadObjects, request, stream=True)
+        chunks = self._read(lambda c: c.reading.ReadObjects, request, stream=True)
         return codec.object_points(chunks)
 
     def get_blob(self, sha256_hex: str) -> bytes:
@@ -291,7 +318,7 @@ class Client:
             raise ValueError("a blob is named by the hex of its SHA-256 (64 hex digits)")
         request = reading_pb2.GetBlobsRequest(sha256=shas)
         parts: list[list[bytes]] = [[] for _ in shas]
-        for part in self._call(lambda c: c.reading.GetBlobs, request, stream=True):
+        for part in self._read(lambda c: c.reading.GetBlobs, request, stream=True):
             parts[part.blob].append(part.data)
         blobs = [b"".join(p) for p in parts]
         for sha, blob in zip(shas, blobs, strict=True):
@@ -304,6 +331,7 @@ class Client:
         """A RunMatch per matching run and, when options ask to report_progress, QueryProgress
         items, as they arrive (options: codec.query_request's). Closing the iterator cancels the
         call. Retried once on a fresh connection if the daemon went away before anything arrived."""
+        self.settle()
         request = codec.query_request(query, seq_type, **options)
         return codec.query_results(self._query_chunks(request), values_only=request.values_only)
 
@@ -328,6 +356,10 @@ class Client:
                 yield chunk
         finally:
             call.cancel()
+
+
+def _nothing_pending() -> None:
+    """The settle of a client whose process has no sender: nothing tracked, nothing to wait for."""
 
 
 def client_for(target: Target) -> Client:

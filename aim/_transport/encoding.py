@@ -59,6 +59,11 @@ class SentBlobs:
         sent.add(sha)
         return True
 
+    def clear(self) -> None:
+        """A new Track stream: the daemon keeps a blob for this client only while it claims it
+        (aimd.ingest.claims), that is from the stream that carried or named it on."""
+        self._sent.clear()
+
     def forget(self, shas: Iterable[bytes]) -> None:
         """Their batch was refused: send them again the next time they are tracked."""
         self._sent.difference_update(shas)

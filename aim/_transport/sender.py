@@ -36,6 +36,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from aim import errors
 from aim._transport.channel import Target, cached, pop_cached
 from aim._transport.client import Client, client_for
 from aim._transport.codec import SeriesChunk, track_batch
@@ -59,14 +60,33 @@ MAX_BATCH_BYTES = 4 * 2**20  # of blob chunks and object records (or half the da
 TAKE_OBJECTS = 512  # object points taken from a buffer at a time
 MESSAGE_OVERHEAD_BYTES = 2**16  # room for a batch's other fields beside one blob chunk
 EXIT_TIMEOUT_S = float(os.environ.get("AIM_EXIT_TIMEOUT", "60"))  # the exit hook's wait, at most
+READ_WAIT_S = 60.0  # a read waits at most this long for this process's tracked points
 
 
 class Buffer(Protocol):
     """What the sender needs of a track() buffer (aim._tracking.SeriesWriter)."""
 
+    buf: bytearray
     limit: int  # set to 0 by the sender when it has an error for the next track()
 
     def drain(self, limit: int) -> SeriesChunk | None: ...
+
+
+class Closable(Protocol):
+    """What the sender needs of a dropped Run's tracker (aim._tracking.Tracker)."""
+
+    run_hash: str
+
+
+class _Dropped:
+    """A Run dropped without close(): its tracker, and the seq of the batch that took its last
+    points (None until a flush has drained its buffers)."""
+
+    __slots__ = ("tracker", "seq")
+
+    def __init__(self, tracker: Closable) -> None:
+        self.tracker = tracker
+        self.seq: int | None = None
 
 
 class Sender:
@@ -82,7 +102,11 @@ class Sender:
         self._wake = threading.Event()
         self._taken = threading.Condition()  # notified when the batcher takes object points
         self._pid = os.getpid()
-        self.stream = TrackStream(client, self._sent_blobs.forget, self._alarm)
+        self._closing: list[_Dropped] = []  # Runs dropped without close()
+        self._closing_lock = threading.RLock()  # a finalizer may run in a thread holding it
+        self.stream = TrackStream(
+            client, self._sent_blobs.forget, self._sent_blobs.clear, on_report=self._alarm
+        )
         self._batcher = threading.Thread(target=self._batch_loop, name="aim-batcher", daemon=True)
         self._batcher.start()
 
@@ -113,6 +137,8 @@ class Sender:
     def flush(self) -> int:
         """Drain every buffer into batches now; returns the seq of the last batch made so far."""
         with self._drain_lock:
+            with self._closing_lock:  # dropped Runs whose buffers this flush drains
+                dropped = [d for d in self._closing if d.seq is None]
             series: list[SeriesChunk] = []
             points = 0
             with self._buffers_lock:  # another thread may be registering a new sequence
@@ -129,6 +155,8 @@ class Sender:
                 self.stream.queue(track_batch(series))
             if object_buffers:
                 self._flush_objects(object_buffers)
+            for d in dropped:
+                d.seq = self.stream.last_seq
             return self.stream.last_seq
 
     def wait(self, seq: int, timeout: float | None) -> None:
@@ -144,6 +172,52 @@ class Sender:
         with self._buffers_lock:
             for buffer in (*self._buffers, *self._object_buffers):
                 buffer.limit = 0
+
+    # --- read your writes ---------------------------------------------------------------
+    def pending(self) -> bool:
+        """Whether anything tracked in this process is not acknowledged yet: a buffer holds
+        points, the batcher is draining, the stream waits for an ack, or a dropped Run waits
+        to be closed."""
+        if self.stream.unacked or self._drain_lock.locked() or self._closing:
+            return True
+        with self._buffers_lock:  # another thread may be registering a new sequence
+            return any(buffer.buf for buffer in self._buffers) or any(map(len, self._object_buffers))
+
+    def settle(self, timeout: float = READ_WAIT_S) -> None:
+        """Block until everything tracked in this process before the call is durable in the
+        daemon, so a read sees it; free when nothing is pending. TrackingError after timeout."""
+        if os.getpid() != self._pid or self.stream.stopping or not self.pending():
+            return
+        try:
+            self.wait(self.flush(), timeout)
+        except errors.TrackingError as exc:
+            raise errors.TrackingError(
+                f"a read waits for the points this process tracked before it, but {exc}"
+            ) from None
+        self._close_dropped()  # a Run dropped before the read: its end_time shows
+
+    # --- runs dropped without close() -----------------------------------------------------
+    def close_later(self, tracker: Closable) -> None:
+        """Close tracker's run once its points are acknowledged, on the batcher's thread (a Run
+        was garbage-collected). Returns at once: the dropping thread never waits for the daemon."""
+        with self._closing_lock:
+            self._closing.append(_Dropped(tracker))
+        self._wake.set()
+
+    def _close_dropped(self) -> None:
+        """Close the runs of dropped Runs whose points a flush took and the daemon acknowledged."""
+        with self._closing_lock:
+            done = [d for d in self._closing if d.seq is not None and self.stream.acknowledged(d.seq)]
+            if not done:
+                return
+            self._closing = [d for d in self._closing if d not in done]
+        for dropped in done:
+            run_hash = dropped.tracker.run_hash
+            self.open_runs.discard(run_hash)
+            try:
+                self.client.close_run(run_hash)
+            except errors.AimError as exc:
+                log.error("aim: closing run %s, dropped without close(), failed: %s", run_hash, exc)
 
     # --- objects ------------------------------------------------------------------------
     def _flush_objects(self, buffers: list[ObjectBuffer]) -> None:
@@ -198,6 +272,7 @@ class Sender:
             self._wake.clear()
             try:
                 self.flush()
+                self._close_dropped()
             except Exception as exc:  # never let the batcher die: report, and the next round goes on
                 log.exception("aim: draining tracked points failed")
                 self.stream.report(
@@ -217,6 +292,7 @@ class Sender:
         deadline = self.stream.deadline = time.monotonic() + timeout
         try:
             self.wait(self.flush(), timeout)
+            self._close_dropped()
             for run_hash in list(self.open_runs):
                 self.client.close_run(run_hash, deadline=deadline)
         except Exception as exc:  # AimError, or a bug: the exit must go on
@@ -245,7 +321,9 @@ def sender_for(target: Target) -> Sender:
 
 
 def _new_sender(target: Target) -> Sender:
-    sender = Sender(client_for(target))
+    client = client_for(target)
+    sender = Sender(client)
+    client.settle = sender.settle  # every read of this client first waits for this process's points
     _live.add(sender)
     # multiprocessing children leave through os._exit, which skips atexit: hook in there too.
     multiprocessing.util.Finalize(None, sender.shutdown, exitpriority=100)

@@ -49,12 +49,15 @@ class TrackStream:
     """The unacknowledged batches of one process for one daemon, and the thread streaming them.
 
     on_refused(shas): the daemon refused a batch carrying these blobs (they must go again).
+    on_new_stream(): a stream is being opened (the blobs sent before must go again when tracked).
+    on_report(): something was reported (rejected grew): the next track() should raise it.
     """
 
     def __init__(
         self,
         client: Client,
         on_refused: Callable[[Iterable[bytes]], None],
+        on_new_stream: Callable[[], None] = lambda: None,
         on_report: Callable[[], None] = lambda: None,
     ) -> None:
         self.client = client
@@ -63,6 +66,7 @@ class TrackStream:
         self.failure = ""  # why the stream last broke, or the daemon could not be reached
         self.deadline: float | None = None  # set at exit: queue() and wait() give up there
         self._on_refused = on_refused
+        self._on_new_stream = on_new_stream
         self._on_report = on_report  # called after a report (it takes no lock of ours)
         self._progress_at = time.monotonic()  # the last ack that took batches, or queue() into an empty deque
         self._cv = threading.Condition()
@@ -79,6 +83,16 @@ class TrackStream:
     def last_seq(self) -> int:
         """The seq of the last batch queued so far."""
         return self._next_seq - 1
+
+    @property
+    def unacked(self) -> bool:
+        """Whether some queued batch waits for its acknowledgement."""
+        return bool(self._unacked)
+
+    def acknowledged(self, seq: int) -> bool:
+        """Whether every batch up to seq is acknowledged (or refused)."""
+        with self._cv:
+            return not self._unacked or self._unacked[0][0] > seq
 
     def queue(self, request: tracking_pb2.TrackRequest, shas: tuple[bytes, ...] = ()) -> None:
         """Number a batch and queue it as unacknowledged (blocking while too much is)."""
@@ -235,6 +249,7 @@ class TrackStream:
         while True:
             generation = self.client.generation
             token = self._token = object()
+            self._on_new_stream()
             try:
                 for ack in self.client.track_stream(self._requests(token)):
                     self._on_ack(ack)

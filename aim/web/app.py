@@ -7,6 +7,7 @@ query's syntax error (with line and offset) or budget is a 400 the page shows ne
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -23,11 +26,16 @@ from aim import Repo, errors
 from aim.web import data
 
 STATIC = Path(__file__).resolve().parent / "static"
-OBJECT_KINDS = ("images", "distributions", "texts")
+OBJECT_KINDS = ("images", "distributions", "texts", "figures")  # each has a page
 PAGES = ("runs", "metrics", *OBJECT_KINDS)
+CHART_PAGES = ("metrics", "run", "distributions", "figures")  # pages that fetch plotly.js at once
+OBJECT_APIS = (*OBJECT_KINDS, "audios")  # audio is shown on its run's page
 RUN_HASH = re.compile(r"[0-9A-Za-z_-]{1,64}")
 IMAGE_FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg", "gif": "image/gif"}
 IMAGE_FORMATS |= {"webp": "image/webp", "bmp": "image/bmp", "tiff": "image/tiff"}
+BLOB_FORMATS = {**IMAGE_FORMATS, "json": "application/json"}  # a figure's plotly JSON
+BLOB_FORMATS |= {"wav": "audio/wav", "mp3": "audio/mpeg", "flac": "audio/flac", "ogg": "audio/ogg"}
+FOREVER = "public, max-age=31536000, immutable"  # blobs are named by their hash; plotly.js by its version
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"}
 
 
@@ -38,8 +46,20 @@ def plotly_js() -> Path:
     return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 
 
+@functools.cache
+def plotly_src() -> str:
+    """plotly.js's address, naming plotly's version: the browser may keep it for good."""
+    from importlib.metadata import version
+
+    return f"/vendor/plotly.min.js?v={version('plotly')}"
+
+
 def _page(name: str, status: int = 200) -> HTMLResponse:
-    html = (STATIC / "page.html").read_text().replace("{{page}}", name)
+    # a page with charts names plotly.js in its head (deferred), so that it is fetched at once,
+    # with the page's scripts and queries, and run once
+    script = f'<script defer id="plotly" src="{plotly_src()}"></script>' if name in CHART_PAGES else ""
+    html = (STATIC / "page.html").read_text()
+    html = html.replace("{{page}}", name).replace("{{plotly}}", plotly_src()).replace("{{head}}", script)
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
 
@@ -159,20 +179,23 @@ def create_app(repo: Repo) -> Starlette:
         kind = request.scope["route"].name.removeprefix("api_")
         return JSONResponse(getattr(data, kind)(repo, query_of(request)))
 
+    def terminal_logs(request: Request) -> Response:
+        return JSONResponse(data.terminal_logs(repo, _run_hash(request)))
+
+    def log_records(request: Request) -> Response:
+        return JSONResponse(data.log_records(repo, _run_hash(request)))
+
     def blob(request: Request) -> Response:
-        media = IMAGE_FORMATS.get(
+        media = BLOB_FORMATS.get(
             request.query_params.get("format", "png").lower(), "application/octet-stream"
         )
         body = data.blob(repo, request.path_params["sha"])
-        return Response(
-            body, media_type=media, headers={**SECURITY_HEADERS, "Cache-Control": "max-age=86400"}
-        )
+        return Response(body, media_type=media, headers={**SECURITY_HEADERS, "Cache-Control": FOREVER})
 
     def plotly(request: Request) -> Response:
-        # cached by the browser for a day: with it, V8's code cache spares the parse on later pages
-        return FileResponse(
-            plotly_js(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
-        )
+        # the page asks for it with ?v=<plotly's version>: cached for good, and V8's code cache
+        # spares its parse and compile on later pages
+        return FileResponse(plotly_js(), media_type="text/javascript", headers={"Cache-Control": FOREVER})
 
     routes = [Route(f"/{'' if name == 'runs' else name}", page, name=name) for name in PAGES]
     routes += [
@@ -184,11 +207,10 @@ def create_app(repo: Repo) -> Starlette:
         Route("/api/runs/{run_hash}/metrics", run_metrics),
         Route("/api/runs/{run_hash}/archive", set_archived, methods=["POST"]),
         Route("/api/runs/{run_hash}/tags", tags, methods=["POST"]),
+        Route("/api/runs/{run_hash}/logs", terminal_logs),
+        Route("/api/runs/{run_hash}/log_records", log_records),
         Route("/api/metrics", metrics),
-        *(
-            Route(f"/api/{kind}", objects, name=f"api_{kind}")
-            for kind in ("images", "texts", "distributions")
-        ),
+        *(Route(f"/api/{kind}", objects, name=f"api_{kind}") for kind in OBJECT_APIS),
         Route("/api/blobs/{sha}", blob),
         Route("/vendor/plotly.min.js", plotly),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
@@ -199,4 +221,6 @@ def create_app(repo: Repo) -> Starlette:
         ValueError: _value_error,
         HTTPException: _http_error,
     }
-    return Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
+    # compressed for the network (plotly.js: 4.8 MB, 1.4 MB gzipped); level 6 keeps it cheap
+    middleware = [Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)]
+    return Starlette(routes=routes, exception_handlers=handlers, middleware=middleware)  # type: ignore[arg-type]

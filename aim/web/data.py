@@ -31,6 +31,9 @@ DEFAULT_POINTS = 1000  # points per metric of a chart unless asked (reduced in t
 MAX_POINTS = 100_000
 MAX_SERIES = 1000  # sequences one chart request returns at most
 TEXTS_PER_SEQUENCE = 200  # the newest steps of a texts sequence
+LOG_LINES = 5000  # the newest lines of a run's terminal logs on its page
+LOG_RECORDS_SHOWN = 2000  # the newest records of a run's log on its page
+AUDIO_STEPS = 50  # the newest steps of an audio sequence on its run's page
 TEXT_CHARS = 10_000
 DISTRIBUTION_STEPS = 200  # steps of a distributions sequence drawn (evenly spread)
 
@@ -185,12 +188,18 @@ def metrics(repo: Repo, query: str = "", *, max_points: int = DEFAULT_POINTS) ->
     return {"series": series, "truncated": truncated, "max_points": max_points}
 
 
-def run_page(repo: Repo, run_hash: str) -> dict[str, Any]:
-    """Everything the run page shows but the points: props, the whole params tree, and its
-    sequences by kind (MissingRunError when there is no such run)."""
+def _run(repo: Repo, run_hash: str) -> Any:
+    """A run by hash (MissingRunError when there is none)."""
     run = repo.get_run(run_hash)
     if run is None:
         raise MissingRunError(f"no run with hash {run_hash!r}")
+    return run
+
+
+def run_page(repo: Repo, run_hash: str) -> dict[str, Any]:
+    """Everything the run page shows but the points: props, the whole params tree, and its
+    sequences by kind (MissingRunError when there is no such run)."""
+    run = _run(repo, run_hash)
     props = run._fresh_props()
     sequences: dict[str, list[dict[str, Any]]] = {}
     for seq in run._client.list_sequences(run_hash):
@@ -217,9 +226,17 @@ def _kind(dtype: str) -> str:
     if dtype in ("int", "float"):
         return "metric"
     base = dtype.removeprefix("list(").removesuffix(")").removeprefix("aim.")
-    return {"image": "images", "distribution": "distributions", "text": "texts", "audio": "audios"}.get(
-        base, "other"
-    )
+    return SEQUENCE_KINDS.get(base, "other")
+
+
+SEQUENCE_KINDS = {
+    "image": "images",
+    "distribution": "distributions",
+    "text": "texts",
+    "audio": "audios",
+    "figure": "figures",
+    "log_record": "log_records",
+}
 
 
 def run_metrics(repo: Repo, run_hash: str, *, max_points: int = DEFAULT_POINTS) -> dict[str, Any]:
@@ -245,7 +262,8 @@ def run_metrics(repo: Repo, run_hash: str, *, max_points: int = DEFAULT_POINTS) 
 # --- objects ------------------------------------------------------------------------------
 def _object_sequences(repo: Repo, kind: str, query: str) -> Iterator[tuple[dict[str, Any], Any]]:
     """(run summary, sequence) for each object sequence of kind a query matches (no blobs read)."""
-    collection = getattr(repo, f"query_{kind}")(query, report_mode=QUIET)
+    query_of = repo.query_figure_objects if kind == "figures" else getattr(repo, f"query_{kind}")
+    collection = query_of(query, report_mode=QUIET)
     for run_collection in collection.iter_runs(values=False):
         run = None
         for seq in run_collection:
@@ -253,53 +271,140 @@ def _object_sequences(repo: Repo, kind: str, query: str) -> Iterator[tuple[dict[
             yield run, seq
 
 
+def _blob_src(sha: str, fmt: Any) -> str:
+    return f"/api/blobs/{sha}?format={quote(str(fmt))}"
+
+
+def _newest(seq: Any, limit: int) -> tuple[list[int], list[list[Any]], int]:
+    """The newest `limit` steps of an object sequence with their objects (a list per step), only
+    their blobs read; and the number of steps in all."""
+    from aim import objects
+
+    points = seq._records()
+    records = points["records"][-limit:]
+    shas = sorted({sha for step_records in records for _, _, sha in step_records})
+    blobs = dict(zip(shas, seq.run._client.get_blobs(shas), strict=True))
+    values = [
+        [objects.KINDS[kind]._from_record(meta, blobs[sha]) for kind, meta, sha in step_records]
+        for step_records in records
+    ]
+    return points["steps"][-limit:].tolist(), values, len(points["steps"])
+
+
+def _described(run: dict[str, Any], seq: Any, key: str, describe: Any, limit: int = 0) -> dict[str, Any]:
+    """An object sequence as its steps and, per step, describe(meta, sha) of each object (no blob
+    read: the page fetches them from their addresses); the newest limit steps when limit > 0."""
+    points = seq._records()
+    start = -limit if limit > 0 else 0
+    return {
+        "run": run,
+        "name": seq.name,
+        "context": dict(seq.context),
+        "count": len(points["steps"]),
+        "steps": points["steps"][start:].tolist(),
+        key: [[describe(meta, sha) for _, meta, sha in records] for records in points["records"][start:]],
+    }
+
+
+def _image(meta: dict[str, Any], sha: str) -> dict[str, Any]:
+    return {
+        "caption": cut(str(meta.get("caption", "")), 500),
+        "width": meta.get("width"),
+        "height": meta.get("height"),
+        "src": _blob_src(sha, meta.get("format", "png")),
+    }
+
+
+def _audio(meta: dict[str, Any], sha: str) -> dict[str, Any]:
+    return {
+        "caption": cut(str(meta.get("caption", "")), 500),
+        "rate": meta.get("rate"),
+        "src": _blob_src(sha, meta.get("format", "wav")),
+    }
+
+
+def _figure(meta: dict[str, Any], sha: str) -> dict[str, Any]:
+    return {"version": meta.get("version"), "src": _blob_src(sha, "json")}
+
+
 def images(repo: Repo, query: str = "") -> dict[str, Any]:
     """Image sequences a query matches: per step, each image's caption, size and blob address."""
-    out = []
-    for run, seq in _object_sequences(repo, "images", query):
-        points = seq._records()
-        out.append(
-            {
-                "run": run,
-                "name": seq.name,
-                "context": dict(seq.context),
-                "steps": points["steps"].tolist(),
-                "images": [
-                    [
-                        {
-                            "caption": cut(str(meta.get("caption", "")), 500),
-                            "width": meta.get("width"),
-                            "height": meta.get("height"),
-                            "src": f"/api/blobs/{sha}?format={quote(str(meta.get('format', 'png')))}",
-                        }
-                        for _, meta, sha in records
-                    ]
-                    for records in points["records"]
-                ],
-            }
-        )
-    return {"sequences": out}
+    return {
+        "sequences": [
+            _described(run, seq, "images", _image) for run, seq in _object_sequences(repo, "images", query)
+        ]
+    }
+
+
+def audios(repo: Repo, query: str = "") -> dict[str, Any]:
+    """Audio sequences a query matches: their newest AUDIO_STEPS steps, each clip's caption,
+    rate and blob address."""
+    return {
+        "sequences": [
+            _described(run, seq, "audios", _audio, AUDIO_STEPS)
+            for run, seq in _object_sequences(repo, "audios", query)
+        ]
+    }
+
+
+def figures(repo: Repo, query: str = "") -> dict[str, Any]:
+    """Figure sequences a query matches: per step, the address of its plotly JSON."""
+    return {
+        "sequences": [
+            _described(run, seq, "figures", _figure) for run, seq in _object_sequences(repo, "figures", query)
+        ]
+    }
 
 
 def texts(repo: Repo, query: str = "") -> dict[str, Any]:
     """Text sequences a query matches: their newest steps, each text cut at TEXT_CHARS."""
     out = []
     for run, seq in _object_sequences(repo, "texts", query):
-        steps, values = seq.values.sparse_list()
-        steps, values = steps[-TEXTS_PER_SEQUENCE:], values[-TEXTS_PER_SEQUENCE:]
+        steps, values, count = _newest(seq, TEXTS_PER_SEQUENCE)
         out.append(
             {
                 "run": run,
                 "name": seq.name,
                 "context": dict(seq.context),
-                "count": len(seq),
+                "count": count,
                 "steps": steps,
-                "texts": [
-                    [cut(t.data, TEXT_CHARS) for t in (v if isinstance(v, list) else [v])] for v in values
-                ],
+                "texts": [[cut(t.data, TEXT_CHARS) for t in texts] for texts in values],
             }
         )
     return {"sequences": out}
+
+
+def terminal_logs(repo: Repo, run_hash: str) -> dict[str, Any]:
+    """The newest LOG_LINES lines of what a run's first process printed (its terminal logs)."""
+    seq = _run(repo, run_hash).get_terminal_logs()
+    if seq is None:
+        return {"lines": [], "steps": [], "count": 0}
+    steps, values, count = _newest(seq, LOG_LINES)
+    lines = [cut("\n".join(t.data for t in texts), TEXT_CHARS) for texts in values]
+    return {"lines": lines, "steps": steps, "count": count}
+
+
+def log_records(repo: Repo, run_hash: str) -> dict[str, Any]:
+    """The newest LOG_RECORDS_SHOWN records of a run's log (Run.log_info() & co.): level (the
+    number and its name), message, time and the keyword arguments logged with it."""
+    import logging
+
+    seq = _run(repo, run_hash).get_log_records()
+    if seq is None:
+        return {"records": [], "count": 0}
+    steps, values, count = _newest(seq, LOG_RECORDS_SHOWN)
+    records = [
+        {
+            "step": step,
+            "level": record.level,
+            "level_name": logging.getLevelName(record.level),
+            "message": cut(record.message, TEXT_CHARS),
+            "time": finite(record.timestamp),
+            "args": plain(record.args),
+        }
+        for step, (record, *_) in zip(steps, values, strict=True)
+    ]
+    return {"records": records, "count": count}
 
 
 def distributions(repo: Repo, query: str = "") -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from aimd.errors import DaemonError
 from aimd.ingest import objects, points, runs
+from aimd.ingest.claims import BlobClaims
 from aimd.ingest.transaction import Transaction
 from aimd.storage import keys
 from aimd.storage.reader import decode_client_seq, encode_client_seq
@@ -53,9 +54,16 @@ def apply_batch(
     blobs: Sequence[objects.BlobPiece] = (),
     object_series: Sequence[objects.ObjectPoints] = (),
     refused: Sequence[Refusal] = (),
+    claims: BlobClaims | None = None,
 ) -> tuple[int, list[Refusal]]:
     """Stage one batch unless it was applied before: (the client's durable seq after it, the parts
-    refused, those refused while decoding (refused) first)."""
+    refused, those refused while decoding (refused) first). claims: note the blobs the batch
+    carries or names as ones the client counts on (a replayed batch too: its points were
+    stored, and its client still counts on their blobs)."""
+    if claims is not None:
+        claims.note(client_id, [piece.sha256 for piece in blobs])
+        for item in object_series:
+            claims.note(client_id, item.shas)
     done = durable_seq(tx, client_id)
     if seq <= done:
         return done, []

@@ -30,6 +30,7 @@ from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
 from aimd.errors import DaemonError, StoreFailing
+from aimd.ingest.claims import BlobClaims
 from aimd.ingest.runs import Attachments
 from aimd.ingest.transaction import Transaction
 from aimd.storage.store import Store, StoreError, StoreWriteError
@@ -61,6 +62,7 @@ class Writer:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.attachments = Attachments()
+        self.claims = BlobClaims()  # used on the writer thread only
         self._cache: dict[Any, Any] = {}
         self._lanes = _Lanes()
         self.failure: StoreFailing | None = None  # set while the disk refuses writes

@@ -591,6 +591,9 @@ class Query:
         # (`metric.name == "loss"`, `metric.name in ("loss", "acc")`): the engine then reads the
         # metadata of those sequences only. None: any name may match.
         self.sequence_names: frozenset[str] | None = None
+        # A runs query that mentions a sequence variable (`metric.last < 0.1`): a run matches
+        # when one of its sequences of that kind does (the engine stops at the first).
+        self.sequence_kind: str | None = None
         self._run_part: Any = None
         self._sequence_part: Any = None
         if len(text) > MAX_QUERY_CHARS:
@@ -599,6 +602,8 @@ class Query:
             return
         tree = _parse(text)
         _check_depth(tree)
+        if target == "runs":
+            self._runs_over_sequences(tree)
         variables = ("run",) if self.variable is None else ("run", self.variable)
         checker = _Checker(variables)
         checker.check(tree, frozenset())
@@ -612,6 +617,17 @@ class Query:
         if sequence_part is not None:
             self.has_sequence_part = True
             self._sequence_part = _compile_part(sequence_part, variables, namespace)
+
+    def _runs_over_sequences(self, tree: ast.AST) -> None:
+        """Make a runs query that mentions one sequence variable a query over its sequences."""
+        mentioned = [kind for kind, variable in TARGETS.items() if variable and _uses(tree, variable)]
+        if len(mentioned) > 1:
+            raise QueryForbidden(
+                f"a runs query can test one kind of sequence, this one mentions {' and '.join(mentioned)}"
+            )
+        if mentioned:
+            self.sequence_kind = mentioned[0]
+            self.variable = TARGETS[mentioned[0]]
 
     def _split(self, body: ast.expr) -> tuple[ast.expr | None, ast.expr | None]:
         variable = self.variable

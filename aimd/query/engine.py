@@ -2,10 +2,11 @@
 
 Order of work for a query: list the runs (newest first), skip archived ones unless the query
 mentions run.archived, evaluate the run-level part once per run (its params are loaded lazily,
-each path at most once), then, for a sequence query, evaluate the rest per sequence of the
-wanted type using only its metadata (only sequences of the names the query requires, when a
-top-level conjunct like `metric.name == "loss"` requires some: a key-prefix scan), and read
-points only for sequences that matched.
+each path at most once), then, for a sequence query (or a runs query that mentions `metric`,
+`images`, ...: a run matches when one of its sequences of that kind does), evaluate the rest
+per sequence of the wanted type using only its metadata (only sequences of the names the
+query requires, when a top-level conjunct like `metric.name == "loss"` requires some: a
+key-prefix scan), and read points only for sequences that matched.
 """
 
 from __future__ import annotations
@@ -174,10 +175,14 @@ class Engine:
                 continue
             if spec.sequence_type is not None:
                 found = False
-                for sequence in self._sequences(run, props):  # one at a time: bounded memory
+                for sequence in self._sequences(run, props, spec.sequence_type):  # one at a time
                     found = True
                     yield sequence
                 if not found:
+                    continue
+            elif query.sequence_kind is not None:  # a runs query over sequences: one match will do
+                sequences = self._sequences(run, props, query.sequence_kind, with_points=False)
+                if next(sequences, None) is None:
                     continue
             # after its sequences, if any: the header says the run is complete
             yield RunMatch(props, reader.params(props["hash"]) if spec.with_params else None)
@@ -190,9 +195,13 @@ class Engine:
         if self.report_progress:
             yield Progress(total, total)
 
-    def _sequences(self, run: RunView, props: dict[str, Any]) -> Iterator[SequenceMatch]:
+    def _sequences(
+        self, run: RunView, props: dict[str, Any], kind: str, *, with_points: bool = True
+    ) -> Iterator[SequenceMatch]:
+        """The run's sequences of kind that match (with points when the client asked and
+        with_points), one at a time."""
         spec, query, reader = self.spec, self.query, self.reader
-        wanted = SEQUENCE_DTYPES[spec.sequence_type or "metric"]
+        wanted = SEQUENCE_DTYPES[kind]
         run_hash = props["hash"]
         names = query.sequence_names
         listed = (
@@ -210,7 +219,8 @@ class Engine:
                 if not query.match_sequence(run, view):
                     continue
             blocks = None
-            if spec.with_points and meta.dtype in NUMERIC_DTYPES:  # objects: read via ReadObjects
+            # objects: read via ReadObjects
+            if with_points and spec.with_points and meta.dtype in NUMERIC_DTYPES:
                 blocks = reader.point_blocks(run_hash, name, context)
                 if spec.max_points:
                     blocks = downsample.min_max(blocks, meta.count, spec.max_points)

@@ -14,7 +14,7 @@ import grpc
 
 import aimd
 from aimd.errors import DaemonError, InvalidInput, StoreFailing
-from aimd.ingest import batches, objects, points, runs
+from aimd.ingest import batches, maintenance, objects, points, runs
 from aimd.ingest.transaction import Transaction
 from aimd.ingest.writer import Origin, Writer
 from aimd.service.messages import sequence_info_message
@@ -245,15 +245,23 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
 
     @handles_errors
     async def DeleteRun(self, request, context):
-        run_hash, attachments = request.run_hash, self.writer.attachments
-
-        def delete(tx: Transaction) -> None:
-            for name, seq_context in runs.delete(tx, run_hash, attachments):
-                points.forget(tx, run_hash, name, seq_context)
-                objects.forget(tx, run_hash, name, seq_context)  # its blobs stay: they are shared
-
-        await self._write(delete)
+        attachments = self.writer.attachments
+        await self._write(lambda tx: maintenance.delete_run(tx, request.run_hash, attachments))
         return tracking_pb2.Empty()
+
+    @handles_errors
+    async def DeleteExperiment(self, request, context):
+        attachments = self.writer.attachments
+        hashes = await self._write(
+            lambda tx: maintenance.delete_experiment(tx, request.experiment, attachments)
+        )
+        return tracking_pb2.DeleteExperimentReply(run_hashes=hashes)
+
+    @handles_errors
+    async def Prune(self, request, context):
+        claims = self.writer.claims
+        removed = await self._write(lambda tx: maintenance.prune(tx, claims))
+        return tracking_pb2.PruneReply(**removed)
 
     async def Track(
         self, request_iterator: AsyncIterator[tracking_pb2.TrackRequest], context: grpc.aio.ServicerContext
@@ -303,7 +311,7 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         acks: asyncio.Queue = asyncio.Queue()
         inflight = asyncio.Semaphore(MAX_INFLIGHT_BATCHES)
         origin = Origin()
-        attachments = self.writer.attachments
+        attachments, claims = self.writer.attachments, self.writer.claims
 
         async def read() -> None:
             async for request in request_iterator:
@@ -330,6 +338,7 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
                         blobs=d.blobs,
                         object_series=d.objects,
                         refused=d.refused,
+                        claims=claims,
                     ),
                     bulk=True,
                     origin=origin,
@@ -378,9 +387,10 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         """A client whose stream ended no longer holds its runs open (it re-attaches if it returns);
         a run it held last is crashed. Queued in the bulk lane, behind the batches it sent before its
         stream ended, which would otherwise re-attach it after the detach."""
-        attachments = self.writer.attachments
+        attachments, claims = self.writer.attachments, self.writer.claims
 
         def detach_all(tx: Transaction) -> None:
+            claims.release(client_id)  # it forgets what it sent when it opens its next stream
             for run_hash in attachments.runs_of(client_id):
                 runs.detach(tx, run_hash, client_id, attachments, finished=False)
 

@@ -32,7 +32,9 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 
-SCHEMA_VERSION = b"1"
+from aimproto import contract
+
+SCHEMA_VERSION = str(contract.STORE_SCHEMA_VERSION).encode()
 VERSION_KEY = b"V"
 RUN = b"R"
 PARAM = b"P"

@@ -46,6 +46,9 @@ OBJECT_KINDS = {  # object dtype -> the KIND of the objects its records hold (ai
 }
 LIST_DTYPES = frozenset({DTYPE_IMAGE_LIST, DTYPE_TEXT_LIST, DTYPE_AUDIO_LIST})  # a list of objects per step
 
+# --- the store ---------------------------------------------------------------------------------
+STORE_SCHEMA_VERSION = 1  # the key schema aimd writes (its V key); Repo.get_version() reports it
+
 # --- limits on what a client may send --------------------------------------------------------
 RUN_HASH_PATTERN = r"[0-9A-Za-z_-]{1,64}"
 RUN_HASH_RULE = "1..64 chars of [0-9A-Za-z_-]"  # RUN_HASH_PATTERN, as an error message says it

@@ -7,13 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 from aim import Repo, Run
 from aim._connection import target_of as _target_of
 from aim._query import QueryReportMode, iter_query
 
-from helpers import ROOT
+from helpers import ROOT, wait_for
 
 KILLED_TRACKER = """
 import os, signal, sys
@@ -29,14 +28,6 @@ os.kill(os.getpid(), signal.SIGKILL)
 def props_by_hash(repo) -> dict[str, dict]:
     rows = iter_query(_target_of(str(repo)), None, "", report_mode=QueryReportMode.DISABLED)
     return {match.props["hash"]: match.props for match in rows}
-
-
-def wait_for(condition, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
-    return value
 
 
 def test_a_client_killed_with_batches_queued_leaves_its_run_crashed(repo):

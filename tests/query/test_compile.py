@@ -96,9 +96,12 @@ def test_unknown_name_lists_what_is_available():
     assert "sorted" in message and "getattr" not in message
 
 
-def test_a_runs_query_has_no_sequence_variable():
-    with pytest.raises(UnknownName, match="'metric'"):
-        Query("metric.name == 'loss'", "runs")
+def test_a_runs_query_may_test_one_kind_of_sequence():
+    assert Query("metric.name == 'loss' and run.hparams.lr > 0", "runs").sequence_kind == "metric"
+    assert Query("images.count > 1", "runs").sequence_kind == "images"
+    assert Query("run.hparams.lr > 0", "runs").sequence_kind is None
+    with pytest.raises(QueryForbidden, match="metric and images"):
+        Query("metric.name == 'loss' or images.count > 1", "runs")
 
 
 def test_names_bound_in_the_query_are_known_only_where_bound():

@@ -84,7 +84,6 @@ def test_get_traces_overview_lists_name_context_and_last_value(tracked):
 
 
 def test_props_is_a_dict_of_the_runs_props(tracked):
-    with pytest.warns(DeprecationWarning, match="props"):
-        props = tracked.props
+    props = tracked.props
     assert props["hash"] == tracked.hash and props.name == tracked.name
     assert props["experiment"] == tracked.experiment and props["end_time"] is not None

@@ -12,10 +12,10 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from aim import Repo, Run  # noqa: E402
 from aim.web import data  # noqa: E402
-from aim.web.app import create_app  # noqa: E402
+from aim.web.app import create_app, plotly_js  # noqa: E402
 
 from helpers import ROOT, daemon_pid, stop_daemon  # noqa: E402
-from ui_data import INJECTED, LONG_STEPS, SPIKE, SPIKE_STEP, fill  # noqa: E402
+from ui_data import FIGURE_STEPS, INJECTED, LONG_STEPS, SPIKE, SPIKE_STEP, fill  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -30,12 +30,33 @@ def client(shared, filled):
 
 
 def test_pages_are_served_with_plotly_from_the_package(client, filled):
-    for path in ("/", "/metrics", "/images", "/distributions", "/texts", f"/runs/{filled['run0']}"):
+    for path in (
+        "/",
+        "/metrics",
+        "/images",
+        "/distributions",
+        "/texts",
+        "/figures",
+        f"/runs/{filled['run0']}",
+    ):
         page = client.get(path)
         assert page.status_code == 200 and "/static/common.js" in page.text
     assert client.get("/static/metrics.js").status_code == 200
     plotly = client.get("/vendor/plotly.min.js")
     assert plotly.status_code == 200 and b"plotly" in plotly.content[:2000].lower()
+
+
+def test_plotly_is_named_by_version_cached_for_good_and_compressed(client):
+    from importlib.metadata import version
+
+    script = f'<script defer id="plotly" src="/vendor/plotly.min.js?v={version("plotly")}"></script>'
+    assert script in client.get("/metrics").text and script in client.get("/figures").text
+    assert 'id="plotly"' not in client.get("/").text  # the runs table draws no chart
+    url, gzip = f"/vendor/plotly.min.js?v={version('plotly')}", {"Accept-Encoding": "gzip"}
+    with client.stream("GET", url, headers=gzip) as reply:
+        sent = b"".join(reply.iter_raw())
+    assert reply.headers["content-encoding"] == "gzip" and "immutable" in reply.headers["cache-control"]
+    assert len(sent) < 0.5 * plotly_js().stat().st_size
 
 
 def test_unknown_run_is_a_404_page(client):
@@ -97,7 +118,14 @@ def test_metrics_are_downsampled_with_their_peaks(client, filled):
 def test_run_page_lists_every_sequence_by_kind(client, filled):
     run = client.get(f"/api/runs/{filled['objects']}").json()
     kinds = {kind: {s["name"] for s in seqs} for kind, seqs in run["sequences"].items()}
-    assert kinds == {"images": {"samples"}, "distributions": {"weights"}, "texts": {"outputs", "logs"}}
+    assert kinds == {
+        "images": {"samples"},
+        "distributions": {"weights"},
+        "texts": {"outputs", "logs"},
+        "audios": {"tones"},
+        "figures": {"curve"},
+        "log_records": {"__log_records"},
+    }
 
 
 def test_objects_come_whole_and_images_by_blob(client, filled):
@@ -165,3 +193,51 @@ def test_runs_table_first_page(client, filled):
     every = client.get("/api/runs").json()
     assert every["complete"] and [r["hash"] for r in every["runs"][:2]] == [r["hash"] for r in newest["runs"]]
     assert client.get("/api/runs", params={"limit": 100}).json()["complete"]
+
+
+def test_figures_come_as_plotly_json_by_blob(client, filled):
+    (seq,) = client.get("/api/figures").json()["sequences"]
+    assert seq["run"]["hash"] == filled["objects"] and seq["name"] == "curve"
+    assert seq["steps"] == list(range(FIGURE_STEPS)) and seq["count"] == FIGURE_STEPS
+    for step, (figure,) in zip(seq["steps"], seq["figures"], strict=True):
+        reply = client.get(figure["src"])
+        assert reply.status_code == 200 and reply.headers["content-type"] == "application/json"
+        assert "immutable" in reply.headers["cache-control"]  # a blob is named by its hash
+        body = reply.json()
+        assert body["data"][0]["y"] == [step, step + 1, step + 4]
+        assert body["layout"]["title"]["text"] == f"curve at step {step}"
+    assert client.get("/api/figures", params={"q": 'figures.name == "nothing"'}).json() == {"sequences": []}
+    reply = client.get("/api/figures", params={"q": "figures.name =="})
+    assert reply.status_code == 400 and reply.json()["kind"] == "syntax"
+
+
+def test_audio_is_served_as_wav(client, filled):
+    (seq,) = client.get("/api/audios").json()["sequences"]
+    assert seq["name"] == "tones" and seq["steps"] == [0, 1, 2]
+    clip = seq["audios"][2][0]
+    assert clip["caption"] == "tone 2" and clip["rate"] == 8000
+    reply = client.get(clip["src"])
+    assert reply.headers["content-type"] == "audio/wav" and reply.content[:4] == b"RIFF"
+
+
+def test_terminal_logs_are_lines_of_text(client, filled):
+    logs = client.get(f"/api/runs/{filled['objects']}/logs").json()
+    assert logs == {
+        "lines": [f"epoch {step} done {INJECTED}" for step in range(3)],
+        "steps": [0, 1, 2],
+        "count": 3,
+    }
+    assert client.get(f"/api/runs/{filled['run0']}/logs").json() == {"lines": [], "steps": [], "count": 0}
+    assert client.get("/api/runs/0123456789abcdef01234567/logs").status_code == 404
+
+
+def test_log_records_have_level_message_time_and_arguments(client, filled):
+    reply = client.get(f"/api/runs/{filled['objects']}/log_records").json()
+    assert reply["count"] == 3
+    records = reply["records"]
+    assert [(r["level"], r["level_name"]) for r in records] == [(20, "INFO"), (30, "WARNING"), (40, "ERROR")]
+    assert [r["message"] for r in records] == [f"started {INJECTED}", "loss is flat", "diverged"]
+    assert records[0]["args"] == {"lr": 0.1} and records[1]["args"] is None
+    assert all(isinstance(r["time"], float) for r in records) and records[0]["time"] <= records[2]["time"]
+    assert client.get(f"/api/runs/{filled['run0']}/log_records").json() == {"records": [], "count": 0}
+    assert client.get("/api/runs/0123456789abcdef01234567/log_records").status_code == 404

@@ -10,7 +10,7 @@ import pytest
 
 from browser import CHROMIUM, launch, serve, stop, visit
 from helpers import ROOT, release_repo
-from ui_data import INJECTED, SPIKE, fill
+from ui_data import FIGURE_STEPS, INJECTED, SPIKE, fill
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -55,6 +55,12 @@ def page(browser, site):
 
 def rendered(page, what: str) -> None:
     page.wait_for_selector(f"body[data-rendered={what}]")
+
+
+PLOTLY_FETCHES = (
+    "performance.getEntriesByType('resource').filter(r => r.name.includes('/vendor/plotly.min.js')).length"
+)
+FIGURE = "document.querySelector('.chart.figure')"
 
 
 def not_injected(page) -> None:
@@ -141,6 +147,7 @@ def test_metrics_explorer_draws_every_metric_with_its_peak(page, site):
     page.select_option("#x-axis", "epoch")
     rendered(page, "metrics")
     assert 4 in page.evaluate("document.querySelector('.chart').data.flatMap(t => t.x)")  # epochs 0..4
+    assert page.evaluate(PLOTLY_FETCHES) == 1  # plotly.js: once, however often the charts are redrawn
     not_injected(page)
 
 
@@ -167,7 +174,44 @@ def test_distributions_and_texts(page, site):
     not_injected(page)
 
 
-def test_archive_from_the_table(page, site):
+def test_figures_render_as_plotly_figures_per_step(page, site):
+    url, hashes = site
+    visit(page, url + "/figures", "figures")
+    assert page.locator(".sequence").count() == 1
+    assert page.locator(".step-label").inner_text() == f"step {FIGURE_STEPS - 1}"  # the newest step first
+    last = FIGURE_STEPS - 1
+    assert page.evaluate(f"{FIGURE}.data[0].y") == [last, last + 1, last + 4]
+    assert page.locator(".chart.figure svg.main-svg .scatterlayer .trace path.js-line").count() == 1
+    assert page.locator(".chart.figure .gtitle").text_content() == f"curve at step {last}"
+    page.locator(".step-slider").fill("0")
+    page.wait_for_function(f"{FIGURE}.data[0].y[0] === 0")
+    assert page.locator(".chart.figure .gtitle").text_content() == "curve at step 0"
+    assert page.evaluate(PLOTLY_FETCHES) == 1
+
+
+def test_run_page_shows_log_records_terminal_logs_and_objects(page, site):
+    url, hashes = site
+    visit(page, f"{url}/runs/{hashes['objects']}", "run")
+    rows = page.locator("#log-records table tbody tr")
+    rows.nth(2).wait_for()
+    assert rows.locator("td.level").all_inner_texts() == ["INFO", "WARNING", "ERROR"]
+    assert rows.first.locator("pre").inner_text() == f"started {INJECTED}"  # as text, not markup
+    assert rows.first.locator("td").last.inner_text() == '{"lr":0.1}'
+    logs = page.locator("#terminal-logs pre.logs")
+    logs.wait_for()
+    assert logs.inner_text().splitlines() == [f"epoch {step} done {INJECTED}" for step in range(3)]
+    page.locator("#audios audio").nth(2).wait_for(state="attached")
+    assert all(
+        "format=wav" in src for src in page.locator("#audios audio").evaluate_all("a => a.map(x => x.src)")
+    )
+    not_injected(page)
+    page.click('ul.objects li[data-kind=figures] >> text="curve"')  # the run's figure sequence
+    page.wait_for_url("**/figures?q=*")
+    rendered(page, "figures")
+    assert page.evaluate(f"{FIGURE}.data[0].y.length") == 3
+
+
+def test_archive_from_the_table(page, site):  # last: it archives the objects run
     url, hashes = site
     visit(page, url + "/", "runs")
     page.check(f'tr[data-hash="{hashes["objects"]}"] input.select')

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
-from aim import Distribution, Image, Run, Text
+from aim import Audio, Distribution, Figure, Image, Run, Text
 
 INJECTED = '<script>window.aimInjected = true</script><img src=x onerror="window.aimInjected = true">'
 SPIKE_STEP, SPIKE = 1234, 50.0
 LONG_STEPS = 5000
+FIGURE_STEPS = 2  # a figure per step: a line through (0, step), (1, step + 1), (2, step + 4)
 QUIET = {"system_tracking_interval": None, "capture_terminal_logs": False}  # only what a test tracks
 
 
@@ -38,7 +39,14 @@ def fill(repo: Path) -> dict[str, str]:
             run.track(images, name="samples", step=step)
             run.track(Distribution(np.random.default_rng(step).normal(size=500)), name="weights", step=step)
             run.track(Text(f"generated {step} {INJECTED}"), name="outputs", step=step)
-            run.track(Text(f"epoch {step} done"), name="logs", step=step)
+            run.track(Text(f"epoch {step} done {INJECTED}"), name="logs", step=step)  # terminal logs
+            samples = np.sin(np.arange(800) * (step + 1) / 10.0)
+            run.track(Audio(samples, rate=8000, caption=f"tone {step}"), name="tones", step=step)
+        for step in range(FIGURE_STEPS):
+            run.track(Figure(scatter(step)), name="curve", step=step)
+        run.log_info(f"started {INJECTED}", lr=0.1)
+        run.log_warning("loss is flat")
+        run.log_error("diverged")
         hashes["objects"] = run.hash
     with Run(repo=str(repo), experiment="hostile", **QUIET) as run:
         run.name = INJECTED + "x" * 500
@@ -46,3 +54,11 @@ def fill(repo: Path) -> dict[str, str]:
         run.track(1.0, name="loss", step=0, context={"subset": "train"})
         hashes["hostile"] = run.hash
     return hashes
+
+
+def scatter(step: int) -> object:
+    """A plotly figure of one line, its title naming the step."""
+    import plotly.graph_objects as go
+
+    trace = go.Scatter(x=[0, 1, 2], y=[step, step + 1, step + 4], mode="lines+markers", name=f"line {step}")
+    return go.Figure(trace, layout={"title": {"text": f"curve at step {step}"}})

@@ -134,14 +134,24 @@ function plotText(text) {
   return String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+// plotly.js, once per page: a page with charts names it in its head (deferred); others add it
+// when first asked. Resolves to window.Plotly.
 let plotlyLoading = null;
 function loadPlotly() {
   if (!plotlyLoading) {
     plotlyLoading = new Promise((resolve, reject) => {
-      const script = el('script', { src: '/vendor/plotly.min.js' });
-      script.onload = () => { performance.mark('plotly-loaded'); resolve(window.Plotly); };
-      script.onerror = () => reject(new Error('plotly.js could not be loaded'));
-      document.head.append(script);
+      const loaded = () => {
+        if (!performance.getEntriesByName('plotly-loaded').length) performance.mark('plotly-loaded');
+        resolve(window.Plotly);
+      };
+      if (window.Plotly) { loaded(); return; }
+      let script = document.getElementById('plotly');
+      if (!script) {
+        script = el('script', { id: 'plotly', src: document.body.dataset.plotly });
+        document.head.append(script);
+      }
+      script.addEventListener('load', loaded);
+      script.addEventListener('error', () => reject(new Error('plotly.js could not be loaded')));
     });
   }
   return plotlyLoading;

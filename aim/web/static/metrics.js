@@ -75,13 +75,16 @@ function buildCharts(series, options) {
   }));
 }
 
+// Draws charts into container's chart divs, reusing those already there: Plotly.react updates a
+// drawn chart in place (a changed control redraws only what changed).
 async function drawCharts(container, charts) {
   const Plotly = await loadPlotly();
-  container.replaceChildren();
-  for (const chart of charts) {
-    const div = el('div', { class: 'chart' });
-    container.append(div);
-    await Plotly.newPlot(div, chart.traces, chart.layout, { responsive: true, displaylogo: false });
+  const divs = [...container.children];
+  for (const div of divs.slice(charts.length)) { Plotly.purge(div); div.remove(); }
+  for (const [i, chart] of charts.entries()) {
+    let div = divs[i];
+    if (!div) container.append(div = el('div', { class: 'chart' }));
+    await Plotly.react(div, chart.traces, chart.layout, { responsive: true, displaylogo: false });
   }
 }
 

@@ -1,4 +1,5 @@
-// Images (a grid per step, with a step slider), Distributions (a histogram over steps) and Texts.
+// Images (a grid per step, with a step slider), Distributions (a histogram over steps), Texts and
+// Figures (plotly figures drawn as themselves, one step at a time).
 'use strict';
 
 function sequenceHeader(seq) {
@@ -36,7 +37,7 @@ function objectsPage(kind, title, placeholder, renderSequence) {
 function stepSlider(steps, onStep) {
   const label = el('span', { class: 'step-label' });
   const slider = el('input', { type: 'range', class: 'step-slider', min: 0, max: Math.max(steps.length - 1, 0), value: Math.max(steps.length - 1, 0) });
-  const show = () => { label.textContent = `step ${steps[slider.value]}`; onStep(Number(slider.value)); };
+  const show = () => { label.textContent = `step ${steps[slider.value]}`; return onStep(Number(slider.value)); };
   slider.addEventListener('input', show);
   return { node: el('div', { class: 'controls' }, slider, label), show };
 }
@@ -67,4 +68,24 @@ PAGES.texts = objectsPage('texts', 'Texts', 'AimQL over texts, e.g. texts.name =
   if (seq.count > seq.steps.length) div.append(el('div', { class: 'note', text: `the newest ${seq.steps.length} of ${seq.count} steps` }));
   div.append(el('table', { class: 'runs texts' }, seq.steps.map((step, i) => el('tr', {},
     el('td', { text: String(step) }), el('td', { class: 'text' }, el('pre', { text: seq.texts[i].join('\n') }))))));
+});
+
+PAGES.figures = objectsPage('figures', 'Figures', 'AimQL over figures, e.g. figures.name == "roc"', async (div, seq) => {
+  const Plotly = await loadPlotly();
+  const chart = el('div', { class: 'chart figure' });
+  const error = el('div', { class: 'error' });
+  const latest = latestOnly(); // a slider moved on drops the replies for the steps it passed
+  const slider = stepSlider(seq.steps, async (i) => {
+    const current = latest();
+    try {
+      const figure = await api(seq.figures[i][0].src); // the plotly JSON, cached by the browser
+      if (!current()) return;
+      showError(error, null);
+      await Plotly.react(chart, figure.data || [], figure.layout || {}, { responsive: true, displaylogo: false });
+    } catch (err) {
+      if (current()) showError(error, err);
+    }
+  });
+  div.append(slider.node, error, chart);
+  await slider.show();
 });

@@ -214,3 +214,31 @@ class DeleteRunRequest(_message.Message):
     RUN_HASH_FIELD_NUMBER: _ClassVar[int]
     run_hash: str
     def __init__(self, run_hash: _Optional[str] = ...) -> None: ...
+
+class DeleteExperimentRequest(_message.Message):
+    __slots__ = ("experiment",)
+    EXPERIMENT_FIELD_NUMBER: _ClassVar[int]
+    experiment: str
+    def __init__(self, experiment: _Optional[str] = ...) -> None: ...
+
+class DeleteExperimentReply(_message.Message):
+    __slots__ = ("run_hashes",)
+    RUN_HASHES_FIELD_NUMBER: _ClassVar[int]
+    run_hashes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, run_hashes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class PruneRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class PruneReply(_message.Message):
+    __slots__ = ("orphan_keys", "blobs", "blob_bytes", "blobs_claimed")
+    ORPHAN_KEYS_FIELD_NUMBER: _ClassVar[int]
+    BLOBS_FIELD_NUMBER: _ClassVar[int]
+    BLOB_BYTES_FIELD_NUMBER: _ClassVar[int]
+    BLOBS_CLAIMED_FIELD_NUMBER: _ClassVar[int]
+    orphan_keys: int
+    blobs: int
+    blob_bytes: int
+    blobs_claimed: int
+    def __init__(self, orphan_keys: _Optional[int] = ..., blobs: _Optional[int] = ..., blob_bytes: _Optional[int] = ..., blobs_claimed: _Optional[int] = ...) -> None: ...

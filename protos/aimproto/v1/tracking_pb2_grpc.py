@@ -85,6 +85,16 @@ class TrackingStub:
                 request_serializer=aimproto_dot_v1_dot_tracking__pb2.DeleteRunRequest.SerializeToString,
                 response_deserializer=aimproto_dot_v1_dot_tracking__pb2.Empty.FromString,
                 _registered_method=True)
+        self.DeleteExperiment = channel.unary_unary(
+                '/aimproto.v1.Tracking/DeleteExperiment',
+                request_serializer=aimproto_dot_v1_dot_tracking__pb2.DeleteExperimentRequest.SerializeToString,
+                response_deserializer=aimproto_dot_v1_dot_tracking__pb2.DeleteExperimentReply.FromString,
+                _registered_method=True)
+        self.Prune = channel.unary_unary(
+                '/aimproto.v1.Tracking/Prune',
+                request_serializer=aimproto_dot_v1_dot_tracking__pb2.PruneRequest.SerializeToString,
+                response_deserializer=aimproto_dot_v1_dot_tracking__pb2.PruneReply.FromString,
+                _registered_method=True)
 
 
 class TrackingServicer:
@@ -160,6 +170,18 @@ class TrackingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteExperiment(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Prune(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TrackingServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -212,6 +234,16 @@ def add_TrackingServicer_to_server(servicer, server):
                     servicer.DeleteRun,
                     request_deserializer=aimproto_dot_v1_dot_tracking__pb2.DeleteRunRequest.FromString,
                     response_serializer=aimproto_dot_v1_dot_tracking__pb2.Empty.SerializeToString,
+            ),
+            'DeleteExperiment': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteExperiment,
+                    request_deserializer=aimproto_dot_v1_dot_tracking__pb2.DeleteExperimentRequest.FromString,
+                    response_serializer=aimproto_dot_v1_dot_tracking__pb2.DeleteExperimentReply.SerializeToString,
+            ),
+            'Prune': grpc.unary_unary_rpc_method_handler(
+                    servicer.Prune,
+                    request_deserializer=aimproto_dot_v1_dot_tracking__pb2.PruneRequest.FromString,
+                    response_serializer=aimproto_dot_v1_dot_tracking__pb2.PruneReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -484,6 +516,60 @@ class Tracking:
             '/aimproto.v1.Tracking/DeleteRun',
             aimproto_dot_v1_dot_tracking__pb2.DeleteRunRequest.SerializeToString,
             aimproto_dot_v1_dot_tracking__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteExperiment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aimproto.v1.Tracking/DeleteExperiment',
+            aimproto_dot_v1_dot_tracking__pb2.DeleteExperimentRequest.SerializeToString,
+            aimproto_dot_v1_dot_tracking__pb2.DeleteExperimentReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Prune(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aimproto.v1.Tracking/Prune',
+            aimproto_dot_v1_dot_tracking__pb2.PruneRequest.SerializeToString,
+            aimproto_dot_v1_dot_tracking__pb2.PruneReply.FromString,
             options,
             channel_credentials,
             insecure,
