@@ -106,7 +106,8 @@ def test_exit_with_an_unresponsive_daemon_ends_within_the_bound_and_says_what_wa
         daemon.send_signal(signal.SIGCONT)
     assert done.returncode == 0, done.stderr
     assert "track() said: some tracked points of this process were not stored: batch" in done.stdout
-    assert re.search(r"dropped: \d+ MiB wait for the daemon, which acknowledged nothing for \d+ s", done.stdout)
+    dropped = r"dropped: \d+ MiB wait for the daemon, which acknowledged nothing for \d+ s"
+    assert re.search(dropped, done.stdout)
     assert "aim: at exit, the daemon did not acknowledge" in done.stderr
     assert "; lost: " in done.stderr and " points, " in done.stderr
     steps, _ = Repo(str(repo)).get_run(_hash_of(repo)).get_metric("x", {}).values.sparse_numpy()
