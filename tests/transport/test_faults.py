@@ -149,6 +149,7 @@ def test_a_failed_write_is_replayed_first_and_wait_gives_up_naming_the_cause(dae
     stream = TrackStream(daemon, lambda shas: None)  # type: ignore[arg-type]
     for _ in range(3):
         stream.queue(request(3))
+    wait_for(lambda: "ENOSPC" in stream.failure)  # batch 2 failed (1 was applied)
     with pytest.raises(errors.TrackingError) as raised:
         stream.wait(3, timeout=None)
     message = str(raised.value)
@@ -169,6 +170,7 @@ def test_queue_past_the_bound_drops_and_reports_instead_of_blocking(daemon, monk
     reported = threading.Event()
     stream = TrackStream(daemon, lambda shas: None, reported.set)  # type: ignore[arg-type]
     stream.queue(request(3))  # kept (within the bound)
+    wait_for(lambda: stream.failure)  # the daemon turned it away
     stream.queue(request(5))  # past the bound: dropped once the daemon said nothing for 0.3 s
     assert reported.is_set()
     (message,) = stream.take_rejections()
@@ -185,6 +187,7 @@ def test_the_exit_deadline_bounds_every_wait(daemon, monkeypatch):
     daemon.fail = lambda seq: FakeRpcError(grpc.StatusCode.UNAVAILABLE, "connection refused")
     stream = TrackStream(daemon, lambda shas: None)  # type: ignore[arg-type]
     stream.queue(request(3))
+    wait_for(lambda: stream.failure)
     stream.deadline = time.monotonic() + 0.2  # what Sender.shutdown sets
     stream.queue(request(3))  # returns at the deadline, dropping the batch
     with pytest.raises(errors.TrackingError, match=r"1 batch\(es\) \(3 points.*UNAVAILABLE"):
