@@ -14,12 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from aim._text import check_utf8
-from aimproto.contract import MAX_PARAM_KEY_CHARS
+from aimproto.contract import MAX_PARAM_DEPTH, MAX_PARAM_KEY_CHARS
 
 ParamKey = Any  # str | tuple[str, ...] | type(Ellipsis)
 
 MAX_KEY_CHARS = MAX_PARAM_KEY_CHARS
-MAX_DEPTH = 32
+MAX_DEPTH = MAX_PARAM_DEPTH
 
 
 def _label(path: tuple[str, ...]) -> str:

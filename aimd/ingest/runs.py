@@ -23,10 +23,10 @@ from aimd.storage.blocks import SequenceMeta
 from aimproto import contract
 
 RUN_HASH = re.compile(contract.RUN_HASH_PATTERN)
-MAX_PROP_CHARS = 4096
-MAX_DESCRIPTION_CHARS = 65536
+MAX_PROP_CHARS = contract.MAX_PROP_CHARS
+MAX_DESCRIPTION_CHARS = contract.MAX_DESCRIPTION_CHARS
 MAX_PARAM_KEY_CHARS = contract.MAX_PARAM_KEY_CHARS
-MAX_PARAM_DEPTH = 32  # keys and list items from the root to a leaf: the wire format nests 3 a level
+MAX_PARAM_DEPTH = contract.MAX_PARAM_DEPTH  # the wire format nests 3 a level
 PROP_FIELDS = ("name", "description", "experiment", "archived")
 RUNNING, FINISHED, CRASHED = "running", "finished", "crashed"
 

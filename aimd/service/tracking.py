@@ -26,7 +26,7 @@ from aimproto.v1 import common_pb2, tracking_pb2, tracking_pb2_grpc
 log = logging.getLogger(__name__)
 
 MAX_INFLIGHT_BATCHES = 8  # per stream: beyond this the daemon stops reading (HTTP/2 back-pressure)
-MAX_CLIENT_ID_CHARS = 128
+MAX_CLIENT_ID_CHARS = contract.MAX_CLIENT_ID_CHARS
 MAX_ECHOED_CHARS = 4096  # of a refused part's hash, name or context, sent back in the ack
 ATTACH_GRACE_S = 30.0  # a client that opened a run must hold a Track stream within this
 FAILED_SEQ_KEY = contract.FAILED_SEQ_KEY  # trailing metadata: seq of the batch that ended a Track stream

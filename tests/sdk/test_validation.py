@@ -309,9 +309,12 @@ def test_bad_run_prop_is_refused_and_changes_nothing(shared, run, prop, value, e
     assert getattr(reread(shared, run), prop) == before
 
 
-def test_prop_over_the_daemons_limit_is_a_request_rejected_naming_it(shared, run):
-    with pytest.raises(RequestRejected, match="name must be a str of at most 4096 chars"):
-        run.name = "n" * 4097
+def test_prop_over_the_daemons_limit_is_refused_before_it_is_sent(shared, run):
+    with pytest.raises(ValueError, match="run.name is 4097 chars long, over the 4096 a run stores"):
+        run.name = "n" * 4097  # the daemon's limit (aimproto.contract), checked in the caller's thread
+    with pytest.raises(ValueError, match="run.description is 65537 chars long, over the 65536"):
+        run.description = "d" * 65537
+    run.description = "d" * 65536
     with pytest.raises(RequestRejected, match="a tag must not be empty"):
         run.add_tag("")
     run.add_tag("ok")
