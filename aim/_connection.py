@@ -15,8 +15,9 @@ def target_of(repo: Any) -> Target:
     """The target of a Repo, a repository path, or None (the nearest .aim, else here)."""
     from aim._transport.channel import Target  # grpc: imported on first connection, not with aim
 
-    path = getattr(repo, "path", repo)  # a Repo, a path, or None
-    return Target(_discovery.resolve(path))
+    path = _discovery.resolve(getattr(repo, "path", repo))  # a Repo, a path, or None
+    _discovery.warn_if_aim3(path)
+    return Target(path)
 
 
 def client(target: Target) -> Client:

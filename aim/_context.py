@@ -11,22 +11,29 @@ from aimproto.contract import MAX_CONTEXT_BYTES
 _SCALARS = (str, int, float, bool, type(None))
 
 
-def _check(value: Any, where: str) -> None:
+def _checked(value: Any, where: str) -> Any:
+    """value checked, with its int dict keys made str (Aim takes int keys; JSON keys are str)."""
     if isinstance(value, dict):
+        out = {}
         for key, item in value.items():
+            if type(key) is int:
+                if str(key) in value:
+                    raise ValueError(f"context has both keys {key!r} and {str(key)!r} in {where}")
+                key = str(key)
             if not isinstance(key, str):
-                raise TypeError(f"context keys must be str, got {key!r} in {where}")
-            _check(item, f"{where}[{key!r}]")
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            _check(item, f"{where}[{i}]")
-    elif isinstance(value, float) and not math.isfinite(value):
+                raise TypeError(f"context keys must be str or int, got {key!r} in {where}")
+            out[key] = _checked(item, f"{where}[{key!r}]")
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_checked(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"context values must be finite, got {value!r} at {where}")
-    elif not isinstance(value, _SCALARS):
+    if not isinstance(value, _SCALARS):
         raise TypeError(
             f"context values must be JSON-like (None, bool, int, float, str, list, dict), "
             f"got {type(value).__name__} at {where}"
         )
+    return value
 
 
 def canonical(context: dict | None) -> str:
@@ -36,8 +43,7 @@ def canonical(context: dict | None) -> str:
     if not isinstance(context, dict):
         raise TypeError(f"context must be a dict, not {type(context).__name__}")
     try:
-        _check(context, "context")
-        text = json.dumps(context, sort_keys=True, separators=(",", ":"))
+        text = json.dumps(_checked(context, "context"), sort_keys=True, separators=(",", ":"))
     except RecursionError:
         raise ValueError("context is nested too deeply") from None
     if len(text.encode()) > MAX_CONTEXT_BYTES:

@@ -40,3 +40,40 @@ def init_repo(repo: str | os.PathLike[str]) -> tuple[Path, bool]:
     except OSError as exc:
         raise RepoError(f"cannot create a repository at {aim_dir}: {exc.strerror}") from None
     return path, True
+
+
+AIM3_MARKERS = ("run_metadata.sqlite", "meta", "seqs")  # what Aim 3 keeps in .aim (never aim-tracker)
+
+
+def is_aim3_repo(folder: str | os.PathLike[str]) -> bool:
+    """Whether folder/.aim holds an Aim 3 repository (Aim's own storage)."""
+    aim_dir = Path(folder) / AIM_DIR
+    return any((aim_dir / marker).exists() for marker in AIM3_MARKERS)
+
+
+def aim3_version(folder: str | os.PathLike[str]) -> str:
+    """The text of an Aim 3 repository's .aim/VERSION ('' when missing)."""
+    try:
+        return (Path(folder) / AIM_DIR / "VERSION").read_text().strip()
+    except OSError:
+        return ""
+
+
+_warned: set[str] = set()
+
+
+def warn_if_aim3(folder: str | os.PathLike[str]) -> None:
+    """Warn (once per folder and process) that folder holds an Aim 3 repository: its runs are not
+    read, its files are left alone, and `aim convert aim3` brings them over."""
+    key = os.fspath(folder)
+    if key in _warned or key.startswith(REMOTE_SCHEME) or not is_aim3_repo(key):
+        return
+    _warned.add(key)
+    import warnings
+
+    warnings.warn(
+        f"{key} holds an Aim 3 repository: its runs are not shown here and its files are left "
+        f"untouched (runs tracked now are stored beside them). Bring them over with "
+        f"`aim convert aim3 --from {key}`.",
+        stacklevel=4,  # the caller of Run() or Repo()
+    )

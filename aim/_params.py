@@ -2,10 +2,11 @@
 
 A params tree is stored leaf by leaf under its key path, so every key on the way to a leaf (the
 keys of run['a', 'b'] and those of nested dicts) must be a non-empty str without NUL, of at most
-MAX_KEY_CHARS chars. Keys of dicts inside lists or tuples are stored with the value and only need
-to be str. A leaf sits at most MAX_DEPTH keys and list items below the root of the tree: deeper
-trees do not fit the wire format's nesting limit (3 messages a level, 100 in all). Such input is
-refused here, in the caller's thread.
+MAX_KEY_CHARS chars; an int key is stored as its str (and reads back so). Keys of dicts inside
+lists or tuples are stored with the value and only need to be str (or int, made str). A leaf sits
+at most MAX_DEPTH keys and list items below the root of the tree: deeper trees do not fit the wire
+format's nesting limit (3 messages a level, 100 in all). Such input is refused here, in the
+caller's thread.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from aim._text import check_utf8
-from aimproto.contract import MAX_PARAM_KEY_CHARS
+from aimproto.contract import MAX_PARAM_DEPTH, MAX_PARAM_KEY_CHARS
 
 ParamKey = Any  # str | tuple[str, ...] | type(Ellipsis)
 
 MAX_KEY_CHARS = MAX_PARAM_KEY_CHARS
-MAX_DEPTH = 32
+MAX_DEPTH = MAX_PARAM_DEPTH
 
 
 def _label(path: tuple[str, ...]) -> str:
@@ -57,6 +58,15 @@ def path_of(key: ParamKey) -> tuple[str, ...]:
     return path
 
 
+def _int_key(key: int, tree: dict, path: tuple[str, ...]) -> str:
+    """An int key as the str it is stored as (Aim takes int keys, e.g. id2label maps), unless the
+    dict also has that str key."""
+    text = str(key)
+    if text in tree:
+        raise ValueError(f"param {_label(path)!r} has both keys {key!r} and {text!r}")
+    return text
+
+
 def plain(value: Any, path: tuple[str, ...] = (), *, in_tree: bool = True, strict: bool = True) -> Any:
     """A copy of value made only of None, bool, int, float, str, bytes, list, tuple and dict.
 
@@ -74,8 +84,10 @@ def plain(value: Any, path: tuple[str, ...] = (), *, in_tree: bool = True, stric
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
+            if type(key) is int:
+                key = _int_key(key, value, path)
             if not isinstance(key, str):
-                raise TypeError(f"param {_label(path)!r} has a key {key!r}: keys must be str")
+                raise TypeError(f"param {_label(path)!r} has a key {key!r}: keys must be str or int")
             sub = (*path, key)
             _check_depth(sub)
             if in_tree:

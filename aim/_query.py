@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import enum
 import os
-import sys
-import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -53,25 +51,19 @@ def check_syntax(query: str) -> None:
 
 
 class _ProgressBar:
-    """A one-line progress bar on stderr, shown only once a query has run for a while."""
+    """A tqdm bar over the runs evaluated, shown once a query has run for a while."""
 
     def __init__(self) -> None:
-        self.started = time.monotonic()
-        self.shown = False
+        from aim._progress import progress_bar
+
+        self.bar = progress_bar(None, "query", unit="run", delay=PROGRESS_BAR_AFTER_S)
 
     def update(self, done: int, total: int) -> None:
-        if not self.shown and time.monotonic() - self.started < PROGRESS_BAR_AFTER_S:
-            return
-        self.shown = True
-        width = 30
-        filled = width * done // max(total, 1)
-        sys.stderr.write(f"\rquery: [{'#' * filled}{'.' * (width - filled)}] {done}/{total} runs")
-        sys.stderr.flush()
+        self.bar.total = total
+        self.bar.update(done - self.bar.n)
 
     def close(self) -> None:
-        if self.shown:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
+        self.bar.close()
 
 
 def iter_query(

@@ -190,6 +190,20 @@ class Repo:
         remaining = [h for h in run_hashes if not self.delete_run(h)]
         return not remaining, remaining
 
+    def copy_runs(self, run_hashes: list[str], dest_repo: Repo) -> tuple[bool, list[str]]:
+        """Copy runs into dest_repo, each whole or not at all: (whether all were copied, the
+        hashes that were not: unknown, or already in dest_repo)."""
+        from aim._transfer import copy_runs
+
+        return copy_runs(self, run_hashes, dest_repo, move=False)
+
+    def move_runs(self, run_hashes: list[str], dest_repo: Repo) -> tuple[bool, list[str]]:
+        """Move runs into dest_repo: each is removed here only once its copy landed there; a run
+        still being tracked into stays. (whether all were moved, the hashes that were not)."""
+        from aim._transfer import copy_runs
+
+        return copy_runs(self, run_hashes, dest_repo, move=True)
+
     # --- queries ----------------------------------------------------------------------
     def query_runs(
         self,

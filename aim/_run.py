@@ -17,7 +17,7 @@ from aim._context import Context
 from aim._run_sequences import SingleRunSequenceCollection
 from aim._sequences import Metric, Sequence, dtype_matches, from_info
 from aim._text import check_utf8
-from aim.errors import ClosedRunError, MissingRunError, ReadOnlyRunError, TrackingError
+from aim.errors import ClosedRunError, MissingRunError, ReadOnlyRunError
 from aim.objects import log_record
 from aimproto import contract
 
@@ -32,10 +32,13 @@ _RUN_HASH = re.compile(contract.RUN_HASH_PATTERN)
 LOG_RECORDS = "__log_records"  # the sequence Run.log_info() & co. track into, as Aim names it
 
 
-def _check_text(value: Any, what: str) -> None:
-    """A prop or tag: a str that UTF-8 can carry (None would silently change nothing)."""
+def _check_text(value: Any, what: str, limit: int = contract.MAX_PROP_CHARS) -> None:
+    """A prop or tag: a str that UTF-8 can carry (None would silently change nothing), at most
+    limit chars (the daemon's limit, from the shared contract)."""
     if not isinstance(value, str):
         raise TypeError(f"{what} must be a str, not {type(value).__name__}")
+    if len(value) > limit:
+        raise ValueError(f"{what} is {len(value)} chars long, over the {limit} a run stores")
     check_utf8(value, what)
 
 
@@ -312,7 +315,8 @@ class Run:
         self._props_writable()
         for field, value in changes.items():
             if field != "archived":
-                _check_text(value, f"run.{field}")
+                limit = contract.MAX_DESCRIPTION_CHARS if field == "description" else contract.MAX_PROP_CHARS
+                _check_text(value, f"run.{field}", limit)
         self._props = self._client.set_props(self.hash, **changes)
 
     @property
@@ -419,7 +423,9 @@ class Run:
         self._tracker = None  # track() now says the run is closed
         rejected = tracker.sender.take_rejections()
         if rejected:
-            raise TrackingError(f"some tracked points of this process were not stored: {rejected[0]}")
+            from aim._tracking import not_stored
+
+            raise not_stored(rejected)
 
     def finalize(self) -> None:
         """Close the run (sets end_time); the same as close(), and as idempotent."""

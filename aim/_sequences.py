@@ -54,6 +54,8 @@ class ArrayView:
 
     def __getitem__(self, step: int) -> Any:
         """The value at step; KeyError when nothing was tracked at it."""
+        if isinstance(step, slice):  # Aim's ArrayView refuses slices with NotImplementedError too
+            raise NotImplementedError("takes one step, not a slice: use seq.data.range(start, stop)")
         i = self._position(step)
         if i is None:
             raise KeyError(step)

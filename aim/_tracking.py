@@ -31,7 +31,7 @@ from aim._text import check_utf8
 from aim._transport.channel import Target
 from aim._transport.codec import DTYPES, SeriesChunk, series_chunk
 from aim._transport.sender import Sender, sender_for
-from aim.errors import SequenceTypeError
+from aim.errors import SequenceTypeError, TrackingError
 from aimproto.contract import DTYPE_NAMES, LIST_DTYPES, MAX_NAME_CHARS, OBJECT_KINDS
 
 FLUSH_POINTS = 4096  # a buffer this full wakes the sender
@@ -93,6 +93,12 @@ def _number(value: Any, where: str) -> int | float:
     if size is not None and item is not None:
         raise ValueError(f"cannot track an array of {size} elements as {where}: track a scalar")
     raise SequenceTypeError(f"cannot track a {type(value).__name__} as {where}: only numbers are supported")
+
+
+def not_a_number(value: Any) -> SequenceTypeError:
+    """Aim's error, word for word, for a value that is neither a number nor an Aim object; raise
+    it from ours (the detail)."""
+    return SequenceTypeError(f"Input type {type(value)} is neither python number nor AimObject")
 
 
 def incompatible(value: Any, name: str) -> SequenceTypeError:
@@ -229,6 +235,8 @@ class SeriesWriter(_Writer):
             try:
                 value = _number(value, self.where)
             except SequenceTypeError as error:
+                if _kind(value) is None and not isinstance(value, (list, tuple)):
+                    raise not_a_number(value) from error  # neither a number nor an Aim object
                 if self.next_step:  # the sequence has points: Aim's dtype clash
                     raise incompatible(value, self.name) from error
                 raise
@@ -442,6 +450,8 @@ class Tracker:
                 raise SequenceTypeError(f"{where} holds {dtype}, which this version of aim cannot write")
             self._by_id[(name, canonical)] = writer
             writer.attach(self.sender)
+            if self.sender.stream.rejected:
+                writer.limit = 0  # its first append raises what was reported
         if context is None:
             self._writers[name] = writer
             return writer
@@ -457,22 +467,35 @@ class Tracker:
         return writer
 
     def buffer_full(self, writer: SeriesWriter) -> None:
-        """Slow path of append(): wake the sender, or drain here when the sender lags far behind."""
+        """Slow path of append(): wake the sender, or drain here when the sender lags far behind;
+        raise what the sender reported (it set the limit to 0)."""
         if not self._attached_here():  # first track() in a forked child
             return
+        if not writer.limit:
+            self.raise_reported(writer)
         if len(writer.buf) >= MAX_BUFFERED_POINTS * _RECORD.size:
-            self.sender.flush()  # blocks while the daemon is MAX_UNACKED_BYTES behind
-        else:
+            self.sender.flush()  # blocks while the daemon is MAX_UNACKED_BYTES behind (bounded)
+        elif len(writer.buf) >= writer.limit:
             self.sender.wake()
 
     def objects_full(self, writer: ObjectWriter) -> None:
-        """Slow path of ObjectWriter.append(): wake the sender, or drain here when it lags far behind."""
+        """Slow path of ObjectWriter.append(): wake the sender, or drain here when it lags far
+        behind; raise what the sender reported (it set the limit to 0)."""
         if not self._attached_here():  # first track() in a forked child
             return
+        if not writer.limit:
+            self.raise_reported(writer)
         if len(writer.items) >= writer.max_items:
             self.sender.make_room(writer, writer.max_items)  # blocks until the batcher takes some
-        else:
+        elif len(writer.items) >= writer.limit:
             self.sender.wake()
+
+    def raise_reported(self, writer: SeriesWriter | ObjectWriter) -> None:
+        """Rearm writer's limit; raise TrackingError with what the sender reported, if anything."""
+        writer.attach(self.sender)
+        rejected = self.sender.take_rejections()
+        if rejected:
+            raise not_stored(rejected)
 
     def flush(self, timeout: float | None = None) -> None:
         """Send everything tracked so far and wait until the daemon has it durably."""
@@ -494,6 +517,12 @@ class Tracker:
         # attaches to its own sender on its first track().
         for writer in self._by_id.values():
             writer.forget_buffered()
+
+
+def not_stored(rejected: list[str]) -> TrackingError:
+    """The error for points of this process that were not stored (the first reason, and a count)."""
+    more = f" (and {len(rejected) - 1} more)" if len(rejected) > 1 else ""
+    return TrackingError(f"some tracked points of this process were not stored: {rejected[0]}{more}")
 
 
 _live: weakref.WeakSet[Tracker] = weakref.WeakSet()

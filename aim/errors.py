@@ -17,6 +17,7 @@
     │                                    with stored data (deleting a run still tracked into)
     ├── SequenceTypeError (+TypeError, +ValueError)  a value the sequence's type cannot hold
     ├── TrackingError             points the daemon refused or could not acknowledge in time
+    ├── ArchiveError              a run archive that is corrupt, truncated, or of a newer format
     └── QueryError (+ValueError)  a query the daemon refused: an unknown name, a forbidden access
         └── QueryBudgetError      a query that ran past its time or size budget
 
@@ -86,6 +87,10 @@ class SequenceTypeError(AimError, TypeError, ValueError):
 
 
 class TrackingError(AimError):
+    pass
+
+
+class ArchiveError(AimError):
     pass
 
 

@@ -28,11 +28,12 @@ from aimd.service import auth
 from aimd.service.query import QueryService
 from aimd.service.reading import ReadingService
 from aimd.service.tracking import TrackingService
+from aimd.service.transfer import TransferService
 from aimd.service.wire import add_service
 from aimd.storage.block_cache import BlockCache
 from aimd.storage.reader import Reader
 from aimd.storage.store import Store
-from aimproto.v1 import query_pb2, reading_pb2, tracking_pb2
+from aimproto.v1 import query_pb2, reading_pb2, tracking_pb2, transfer_pb2
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,11 @@ class Daemon:
                 reader, query_executor, self.activity, config.query_timeout_s, config.query_idle_timeout_s
             ),
             query_pb2.DESCRIPTOR.services_by_name["Query"],
+        )
+        add_service(
+            server,
+            TransferService(writer, self.activity),
+            transfer_pb2.DESCRIPTOR.services_by_name["Transfer"],
         )
         socket_path = config.socket_path
         socket_path.unlink(missing_ok=True)  # we hold the lock: any socket file here is stale

@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "system": ["bench/bench_system.py"],
     "faults": ["bench/bench_faults.py"],
     "read-your-writes": ["bench/bench_read_your_writes.py"],
+    "transfer": ["bench/bench_transfer.py"],
 }
 
 

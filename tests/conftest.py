@@ -14,13 +14,23 @@ from aim import Run
 from helpers import release_repo, stop_daemon
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Path]:
-    """An empty folder to use as a repository; its daemon (if any started) is stopped afterwards."""
-    path = tmp_path / "repo"
+def _repo_folder(tmp_path: Path, name: str) -> Iterator[Path]:
+    path = tmp_path / name
     path.mkdir()
     yield path
     release_repo(path)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[Path]:
+    """An empty folder to use as a repository; its daemon (if any started) is stopped afterwards."""
+    yield from _repo_folder(tmp_path, "repo")
+
+
+@pytest.fixture
+def dest(tmp_path: Path) -> Iterator[Path]:
+    """A second empty folder (a destination repository); its daemon is stopped afterwards."""
+    yield from _repo_folder(tmp_path, "dest")
 
 
 @pytest.fixture

@@ -90,6 +90,8 @@ def test_storage_is_the_bottom_of_the_daemon():
 # aim.storage.*, aim.cli, integrations) sit on top and are only checked for cycles.
 LAYERS: list[tuple[str, ...]] = [
     ("aim._repo",),  # Repo: runs of a repository, its queries
+    ("aim._transfer",),  # whole runs between repositories and into archives (Repo.copy_runs, aim runs cp)
+    ("aim._archive",),  # the run archive file (aim export / import)
     ("aim._collections",),  # repo-wide query collections (of sequences, of runs)
     ("aim._run",),  # Run: the write handle and the read view of one run
     ("aim._run_sequences", "aim._connection"),  # one run's sequences; target and client lookup
@@ -97,7 +99,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("aim._query", "aim._tracking", "aim._discovery"),  # query client; track() buffers; finding repos
     ("aim._sequences", "aim._transport"),  # sequences and their data; the wire (grpc, protobuf)
     ("aim._dataframes", "aim._context", "aim._params", "aim.objects"),  # pandas; plain values; objects
-    ("aim._text", "aim.ext"),  # the UTF-8 rule; Aim's constants (aim.ext.resource.configs)
+    ("aim._text", "aim.ext", "aim._progress"),  # the UTF-8 rule; Aim's constants; tqdm bars
     ("aim.errors",),
 ]
 # Deliberate upward imports, each deferred into the function that needs it, with the reason.

@@ -46,7 +46,7 @@ def test_import_aim_loads_no_grpc_plyvel_pil_or_numpy_and_starts_nothing():
     code = "import sys, json, aim; print(json.dumps(sorted(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     modules = set(json.loads(done.stdout))
-    assert not {"grpc", "plyvel", "PIL", "numpy", "aimd", "aimproto.v1", "google.protobuf"} & modules
+    assert not {"grpc", "plyvel", "PIL", "numpy", "aimd", "aimproto.v1", "google.protobuf", "tqdm"} & modules
     assert not any(m.startswith(("grpc", "aimd.", "aimproto.v1", "google.protobuf")) for m in modules)
     assert not {"psutil", "pynvml"} & modules  # system metrics load them in a tracking Run only
     # the wire contract's plain constants (aimproto.contract) are all of aimproto it may load

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -24,11 +27,19 @@ from aimproto.v1 import (
     reading_pb2_grpc,
     tracking_pb2,
     tracking_pb2_grpc,
+    transfer_pb2,
+    transfer_pb2_grpc,
 )
 
 CLIENT_VERSION = "0.1.0"
 HANDSHAKE_TIMEOUT_S = 10.0
 CALL_TIMEOUT_S = 60.0
+# How long a call, Run() and the sender keep retrying while the daemon is unreachable (restarting,
+# starting, gone) before they give up with DaemonUnavailable naming the cause.
+RETRY_TIMEOUT_S = float(os.environ.get("AIM_DAEMON_RETRY_TIMEOUT", "60"))
+RETRY_BACKOFF_S = (0.05, 1.0)
+
+log = logging.getLogger("aim")
 
 
 def map_error(exc: grpc.RpcError) -> errors.AimError:
@@ -81,7 +92,10 @@ class Client:
         # Called before every read: this process's sender makes it wait until the points tracked
         # before the read are durable (read your writes); nothing to wait for without a sender.
         self.settle: Callable[[], None] = _nothing_pending
-        self._connect(start=False)
+        if self.target.remote:  # nothing to start: a remote that does not answer is said at once
+            self._connect(start=False)
+        else:
+            self._retrying(lambda: self._connect(start=False), None)
 
     # --- connection -------------------------------------------------------------------
     def _connect(self, *, start: bool) -> None:
@@ -99,6 +113,7 @@ class Client:
         self.tracking = tracking_pb2_grpc.TrackingStub(self._channel)
         self.reading = reading_pb2_grpc.ReadingStub(self._channel)
         self.querying = query_pb2_grpc.QueryStub(self._channel)
+        self.transfer = transfer_pb2_grpc.TransferStub(self._channel)
         self.generation += 1
         request = tracking_pb2.HandshakeRequest(
             protocol_version=common_pb2.PROTOCOL_VERSION_CURRENT, client_version=CLIENT_VERSION
@@ -121,27 +136,61 @@ class Client:
         if self._channel is not None:
             self._channel.close()
 
+    def _retrying(self, attempt: Callable[[], Any], deadline: float | None) -> Any:
+        """attempt() until it returns, reconnecting (and starting a local daemon) in between while
+        it fails with DaemonUnavailable, for RETRY_TIMEOUT_S (or until deadline); then raise
+        DaemonUnavailable naming the last cause."""
+        deadline = time.monotonic() + RETRY_TIMEOUT_S if deadline is None else deadline
+        delay = RETRY_BACKOFF_S[0]
+        while True:
+            generation = self.generation
+            try:
+                return attempt()
+            except errors.TLSError:
+                raise  # configuration: retrying cannot help
+            except errors.DaemonUnavailable as exc:
+                cause = str(exc) or type(exc).__name__
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise errors.DaemonUnavailable(
+                        f"gave up reaching the daemon of {self.target} after retrying for "
+                        f"{RETRY_TIMEOUT_S:.0f} s (AIM_DAEMON_RETRY_TIMEOUT): {cause}"
+                    )
+                log.info("aim: the daemon is unreachable (%s); retrying", cause)
+                try:
+                    self.reconnect(generation)
+                    break
+                except errors.TLSError:
+                    raise
+                except errors.DaemonUnavailable as exc:
+                    cause = str(exc) or type(exc).__name__
+                time.sleep(min(delay, max(left, 0.0)))
+                delay = min(delay * 2, RETRY_BACKOFF_S[1])
+
     def _call(
-        self, method: Callable[[Client], Callable[..., Any]], request: Any, *, stream: bool = False
+        self,
+        method: Callable[[Client], Callable[..., Any]],
+        request: Any,
+        *,
+        stream: bool = False,
+        deadline: float | None = None,
     ) -> Any:
-        """One call (with stream=True, all of a server stream's replies as a list); retried once
-        on a fresh connection if the daemon went away."""
+        """One call (with stream=True, all of a server stream's replies as a list); retried on a
+        fresh connection while the daemon is unreachable (see _retrying)."""
 
         def once() -> Any:
-            reply = method(self)(request, timeout=CALL_TIMEOUT_S)
-            return list(reply) if stream else reply
-
-        generation = self.generation
-        try:
-            return once()
-        except grpc.RpcError as exc:
-            if exc.code() != grpc.StatusCode.UNAVAILABLE:
+            timeout = CALL_TIMEOUT_S if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                reply = method(self)(request, timeout=timeout)
+                return list(reply) if stream else reply
+            except grpc.RpcError as exc:
+                if exc.code() == grpc.StatusCode.UNAVAILABLE:
+                    said = exc.details() or "UNAVAILABLE"
+                    raise errors.DaemonUnavailable(f"the daemon did not answer: {said}") from None
                 raise map_error(exc) from None
-        self.reconnect(generation)
-        try:
-            return once()
-        except grpc.RpcError as exc:
-            raise map_error(exc) from None
+
+        return self._retrying(once, deadline)
 
     def _read(
         self, method: Callable[[Client], Callable[..., Any]], request: Any, *, stream: bool = False
@@ -163,7 +212,15 @@ class Client:
             client_id=self.client_id,
             read_only=read_only,
         )
-        reply = self._call(lambda c: c.tracking.OpenRun, request)
+        generation = self.generation
+        try:
+            reply = self._call(lambda c: c.tracking.OpenRun, request)
+        except errors.RunExistsError:
+            if not create or self.generation == generation:
+                raise
+            # The run was made by an attempt whose reply was lost (the daemon died): open it.
+            request.create = False
+            reply = self._call(lambda c: c.tracking.OpenRun, request)
         return convert.props_from_proto(reply.props), [codec.sequence_summary(s) for s in reply.sequences]
 
     def set_params(self, run_hash: str, path: Sequence[str], value: Any) -> None:
@@ -188,9 +245,13 @@ class Client:
         request = tracking_pb2.TagRequest(run_hash=run_hash, tag=tag)
         return convert.props_from_proto(self._call(lambda c: c.tracking.RemoveTag, request))
 
-    def close_run(self, run_hash: str) -> dict[str, Any]:
-        request = tracking_pb2.CloseRunRequest(run_hash=run_hash, client_id=self.client_id)
-        return convert.props_from_proto(self._call(lambda c: c.tracking.CloseRun, request))
+    def close_run(
+        self, run_hash: str, *, force: bool = False, deadline: float | None = None
+    ) -> dict[str, Any]:
+        """Detach this client (force: every client) from the run; its props after."""
+        request = tracking_pb2.CloseRunRequest(run_hash=run_hash, client_id=self.client_id, force=force)
+        reply = self._call(lambda c: c.tracking.CloseRun, request, deadline=deadline)
+        return convert.props_from_proto(reply)
 
     def delete_run(self, run_hash: str) -> None:
         self._call(lambda c: c.tracking.DeleteRun, tracking_pb2.DeleteRunRequest(run_hash=run_hash))
@@ -233,19 +294,25 @@ class Client:
 
     def read_sequence(self, run_hash: str, name: str, context: str) -> dict[str, np.ndarray]:
         """All points of a sequence, step-ordered: steps, values, epochs, timestamps."""
-        request = reading_pb2.ReadSequenceRequest(run_hash=run_hash, name=name, context=context)
-
-        chunks = self._read(lambda c: c.reading.ReadSequence, request, stream=True)
+        chunks = self.point_chunks(run_hash, name, context)
         return codec.join_points(chunks, chunks[0].dtype if chunks else common_pb2.DTYPE_FLOAT)
+
+    def point_chunks(self, run_hash: str, name: str, context: str) -> list[reading_pb2.PointsChunk]:
+        """A metric's points as the daemon sends them: packed columns, step-ordered."""
+        request = reading_pb2.ReadSequenceRequest(run_hash=run_hash, name=name, context=context)
+        return self._read(lambda c: c.reading.ReadSequence, request, stream=True)
+
+    def object_chunks(self, run_hash: str, name: str, context: str) -> list[reading_pb2.ObjectsChunk]:
+        """An object sequence's points as the daemon sends them (records, no blob bytes)."""
+        request = reading_pb2.ReadSequenceRequest(run_hash=run_hash, name=name, context=context)
+        return self._read(lambda c: c.reading.ReadObjects, request, stream=True)
 
     def read_objects(self, run_hash: str, name: str, context: str) -> dict[str, Any]:
         """An object sequence's points, step-ordered, without blob bytes: "steps" (int64 array),
         "epochs" (float64, NaN = none), "timestamps" (float64 seconds), "records" (per step, a
         list of (kind, meta dict, blob sha256 hex); one item for single-object dtypes) and
         "dtype" (the SDK name, e.g. 'list(aim.image)')."""
-        request = reading_pb2.ReadSequenceRequest(run_hash=run_hash, name=name, context=context)
-        chunks = self._read(lambda c: c.reading.ReadObjects, request, stream=True)
-        return codec.object_points(chunks)
+        return codec.object_points(self.object_chunks(run_hash, name, context))
 
     def get_blob(self, sha256_hex: str) -> bytes:
         """The bytes of a stored blob (streamed in chunks, checked against its SHA-256)."""
@@ -270,6 +337,31 @@ class Client:
             if hashlib.sha256(blob).digest() != sha:
                 raise errors.AimError(f"blob {sha.hex()} read back with other bytes than it was stored with")
         return blobs
+
+    # --- transfer ---------------------------------------------------------------------
+    def import_run(self, parts: Iterator[transfer_pb2.ImportPart]) -> dict[str, Any]:
+        """Send one whole run (ImportStart, parts, ImportCommit); its props as stored. The run
+        lands whole or not at all: an error or a KeyboardInterrupt while sending cancels the call
+        and the daemon keeps nothing of it. Not retried (parts is consumed once)."""
+        failure: list[BaseException] = []
+
+        def guarded() -> Iterator[transfer_pb2.ImportPart]:
+            try:
+                yield from parts
+            except Exception as exc:  # ends the stream without its commit: nothing lands
+                failure.append(exc)
+
+        call = self.transfer.ImportRun.future(guarded())
+        try:
+            reply = call.result()
+        except grpc.RpcError as exc:
+            if failure:
+                raise failure[0] from None
+            raise map_error(exc) from None
+        except BaseException:  # KeyboardInterrupt: the daemon drops the half-sent run
+            call.cancel()
+            raise
+        return convert.props_from_proto(reply)
 
     # --- querying ---------------------------------------------------------------------
     def query(self, query: str, seq_type: str | None, **options: Any) -> Iterator[RunMatch | QueryProgress]:

@@ -34,6 +34,7 @@ class ObjectBuffer(Protocol):
     heavy: bool  # encode on the encoder threads
 
     max_items: int  # points its buffer holds before track() waits for the batcher
+    limit: int  # set to 0 by the sender when it has an error for the next track()
 
     def __len__(self) -> int: ...
 

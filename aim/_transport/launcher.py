@@ -49,7 +49,14 @@ def start_daemon(repo: Path) -> str:
         done = None
     address = address_of(repo)
     if done is None or done.returncode != 0 or address is None:
-        said = (done.stderr or done.stdout).strip() if done is not None else "timed out"
+        if done is None:
+            said = f"`aimd start` did not finish within {START_TIMEOUT_S:.0f} s"
+        else:
+            said = (done.stderr or done.stdout).strip() or (
+                f"`aimd start` exited with status {done.returncode}"
+                if done.returncode
+                else "the daemon it started announced no address (it exited, or was stopped)"
+            )
         raise DaemonUnavailable(
             f"could not start aimd for {repo} ({said}); see its log at {aim_dir / LOG_FILE}"
         )

@@ -14,7 +14,13 @@ them encoded and packed (aim._transport.encoding: PNG & co. on ENCODE_THREADS en
 the heavy kinds; PIL's encoders and hashlib release the GIL, one core encodes ~2,200 64x64
 PNGs/s, measured). Blob chunks are part of the batch, so replay after a reconnect resends them.
 A payload whose batch the daemon refused is sent again the next time it is tracked. An object
-whose encoding fails is dropped and reported like a refused batch (close() raises TrackingError).
+whose encoding fails is dropped and reported like a refused batch.
+
+Errors reach the caller: whatever is reported (a part the daemon refused, points dropped, an
+exception on the batcher or streamer thread, which go on) sets every buffer's `limit` to 0, so
+the next track() takes its slow path and raises TrackingError (aim._tracking), at no cost to
+track()'s fast path; close() raises it too. Waits are bounded (aim._transport.stream): the exit
+hook gives up after EXIT_TIMEOUT_S (AIM_EXIT_TIMEOUT) and logs what was lost.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import logging
 import multiprocessing.util
 import os
 import threading
+import time
 import weakref
 from collections import deque
 from collections.abc import Iterator
@@ -52,7 +59,7 @@ MAX_BATCH_POINTS = 65536  # about 2 MiB on the wire
 MAX_BATCH_BYTES = 4 * 2**20  # of blob chunks and object records (or half the daemon's cap)
 TAKE_OBJECTS = 512  # object points taken from a buffer at a time
 MESSAGE_OVERHEAD_BYTES = 2**16  # room for a batch's other fields beside one blob chunk
-EXIT_TIMEOUT_S = 60.0
+EXIT_TIMEOUT_S = float(os.environ.get("AIM_EXIT_TIMEOUT", "60"))  # the exit hook's wait, at most
 READ_WAIT_S = 60.0  # a read waits at most this long for this process's tracked points
 
 
@@ -60,6 +67,7 @@ class Buffer(Protocol):
     """What the sender needs of a track() buffer (aim._tracking.SeriesWriter)."""
 
     buf: bytearray
+    limit: int  # set to 0 by the sender when it has an error for the next track()
 
     def drain(self, limit: int) -> SeriesChunk | None: ...
 
@@ -96,7 +104,9 @@ class Sender:
         self._pid = os.getpid()
         self._closing: list[_Dropped] = []  # Runs dropped without close()
         self._closing_lock = threading.RLock()  # a finalizer may run in a thread holding it
-        self.stream = TrackStream(client, self._sent_blobs.forget, self._sent_blobs.clear)
+        self.stream = TrackStream(
+            client, self._sent_blobs.forget, self._sent_blobs.clear, on_report=self._alarm
+        )
         self._batcher = threading.Thread(target=self._batch_loop, name="aim-batcher", daemon=True)
         self._batcher.start()
 
@@ -155,6 +165,13 @@ class Sender:
 
     def take_rejections(self) -> list[str]:
         return self.stream.take_rejections()
+
+    def _alarm(self) -> None:
+        """Something was reported: send the next track() of every buffer to its slow path, which
+        raises it (aim._tracking.Tracker)."""
+        with self._buffers_lock:
+            for buffer in (*self._buffers, *self._object_buffers):
+                buffer.limit = 0
 
     # --- read your writes ---------------------------------------------------------------
     def pending(self) -> bool:
@@ -256,8 +273,12 @@ class Sender:
             try:
                 self.flush()
                 self._close_dropped()
-            except Exception:  # never let the batcher die: the next round retries
+            except Exception as exc:  # never let the batcher die: report, and the next round goes on
                 log.exception("aim: draining tracked points failed")
+                self.stream.report(
+                    f"batching tracked points failed ({type(exc).__name__}: {exc}); "
+                    "the points being batched were lost"
+                )
 
     # --- the end ------------------------------------------------------------------------
     def shutdown(self, timeout: float = EXIT_TIMEOUT_S) -> None:
@@ -268,14 +289,17 @@ class Sender:
         """
         if self.stream.stopping or os.getpid() != self._pid:
             return
+        deadline = self.stream.deadline = time.monotonic() + timeout
         try:
             self.wait(self.flush(), timeout)
             self._close_dropped()
             for run_hash in list(self.open_runs):
-                self.client.close_run(run_hash)
-        except errors.AimError as exc:
-            log.error("aim: at exit, %s", exc)
+                self.client.close_run(run_hash, deadline=deadline)
+        except Exception as exc:  # AimError, or a bug: the exit must go on
+            log.error("aim: at exit, %s; lost: %s", exc, self.stream.describe_unacked())
         finally:
+            for message in self.take_rejections():
+                log.error("aim: not stored: %s", message)
             self.stream.stop()
             self._wake.set()
 

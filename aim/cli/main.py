@@ -1,47 +1,61 @@
-"""`aim` entry point: the subcommand table, exit codes, and error printing."""
+"""`aim` entry point: the subcommand table, exit codes, and error printing.
+
+Each command lives in its own module of aim.cli; the table names the function that adds the
+command's arguments to its parser (and sets `handler`, called with the parsed args, returning an
+exit code). Adding a command is one line here.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
-from aim.cli import up
 from aim.errors import AimError
 
 EXIT_OK = 0
-EXIT_ERROR = 1
+EXIT_ERROR = 1  # the command failed: a clear message on stderr
+EXIT_USAGE = 2  # bad arguments (argparse's own code)
+EXIT_INTERRUPTED = 130  # Ctrl-C
 
-
-def _init(args: argparse.Namespace) -> int:
-    from aim._discovery import init_repo
-
-    path, created = init_repo(args.repo)
-    if created:
-        print(f"Initialized a new Aim repository at {path}")
-    else:
-        print(f"An Aim repository already exists at {path}")
-    return EXIT_OK
-
-
-COMMANDS = {
-    "init": (_init, "create a repository (a .aim folder) in --repo, default the current folder"),
-    "up": (up.up, up.HELP),
+COMMANDS = {  # name: ("module:configure function", help)
+    "init": (
+        "aim.cli.init:configure",
+        "create a repository (a .aim folder) in --repo, default the current folder",
+    ),
+    "version": ("aim.cli.version:configure", "print the version"),
+    "runs": ("aim.cli.runs:configure", "list, remove, copy, move and close runs"),
+    "query": ("aim.cli.query:configure", "print the runs or sequences matching an AimQL query"),
+    "export": ("aim.cli.transfer:configure_export", "write runs to a portable archive file"),
+    "import": ("aim.cli.transfer:configure_import", "add the runs of an archive file to a repository"),
+    "convert": ("aim.cli.convert:configure", "bring TensorBoard logs or an Aim 3 repository in as runs"),
+    "up": ("aim.cli.up:configure", "serve the web UI of --repo on --host:--port (needs the ui extra)"),
 }
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aim", description="Aim-compatible experiment tracking.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    for name, (handler, help_text) in COMMANDS.items():
-        sub = commands.add_parser(name, help=help_text)
-        sub.add_argument("--repo", default=".", help="the folder to hold .aim (default: the current one)")
-        getattr(handler, "add_arguments", lambda _: None)(sub)  # a command's own options
-    args = parser.parse_args(argv)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (target, help_text) in COMMANDS.items():
+        module, function = target.split(":")
+        configure = getattr(importlib.import_module(module), function)
+        configure(commands.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command][0](args)
+        return args.handler(args)
     except AimError as exc:
         print(f"aim: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except SyntaxError as exc:  # an AimQL query's
+        print(f"aim: {exc.msg} (line {exc.lineno}, column {exc.offset})", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("aim: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

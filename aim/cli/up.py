@@ -64,3 +64,10 @@ def up(args: argparse.Namespace) -> int:
 
 
 up.add_arguments = add_arguments  # type: ignore[attr-defined]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The `aim up` parser (aim.cli.main's command table)."""
+    parser.add_argument("--repo", default=".", help="the repository folder (default: the current one)")
+    add_arguments(parser)
+    parser.set_defaults(handler=up)

@@ -5,9 +5,12 @@ Nothing here imports numpy or PIL at module import; callers import them when the
 
 from __future__ import annotations
 
+import json
 import operator
 import os
 from typing import Any
+
+from aimproto.contract import MAX_CAPTION_BYTES
 
 
 def is_torch(value: Any) -> bool:
@@ -47,8 +50,16 @@ def check_int(value: Any, name: str) -> int:
 
 
 def check_caption(caption: Any) -> str:
+    """A caption the daemon stores: a str of at most MAX_CAPTION_BYTES as JSON (checked here, in
+    the caller's thread, so an object the daemon would refuse is never tracked)."""
     if not isinstance(caption, str):
         raise TypeError(f"caption must be a str, not {type(caption).__name__}")
+    if len(caption) * 6 + 2 > MAX_CAPTION_BYTES:  # \uXXXX is the longest a char gets in JSON
+        size = len(json.dumps(caption))
+        if size > MAX_CAPTION_BYTES:
+            raise ValueError(
+                f"caption is {size} bytes as JSON, over the {MAX_CAPTION_BYTES} an object may carry"
+            )
     return caption
 
 

@@ -26,13 +26,16 @@ FORMATS = ("wav", "mp3", "flac", "ogg")
 MAX_CHANNELS = 256
 """The most channels an array of samples may have."""
 
+DEFAULT_RATE = 22500
+"""Samples per second of samples passed without rate= (Aim's default, 22500 as Aim has it)."""
+
 _SUFFIXES = {".wav": "wav", ".wave": "wav", ".mp3": "mp3", ".flac": "flac", ".ogg": "ogg", ".oga": "ogg"}
 
 
 class Audio(Captioned):
     """Audio: encoded bytes (or a BytesIO), the path of an audio file, or samples to encode as WAV
     (a numpy array or torch tensor, 1-D mono or 2-D (n, channels); int16, or floats in [-1, 1]
-    scaled to int16 and rounded), which need `rate` (samples per second).
+    scaled to int16 and rounded) at `rate` samples per second (DEFAULT_RATE, as in Aim, if left out).
 
     `format` is one of FORMATS; left out (None or ''), it is told from the bytes (or else the
     file's suffix), and samples are 'wav'. A format the bytes plainly are not is a ValueError.
@@ -63,7 +66,7 @@ class Audio(Captioned):
             if fmt not in (None, "wav"):
                 raise ValueError(f"audio samples are stored as WAV; format must be 'wav', not {fmt!r}")
             if rate is None:
-                raise ValueError("an Audio from samples needs rate= (samples per second)")
+                rate = DEFAULT_RATE
             self._samples = _samples(torch_to_numpy(data) if is_torch(data) else data)
             self._format, self._rate = "wav", rate
         else:

@@ -37,7 +37,7 @@ from aimd.storage.objects import (
 from aimproto import contract
 
 MAX_META_BYTES = contract.MAX_META_BYTES  # one record's meta JSON
-MAX_BLOB_BYTES = 2**40  # one blob (its chunk count must fit the header's u32)
+MAX_BLOB_BYTES = contract.MAX_BLOB_BYTES
 
 _scan_json = json.scanner.make_scanner(json.JSONDecoder())  # (value, end) of the JSON at an index
 

@@ -9,6 +9,7 @@ its last client went away without closing it (end_time: when the daemon noticed)
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections import Counter
@@ -22,10 +23,10 @@ from aimd.storage.blocks import SequenceMeta
 from aimproto import contract
 
 RUN_HASH = re.compile(contract.RUN_HASH_PATTERN)
-MAX_PROP_CHARS = 4096
-MAX_DESCRIPTION_CHARS = 65536
+MAX_PROP_CHARS = contract.MAX_PROP_CHARS
+MAX_DESCRIPTION_CHARS = contract.MAX_DESCRIPTION_CHARS
 MAX_PARAM_KEY_CHARS = contract.MAX_PARAM_KEY_CHARS
-MAX_PARAM_DEPTH = 32  # keys and list items from the root to a leaf: the wire format nests 3 a level
+MAX_PARAM_DEPTH = contract.MAX_PARAM_DEPTH  # the wire format nests 3 a level
 PROP_FIELDS = ("name", "description", "experiment", "archived")
 RUNNING, FINISHED, CRASHED = "running", "finished", "crashed"
 
@@ -79,6 +80,9 @@ class Attachments:
             return True
         return False
 
+    def detach_all(self, run_hash: str) -> None:
+        self._by_run.pop(run_hash, None)
+
     def is_active(self, run_hash: str) -> bool:
         return bool(self._by_run.get(run_hash))
 
@@ -104,6 +108,28 @@ def create(tx: Transaction, run_hash: str, experiment: str, client_id: str, atta
     }
     attachments.attach(run_hash, client_id)
     return _save(tx, props)
+
+
+def restore(tx: Transaction, props: dict[str, Any]) -> dict:
+    """Stage a run brought from elsewhere (an import) with its props as they were, inactive;
+    AlreadyExists when the hash is taken."""
+    run_hash = props["hash"]
+    check_hash(run_hash)
+    if tx.get(keys.run_key(run_hash)) is not None:
+        raise AlreadyExists(f"run {run_hash!r} already exists")
+    _check_text("name", props["name"])
+    _check_text("experiment", props["experiment"])
+    _check_text("description", props["description"], MAX_DESCRIPTION_CHARS)
+    for tag in props["tags"]:
+        _check_text("tag", tag)
+    times = [props["creation_time"]] + ([props["end_time"]] if props["end_time"] is not None else [])
+    if not all(math.isfinite(t) for t in times):
+        raise InvalidInput(f"run {run_hash!r}: creation_time and end_time must be finite")
+    status = props.get("status")
+    if status not in (FINISHED, CRASHED):  # running there (a snapshot was copied), or unknown
+        status = values.run_status(False, props["end_time"])
+    restored = {**props, "tags": list(dict.fromkeys(props["tags"])), "active": False, "status": status}
+    return _save(tx, {field: restored[field] for field in values.RUN_PROPS})
 
 
 def attach(tx: Transaction, run_hash: str, experiment: str, client_id: str, attachments: Attachments) -> dict:
@@ -162,6 +188,14 @@ def mark_orphans_crashed(tx: Transaction, attachments: Attachments) -> list[str]
             _save(tx, props)
             orphans.append(props["hash"])
     return orphans
+
+
+def force_close(tx: Transaction, run_hash: str, attachments: Attachments) -> dict:
+    """Detach every client and finish the run (one left open by a process that died)."""
+    props = load_props(tx, run_hash)
+    attachments.detach_all(run_hash)
+    mark_ended(props, finished=True)
+    return _save(tx, props)
 
 
 def delete(tx: Transaction, run_hash: str, attachments: Attachments) -> list[tuple[str, str]]:

@@ -8,12 +8,14 @@ Functions, classes and modules have no attributes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any
 
 from aimd.query.budget import Budget, QueryForbidden
+from aimd.query.safe_builtins import MathFunctions
 from aimd.query.sizes import ABSENT, DATA, ENTRY_UNITS, INTS, SEQUENCES, SIZED, VIEWS, cost, type_name, weight
 from aimd.query.views import (
     MISSING_VIEW,
@@ -148,6 +150,11 @@ class AccessGuards:
         elif t in _ATTRIBUTES:
             if name in _ATTRIBUTES[t]:
                 return getattr(obj, name)
+        elif t is MathFunctions:
+            if name in MathFunctions.NAMES:
+                return getattr(math, name)
+            available = ", ".join(sorted(MathFunctions.NAMES))
+            raise QueryForbidden(f"math.{name} is not allowed in queries; math has: {available}")
         elif obj is datetime:
             if name in _CLASS_ATTRIBUTES:
                 return getattr(datetime, name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from types import MethodType
 from typing import Any
 
 from aimd.query.budget import Budget, BudgetExceeded
@@ -26,6 +27,20 @@ from aimd.query.sizes import (
     repr_size,
     weight,
 )
+
+
+class MathFunctions:
+    """`math` in a query: the functions and constants of math that cost O(1) on the numbers a
+    query can make (Aim's queries have math); factorial, comb, prod and the like are left out."""
+
+    __slots__ = ()
+    NAMES = frozenset(
+        "isnan isinf isfinite isclose floor ceil trunc fabs copysign sqrt exp log log2 log10 "
+        "pi e tau inf nan".split()
+    )
+
+
+MATH = MathFunctions()
 
 
 class BuiltinGuards:
@@ -227,6 +242,29 @@ class BuiltinGuards:
             return all(iterable)
         return all(self.getiter_(iterable))
 
+    def isinstance_(self, obj: Any, classinfo: Any) -> bool:
+        """isinstance() where int, float, str, list, tuple, dict and set name the real types
+        (in a query they are guarded builtins); bool, datetime and timedelta are types already."""
+        kinds = classinfo if type(classinfo) is tuple else (classinfo,)
+        return isinstance(obj, tuple(self._real_type(kind) for kind in kinds))
+
+    def _real_type(self, kind: Any) -> type:
+        if kind is bool or kind is datetime or kind is timedelta:
+            return kind
+        if type(kind) is MethodType and kind.__self__ is self:
+            for guard, real in (
+                (self.int_, int),
+                (self.float_, float),
+                (self.str_, str),
+                (self.list_, list),
+                (self.tuple_, tuple),
+                (self.dict_, dict),
+                (self.set_, set),
+            ):
+                if kind.__func__ is guard.__func__:
+                    return real
+        raise TypeError("isinstance() takes int, float, str, bool, list, tuple, dict, set or datetime types")
+
     # -- the table -------------------------------------------------------------------------------
     def builtins(self) -> dict[str, Any]:
         """The builtins a query may call, by name (all guarded or harmless)."""
@@ -257,4 +295,6 @@ class BuiltinGuards:
             "pow": self.builtin_pow,
             "datetime": datetime,
             "timedelta": timedelta,
+            "isinstance": self.isinstance_,
+            "math": MATH,
         }

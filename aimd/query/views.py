@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aimd.storage.reader import MISSING as STORED_MISSING
+from aimd.storage.values import RUN_PROPS
 
 __all__ = [
     "MISSING_VIEW",
@@ -197,21 +198,7 @@ def _prop(name: str) -> Callable[[RunView], Any]:
 
 
 _RUN_GETTERS: dict[str, Callable[[RunView], Any]] = {
-    **{
-        name: _prop(name)
-        for name in (
-            "hash",
-            "name",
-            "description",
-            "experiment",
-            "tags",
-            "archived",
-            "creation_time",
-            "end_time",
-            "active",
-            "status",
-        )
-    },
+    **{name: _prop(name) for name in RUN_PROPS},
     "created_at": lambda run: _utc(run.props.get("creation_time")),
     "finalized_at": lambda run: _utc(run.props.get("end_time")),
     "duration": _duration,

@@ -26,7 +26,7 @@ from aimproto.v1 import common_pb2, tracking_pb2, tracking_pb2_grpc
 log = logging.getLogger(__name__)
 
 MAX_INFLIGHT_BATCHES = 8  # per stream: beyond this the daemon stops reading (HTTP/2 back-pressure)
-MAX_CLIENT_ID_CHARS = 128
+MAX_CLIENT_ID_CHARS = contract.MAX_CLIENT_ID_CHARS
 MAX_ECHOED_CHARS = 4096  # of a refused part's hash, name or context, sent back in the ack
 ATTACH_GRACE_S = 30.0  # a client that opened a run must hold a Track stream within this
 FAILED_SEQ_KEY = contract.FAILED_SEQ_KEY  # trailing metadata: seq of the batch that ended a Track stream
@@ -51,6 +51,41 @@ class DecodedBatch:
     refused: list[batches.Refusal]  # parts that did not decode: left out, reported in the ack
 
 
+def decode_series(chunk: tracking_pb2.SeriesChunk) -> points.SeriesPoints:
+    """Check and decode one SeriesChunk; InvalidInput names the problem."""
+    runs.check_hash(chunk.run_hash)
+    points.check_name(chunk.name)
+    points.check_context(chunk.context)
+    cols = points.decode_columns(
+        chunk.dtype, chunk.count, chunk.steps, chunk.values, chunk.epochs, chunk.timestamps
+    )
+    return points.SeriesPoints(chunk.run_hash, chunk.name, chunk.context, chunk.dtype, cols)
+
+
+def decode_object_series(chunk: tracking_pb2.ObjectSeries) -> objects.ObjectPoints:
+    """Check and decode one ObjectSeries; InvalidInput names the problem."""
+    runs.check_hash(chunk.run_hash)
+    points.check_name(chunk.name)
+    points.check_context(chunk.context)
+    return objects.decode_objects(
+        chunk.run_hash,
+        chunk.name,
+        chunk.context,
+        chunk.dtype,
+        chunk.count,
+        chunk.steps,
+        chunk.epochs,
+        chunk.timestamps,
+        list(chunk.record_counts),
+        list(chunk.metas),
+        chunk.shas,
+    )
+
+
+def decode_blob(chunk: tracking_pb2.BlobChunk) -> objects.BlobPiece:
+    return objects.decode_blob(chunk.sha256, chunk.size, chunk.index, chunk.data)
+
+
 def decode_batch(batch: tracking_pb2.Batch) -> DecodedBatch:
     """Check and decode every series, blob chunk and object series of a batch. A part that does
     not decode is left out as a Refusal naming the problem; only a bad seq refuses the batch."""
@@ -60,48 +95,22 @@ def decode_batch(batch: tracking_pb2.Batch) -> DecodedBatch:
     series = []
     for chunk in batch.series:
         try:
-            _check_ids(chunk)
-            cols = points.decode_columns(
-                chunk.dtype, chunk.count, chunk.steps, chunk.values, chunk.epochs, chunk.timestamps
-            )
+            series.append(decode_series(chunk))
         except DaemonError as exc:
             refused.append(_refusal(exc, chunk))
-            continue
-        series.append(points.SeriesPoints(chunk.run_hash, chunk.name, chunk.context, chunk.dtype, cols))
     blobs = []
     for b in batch.blobs:
         try:
-            blobs.append(objects.decode_blob(b.sha256, b.size, b.index, b.data))
+            blobs.append(decode_blob(b))
         except DaemonError as exc:
             refused.append(batches.Refusal(exc, blob_sha256=b.sha256[: objects.SHA256_BYTES]))
     object_series = []
     for chunk in batch.objects:
         try:
-            _check_ids(chunk)
-            object_series.append(
-                objects.decode_objects(
-                    chunk.run_hash,
-                    chunk.name,
-                    chunk.context,
-                    chunk.dtype,
-                    chunk.count,
-                    chunk.steps,
-                    chunk.epochs,
-                    chunk.timestamps,
-                    list(chunk.record_counts),
-                    list(chunk.metas),
-                    chunk.shas,
-                )
-            )
+            object_series.append(decode_object_series(chunk))
         except DaemonError as exc:
             refused.append(_refusal(exc, chunk))
     return DecodedBatch(series, blobs, object_series, refused)
-
-
-def _check_ids(chunk: tracking_pb2.SeriesChunk | tracking_pb2.ObjectSeries) -> None:
-    runs.check_hash(chunk.run_hash)
-    points.check_name(chunk.name)
-    points.check_context(chunk.context)
 
 
 def _refusal(
@@ -238,9 +247,12 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
     async def CloseRun(self, request, context):
         client_id = _client_id(request.client_id)
         attachments = self.writer.attachments
-        props = await self._write(
-            lambda tx: runs.detach(tx, request.run_hash, client_id, attachments, finished=True)
-        )
+        if request.force:
+            props = await self._write(lambda tx: runs.force_close(tx, request.run_hash, attachments))
+        else:
+            props = await self._write(
+                lambda tx: runs.detach(tx, request.run_hash, client_id, attachments, finished=True)
+            )
         return convert.props_to_proto(props)
 
     @handles_errors

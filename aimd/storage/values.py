@@ -110,6 +110,21 @@ def _items(payload: memoryview):
         pos += 4 + size
 
 
+# The fields of a run's props, as stored under its R key.
+RUN_PROPS = (
+    "hash",
+    "name",
+    "description",
+    "experiment",
+    "tags",
+    "archived",
+    "creation_time",
+    "end_time",
+    "active",
+    "status",
+)
+
+
 def encode_props(props: dict[str, Any]) -> bytes:
     """Run props (a flat dict of JSON values) as stored under the run's R key."""
     return json.dumps(props, separators=(",", ":")).encode()

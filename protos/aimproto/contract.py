@@ -57,6 +57,12 @@ MAX_CONTEXT_BYTES = 4096  # a context, as canonical JSON
 MAX_PARAM_KEY_CHARS = 1024  # one key of a param path
 MAX_QUERY_CHARS = 10_000  # an AimQL query
 MAX_META_BYTES = 65536  # one object record's meta, as JSON
+MAX_CAPTION_BYTES = MAX_META_BYTES - 1024  # an object's caption, as JSON (the rest: room for its meta)
+MAX_BLOB_BYTES = 2**40  # one blob (its chunk count must fit the header's u32)
+MAX_PROP_CHARS = 4096  # a run's name, experiment or tag
+MAX_DESCRIPTION_CHARS = 65536  # a run's description
+MAX_PARAM_DEPTH = 32  # keys and list items from a param's root to a leaf
+MAX_CLIENT_ID_CHARS = 128  # the client id of a Hello, OpenRun or CloseRun
 
 # --- trailing metadata keys ------------------------------------------------------------------
 FAILED_SEQ_KEY = "aim-failed-seq"  # Track: seq of the batch that ended the stream

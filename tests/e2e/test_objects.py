@@ -15,7 +15,7 @@ import numpy as np
 import psutil
 import pytest
 
-from aim import Run
+from aim import Repo, Run
 from aim._transport.channel import Target
 from aim._transport.client import Client, client_for
 from aim._transport.launcher import address_of
@@ -373,3 +373,15 @@ def test_the_daemon_refuses_a_point_naming_a_blob_it_does_not_hold(repo):
     assert (part.name, part.code) == ("orphan", grpc.StatusCode.INVALID_ARGUMENT.value[0])
     assert "is not stored" in part.reason
     assert [s["name"] for s in _client(repo).list_sequences(run.hash)] == ["t"]
+
+
+def test_audio_samples_without_rate_take_aims_default_rate(repo):
+    """Audio(samples) with no rate= works as in Aim (22500 samples per second) and reads back
+    from the store with that rate and the same samples."""
+    samples = np.linspace(-1, 1, 200)
+    run = Run(repo=str(repo), system_tracking_interval=None)
+    run.track(Audio(samples), name="speech", step=0)
+    run.close()
+    stored = Repo(str(repo)).get_run(run.hash).get_audio_sequence("speech", {}).values.last()[1]
+    assert stored.rate == 22500
+    np.testing.assert_array_equal(stored.to_numpy(), Audio(samples, rate=22500).to_numpy())

@@ -203,14 +203,17 @@ def test_a_run_stays_active_until_its_last_handle_closes(repo):
 
 
 def test_a_value_of_another_type_is_refused_naming_the_sequence_also_after_resume(repo):
-    """Aim's dtype rule: a metric holds numbers; a str into it is a ValueError (and a TypeError)."""
+    """Aim's dtype rule: a metric holds numbers; a str is a ValueError (and a TypeError) in Aim's
+    words, a list into it is Aim's clash."""
     run = Run(repo=str(repo))
     run.track(1, name="loss", context={"subset": "train"})
     run.close()
     resumed = Run(run.hash, repo=str(repo))
-    with pytest.raises(ValueError, match="Cannot log value 'high' on sequence 'loss'") as caught:
+    with pytest.raises(ValueError, match="Input type <class 'str'> is neither python number nor") as caught:
         resumed.track("high", name="loss", context={"subset": "train"})
     assert """sequence 'loss' {"subset":"train"}""" in str(caught.value.__cause__)  # ours, as its cause
+    with pytest.raises(ValueError, match=r"Cannot log value '\[1\]' on sequence 'loss'"):
+        resumed.track([1], name="loss", context={"subset": "train"})
     with pytest.raises(SequenceTypeError):
         resumed.track([1, 2], name="loss", context={"subset": "train"})
     resumed.track(2.5, name="loss", context={"subset": "train"})  # int and float mix as numbers

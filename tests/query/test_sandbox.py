@@ -66,6 +66,9 @@ PARAMS = {"layers": [1, 2, 3], "title": "Base-Model", "opt": {"lr": 0.1}, "words
         "run.opt.lr * 10 == 1.0 and run.opt.lr / 2 == 0.05 and 1e308 * 10 > 0",
         "len(str(2 ** 1000)) == 302 and int('9' * 4000) > 0",
         "[1, [2, 3]] == [1, [2, 3]] and [1, 2] < [1, 3] and (1, 'a') != (1, 'b')",
+        "isinstance(run.opt.lr, float) and isinstance(run.layers, (list, tuple)) and not isinstance(1, str)",
+        "isinstance(True, int) and isinstance(datetime(2020, 1, 1), datetime) and isinstance({}, dict)",
+        "math.floor(2.5) == 2 and math.ceil(2.5) == 3 and math.isinf(math.inf) and math.pi > 3",
     ],
 )
 def test_legitimate_queries_work(text):
@@ -111,6 +114,7 @@ def test_dict_attribute_access_on_values():
         ("metric.nmae == 'loss'", "a sequence has no attribute 'nmae'"),
         ("run.name.zfill(10)", "'zfill' of str"),
         ("(1).real", "'real' of int"),
+        ("math.factorial(5)", "math.factorial is not allowed"),
     ],
 )
 def test_forbidden_attributes_at_run_time_raise(text, fragment):

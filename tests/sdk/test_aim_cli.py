@@ -22,7 +22,7 @@ def test_init_creates_the_repository_once(repo):
     first = _aim("init", "--repo", str(repo))
     assert first.returncode == 0 and "Initialized a new Aim repository" in first.stdout
     assert (repo / ".aim").is_dir()
-    again = _aim("init", "--repo", str(repo))
+    again = _aim("init", "--repo", str(repo), "--skip-if-exists")
     assert again.returncode == 0 and "already exists" in again.stdout
 
 

@@ -47,6 +47,17 @@ def test_nested_values_round_trip_with_their_types(shared, run):
         assert shape(got) == shape(NESTED)
 
 
+def test_int_keys_are_taken_as_aim_takes_them_and_read_back_as_str(shared, run):
+    """Aim's params take int keys (a model config's id2label); ours are stored as their str,
+    in trees and in dicts inside lists; an int key beside its own str is refused."""
+    run["config"] = {"id2label": {0: "NEG", 1: "POS"}, "layers": [{2: "x"}]}
+    expected = {"id2label": {"0": "NEG", "1": "POS"}, "layers": [{"2": "x"}]}
+    assert run["config"] == expected
+    assert reread(shared, run)["config", "id2label", "1"] == "POS"
+    with pytest.raises(ValueError, match="param 'clash' has both keys 1 and '1'"):
+        run["clash"] = {1: "a", "1": "b"}
+
+
 def test_numpy_scalars_become_python_numbers(run):
     run["np"] = {"f32": np.float32(0.5), "i64": np.int64(-7), "u8": np.uint8(255), "b": np.bool_(True)}
     assert run["np"] == {"f32": 0.5, "i64": -7, "u8": 255, "b": True}
@@ -162,11 +173,11 @@ def test_read_only_run_reads_params_but_refuses_writes(shared, run):
         ({"fn": object()}, "param 'hparams.fn' is a object"),
         ({"w": np.array([1.0, 2.0])}, "param 'hparams.w' is a ndarray"),
         ({"layers": [1, 2, {3}]}, "param 'hparams.layers.2' is a set"),
-        ({"opt": {1: "a"}}, "param 'hparams.opt' has a key 1: keys must be str"),
+        ({"opt": {1.5: "a"}}, "param 'hparams.opt' has a key 1.5: keys must be str or int"),
         ({"cplx": 1j}, "param 'hparams.cplx' is a complex"),
         ({"buf": bytearray(b"x")}, "param 'hparams.buf' is a bytearray"),
     ],
-    ids=["set", "object", "array", "in list", "int key", "complex", "bytearray"],
+    ids=["set", "object", "array", "in list", "float key", "complex", "bytearray"],
 )
 def test_unsupported_value_is_a_type_error_naming_the_key_path(run, value, message):
     run["hparams"] = {"kept": True}

@@ -93,6 +93,8 @@ def test_data_gives_aims_columns_together(stored):
     assert train.data.view("val").items_list() == (steps_list, [values_list])
     assert train.data.range(2, 4).items_list()[0] == [2, 3]
     assert train.data.sample(2).indices_list() == [0, 3, 5]  # evenly spaced, the last one kept
+    with pytest.raises(NotImplementedError, match="use seq.data.range"):  # as Aim's ArrayView
+        train.values[2:4]
 
 
 def test_sequence_classes_name_their_values():

@@ -12,7 +12,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from aim import Run, Text
+from aim import Repo, Run, Text
 from aim._tracking import MAX_STEP  # the SDK's documented step range is 0..MAX_STEP
 from aim.errors import DaemonUnavailable, MissingRunError, RepoError, RequestRejected, SequenceTypeError
 
@@ -32,8 +32,10 @@ from helpers import daemon_pid, reread
     ],
 )
 def test_non_numeric_value_is_a_type_error_naming_its_type(run, value, kind):
-    with pytest.raises(TypeError, match=rf"cannot track a {kind} as sequence 'loss'"):
+    """Our detail names the type: the error itself, or the cause of Aim's words."""
+    with pytest.raises(TypeError) as caught:
         run.track(value, name="loss")
+    assert f"cannot track a {kind} as sequence 'loss'" in f"{caught.value} | {caught.value.__cause__}"
 
 
 @pytest.mark.parametrize(
@@ -45,8 +47,9 @@ def test_array_of_other_than_one_element_is_a_value_error_naming_its_size(run, v
 
 
 def test_dict_form_with_a_bad_value_names_the_sequence(run):
-    with pytest.raises(TypeError, match="cannot track a str as sequence 'acc'"):
+    with pytest.raises(TypeError, match="Input type <class 'str'> is neither") as caught:
         run.track({"acc": "high"}, step=0)
+    assert "cannot track a str as sequence 'acc'" in str(caught.value.__cause__)
 
 
 def test_value_beyond_any_float_is_a_value_error(run):
@@ -121,7 +124,7 @@ def test_name_errors_are_aims_value_errors(run):
 
 @pytest.mark.parametrize(
     ("first", "then", "shown"),
-    [(1.0, "high", "high"), (2, [1], "[1]"), (Text("t"), 0.5, "0.5"), ([Text("t")], Text("u"), "u")],
+    [(1.0, [0.5], "[0.5]"), (2, [1], "[1]"), (Text("t"), 0.5, "0.5"), ([Text("t")], Text("u"), "u")],
 )
 def test_a_value_clashing_with_a_sequences_type_has_aims_message(run, first, then, shown):
     """Aim's words, caught as ValueError (Aim's style) or SequenceTypeError (ours)."""
@@ -131,6 +134,24 @@ def test_a_value_clashing_with_a_sequences_type_has_aims_message(run, first, the
     assert isinstance(caught.value, ValueError)
     assert str(caught.value) == f"Cannot log value '{shown}' on sequence 'x'. Incompatible data types."
     assert "x" in str(caught.value.__cause__)  # our detail, shown in the traceback
+
+
+@pytest.mark.parametrize("value", ["high", None, object()])
+@pytest.mark.parametrize("first", [None, 1.0])
+def test_a_value_that_is_neither_number_nor_object_has_aims_message(shared, run, value, first):
+    """Into a new sequence or a metric with points: Aim's words, with our detail as the cause;
+    the sequence keeps its good points."""
+    if first is not None:
+        run.track(first, name="y")
+    with pytest.raises(ValueError) as caught:
+        run.track(value, name="y")
+    assert isinstance(caught.value, SequenceTypeError)
+    assert str(caught.value) == f"Input type {type(value)} is neither python number nor AimObject"
+    assert "sequence 'y'" in str(caught.value.__cause__)
+    run.track(2.0, name="y")
+    run.close()
+    expected = ([0, 1], [1.0, 2.0]) if first is not None else ([0], [2.0])
+    assert reread(shared, run).get_metric("y").values.sparse_list() == expected
 
 
 def test_longest_name_is_accepted(shared, run):
@@ -153,19 +174,33 @@ def test_context_that_is_not_a_dict_is_a_type_error(run, context):
         ({"a": object()}, TypeError, r"got object at context\['a'\]"),
         ({"a": [1, {"b": b"x"}]}, TypeError, r"got bytes at context\['a'\]\[1\]\['b'\]"),
         ({"a": np.int64(1)}, TypeError, "got int64"),
-        ({1: "a"}, TypeError, "context keys must be str, got 1"),
-        ({"a": {(1, 2): 3}}, TypeError, r"context keys must be str, got \(1, 2\)"),
+        ({1: "a", "1": "b"}, ValueError, "context has both keys 1 and '1' in context"),
+        ({"a": {(1, 2): 3}}, TypeError, r"context keys must be str or int, got \(1, 2\)"),
         ({"a": math.nan}, ValueError, r"must be finite, got nan at context\['a'\]"),
         ({"a": [math.inf]}, ValueError, "must be finite, got inf"),
         ({"a": "x" * 4096}, ValueError, "context is over 4096 bytes"),
     ],
-    ids=["set", "object", "nested bytes", "numpy int", "int key", "tuple key", "nan", "inf", "over 4 KiB"],
+    ids=["set", "object", "nested bytes", "numpy int", "int, str key", "tuple key", "nan", "inf", "4 KiB+"],
 )
 def test_context_that_is_not_json_like(run, context, error, message):
     with pytest.raises(error, match=message):
         run.track(1.0, name="loss", context=context)
     with pytest.raises(error, match=message):  # the same again: no half-registered sequence
         run.track(1.0, name="loss", context=context)
+
+
+def test_int_context_keys_are_taken_as_aim_takes_them_and_read_back_as_str(shared, run):
+    """Aim takes int context keys; ours are stored as their str: the same sequence as the str
+    keys make, found and queried by either."""
+    run.track(1.0, name="loss", context={1: "a", "n": [{2: True}]})
+    run.track(2.0, name="loss", context={"1": "a", "n": [{"2": True}]})
+    run.close()
+    stored = reread(shared, run)
+    metric = stored.get_metric("loss", {1: "a", "n": [{2: True}]})
+    assert metric.context == {"1": "a", "n": [{"2": True}]}
+    assert metric.values.sparse_list() == ([0, 1], [1.0, 2.0])
+    found = Repo(str(shared)).query_metrics(f'metric.context["1"] == "a" and run.hash == "{run.hash}"')
+    assert [m.name for m in found] == ["loss"]
 
 
 def test_context_of_exactly_4_kib_is_accepted_and_reads_back(shared, run):
@@ -274,9 +309,12 @@ def test_bad_run_prop_is_refused_and_changes_nothing(shared, run, prop, value, e
     assert getattr(reread(shared, run), prop) == before
 
 
-def test_prop_over_the_daemons_limit_is_a_request_rejected_naming_it(shared, run):
-    with pytest.raises(RequestRejected, match="name must be a str of at most 4096 chars"):
-        run.name = "n" * 4097
+def test_prop_over_the_daemons_limit_is_refused_before_it_is_sent(shared, run):
+    with pytest.raises(ValueError, match="run.name is 4097 chars long, over the 4096 a run stores"):
+        run.name = "n" * 4097  # the daemon's limit (aimproto.contract), checked in the caller's thread
+    with pytest.raises(ValueError, match="run.description is 65537 chars long, over the 65536"):
+        run.description = "d" * 65537
+    run.description = "d" * 65536
     with pytest.raises(RequestRejected, match="a tag must not be empty"):
         run.add_tag("")
     run.add_tag("ok")

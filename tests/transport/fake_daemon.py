@@ -128,7 +128,9 @@ class FakeClient:
     def open_run(self, run_hash: str, **_: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         return {"hash": run_hash, "active": True, "tags": []}, []
 
-    def close_run(self, run_hash: str) -> dict[str, Any]:
+    def close_run(
+        self, run_hash: str, *, force: bool = False, deadline: float | None = None
+    ) -> dict[str, Any]:
         return {"hash": run_hash, "active": False, "tags": []}
 
 

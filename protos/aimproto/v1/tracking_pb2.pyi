@@ -202,12 +202,14 @@ class TagRequest(_message.Message):
     def __init__(self, run_hash: _Optional[str] = ..., tag: _Optional[str] = ...) -> None: ...
 
 class CloseRunRequest(_message.Message):
-    __slots__ = ("run_hash", "client_id")
+    __slots__ = ("run_hash", "client_id", "force")
     RUN_HASH_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    FORCE_FIELD_NUMBER: _ClassVar[int]
     run_hash: str
     client_id: str
-    def __init__(self, run_hash: _Optional[str] = ..., client_id: _Optional[str] = ...) -> None: ...
+    force: bool
+    def __init__(self, run_hash: _Optional[str] = ..., client_id: _Optional[str] = ..., force: _Optional[bool] = ...) -> None: ...
 
 class DeleteRunRequest(_message.Message):
     __slots__ = ("run_hash",)

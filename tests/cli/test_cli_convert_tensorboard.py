@@ -1,0 +1,88 @@
+"""`aim convert tensorboard`: an event file written with TensorBoard's own writer becomes runs."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from cli_helpers import aim
+
+from aim import Distribution, Image, Repo
+
+pytest.importorskip("tensorboard", reason="the tensorboard extra is not installed")
+
+
+def _write_events(folder) -> None:
+    from PIL import Image as PILImage
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary, SummaryMetadata
+    from tensorboard.compat.proto.tensor_pb2 import TensorProto
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    png = io.BytesIO()
+    PILImage.fromarray(np.full((4, 6, 3), 200, np.uint8)).save(png, format="PNG")
+    text_meta = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="text"))
+    writer = EventFileWriter(str(folder))
+    for step in range(5):
+        values = [Summary.Value(tag="loss", simple_value=1.0 / (step + 1))]
+        if step == 2:
+            image = Summary.Image(height=4, width=6, colorspace=3, encoded_image_string=png.getvalue())
+            histo = HistogramProto(min=0.0, max=3.0, num=6, bucket_limit=[1.0, 2.0, 3.0], bucket=[1, 2, 3])
+            text = TensorProto(dtype=7, string_val=[b"hello tb"])  # DT_STRING
+            values += [
+                Summary.Value(tag="sample", image=image),
+                Summary.Value(tag="weights", histo=histo),
+                Summary.Value(tag="note", metadata=text_meta, tensor=text),
+            ]
+        writer.add_event(Event(wall_time=1000.0 + step, step=step * 10, summary=Summary(value=values)))
+    writer.close()
+
+
+def test_event_files_convert_into_runs_once(repo, tmp_path):
+    logdir = tmp_path / "logs"
+    for sub in ("train", "eval"):
+        (logdir / sub).mkdir(parents=True)
+        _write_events(logdir / sub)
+    Repo(str(repo), init=True)
+    done = aim("convert", "tensorboard", "--logdir", str(logdir), "--repo", str(repo))
+    assert done.returncode == 0 and "Converted 2 run(s)" in done.stdout, done.stderr
+    runs = {r.name: r for r in Repo(str(repo)).iter_runs()}
+    assert set(runs) == {"train", "eval"}
+    train = runs["train"]
+    loss = next(m for m in train.metrics() if m.name == "loss")
+    steps, values = loss.values.sparse_numpy()
+    assert steps.tolist() == [0, 10, 20, 30, 40]
+    assert np.allclose(values, [1.0, 0.5, 1 / 3, 0.25, 0.2])
+    assert loss.timestamps.tolist()[0] == pytest.approx(1000.0)
+    client = Repo(str(repo))._client
+    kinds = {s["name"]: s["dtype"] for s in client.list_sequences(train.hash)}
+    assert kinds == {
+        "loss": "float",
+        "sample": "aim.image",
+        "weights": "aim.distribution",
+        "note": "aim.text",
+    }
+    note = client.read_objects(train.hash, "note", "{}")
+    assert note["steps"].tolist() == [20]
+    assert client.get_blob(note["records"][0][0][2]) == b"hello tb"
+    ((_, meta, sha),) = client.read_objects(train.hash, "weights", "{}")["records"][0]
+    weights = Distribution._from_record(meta, client.get_blob(sha))
+    assert weights.weights.tolist() == [1, 2, 3] and weights.range == (0.0, 3.0)
+    ((_, meta, sha),) = client.read_objects(train.hash, "sample", "{}")["records"][0]
+    assert (meta["width"], meta["height"]) == (6, 4)
+    pixels = np.asarray(Image._from_record(meta, client.get_blob(sha)).to_pil_image())
+    assert pixels.shape == (4, 6, 3) and int(pixels.min()) == 200
+    again = aim("convert", "tensorboard", "--logdir", str(logdir), "--repo", str(repo))
+    assert again.returncode == 0 and "Converted 0 run(s)" in again.stdout and "skipped" in again.stdout
+    assert len(Repo(str(repo)).list_all_runs()) == 2
+
+
+def test_a_folder_without_event_files_is_a_clear_error(repo, tmp_path):
+    Repo(str(repo), init=True)
+    (tmp_path / "empty").mkdir()
+    done = aim("convert", "tensorboard", "--logdir", str(tmp_path / "empty"), "--repo", str(repo))
+    assert done.returncode == 1 and "no TensorBoard event files" in done.stderr
+    missing = aim("convert", "tensorboard", "--logdir", str(tmp_path / "absent"), "--repo", str(repo))
+    assert missing.returncode == 1 and "is not a folder" in missing.stderr
+    assert Repo(str(repo)).list_all_runs() == []
