@@ -7,6 +7,7 @@ boards, utilisation of MIG devices) is expected and loses the metric without a w
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 from types import ModuleType
@@ -76,6 +77,7 @@ class HostReader:
         return _numbers(out)
 
 
+@functools.cache  # a failed import is not retried for every Run (it costs about 0.2 ms)
 def _import_nvml() -> ModuleType | None:
     try:
         import pynvml  # nvidia-ml-py: pip install 'aim-tracker[gpu]'
