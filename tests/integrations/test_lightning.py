@@ -140,6 +140,4 @@ def test_other_ranks_log_only_when_asked(repo: Path, monkeypatch: pytest.MonkeyP
     shared.log_metrics({"train_loss": 2.0}, step=0)
     shared.finalize("success")
     run = only_run(repo)
-    assert tracked(run) == [
-        ("loss", {"subset": "train", "rank": 1})
-    ]
+    assert tracked(run) == [("loss", {"subset": "train", "rank": 1})]
