@@ -328,8 +328,9 @@ class Run:
         self._set_props(name=value)
 
     @property
-    def description(self) -> str:
-        return self._props["description"]
+    def description(self) -> str | None:
+        """The run's description; None until one is set, as in Aim."""
+        return self._props["description"] or None
 
     @description.setter
     def description(self, value: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from aim import Repo
+from aim import Repo, Run
 from aim.errors import ReadOnlyRunError
 
 from helpers import quiet_run
@@ -74,3 +74,11 @@ def test_bad_props_are_refused_with_nothing_changed(repo, closed_runs):
     with pytest.raises(TypeError, match="tag"):
         run.add_tag(3)
     assert Repo(str(repo)).get_run(closed_runs[2]).name == run.name
+
+
+def test_a_new_runs_description_is_none_until_set(repo):
+    run = Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False)
+    assert run.description is None  # as in Aim
+    run.description = "about it"
+    run.close()
+    assert Repo(str(repo)).get_run(run.hash).description == "about it"
