@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import ssl
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from aimd.config import Config
 from aimd.tokens import TokenError, Tokens, load_tokens
+from aimproto.contract import is_loopback_host
 
 
 class ExposureError(Exception):
@@ -79,13 +79,7 @@ def tcp_security(config: Config, environ: dict[str, str] | None = None) -> TcpSe
 
 def is_loopback(address: str) -> bool:
     """Whether HOST:PORT binds only a loopback interface (127.0.0.0/8, ::1 or localhost)."""
-    host = address.rsplit(":", 1)[0].strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:  # "" (every interface) or a host name: count it as exposed
-        return False
+    return is_loopback_host(address.rsplit(":", 1)[0])  # "" (every interface), a name: exposed
 
 
 def _flags(config: Config) -> dict[str, object]:

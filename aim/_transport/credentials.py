@@ -12,7 +12,6 @@ implies it. The token travels as `authorization: Bearer TOKEN` metadata on every
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import os
 import re
 from collections import namedtuple
@@ -25,6 +24,7 @@ import grpc
 
 from aim import errors
 from aim._transport.launcher import REMOTE_SCHEME
+from aimproto.contract import is_loopback_host
 
 TOKEN_ENV = "AIM_TOKEN"
 TLS_ENV = "AIM_TLS"
@@ -77,7 +77,7 @@ def parse_endpoint(url: str, environ: Mapping[str, str] = os.environ) -> Endpoin
     switch = environ.get(TLS_ENV, "").strip().lower()
     if switch and switch not in _SWITCH:
         raise errors.RepoError(f"{TLS_ENV}={switch!r}: expected 1 or 0")
-    tls = _SWITCH[switch] if switch else (ca_file is not None or not _is_loopback(parts.hostname))
+    tls = _SWITCH[switch] if switch else (ca_file is not None or not is_loopback_host(parts.hostname))
     return Endpoint(parts.hostname, port, token, tls, ca_file)
 
 
@@ -168,15 +168,6 @@ class BearerToken(
 
     def intercept_stream_stream(self, continuation, client_call_details, request_iterator):
         return continuation(self._details(client_call_details), request_iterator)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _redacted(url: str) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import socket
 import sys
+
+from aimproto.contract import is_loopback_host
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 43800
@@ -27,15 +28,13 @@ def missing_ui_modules() -> list[str]:
 
 def is_loopback(host: str) -> bool:
     """Whether host names only this machine (a name is resolved; one that does not resolve is not)."""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        pass
+    if is_loopback_host(host):
+        return True
     try:
         infos = socket.getaddrinfo(host, None)
     except OSError:
         return False
-    return bool(infos) and all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
+    return bool(infos) and all(is_loopback_host(info[4][0]) for info in infos)
 
 
 def up(args: argparse.Namespace) -> int:

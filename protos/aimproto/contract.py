@@ -68,3 +68,17 @@ MAX_CLIENT_ID_CHARS = 128  # the client id of a Hello, OpenRun or CloseRun
 FAILED_SEQ_KEY = "aim-failed-seq"  # Track: seq of the batch that ended the stream
 STORE_ERROR_KEY = "aim-store-error"  # Track: errno name (ENOSPC, ...) when the disk refused a write
 QUERY_ERROR_KEY = "aim-query-error"  # Query: "syntax <line> <offset>" or "budget"
+
+
+# --- plaintext TCP: both sides allow it without TLS only when the host is this machine -------
+def is_loopback_host(host: str) -> bool:
+    """Whether host is this machine: a loopback address (127.0.0.0/8, ::1, bracketed or not) or
+    the name localhost. Any other name, and "" (every interface), is not."""
+    import ipaddress  # here, not at the top: `import aim` loads this module
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
