@@ -18,6 +18,7 @@ from aim._run_sequences import SingleRunSequenceCollection
 from aim._sequences import Metric, Sequence, dtype_matches, from_info
 from aim._text import check_utf8
 from aim.errors import ClosedRunError, MissingRunError, ReadOnlyRunError
+from aim.ext.resource.configs import DEFAULT_SYSTEM_TRACKING_INT
 from aim.objects import log_record
 from aimproto import contract
 
@@ -143,7 +144,7 @@ class Run:
         read_only: bool = False,
         experiment: str | None = None,
         force_resume: bool = False,
-        system_tracking_interval: float | None = 10,
+        system_tracking_interval: float | None = DEFAULT_SYSTEM_TRACKING_INT,
         log_system_params: bool = False,
         capture_terminal_logs: bool = True,
         hashname: str | None = None,

@@ -6,6 +6,7 @@ from typing import Any
 
 from aim import Run
 from aim._integrations._values import LogTracker
+from aim.ext.resource.configs import DEFAULT_SYSTEM_TRACKING_INT
 
 
 class RunSlot:
@@ -19,7 +20,7 @@ class RunSlot:
         run_hash: str | None = None,
         run_name: str | None = None,
         *,
-        system_tracking_interval: float | None = 10,
+        system_tracking_interval: float | None = DEFAULT_SYSTEM_TRACKING_INT,
         log_system_params: bool = True,
         capture_terminal_logs: bool = True,
     ) -> None:
@@ -79,7 +80,7 @@ class RunOwner:
         self,
         repo: str | None = None,
         experiment: str | None = None,
-        system_tracking_interval: float | None = 10,
+        system_tracking_interval: float | None = DEFAULT_SYSTEM_TRACKING_INT,
         log_system_params: bool | None = True,
         capture_terminal_logs: bool | None = True,
     ) -> None:

@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 from aim._integrations._lazy import require
 from aim._integrations._runs import RunOwner
+from aim.ext.resource.configs import DEFAULT_SYSTEM_TRACKING_INT
 
 require("catboost", package="catboost", extra="catboost", user="aim.catboost")
 
@@ -32,7 +33,7 @@ class AimLogger(RunOwner):
         loss_function: str | None = "Loss",
         repo: str | None = None,
         experiment: str | None = None,
-        system_tracking_interval: float | None = 10,
+        system_tracking_interval: float | None = DEFAULT_SYSTEM_TRACKING_INT,
         log_system_params: bool | None = True,
         capture_terminal_logs: bool | None = True,
         log_cout: TextIO | None = sys.stdout,

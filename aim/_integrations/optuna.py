@@ -8,6 +8,7 @@ from typing import Any
 
 from aim._integrations._lazy import require
 from aim._integrations._runs import RunOwner
+from aim.ext.resource.configs import DEFAULT_SYSTEM_TRACKING_INT
 
 require("optuna", package="optuna", extra="optuna", user="aim.optuna")
 
@@ -27,7 +28,7 @@ class AimCallback(RunOwner):
         as_multirun: bool = False,
         repo: str | None = None,
         experiment_name: str | None = None,
-        system_tracking_interval: float | None = 10,
+        system_tracking_interval: float | None = DEFAULT_SYSTEM_TRACKING_INT,
         log_system_params: bool | None = True,
         capture_terminal_logs: bool | None = True,
     ) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from aim._integrations._lazy import require
 from aim._integrations._naming import ContextNaming, subset_prefixes
 from aim._integrations._runs import RunOwner
+from aim.ext.resource.configs import DEFAULT_SYSTEM_TRACKING_INT
 
 _base = require(
     ("ignite.handlers.base_logger", "ignite.contrib.handlers.base_logger"),
@@ -31,7 +32,7 @@ class AimLogger(RunOwner, _base.BaseLogger):
         train_metric_prefix: str | None = "train_",
         val_metric_prefix: str | None = "val_",
         test_metric_prefix: str | None = "test_",
-        system_tracking_interval: float | None = 10,
+        system_tracking_interval: float | None = DEFAULT_SYSTEM_TRACKING_INT,
         log_system_params: bool | None = True,
         capture_terminal_logs: bool | None = True,
     ) -> None:

@@ -12,6 +12,7 @@ from aim import Run
 from aim._integrations._lazy import require
 from aim._integrations._naming import ContextNaming, subset_prefixes
 from aim._integrations._runs import RunOwner
+from aim.ext.resource.configs import DEFAULT_SYSTEM_TRACKING_INT
 
 _pl = require(
     ("lightning.pytorch", "pytorch_lightning"),
@@ -57,7 +58,7 @@ class AimLogger(RunOwner, Logger):
         train_metric_prefix: str | None = "train_",
         val_metric_prefix: str | None = "val_",
         test_metric_prefix: str | None = "test_",
-        system_tracking_interval: float | None = 10,
+        system_tracking_interval: float | None = DEFAULT_SYSTEM_TRACKING_INT,
         log_system_params: bool | None = True,
         capture_terminal_logs: bool | None = True,
         run_name: str | None = None,
