@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import zlib
 
 import pytest
 
@@ -57,6 +58,9 @@ def test_plotly_is_named_by_version_cached_for_good_and_compressed(client):
         sent = b"".join(reply.iter_raw())
     assert reply.headers["content-encoding"] == "gzip" and "immutable" in reply.headers["cache-control"]
     assert len(sent) < 0.5 * plotly_js().stat().st_size
+    assert zlib.decompress(sent, wbits=31) == plotly_js().read_bytes()  # the package's file, whole
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == plotly_js().read_bytes()
 
 
 def test_unknown_run_is_a_404_page(client):
