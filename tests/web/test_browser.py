@@ -68,6 +68,9 @@ def not_injected(page) -> None:
 
 
 def points_per_chart(page) -> list[int]:
+    """Points drawn in each chart, once every chart container has drawn all its charts (those off
+    screen are drawn after the page says it is rendered)."""
+    page.wait_for_function("[...document.querySelectorAll('.charts')].every(c => c.dataset.drawn == 'all')")
     return page.evaluate(
         "[...document.querySelectorAll('.chart')]"
         ".map(d => (d.data || []).reduce((n, t) => n + t.x.length, 0))"
@@ -149,6 +152,35 @@ def test_metrics_explorer_draws_every_metric_with_its_peak(page, site):
     assert 4 in page.evaluate("document.querySelector('.chart').data.flatMap(t => t.x)")  # epochs 0..4
     assert page.evaluate(PLOTLY_FETCHES) == 1  # plotly.js: once, however often the charts are redrawn
     not_injected(page)
+
+
+DRAW_ORDER = """() => {
+    window.drawOrder = [];
+    const react = Plotly.react;
+    Plotly.react = (div, ...args) => {
+        window.drawOrder.push([...div.parentNode.children].indexOf(div));
+        return react(div, ...args);
+    };
+}"""
+
+
+def test_charts_on_screen_are_drawn_first_and_the_rest_after(page, site):
+    url, _ = site
+    page.set_viewport_size({"width": 600, "height": 400})  # one chart a row, one or two on screen
+    visit(page, url + "/metrics?group=metric%2Bcontext", "metrics")
+    assert page.locator(".chart").count() == 3  # loss train, loss val, __system__cpu
+    assert min(points_per_chart(page)) > 0
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    assert page.evaluate("document.querySelector('.chart').getBoundingClientRect().bottom") <= 0
+    page.evaluate(DRAW_ORDER)
+    page.evaluate("document.body.dataset.rendered = ''")
+    # ticked from script: a click would first scroll the box (at the top) into view
+    page.evaluate(
+        "const box = document.querySelector('#log-scale'); box.checked = true; box.dispatchEvent(new Event('change'))"
+    )
+    rendered(page, "metrics")
+    assert min(points_per_chart(page)) > 0
+    assert page.evaluate("window.drawOrder") == [1, 2, 0]  # the one scrolled past comes last
 
 
 def test_images_render_per_step_with_captions_as_text(page, site):

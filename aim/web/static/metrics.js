@@ -76,16 +76,31 @@ function buildCharts(series, options) {
 }
 
 // Draws charts into container's chart divs, reusing those already there: Plotly.react updates a
-// drawn chart in place (a changed control redraws only what changed).
+// drawn chart in place (a changed control redraws only what changed). The charts on screen are
+// drawn first and the promise resolves with them; the others follow one per task, so that the
+// page answers meanwhile (a newer draw into the same container stops them). When every chart is
+// drawn, the container says so: data-drawn="all".
 async function drawCharts(container, charts) {
   const Plotly = await loadPlotly();
+  const generation = (container.drawGeneration || 0) + 1;
+  container.drawGeneration = generation;
+  delete container.dataset.drawn;
   const divs = [...container.children];
   for (const div of divs.slice(charts.length)) { Plotly.purge(div); div.remove(); }
-  for (const [i, chart] of charts.entries()) {
-    let div = divs[i];
-    if (!div) container.append(div = el('div', { class: 'chart' }));
-    await Plotly.react(div, chart.traces, chart.layout, { responsive: true, displaylogo: false });
-  }
+  for (let i = divs.length; i < charts.length; i++) container.append(divs[i] = el('div', { class: 'chart' }));
+  const draw = (i) => Plotly.react(divs[i], charts[i].traces, charts[i].layout, { responsive: true, displaylogo: false });
+  const onScreen = (i) => { const box = divs[i].getBoundingClientRect(); return box.bottom > 0 && box.top < window.innerHeight; };
+  const first = charts.map((_, i) => i).filter(onScreen);
+  const later = charts.map((_, i) => i).filter((i) => !onScreen(i));
+  for (const i of first) await draw(i);
+  (async () => {
+    for (const i of later) {
+      await new Promise((resolve) => setTimeout(resolve)); // a task of its own: input goes first
+      if (container.drawGeneration !== generation) return;
+      await draw(i);
+    }
+    if (container.drawGeneration === generation) container.dataset.drawn = 'all';
+  })();
 }
 
 function select(id, options, value) {
