@@ -175,9 +175,7 @@ def test_charts_on_screen_are_drawn_first_and_the_rest_after(page, site):
     page.evaluate(DRAW_ORDER)
     page.evaluate("document.body.dataset.rendered = ''")
     # ticked from script: a click would first scroll the box (at the top) into view
-    page.evaluate(
-        "const box = document.querySelector('#log-scale'); box.checked = true; box.dispatchEvent(new Event('change'))"
-    )
+    page.eval_on_selector("#log-scale", "b => { b.checked = true; b.dispatchEvent(new Event('change')) }")
     rendered(page, "metrics")
     assert min(points_per_chart(page)) > 0
     assert page.evaluate("window.drawOrder") == [1, 2, 0]  # the one scrolled past comes last
