@@ -68,7 +68,8 @@ def _int_key(key: int, tree: dict, path: tuple[str, ...]) -> str:
 
 
 def plain(value: Any, path: tuple[str, ...] = (), *, in_tree: bool = True, strict: bool = True) -> Any:
-    """A copy of value made only of None, bool, int, float, str, bytes, list, tuple and dict.
+    """A copy of value made only of None, bool, int, float, str, bytes, list and dict (a tuple
+    becomes a list, as in Aim).
 
     numpy scalars become Python numbers; OmegaConf configs (when omegaconf is installed) become
     plain containers. Anything else raises TypeError naming the key where it sits (with
@@ -99,8 +100,7 @@ def plain(value: Any, path: tuple[str, ...] = (), *, in_tree: bool = True, stric
     if isinstance(value, (list, tuple)):
         if value:
             _check_depth((*path, "0"))
-        items = [plain(item, (*path, str(i)), in_tree=False, strict=strict) for i, item in enumerate(value)]
-        return items if isinstance(value, list) else tuple(items)
+        return [plain(item, (*path, str(i)), in_tree=False, strict=strict) for i, item in enumerate(value)]
     module = type(value).__module__ or ""
     if module == "numpy" and getattr(value, "ndim", None) == 0:
         return plain(value.item(), path, in_tree=in_tree, strict=strict)
