@@ -281,15 +281,12 @@ class Run:
         try:
             return self._client.get_params(self.hash, path)
         except MissingRunError:
-            raise KeyError(key) from None
+            raise KeyError(f"No key {path!r} is present.") from None
 
     def __delitem__(self, key: Any) -> None:
+        """Delete the params sub-tree at key; nothing there is no error, as in Aim."""
         self._writable()
-        path = _params.path_of(key)
-        try:
-            self._client.delete_params(self.hash, path)
-        except MissingRunError:
-            raise KeyError(key) from None
+        self._client.delete_params(self.hash, _params.path_of(key))
 
     def get(self, key: Any, default: Any = None, strict: bool = True, resolve_objects: bool = False) -> Any:
         """The params sub-tree at key, or default when nothing is there. strict and

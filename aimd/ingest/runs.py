@@ -309,7 +309,8 @@ def set_params(tx: Transaction, run_hash: str, path: Sequence[str], value: Any) 
 
 
 def delete_params(tx: Transaction, run_hash: str, path: Sequence[str]) -> None:
+    """Delete the sub-tree at path; nothing there is no error (as in Aim, and a retried delete
+    finds nothing)."""
     load_props(tx, run_hash)
     check_path(path)
-    if not _delete_subtree(tx, run_hash, path) and path:
-        raise NotFound(f"run {run_hash!r} has no param {'.'.join(path)!r}")
+    _delete_subtree(tx, run_hash, path)

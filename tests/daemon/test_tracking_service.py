@@ -369,13 +369,6 @@ def _deep_path() -> list[str]:
             "without NUL",
         ),
         (
-            lambda d, h: d.tracking.DeleteParams(
-                tracking_pb2.DeleteParamsRequest(run_hash=h, path=common_pb2.ParamPath(keys=["nope"]))
-            ),
-            "NOT_FOUND",
-            "has no param 'nope'",
-        ),
-        (
             lambda d, h: d.tracking.AddTag(tracking_pb2.TagRequest(run_hash=h, tag="")),
             "INVALID_ARGUMENT",
             "a tag must not be empty",
@@ -395,13 +388,21 @@ def _deep_path() -> list[str]:
         "root not a dict",
         "params 33 deep",
         "NUL in params key",
-        "delete missing param",
         "empty tag",
         "long name",
     ],
 )
 def test_bad_unary_request_gets_a_clear_status(daemon, call, code, message):
     assert_refused(lambda: call(daemon, new_run(daemon)), code, message)
+
+
+def test_deleting_a_missing_param_is_no_error_but_a_missing_run_is(daemon):
+    """As in Aim (del run['x'] of nothing passes), and a retried delete finds nothing to delete."""
+    run_hash = new_run(daemon)
+    delete = tracking_pb2.DeleteParamsRequest(run_hash=run_hash, path=common_pb2.ParamPath(keys=["nope"]))
+    assert daemon.tracking.DeleteParams(delete) == tracking_pb2.Empty()
+    delete.run_hash = "feedface"
+    assert_refused(lambda: daemon.tracking.DeleteParams(delete), "NOT_FOUND", "run 'feedface' does not exist")
 
 
 def test_callers_that_give_up_while_their_writes_wait_do_not_stop_the_writer(daemon):
