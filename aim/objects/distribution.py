@@ -97,9 +97,10 @@ class Distribution:
         return len(self._weights)
 
     @property
-    def range(self) -> tuple[float, float]:
-        """(low, high): the left edge of the first bin and the right edge of the last."""
-        return self._range
+    def range(self) -> list[float]:
+        """[low, high]: the left edge of the first bin and the right edge of the last (a list, as
+        in Aim)."""
+        return list(self._range)
 
     @property
     def weights(self) -> np.ndarray:

@@ -68,7 +68,7 @@ def test_event_files_convert_into_runs_once(repo, tmp_path):
     assert client.get_blob(note["records"][0][0][2]) == b"hello tb"
     ((_, meta, sha),) = client.read_objects(train.hash, "weights", "{}")["records"][0]
     weights = Distribution._from_record(meta, client.get_blob(sha))
-    assert weights.weights.tolist() == [1, 2, 3] and weights.range == (0.0, 3.0)
+    assert weights.weights.tolist() == [1, 2, 3] and weights.range == [0.0, 3.0]
     ((_, meta, sha),) = client.read_objects(train.hash, "sample", "{}")["records"][0]
     assert (meta["width"], meta["height"]) == (6, 4)
     pixels = np.asarray(Image._from_record(meta, client.get_blob(sha)).to_pil_image())

@@ -53,7 +53,7 @@ def test_weights_and_gradients_are_tracked_per_layer(repo: Path):
     steps, values = weights.values.sparse_list()
     assert steps == [0, 1, 2]
     final = model[0].weight.detach().numpy()
-    assert values[-1].range == pytest.approx((final.min(), final.max()), rel=1e-6)
+    assert values[-1].range == pytest.approx([final.min(), final.max()], rel=1e-6)
     assert sum(values[-1].weights) == final.size
 
 

@@ -44,7 +44,7 @@ def test_matches_np_histogram(bin_count):
         dist = Distribution(samples, bin_count)
         assert np.array_equal(dist.weights, weights)
         assert np.array_equal(dist.ranges, edges)
-        assert dist.range == (edges[0], edges[-1])
+        assert dist.range == [edges[0], edges[-1]]
 
 
 def test_samples_too_close_for_distinct_bins_get_a_wider_range():
@@ -72,7 +72,7 @@ def test_bin_range_leaves_out_samples_outside_it():
     samples = RNG.standard_normal(1000) * 3
     weights, edges = np.histogram(samples, 10, range=(-1.0, 2.0))
     dist = Distribution(samples, 10, bin_range=(-1, 2))
-    assert np.array_equal(dist.weights, weights) and dist.range == (-1.0, 2.0)
+    assert np.array_equal(dist.weights, weights) and dist.range == [-1.0, 2.0]
     assert dist.weights.sum() < 1000
 
 
