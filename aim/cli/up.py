@@ -10,7 +10,7 @@ from aimproto.contract import is_loopback_host
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 43800
-UI_MODULES = ("starlette", "uvicorn", "plotly")
+UI_MODULES = ("starlette", "uvicorn", "plotly", "orjson")
 HELP = "serve the web UI of --repo on --host:--port (needs the ui extra)"
 
 

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from aim import Repo, Run  # noqa: E402
 from aim.web import data  # noqa: E402
-from aim.web.app import create_app, plotly_js  # noqa: E402
+from aim.web.app import JSONReply, create_app, plotly_js  # noqa: E402
 
 from helpers import ROOT, daemon_pid, stop_daemon  # noqa: E402
 from ui_data import FIGURE_STEPS, INJECTED, LONG_STEPS, SPIKE, SPIKE_STEP, fill  # noqa: E402
@@ -63,6 +63,12 @@ def test_plotly_is_named_by_version_cached_for_good_and_compressed(client):
     assert script.startswith(b"//# allFunctionsCalledOnLoad\n")
     plain = client.get(url, headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.content == script
+
+
+def test_json_replies_carry_ints_beyond_64_bits():
+    """orjson writes replies; a param it cannot write (an int past 64 bits) falls back to json."""
+    assert JSONReply({"lr": 0.1, "seed": 2**70}).body == b'{"lr":0.1,"seed":1180591620717411303424}'
+    assert JSONReply({"values": [0.5, None]}).body == b'{"values":[0.5,null]}'
 
 
 def test_unknown_run_is_a_404_page(client):
