@@ -37,9 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aim", description="Aim-compatible experiment tracking.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (target, help_text) in COMMANDS.items():
-        module, function = target.split(":")
-        configure = getattr(importlib.import_module(module), function)
-        configure(commands.add_parser(name, help=help_text, description=help_text))
+        module_name, function = target.split(":")
+        module = importlib.import_module(module_name)
+        options = getattr(module, "PARSER_OPTIONS", {})  # e.g. add_help=False: `aim up -h` is --host
+        getattr(module, function)(commands.add_parser(name, help=help_text, description=help_text, **options))
     return parser
 
 

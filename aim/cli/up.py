@@ -1,22 +1,48 @@
-"""`aim up`: serve the web UI of a repository (its daemon is started when none runs)."""
+"""`aim up`: serve the web UI of a repository (its daemon is started when none runs).
+
+The options are Aim's (`-h/--host`, `-p/--port`, `--uds`, `--ssl-keyfile`/`--ssl-certfile`,
+`--read-only`, `--log-level`, `-y`), plus an access token: `--token-file` or $AIM_UI_TOKEN.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import socket
+import stat
 import sys
+from pathlib import Path
 
+from aim.cli._common import confirm
 from aimproto.contract import is_loopback_host
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 43800
 UI_MODULES = ("starlette", "uvicorn", "plotly", "orjson")
-HELP = "serve the web UI of --repo on --host:--port (needs the ui extra)"
+TOKEN_ENV = "AIM_UI_TOKEN"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+PARSER_OPTIONS = {"add_help": False}  # -h is --host, as in Aim's `aim up`; --help stays
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The `aim up` parser (aim.cli.main's command table)."""
+    parser.add_argument("--help", action="help", help="show this help message and exit")
+    parser.add_argument("--repo", default=".", help="the repository folder (default: the current one)")
+    parser.add_argument("-h", "--host", default=DEFAULT_HOST, help=f"the address (default {DEFAULT_HOST})")
+    parser.add_argument("-p", "--port", type=int, default=DEFAULT_PORT, help=f"(default {DEFAULT_PORT})")
+    parser.add_argument("--uds", metavar="FILE", help="serve on this unix socket instead of host:port")
+    parser.add_argument("--ssl-keyfile", metavar="FILE", help="serve HTTPS with this private key (PEM)")
+    parser.add_argument("--ssl-certfile", metavar="FILE", help="... and this certificate (PEM)")
+    parser.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help=f"a file (only its owner may read it) holding the token every request must present "
+        f"(or ${TOKEN_ENV}); the UI is then opened as http://HOST:PORT/?token=TOKEN",
+    )
+    parser.add_argument("--read-only", action="store_true", help="refuse to archive, tag or delete runs")
+    parser.add_argument("--log-level", default="warning", choices=LOG_LEVELS, help="(default warning)")
+    parser.add_argument("-y", "--yes", action="store_true", help="create the repository if there is none")
+    parser.set_defaults(handler=up)
 
 
 def missing_ui_modules() -> list[str]:
@@ -37,6 +63,38 @@ def is_loopback(host: str) -> bool:
     return bool(infos) and all(is_loopback_host(info[4][0]) for info in infos)
 
 
+def read_token(token_file: str | None) -> str | None:
+    """The UI's token: the first line of token_file that is not blank or a # comment, else
+    $AIM_UI_TOKEN, else None. ValueError for a file others may read, or one without a token."""
+    if token_file is None:
+        return os.environ.get(TOKEN_ENV) or None
+    path = Path(token_file)
+    try:
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            raise ValueError(f"{path} may be read by others: chmod 600 it")
+        lines = path.read_text().splitlines()
+    except OSError as exc:
+        raise ValueError(f"cannot read the token file {path}: {exc.strerror}") from None
+    for line in lines:
+        if line.strip() and not line.lstrip().startswith("#"):
+            return line.strip()
+    raise ValueError(f"{path} holds no token")
+
+
+def _open_repo(path: str, yes: bool):  # -> Repo | None
+    from aim import _discovery
+    from aim._repo import Repo
+
+    folder = _discovery.resolve(path)
+    if folder.startswith(_discovery.REMOTE_SCHEME) or Repo.exists(folder):
+        return Repo(folder)
+    if not confirm(f"{folder!r} is not an Aim repository. Initialize one there?", yes):
+        print("aim up: no repository: create one with `aim init` (or answer y, or give -y)", file=sys.stderr)
+        return None
+    _discovery.init_repo(folder)
+    return Repo(folder)
+
+
 def up(args: argparse.Namespace) -> int:
     missing = missing_ui_modules()
     if missing:
@@ -44,29 +102,50 @@ def up(args: argparse.Namespace) -> int:
             f"aim up: the web UI needs {', '.join(missing)}: pip install 'aim-tracker[ui]'", file=sys.stderr
         )
         return 1
-    if not is_loopback(args.host):
-        print(
-            f"aim up: warning: serving on {args.host}, which other machines may reach; the UI has no "
-            "authentication: anyone who reaches it can read, tag, archive and delete runs",
-            file=sys.stderr,
-        )
+    try:
+        token = read_token(args.token_file)
+        if token is not None:
+            from aim.web.access import check_token
+
+            token = check_token(token)
+    except ValueError as exc:
+        print(f"aim up: {exc}", file=sys.stderr)
+        return 1
+    if bool(args.ssl_keyfile) != bool(args.ssl_certfile):
+        print("aim up: HTTPS needs both --ssl-keyfile and --ssl-certfile", file=sys.stderr)
+        return 1
+    if args.uds is None and not is_loopback(args.host):
+        if token is None:
+            print(
+                f"aim up: warning: serving on {args.host}, which other machines may reach, without a "
+                "token: there is no authentication, anyone who reaches it can read, tag, archive and "
+                f"delete runs (give --token-file or ${TOKEN_ENV})",
+                file=sys.stderr,
+            )
+        elif not args.ssl_certfile:
+            print(
+                f"aim up: warning: serving on {args.host} over plain HTTP: the token and the data cross "
+                "the network unencrypted (give --ssl-keyfile and --ssl-certfile)",
+                file=sys.stderr,
+            )
+    repo = _open_repo(args.repo, args.yes)
+    if repo is None:
+        return 1
     import uvicorn
 
-    from aim import Repo
     from aim.web.app import create_app
 
-    repo = Repo(args.repo)
-    app = create_app(repo)
-    print(f"aim up: serving {repo.path} on http://{args.host}:{args.port}/ (Ctrl+C stops)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    app = create_app(repo, token=token, read_only=args.read_only)
+    scheme = "https" if args.ssl_certfile else "http"
+    where = f"unix socket {args.uds}" if args.uds else f"{scheme}://{args.host}:{args.port}/"
+    print(f"aim up: serving {repo.path} on {where} (Ctrl+C stops)", flush=True)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        uds=args.uds,
+        ssl_keyfile=args.ssl_keyfile,
+        ssl_certfile=args.ssl_certfile,
+        log_level=args.log_level,
+    )
     return 0
-
-
-up.add_arguments = add_arguments  # type: ignore[attr-defined]
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    """The `aim up` parser (aim.cli.main's command table)."""
-    parser.add_argument("--repo", default=".", help="the repository folder (default: the current one)")
-    add_arguments(parser)
-    parser.set_defaults(handler=up)

@@ -28,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 
 from aim import Repo, errors
 from aim.web import data
+from aim.web.access import Access
 
 STATIC = Path(__file__).resolve().parent / "static"
 OBJECT_KINDS = ("images", "distributions", "texts", "figures")  # each has a page
@@ -80,12 +81,13 @@ def plotly_src() -> str:
     return f"/vendor/plotly.min.js?v={version('plotly')}"
 
 
-def _page(name: str, status: int = 200) -> HTMLResponse:
+def _page(name: str, status: int = 200, *, read_only: bool = False) -> HTMLResponse:
     # a page with charts names plotly.js in its head (deferred), so that it is fetched at once,
     # with the page's scripts and queries, and run once
     script = f'<script defer id="plotly" src="{plotly_src()}"></script>' if name in CHART_PAGES else ""
     html = (STATIC / "page.html").read_text()
     html = html.replace("{{page}}", name).replace("{{plotly}}", plotly_src()).replace("{{head}}", script)
+    html = html.replace("{{read_only}}", "1" if read_only else "")
     headers = dict(SECURITY_HEADERS)
     if name in CHART_PAGES:
         headers["Link"] = f"<{plotly_src()}>; rel=preload; as=script"
@@ -161,16 +163,17 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
-def create_app(repo: Repo) -> Starlette:
-    """The UI app over repo (its daemon is started by the SDK whenever it is not running)."""
+def create_app(repo: Repo, *, token: str | None = None, read_only: bool = False) -> Starlette:
+    """The UI app over repo (its daemon is started by the SDK whenever it is not running). With
+    token, every request must present it; read_only refuses changes to runs (aim.web.access)."""
 
     def page(request: Request) -> Response:
-        return _page(request.scope["route"].name)
+        return _page(request.scope["route"].name, read_only=read_only)
 
     def run_page(request: Request) -> Response:
         if repo.get_run(_run_hash(request)) is None:
             return _page("notfound", 404)
-        return _page("run")
+        return _page("run", read_only=read_only)
 
     def query_of(request: Request) -> str:
         return request.query_params.get("q", "")
@@ -268,7 +271,10 @@ def create_app(repo: Repo) -> Starlette:
     }
     # replies are compressed for the network at level 1: a 2.4 MB chart reply costs 16 ms of CPU
     # (level 6: 64 ms) for a body 5 % larger; plotly.js comes compressed already
-    middleware = [Middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)]
+    middleware = [
+        Middleware(Access, token=token, read_only=read_only),
+        Middleware(GZipMiddleware, minimum_size=1024, compresslevel=1),
+    ]
     return Starlette(
         routes=routes,
         exception_handlers=handlers,  # type: ignore[arg-type]

@@ -29,13 +29,13 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
 
 
-def serve(repo: Path, timeout: float = 120) -> tuple[subprocess.Popen, str]:
-    """`aim up` on repo and a free loopback port, once it answers (polled until a deadline):
-    (the process, its base URL)."""
+def serve(repo: Path, *options: str, timeout: float = 120) -> tuple[subprocess.Popen, str]:
+    """`aim up` (with options) on repo and a free loopback port, once it answers (polled until a
+    deadline): (the process, its base URL)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    argv = [sys.executable, "-m", "aim.cli.main", "up", "--repo", str(repo), "--port", str(port)]
+    argv = [sys.executable, "-m", "aim.cli.main", "up", "--repo", str(repo), "--port", str(port), *options]
     proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     deadline = time.monotonic() + timeout
     while True:

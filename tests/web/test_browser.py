@@ -116,6 +116,28 @@ def test_a_hostile_run_page_shows_everything_as_text(page, site):
     not_injected(page)
 
 
+def test_a_token_in_the_address_opens_a_guarded_read_only_ui(page, tmp_path):
+    from aim import Run
+
+    repo, token_file = tmp_path / "repo", tmp_path / "token"
+    repo.mkdir()
+    token_file.write_text("a-token-for-the-browser-test-0123")
+    token_file.chmod(0o600)
+    with Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False) as run:
+        run.name = "guarded"
+    proc, url = serve(repo, "--token-file", str(token_file), "--read-only")
+    try:
+        assert page.goto(url + "/").status == 401
+        assert "Token needed" in page.locator("h1").inner_text()
+        visit(page, url + "/?token=a-token-for-the-browser-test-0123", "runs")
+        assert page.url == url + "/"  # the token left the address for a cookie
+        assert page.locator("table.runs tbody tr").count() == 1  # the API calls carry the cookie
+        assert not page.locator("button", has_text="Delete").is_visible()  # read-only: no actions
+    finally:
+        stop(proc)
+        release_repo(repo)
+
+
 def test_unknown_run_is_a_404_page(page, site):
     url, _ = site
     response = page.goto(url + "/runs/0123456789abcdef01234567")
