@@ -15,8 +15,10 @@ import hmac
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from aim.web.replies import error_reply
 
 MIN_TOKEN_CHARS = 16
 COOKIE = "aim_ui_token"
@@ -63,7 +65,9 @@ class Access:
         await self.app(scope, receive, send)
 
     def _accepts(self, presented: str | None) -> bool:
-        return presented is not None and hmac.compare_digest(_digest(presented), self.digest or b"")
+        if presented is None or self.digest is None:
+            return False
+        return hmac.compare_digest(_digest(presented), self.digest)
 
     def _refusal(self, request: Request) -> Response | None:
         """The reply that refuses request, or None when it may go on."""
@@ -77,7 +81,7 @@ class Access:
             if not self._accepts(presented):
                 return _unauthenticated(path)
         if self.read_only and request.method not in READS:
-            return _error(403, READ_ONLY, "read-only")
+            return error_reply(403, READ_ONLY, "read-only")
         return None
 
     def _remember(self, request: Request, token: str) -> Response:
@@ -92,11 +96,7 @@ class Access:
         return reply
 
 
-def _error(status: int, message: str, kind: str) -> JSONResponse:
-    return JSONResponse({"error": message, "kind": kind}, status_code=status)
-
-
 def _unauthenticated(path: str) -> Response:
     if path.startswith("/api/"):
-        return _error(401, NEEDS_TOKEN, "unauthenticated")
+        return error_reply(401, NEEDS_TOKEN, "unauthenticated")
     return HTMLResponse(NEEDS_TOKEN_PAGE, status_code=401, headers={"WWW-Authenticate": "Bearer"})

@@ -15,20 +15,20 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from aim import Repo, errors
 from aim.web import data
 from aim.web.access import Access
+from aim.web.replies import JSONReply, error_reply
 
 STATIC = Path(__file__).resolve().parent / "static"
 OBJECT_KINDS = ("images", "distributions", "texts", "figures")  # each has a page
@@ -45,7 +45,7 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DEN
 
 
 def plotly_js() -> Path:
-    """plotly.min.js as the plotly package ships it (served as is: nothing is copied)."""
+    """plotly.min.js in the plotly package (read from there, never copied)."""
     import plotly
 
     return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -94,48 +94,33 @@ def _page(name: str, status: int = 200, *, read_only: bool = False) -> HTMLRespo
     return HTMLResponse(html, status_code=status, headers=headers)
 
 
-class JSONReply(JSONResponse):
-    """A JSON reply written by orjson (a chart's 2.4 MB in 4 ms; the json module takes 45 ms),
-    or by the json module for what orjson cannot write (ints beyond 64 bits)."""
-
-    def render(self, content: Any) -> bytes:
-        try:
-            return orjson.dumps(content)
-        except TypeError:  # orjson.JSONEncodeError
-            return super().render(content)
-
-
-def _error(status: int, message: str, kind: str = "error", **extra: Any) -> JSONReply:
-    return JSONReply({"error": message, "kind": kind, **extra}, status_code=status)
-
-
 def _syntax_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SyntaxError)
-    return _error(400, exc.msg, "syntax", line=exc.lineno, offset=exc.offset, text=exc.text)
+    return error_reply(400, exc.msg, "syntax", line=exc.lineno, offset=exc.offset, text=exc.text)
 
 
 def _aim_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, errors.QueryBudgetError):
-        return _error(400, f"the query exceeded its budget: {exc}", "budget")
+        return error_reply(400, f"the query exceeded its budget: {exc}", "budget")
     if isinstance(exc, errors.QueryError):
-        return _error(400, str(exc), "query")
+        return error_reply(400, str(exc), "query")
     if isinstance(exc, errors.MissingRunError):
-        return _error(404, str(exc), "missing")
+        return error_reply(404, str(exc), "missing")
     if isinstance(exc, errors.RequestRejected):
-        return _error(400, str(exc), "rejected")
+        return error_reply(400, str(exc), "rejected")
     if isinstance(exc, errors.DaemonUnavailable):
-        return _error(503, str(exc), "unavailable")
-    return _error(500, str(exc))
+        return error_reply(503, str(exc), "unavailable")
+    return error_reply(500, str(exc))
 
 
 def _value_error(request: Request, exc: Exception) -> Response:
-    return _error(400, str(exc), "invalid")
+    return error_reply(400, str(exc), "invalid")
 
 
 def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if request.url.path.startswith("/api/"):
-        return _error(exc.status_code, exc.detail, "http")
+        return error_reply(exc.status_code, exc.detail, "http")
     return _page("notfound", exc.status_code)
 
 
@@ -204,14 +189,15 @@ def create_app(repo: Repo, *, token: str | None = None, read_only: bool = False)
         body, run_hash = await _body(request), _run_hash(request)
         tag, add = (body["add"], True) if "add" in body else (body.get("remove"), False)
         if not isinstance(tag, str) or not tag.strip():
-            return _error(400, "a tag is a non-empty text", "invalid")
+            return error_reply(400, "a tag is a non-empty text", "invalid")
         change = repo._client.add_tag if add else repo._client.remove_tag
         return JSONReply(data.run_summary(await run_in_threadpool(change, run_hash, tag.strip())))
 
     def delete(request: Request) -> Response:
         run_hash = _run_hash(request)
         if not repo.delete_run(run_hash):
-            return _error(409, f"run {run_hash} does not exist or is still being tracked into", "rejected")
+            message = f"run {run_hash} does not exist or is still being tracked into"
+            return error_reply(409, message, "rejected")
         return JSONReply({"deleted": run_hash})
 
     def metrics(request: Request) -> Response:
