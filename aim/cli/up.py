@@ -1,12 +1,16 @@
 """`aim up`: serve the web UI of a repository (its daemon is started when none runs).
 
 The options are Aim's (`-h/--host`, `-p/--port`, `--uds`, `--ssl-keyfile`/`--ssl-certfile`,
-`--read-only`, `--log-level`, `-y`), plus an access token: `--token-file` or $AIM_UI_TOKEN.
+`--base-path`, `--read-only`, `--log-level`, `-y`), plus an access token (`--token-file` or
+$AIM_UI_TOKEN) and the host names it answers to besides its own (`--allowed-host`,
+$AIM_UI_ALLOWED_HOSTS). It binds its address before it says where it serves: a busy port is one
+line and exit status 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import socket
 import stat
@@ -38,6 +42,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help=f"a file (only its owner may read it) holding the token every request must present "
         f"(or ${TOKEN_ENV}); the UI is then opened as http://HOST:PORT/?token=TOKEN",
+    )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name (NAME or NAME:PORT) the UI answers to besides localhost, 127.0.0.1, [::1] and "
+        "the address it serves on: a reverse proxy's, another name of this machine; repeatable "
+        "(and $AIM_UI_ALLOWED_HOSTS, comma-separated)",
+    )
+    parser.add_argument(
+        "--base-path",
+        default="",
+        metavar="PREFIX",
+        help="serve every page, asset and API under this path (e.g. /aim), for a reverse proxy that "
+        "passes the prefix on",
     )
     parser.add_argument("--read-only", action="store_true", help="refuse to archive, tag or delete runs")
     parser.add_argument("--log-level", default="warning", choices=LOG_LEVELS, help="(default warning)")
@@ -81,6 +101,37 @@ def read_token(token_file: str | None) -> str | None:
     raise ValueError(f"{path} holds no token")
 
 
+def bind(host: str, port: int, uds: str | None) -> socket.socket:
+    """A listening socket on host:port (or the unix socket uds); OSError when it cannot be had."""
+    if uds is not None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.bind(uds)
+            os.chmod(uds, 0o666)  # as uvicorn does: the proxy in front, another user, connects
+        except OSError:
+            sock.close()
+            raise
+    else:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+        except OSError:
+            sock.close()
+            raise
+    sock.listen(2048)  # connections wait in the queue until the server takes them
+    return sock
+
+
+def _bind_error(args: argparse.Namespace, exc: OSError) -> str:
+    where = args.uds if args.uds else f"{args.host}:{args.port}"
+    if exc.errno == errno.EADDRINUSE:
+        hint = "remove the stale socket file" if args.uds else "stop it, or give another port with -p"
+        return f"aim up: cannot serve on {where}: it is in use by another process ({hint})"
+    return f"aim up: cannot serve on {where}: {exc.strerror or exc}"
+
+
 def _open_repo(path: str, yes: bool):  # -> Repo | None
     from aim import _discovery
     from aim._repo import Repo
@@ -114,6 +165,26 @@ def up(args: argparse.Namespace) -> int:
     if bool(args.ssl_keyfile) != bool(args.ssl_certfile):
         print("aim up: HTTPS needs both --ssl-keyfile and --ssl-certfile", file=sys.stderr)
         return 1
+    from aim.web.access import allowed_hosts
+    from aim.web.prefix import normalize
+
+    try:
+        hosts, base_path = allowed_hosts(args.allowed_host), normalize(args.base_path)
+    except ValueError as exc:
+        print(f"aim up: {exc}", file=sys.stderr)
+        return 1
+    try:
+        sock = bind(args.host, args.port, args.uds)
+    except OSError as exc:
+        print(_bind_error(args, exc), file=sys.stderr)
+        return 1
+    with sock:
+        return _serve(args, sock, token, hosts, base_path)
+
+
+def _serve(
+    args: argparse.Namespace, sock: socket.socket, token: str | None, hosts: list[str], base_path: str
+) -> int:
     if args.uds is None and not is_loopback(args.host):
         if token is None:
             print(
@@ -135,17 +206,16 @@ def up(args: argparse.Namespace) -> int:
 
     from aim.web.app import create_app
 
-    app = create_app(repo, token=token, read_only=args.read_only)
+    app = create_app(repo, token=token, read_only=args.read_only, hosts=hosts, base_path=base_path)
     scheme = "https" if args.ssl_certfile else "http"
-    where = f"unix socket {args.uds}" if args.uds else f"{scheme}://{args.host}:{args.port}/"
-    print(f"aim up: serving {repo.path} on {where} (Ctrl+C stops)", flush=True)
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        uds=args.uds,
-        ssl_keyfile=args.ssl_keyfile,
-        ssl_certfile=args.ssl_certfile,
-        log_level=args.log_level,
+    if args.uds:
+        where = f"unix socket {args.uds} (under {base_path}/)" if base_path else f"unix socket {args.uds}"
+    else:
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        where = f"{scheme}://{host}:{sock.getsockname()[1]}{base_path}/"
+    config = uvicorn.Config(
+        app, ssl_keyfile=args.ssl_keyfile, ssl_certfile=args.ssl_certfile, log_level=args.log_level
     )
+    print(f"aim up: serving {repo.path} on {where} (Ctrl+C stops)", flush=True)
+    uvicorn.Server(config).run(sockets=[sock])
     return 0

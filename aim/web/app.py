@@ -12,6 +12,7 @@ import functools
 import gzip
 import re
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from starlette.staticfiles import StaticFiles
 from aim import Repo, errors
 from aim.web import data
 from aim.web.access import Access
+from aim.web.prefix import BasePath
 from aim.web.replies import JSONReply, error_reply
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -148,9 +150,17 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
-def create_app(repo: Repo, *, token: str | None = None, read_only: bool = False) -> Starlette:
-    """The UI app over repo (its daemon is started by the SDK whenever it is not running). With
-    token, every request must present it; read_only refuses changes to runs (aim.web.access)."""
+def create_app(
+    repo: Repo,
+    *,
+    token: str | None = None,
+    read_only: bool = False,
+    hosts: Iterable[str] = (),
+    base_path: str = "",
+) -> Starlette:
+    """The UI app over repo (its daemon is started by the SDK whenever it is not running). It
+    answers to its own host names and hosts; with token, every request must present it; read_only
+    refuses changes to runs (aim.web.access). base_path: served under that prefix (aim.web.prefix)."""
 
     def page(request: Request) -> Response:
         return _page(request.scope["route"].name, read_only=read_only)
@@ -256,10 +266,12 @@ def create_app(repo: Repo, *, token: str | None = None, read_only: bool = False)
         HTTPException: _http_error,
     }
     # replies are compressed for the network at level 1: a 2.4 MB chart reply costs 16 ms of CPU
-    # (level 6: 64 ms) for a body 5 % larger; plotly.js comes compressed already
+    # (level 6: 64 ms) for a body 5 % larger; plotly.js comes compressed already. Outermost, so
+    # that BasePath reads the pages it rewrites; Access guards every route, present and future.
     middleware = [
-        Middleware(Access, token=token, read_only=read_only),
         Middleware(GZipMiddleware, minimum_size=1024, compresslevel=1),
+        Middleware(BasePath, prefix=base_path),
+        Middleware(Access, token=token, read_only=read_only, hosts=list(hosts)),
     ]
     return Starlette(
         routes=routes,

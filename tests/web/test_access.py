@@ -101,6 +101,7 @@ def test_a_token_file_others_may_read_is_refused(tmp_path):
 
 def _status(url: str, method: str = "GET", token: str | None = None) -> int:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers["Content-Type"] = "application/json"
     body = b"{}" if method == "POST" else None
     request = urllib.request.Request(url, method=method, headers=headers, data=body)
     try:
@@ -136,9 +137,12 @@ def test_aim_up_without_a_repository_asks_and_stops_on_no(tmp_path):
 
 
 def test_aim_up_warns_of_an_open_address_without_a_token(tmp_path):
-    code = (
+    code = (  # binds loopback (a test opens no public port) and serves nothing
         "import json, sys, uvicorn\n"
-        "uvicorn.run = lambda *a, **k: print(json.dumps(k))\n"
+        "import aim.cli.up as up\n"
+        "asked, real = [], up.bind\n"
+        "up.bind = lambda host, port, uds: (asked.append(host), real('127.0.0.1', 0, None))[1]\n"
+        "uvicorn.Server.run = lambda self, sockets: print(json.dumps({'host': asked[0]}))\n"
         "from aim.cli.main import main; sys.exit(main(sys.argv[1:]))"
     )
     env = {k: v for k, v in os.environ.items() if k != "AIM_UI_TOKEN"}

@@ -4,10 +4,20 @@
 
 const PAGES = {};
 
+// The prefix the UI is served under (aim up --base-path; the server names it in the page's head),
+// '' at the root. The pages write the app's own addresses from the root ('/runs/...'): at() puts
+// the prefix in front, and api(), post() and el()'s href and src call it.
+const BASE_PATH = document.querySelector('meta[name="aim-base-path"]')?.content || '';
+
+function at(path) {
+  return typeof path === 'string' && path.startsWith('/') && !path.startsWith('//') ? BASE_PATH + path : path;
+}
+
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
+  for (let [key, value] of Object.entries(attrs || {})) {
     if (value === undefined || value === null || value === false) continue;
+    if (key === 'href' || key === 'src') value = at(value);
     if (key === 'class') node.className = value;
     else if (key === 'text') node.textContent = value;
     else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
@@ -30,7 +40,7 @@ class ApiError extends Error {
 }
 
 async function api(path, params, options) {
-  const url = new URL(path, location.origin);
+  const url = new URL(at(path), location.origin);
   for (const [key, value] of Object.entries(params || {})) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, value);
   }
