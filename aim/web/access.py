@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
+import ipaddress
 import os
 from collections.abc import Iterable
 from urllib.parse import urlencode, urlsplit
@@ -77,8 +78,13 @@ def split_host(value: str) -> tuple[str, int | None]:
             return "", None
     elif value.count(":") == 1:
         name, port = value.split(":")
-    else:
-        name, port = value, None  # a bare IPv6 address is read as a name (and matches none)
+    elif ":" not in value:
+        name, port = value, None
+    else:  # a bare IPv6 address, or nothing
+        try:
+            name, port = str(ipaddress.IPv6Address(value)), None
+        except ValueError:
+            return "", None
     if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
         return "", None
     return name.rstrip("."), None if port is None else int(port)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -66,3 +69,47 @@ def visit(page, url: str, what: str) -> None:
     page.wait_for_selector(f"body[data-rendered={what}], .error:not(:empty)")
     if page.locator(f"body[data-rendered={what}]").count() == 0:
         raise RuntimeError(f"{url} shows an error: {page.locator('.error:not(:empty)').first.inner_text()}")
+
+
+HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-connection"}
+
+
+class Proxy:
+    """A reverse proxy on a free loopback port in front of the UI at upstream_port, as nginx's
+    `proxy_pass` with `proxy_set_header Host $host` is: each request goes on with its path and Host
+    header as they came. Close it with close()."""
+
+    def __init__(self, upstream_port: int) -> None:
+        class Forward(BaseHTTPRequestHandler):
+            def forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
+                upstream = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
+                try:
+                    upstream.request(self.command, self.path, body=body, headers=headers)
+                    reply = upstream.getresponse()
+                    data = reply.read()
+                finally:
+                    upstream.close()
+                self.send_response_only(reply.status)
+                for key, value in reply.getheaders():
+                    if key.lower() not in HOP_HEADERS | {"content-length"}:
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = forward
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, name="proxy", daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

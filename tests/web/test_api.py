@@ -166,7 +166,8 @@ def test_archive_tag_and_delete(client, shared):
     assert client.post(f"/api/runs/{run.hash}/tags", json={"add": "best"}).json()["tags"] == ["best"]
     assert client.post(f"/api/runs/{run.hash}/tags", json={"remove": "best"}).json()["tags"] == []
     assert client.post(f"/api/runs/{run.hash}/tags", json={"add": " "}).status_code == 400
-    assert client.post(f"/api/runs/{run.hash}/tags", content=b"{nope").status_code == 400
+    malformed = {"content": b"{nope", "headers": {"Content-Type": "application/json"}}
+    assert client.post(f"/api/runs/{run.hash}/tags", **malformed).status_code == 400
     assert client.delete(f"/api/runs/{run.hash}").json() == {"deleted": run.hash}
     assert client.delete(f"/api/runs/{run.hash}").status_code == 409
     assert client.post(f"/api/runs/{run.hash}/archive", json={"archived": True}).status_code == 404
