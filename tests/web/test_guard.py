@@ -231,3 +231,32 @@ def test_bad_allowed_hosts_and_base_paths_are_one_line_each(tmp_path):
         )
         assert done.returncode == 1 and said in done.stderr, done.stderr
         assert len(done.stderr.splitlines()) == 1 and not done.stdout, done.stdout
+
+
+def test_a_websocket_from_another_sites_page_or_name_is_refused():
+    """The same rules for the live channel's upgrade (the app's own routes, present and future,
+    all sit behind aim.web.access.Access)."""
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.routing import WebSocketRoute
+    from starlette.testclient import TestClient
+    from starlette.websockets import WebSocketDisconnect
+
+    from aim.web.access import Access
+
+    async def echo(socket) -> None:
+        await socket.accept()
+        await socket.send_text("hello")
+        await socket.close()
+
+    app = Starlette(routes=[WebSocketRoute("/live", echo)], middleware=[Middleware(Access)])
+    client = TestClient(app)  # its requests come to "testserver", port 80
+    with client.websocket_connect("/live", headers={"Origin": "http://testserver"}) as socket:
+        assert socket.receive_text() == "hello"
+    with client.websocket_connect("/live") as socket:  # a script: no Origin
+        assert socket.receive_text() == "hello"
+    for headers in ({"Origin": ATTACKER}, {"Host": "attacker.example"}):
+        with pytest.raises(WebSocketDisconnect) as refused:
+            with client.websocket_connect("/live", headers=headers):
+                pass
+        assert refused.value.code == 1008
