@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from aim._transport import launcher
 from aim._transport.launcher import AIM_DIR, REMOTE_SCHEME
 from aim.errors import RepoError
 
@@ -77,3 +78,13 @@ def warn_if_aim3(folder: str | os.PathLike[str]) -> None:
         f"`aim convert aim3 --from {key}`.",
         stacklevel=4,  # the caller of Run() or Repo()
     )
+
+
+def daemon_serves(folder: str | os.PathLike[str]) -> bool:
+    """Whether a daemon serves the local repository at folder now."""
+    return launcher.is_serving(Path(folder))
+
+
+def stop_daemon(folder: str | os.PathLike[str]) -> None:
+    """Stop the daemon of the local repository at folder (nothing to do when none serves it)."""
+    launcher.stop_daemon(Path(folder))

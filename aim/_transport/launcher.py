@@ -63,6 +63,15 @@ def start_daemon(repo: Path) -> str:
     return address
 
 
+def is_serving(repo: Path) -> bool:
+    """Whether a daemon serves repo now (`aimd status`: its lock is held)."""
+    argv = [sys.executable, "-m", "aimd", "status", "--repo", str(repo)]
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=START_TIMEOUT_S, stdin=subprocess.DEVNULL
+    )
+    return done.returncode == 0
+
+
 def stop_daemon(repo: Path) -> None:
     """Run `aimd stop` for repo (nothing to do when no daemon serves it)."""
     argv = [sys.executable, "-m", "aimd", "stop", "--repo", str(repo)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import signal
 import socket
 import stat
 import sys
@@ -199,6 +200,10 @@ def _serve(
                 "the network unencrypted (give --ssl-keyfile and --ssl-certfile)",
                 file=sys.stderr,
             )
+    from aim import _discovery
+
+    folder = _discovery.resolve(args.repo)  # before Repo(), which may start its daemon
+    started_daemon = not folder.startswith(_discovery.REMOTE_SCHEME) and not _discovery.daemon_serves(folder)
     repo = _open_repo(args.repo, args.yes)
     if repo is None:
         return 1
@@ -217,5 +222,30 @@ def _serve(
         app, ssl_keyfile=args.ssl_keyfile, ssl_certfile=args.ssl_certfile, log_level=args.log_level
     )
     print(f"aim up: serving {repo.path} on {where} (Ctrl+C stops)", flush=True)
-    uvicorn.Server(config).run(sockets=[sock])
+    # uvicorn raises the signal that stopped it again once it is done: SIGTERM then exits through
+    # SystemExit, like Ctrl+C through KeyboardInterrupt, so that what follows runs either way
+    signal.signal(signal.SIGTERM, _exit_on_term)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        if started_daemon:
+            _stop_daemon_if_unused(repo)
     return 0
+
+
+def _exit_on_term(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _stop_daemon_if_unused(repo) -> None:  # repo: Repo
+    """Stop the daemon this `aim up` started, unless a run is being tracked into (other readers
+    start it again when they next ask)."""
+    from aim import _discovery
+
+    try:
+        if any(run.active for run in repo.iter_runs()):
+            print("aim up: the repository's daemon keeps serving the runs being tracked", file=sys.stderr)
+            return
+        _discovery.stop_daemon(repo.path)
+    except Exception as exc:  # exiting anyway: the daemon's idle timeout stops it later
+        print(f"aim up: left the repository's daemon running: {exc}", file=sys.stderr)

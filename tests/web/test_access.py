@@ -118,8 +118,8 @@ def test_aim_up_creates_the_repository_with_y_and_serves_it_behind_its_token(tmp
     token_file.chmod(0o600)
     proc, url = serve(repo, "-y", "--token-file", str(token_file), "--read-only")
     try:
+        assert _status(url + "/api/runs") == 401  # answered once serving (it listens from the start)
         assert (repo / ".aim").is_dir()
-        assert _status(url + "/api/runs") == 401
         assert _status(url + "/api/runs", token=TOKEN) == 200
         with Run(repo=str(repo), **QUIET) as run:
             pass

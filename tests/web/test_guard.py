@@ -4,6 +4,7 @@ address (bound before it is announced) and its base path, through real HTTP to `
 from __future__ import annotations
 
 import http.client
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -260,3 +261,34 @@ def test_a_websocket_from_another_sites_page_or_name_is_refused():
             with client.websocket_connect("/live", headers=headers):
                 pass
         assert refused.value.code == 1008
+
+
+def _daemon_serves(repo: Path) -> bool:
+    argv = [sys.executable, "-m", "aimd", "status", "--repo", str(repo)]
+    return subprocess.run(argv, capture_output=True, cwd=ROOT, timeout=120).returncode == 0
+
+
+def test_the_daemon_aim_up_started_stops_with_it_unless_a_run_is_tracked(tmp_path):
+    repo = tmp_path / "repo"
+    proc, url = serve(repo, "-y")
+    try:
+        assert _request(_port(url), "GET", "/api/runs")[0] == 200
+        assert _daemon_serves(repo)  # started for aim up
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    assert not _daemon_serves(repo)
+    proc, url = serve(repo)
+    try:
+        assert _request(_port(url), "GET", "/api/runs")[0] == 200
+        run = Run(repo=str(repo), **QUIET)  # a training process: its run is active
+        run.track(1.0, name="loss", step=0)
+    finally:
+        stop(proc)
+    try:
+        assert _daemon_serves(repo)  # it kept serving the run
+        run.track(2.0, name="loss", step=1)
+        run.close()
+        assert Repo(str(repo)).get_run(run.hash).get_metric("loss").values.tolist() == [1.0, 2.0]
+    finally:
+        release_repo(repo)
