@@ -10,6 +10,7 @@ line and exit status 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
 import signal
@@ -128,7 +129,10 @@ def bind(host: str, port: int, uds: str | None) -> socket.socket:
 def _bind_error(args: argparse.Namespace, exc: OSError) -> str:
     where = args.uds if args.uds else f"{args.host}:{args.port}"
     if exc.errno == errno.EADDRINUSE:
-        hint = "remove the stale socket file" if args.uds else "stop it, or give another port with -p"
+        if args.uds:
+            hint = "another server's socket, or a stale one to remove"
+            return f"aim up: cannot serve on {where}: the file exists ({hint})"
+        hint = "stop it, or give another port with -p"
         return f"aim up: cannot serve on {where}: it is in use by another process ({hint})"
     return f"aim up: cannot serve on {where}: {exc.strerror or exc}"
 
@@ -228,6 +232,9 @@ def _serve(
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
+        if args.uds:
+            with contextlib.suppress(OSError):
+                os.remove(args.uds)  # as uvicorn.run does: the next start finds it free
         if started_daemon:
             _stop_daemon_if_unused(repo)
     return 0

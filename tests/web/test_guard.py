@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import http.client
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -252,8 +254,8 @@ def test_a_websocket_from_another_sites_page_or_name_is_refused():
 
     app = Starlette(routes=[WebSocketRoute("/live", echo)], middleware=[Middleware(Access)])
     client = TestClient(app)  # its requests come to "testserver", port 80
-    with client.websocket_connect("/live", headers={"Origin": "http://testserver"}) as socket:
-        assert socket.receive_text() == "hello"
+    with client.websocket_connect("/live", headers={"Origin": "http://testserver"}) as live:
+        assert live.receive_text() == "hello"
     with client.websocket_connect("/live") as socket:  # a script: no Origin
         assert socket.receive_text() == "hello"
     for headers in ({"Origin": ATTACKER}, {"Host": "attacker.example"}):
@@ -292,3 +294,36 @@ def test_the_daemon_aim_up_started_stops_with_it_unless_a_run_is_tracked(tmp_pat
         assert Repo(str(repo)).get_run(run.hash).get_metric("loss").values.tolist() == [1.0, 2.0]
     finally:
         release_repo(repo)
+
+
+def test_a_unix_socket_is_guarded_and_removed_on_exit(tmp_path):
+    repo, sock_path = tmp_path / "repo", tmp_path / "ui.sock"
+    argv = [sys.executable, "-m", "aim.cli.main", "up", "-y", "--repo", str(repo), "--uds", str(sock_path)]
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def get(host: str) -> int:
+        conn = http.client.HTTPConnection("localhost", timeout=60)
+        conn.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.sock.connect(str(sock_path))
+        try:
+            conn.request("GET", "/api/runs", headers={"Host": host})
+            return conn.getresponse().status
+        finally:
+            conn.close()
+
+    try:
+        deadline = time.monotonic() + 120
+        while True:  # listening before aim up says so
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                if probe.connect_ex(str(sock_path)) == 0:
+                    break
+            assert proc.poll() is None and time.monotonic() < deadline, "aim up did not bind its socket"
+            time.sleep(0.05)
+        assert get("localhost") == 200  # the proxy in front chose the port
+        assert get("attacker.example") == 403
+        again = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert again.returncode == 1
+        assert again.stderr.startswith(f"aim up: cannot serve on {sock_path}: the file exists")
+    finally:
+        stop(proc)
+    assert not sock_path.exists() and not _daemon_serves(repo)
