@@ -327,3 +327,38 @@ def test_a_unix_socket_is_guarded_and_removed_on_exit(tmp_path):
     finally:
         stop(proc)
     assert not sock_path.exists() and not _daemon_serves(repo)
+
+
+def test_allowed_names_with_or_without_a_port_and_the_wildcard():
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from aim.web.access import Access
+
+    def status(hosts: list[str], host: str) -> int:
+        app = Starlette(
+            routes=[Route("/x", lambda request: PlainTextResponse("ok"))],
+            middleware=[Middleware(Access, hosts=hosts)],
+        )
+        return TestClient(app).get("/x", headers={"Host": host}).status_code
+
+    allowed = ["aim.example", "proxy.example:8443", "[::2]"]
+    for host, expected in (
+        ("aim.example", 200),
+        ("AIM.example.:9000", 200),  # a name alone allows any port
+        ("proxy.example:8443", 200),
+        ("proxy.example:8444", 403),
+        ("proxy.example", 403),  # port 80
+        ("[::2]:80", 200),
+        ("sub.aim.example", 403),
+        ("aim.example.evil.test", 403),
+        ("localhost:81", 403),  # the test server's port is 80
+        ("localhost", 200),
+        ("[::1]", 200),
+        ("a:b:c", 403),
+    ):
+        assert status(allowed, host) == expected, host
+    assert status(["*"], "anything.example:1") == 200
