@@ -42,8 +42,13 @@ def serve(repo: Path, *options: str, timeout: float = 120) -> tuple[subprocess.P
     proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     deadline = time.monotonic() + timeout
     while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        try:  # it listens before it serves: wait for an answer (any status)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=max(deadline - time.monotonic(), 1))
+            try:
+                conn.request("HEAD", "/static/app.css")
+                conn.getresponse().read()
+            finally:
+                conn.close()
             return proc, f"http://127.0.0.1:{port}"
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
