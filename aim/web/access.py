@@ -215,8 +215,9 @@ class Access:
         rest = [(key, value) for key, value in conn.query_params.multi_items() if key != "token"]
         target = conn.url.path + (f"?{urlencode(rest)}" if rest else "")
         reply = RedirectResponse(target, status_code=303)
+        path = conn.scope.get("root_path", "") + "/"  # under --base-path, only the UI's addresses
         reply.set_cookie(
-            COOKIE, token, httponly=True, samesite="strict", secure=conn.url.scheme == "https", path="/"
+            COOKIE, token, httponly=True, samesite="strict", secure=conn.url.scheme == "https", path=path
         )
         return reply
 

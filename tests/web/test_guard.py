@@ -197,6 +197,7 @@ def test_base_path_serves_pages_assets_and_api_under_the_prefix_behind_a_proxy(p
     # the token in a page's address becomes a cookie, and the browser goes on under the prefix
     status, headers, _ = _request(proxy.port, "GET", "/aim/metrics?token=" + TOKEN + "&q=x", host)
     assert status == 303 and headers["location"] == "/aim/metrics?q=x"
+    assert "Path=/aim/" in headers["set-cookie"]  # not sent to other sites behind the same proxy
     # a change through the proxy from its own pages, and the names $AIM_UI_ALLOWED_HOSTS adds
     own = {**bearer, **JSON, "Origin": f"http://{host}"}
     archive = f"/aim/api/runs/{run_hash}/archive"
