@@ -277,10 +277,17 @@ def test_the_daemon_aim_up_started_stops_with_it_unless_a_run_is_tracked(tmp_pat
     try:
         assert _request(_port(url), "GET", "/api/runs")[0] == 200
         assert _daemon_serves(repo)  # started for aim up
+        other, other_url = serve(repo)  # a second aim up finds it serving
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
-    assert not _daemon_serves(repo)
+    try:
+        assert not _daemon_serves(repo)
+        assert _request(_port(other_url), "GET", "/api/runs")[0] == 200  # the other starts it again
+    finally:
+        stop(other)
+    assert _daemon_serves(repo)  # that one had not started it: it is left as it was
+    release_repo(repo)
     proc, url = serve(repo)
     try:
         assert _request(_port(url), "GET", "/api/runs")[0] == 200
