@@ -6,6 +6,25 @@ const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b
   '#bcbd22', '#17becf', '#3949ab', '#00897b', '#c0ca33', '#f4511e', '#6d4c41', '#546e7a'];
 const LEGEND_CHARS = 80; // a longer legend entry is cut (hover shows the same)
 const X_AXES = { step: 'step', epoch: 'epoch', time: 'relative time (s)' };
+// Every chart's plotly config: the modebar offers local actions only (zoom, pan, reset, PNG and
+// SVG download). plotly.js shows a "send data to Chart Studio" button unless told not to
+// (showSendToCloud defaults to true), and its logo links to plotly.com: both are off, nothing
+// on a page offers to send a chart's data off the machine.
+const PLOT_CONFIG = {
+  responsive: true,
+  displaylogo: false,
+  showLink: false,
+  showSendToCloud: false,
+  showEditInChartStudio: false,
+  plotlyServerURL: '',
+  modeBarButtonsToRemove: ['sendDataToCloud', 'editInChartStudio'],
+  modeBarButtonsToAdd: [{
+    name: 'downloadSvg',
+    title: 'Download plot as SVG',
+    icon: { width: 1000, height: 1000, path: 'M500 0L200 400h200v350h200V400h200zM100 850h800v150H100z' },
+    click: (gd) => window.Plotly.downloadImage(gd, { format: 'svg', filename: 'chart' }),
+  }],
+};
 
 function seriesKey(series, by) {
   if (by === 'metric') return series.name;
@@ -88,7 +107,7 @@ async function drawCharts(container, charts) {
   const divs = [...container.children];
   for (const div of divs.slice(charts.length)) { Plotly.purge(div); div.remove(); }
   for (let i = divs.length; i < charts.length; i++) container.append(divs[i] = el('div', { class: 'chart' }));
-  const draw = (i) => Plotly.react(divs[i], charts[i].traces, charts[i].layout, { responsive: true, displaylogo: false });
+  const draw = (i) => Plotly.react(divs[i], charts[i].traces, charts[i].layout, PLOT_CONFIG);
   const onScreen = (i) => { const box = divs[i].getBoundingClientRect(); return box.bottom > 0 && box.top < window.innerHeight; };
   const first = charts.map((_, i) => i).filter(onScreen);
   const later = charts.map((_, i) => i).filter((i) => !onScreen(i));

@@ -61,7 +61,7 @@ PAGES.distributions = objectsPage('distributions', 'Distributions', 'AimQL over 
   await Plotly.newPlot(chart, [{ type: 'heatmap', x: centers, y: seq.steps, z: seq.weights, colorscale: 'Viridis',
     hovertemplate: 'value %{x}<br>step %{y}<br>weight %{z}<extra></extra>' }],
   { margin: { l: 50, r: 10, t: 20, b: 40 }, xaxis: { title: { text: 'value' } }, yaxis: { title: { text: 'step' } }, height: 320 },
-  { responsive: true, displaylogo: false });
+  PLOT_CONFIG);
 });
 
 PAGES.texts = objectsPage('texts', 'Texts', 'AimQL over texts, e.g. texts.name == "outputs"', (div, seq) => {
@@ -81,7 +81,7 @@ PAGES.figures = objectsPage('figures', 'Figures', 'AimQL over figures, e.g. figu
       const figure = await api(seq.figures[i][0].src); // the plotly JSON, cached by the browser
       if (!current()) return;
       showError(error, null);
-      await Plotly.react(chart, figure.data || [], figure.layout || {}, { responsive: true, displaylogo: false });
+      await Plotly.react(chart, figure.data || [], figure.layout || {}, PLOT_CONFIG);
     } catch (err) {
       if (current()) showError(error, err);
     }
