@@ -26,7 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from aim import Repo, errors
-from aim.web import data
+from aim.web import data, explorers
 from aim.web.access import Access
 from aim.web.replies import JSONReply, error_reply
 
@@ -204,6 +204,17 @@ def create_app(repo: Repo, *, token: str | None = None, read_only: bool = False)
         points = _int(request, "max_points", data.DEFAULT_POINTS)
         return JSONReply(data.metrics(repo, query_of(request), max_points=points))
 
+    def metric_groups(request: Request) -> Response:
+        params = request.query_params
+        group_by = explorers.fields(params.get("group_by", ""))
+        line, band = params.get("line", "mean"), params.get("band", "")
+        points = _int(request, "max_points", data.DEFAULT_POINTS)
+        return JSONReply(
+            explorers.metric_groups(
+                repo, query_of(request), group_by, line=line, band=band, max_points=points
+            )
+        )
+
     def objects(request: Request) -> Response:
         kind = request.scope["route"].name.removeprefix("api_")
         return JSONReply(getattr(data, kind)(repo, query_of(request)))
@@ -244,6 +255,7 @@ def create_app(repo: Repo, *, token: str | None = None, read_only: bool = False)
         Route("/api/runs/{run_hash}/logs", terminal_logs),
         Route("/api/runs/{run_hash}/log_records", log_records),
         Route("/api/metrics", metrics),
+        Route("/api/metrics/groups", metric_groups),
         *(Route(f"/api/{kind}", objects, name=f"api_{kind}") for kind in OBJECT_APIS),
         Route("/api/blobs/{sha}", blob),
         Route("/vendor/plotly.min.js", plotly),

@@ -4,9 +4,11 @@ the metrics explorer's state, grouping, and the bands the daemon computes."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import quote
 
+import numpy as np
 import pytest
-from explorer_data import fill
+from explorer_data import LRS, SEEDS, fill, loss
 from test_browser import browser, page  # noqa: F401 (fixtures)
 
 from browser import serve, stop, visit
@@ -61,3 +63,96 @@ def test_no_element_offers_to_send_data_off_the_machine(page, site, path):  # no
     for word in ("cloud", "chart studio", "share", "plotly.com", "edit in"):
         assert word not in buttons
     assert page.locator(".modebar a, a.modebar-btn[href]").count() == 0  # no plotly logo link
+
+
+def traces(tab) -> list[dict]:
+    """Per chart: its title and its traces' names, colours, dashes and y values (once drawn)."""
+    tab.wait_for_function("[...document.querySelectorAll('.charts')].every(c => c.dataset.drawn == 'all')")
+    return tab.evaluate(
+        "[...document.querySelectorAll('.chart')].map(d => ({title: d.layout.title.text, traces: d.data.map("
+        "t => ({name: t.name, color: t.line.color, dash: t.line.dash, y: t.y, meta: t.meta}))}))"
+    )
+
+
+def test_grouping_by_colour_stroke_and_chart_with_a_key(page, site):  # noqa: F811
+    url, _ = site
+    query = "q=" + quote('metric.name == "loss"')
+    visit(page, f"{url}/metrics?{query}&color=run.hparams.lr&stroke=metric.context.subset&chart=", "metrics")
+    charts = traces(page)
+    assert len(charts) == 1 and len(charts[0]["traces"]) == 13  # 6 runs x 2 contexts, and the bare run
+    colours = {t["color"] for t in charts[0]["traces"]}
+    assert len(colours) == 3  # lr 0.1, lr 0.01 and the run without params: "none"
+    assert len({t["dash"] for t in charts[0]["traces"]}) == 2  # train, val
+    key = page.locator(".group-key").inner_text()
+    assert "lr=0.1" in key and "lr=0.01" in key and "lr=none" in key and "subset=val" in key
+    assert page.locator(".chart .legendtext").count() == 0
+    rerendered(
+        page,
+        "metrics",
+        lambda: (page.fill("#chart-by", "metric.context.subset"), page.press("#chart-by", "Enter")),
+    )
+    assert sorted(c["title"] for c in traces(page)) == ["subset=train", "subset=val"]
+    rerendered(
+        page,
+        "metrics",
+        lambda: (
+            page.fill("#chart-by", "run.hparams.opt.name, metric.context.subset"),
+            page.press("#chart-by", "Enter"),
+        ),
+    )
+    titles = {c["title"] for c in traces(page)}
+    assert "name=adam, subset=train" in titles and "name=none, subset=train" in titles
+
+
+def test_the_address_is_the_view(page, site):  # noqa: F811
+    url, _ = site
+    view = "color=run.hparams.lr&ylog=1&smooth=0.5&sm=cma&x=epoch"
+    visit(page, f"{url}/metrics?{view}", "metrics")  # hand-written fields, before any option exists
+    assert page.input_value("#color-by") == "run.hparams.lr"
+    assert page.is_checked("#log-scale") and page.input_value("#x-axis") == "epoch"
+    assert page.input_value("#smoothing-kind") == "cma"
+    assert "centred moving average over 27 points" in page.locator(".smoothing-label").inner_text()
+    assert page.evaluate("document.querySelector('.chart').layout.yaxis.type") == "log"
+    rerendered(page, "metrics", lambda: page.select_option("#band", "minmax"))
+    assert "band=minmax" in page.url and "color=run.hparams.lr" in page.url
+    rerendered(
+        page,
+        "metrics",
+        lambda: (page.fill("input[name=q]", 'metric.name == "acc"'), page.press("input[name=q]", "Enter")),
+    )
+    assert len(traces(page)[0]["traces"]) == 6
+    rerendered(page, "metrics", lambda: page.go_back())  # Back: the view before the search
+    assert page.input_value("input[name=q]") == "" and len(traces(page)) == 2  # loss, acc
+    rerendered(page, "metrics", lambda: page.go_forward())
+    assert page.input_value("input[name=q]") == 'metric.name == "acc"'
+    # hide a line from the table: the address keeps it hidden through a reload
+    rerendered(page, "metrics", lambda: page.locator("table.lines input.show-line").first.uncheck())
+    assert len(traces(page)[0]["traces"]) == 5 and "hide=" in page.url
+    rerendered(page, "metrics", lambda: page.reload())
+    assert len(traces(page)[0]["traces"]) == 5
+    assert page.input_value("#band") == "minmax" and page.input_value("#color-by") == "run.hparams.lr"
+
+
+@pytest.mark.parametrize("band", ["std", "minmax", "ci95"])
+def test_the_band_drawn_equals_numpys_over_the_same_data(page, site, band):  # noqa: F811
+    url, _ = site
+    query = quote('metric.name == "loss" and metric.context.subset == "train"')
+    visit(page, f"{url}/metrics?q={query}&color=run.hparams.lr&chart=&agg=mean&band={band}", "metrics")
+    assert "common steps" in page.locator(".align-note").inner_text()
+    chart = traces(page)[0]["traces"]
+    for lr in LRS:
+        matrix = np.stack([loss(lr, seed) for seed in range(SEEDS)])
+        mean = matrix.mean(0)
+        width = {"std": matrix.std(0), "ci95": 1.959963984540054 * matrix.std(0, ddof=1) / np.sqrt(SEEDS)}
+        low, high = (
+            (matrix.min(0), matrix.max(0)) if band == "minmax" else (mean - width[band], mean + width[band])
+        )
+        colour = next(t["color"] for t in chart if t["name"] == f"lr={lr}")
+        line = next(t for t in chart if t["name"] == f"lr={lr}")
+        bands = [t for t in chart if t["color"] == colour and t["name"].startswith("band")]
+        np.testing.assert_allclose(line["y"], mean)
+        np.testing.assert_allclose(bands[0]["y"], high)
+        np.testing.assert_allclose(bands[1]["y"], low)
+    rerendered(page, "metrics", lambda: page.check("#members"))
+    assert len(traces(page)[0]["traces"]) == 3 * 3 + 7  # a line and a band per group, and the curves
+    assert "members=1" in page.url
