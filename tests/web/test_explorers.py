@@ -156,3 +156,16 @@ def test_the_band_drawn_equals_numpys_over_the_same_data(page, site, band):  # n
     rerendered(page, "metrics", lambda: page.check("#members"))
     assert len(traces(page)[0]["traces"]) == 3 * 3 + 7  # a line and a band per group, and the curves
     assert "members=1" in page.url
+
+
+def test_a_query_ending_too_early_has_its_caret_at_the_end_and_clears_the_charts(page, site):  # noqa: F811
+    url, _ = site
+    visit(page, url + "/metrics", "metrics")
+    assert page.locator(".chart").count() == 2
+    page.fill("input[name=q]", "run.hparams.lr >")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_function("document.querySelector('.query-error').textContent.length > 0")
+    text = page.locator(".query-error").inner_text()
+    assert "line 1, column 17" in text
+    assert text.splitlines()[-1] == " " * 2 + " " * 16 + "^"  # under the end of the query
+    assert page.locator(".chart").count() == 0  # the old results are gone
