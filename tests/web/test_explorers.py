@@ -169,3 +169,51 @@ def test_a_query_ending_too_early_has_its_caret_at_the_end_and_clears_the_charts
     assert "line 1, column 17" in text
     assert text.splitlines()[-1] == " " * 2 + " " * 16 + "^"  # under the end of the query
     assert page.locator(".chart").count() == 0  # the old results are gone
+
+
+COLS = quote('["p:hparams.lr", "p:hparams.seed", "m:last:loss {\\"subset\\": \\"train\\"}"]')
+
+
+def table_hashes(tab) -> set[str]:
+    return set(
+        tab.locator("table.explorer-runs tbody tr").evaluate_all("rows => rows.map(r => r.dataset.hash)")
+    )
+
+
+def test_params_explorer_brush_filters_the_table_and_stays_in_the_address(page, site):  # noqa: F811
+    url, hashes = site
+    visit(page, f"{url}/params?cols={COLS}", "params")
+    assert page.evaluate("document.querySelector('.parcoords').data[0].dimensions.length") == 3
+    assert table_hashes(page) == {h for k in ("0.1", "0.01", "none") for h in hashes[k]}
+    # a brush on the lr axis (plotly emits plotly_restyle with the axis' constraint range)
+    brush = "{'dimensions[0].constraintrange': [[0.005, 0.02]]}"
+    page.evaluate(f"Plotly.restyle(document.querySelector('.parcoords'), {brush})")
+    page.wait_for_function("document.querySelectorAll('table.explorer-runs tbody tr').length == 3")
+    assert table_hashes(page) == set(hashes["0.01"])
+    assert "sel=" in page.url
+    rerendered(page, "params", lambda: page.reload())  # the brushed range comes back with the address
+    assert table_hashes(page) == set(hashes["0.01"])
+    brushed = page.evaluate(
+        "document.querySelector('.parcoords').data[0].dimensions[0].constraintrange.flat()"
+    )
+    assert brushed == [0.005, 0.02]
+    assert "3 of 7 run(s) in the brushed ranges" in page.locator(".note").inner_text()
+
+
+def test_scatters_explorer_one_point_per_run_with_a_trend(page, site):  # noqa: F811
+    url, hashes = site
+    y = quote('m:last:loss {"subset": "train"}')
+    visit(page, f"{url}/scatters?x=p:hparams.seed&y={y}&color=p:hparams.lr&trend=1", "scatters")
+    data = page.evaluate(
+        "document.querySelector('.chart.scatter').data.map(t => [t.name, t.x.length, t.mode])"
+    )
+    assert sorted(data) == [
+        ["hparams.lr=0.01", 3, "markers"],
+        ["hparams.lr=0.1", 3, "markers"],
+        [data[-1][0], 2, "lines"],
+    ]
+    assert data[-1][0].startswith("trend")
+    assert page.input_value("#colour-by") == "p:hparams.lr" and page.is_checked("#trend")
+    page.click(".chart.scatter .scatterlayer .trace .point >> nth=0", force=True)
+    page.wait_for_url("**/runs/*")
+    assert page.url.rsplit("/", 1)[-1] in hashes["0.1"] + hashes["0.01"]
