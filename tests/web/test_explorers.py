@@ -217,3 +217,41 @@ def test_scatters_explorer_one_point_per_run_with_a_trend(page, site):  # noqa: 
     page.click(".chart.scatter .scatterlayer .trace .point >> nth=0", force=True)
     page.wait_for_url("**/runs/*")
     assert page.url.rsplit("/", 1)[-1] in hashes["0.1"] + hashes["0.01"]
+
+
+def test_images_range_of_steps_size_grouping_and_enlarge(page, tmp_path):  # noqa: F811
+    import numpy as np
+
+    from aim import Image, Run
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in ("a", "b"):
+        with Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False) as run:
+            run.name = f"run-{name}"
+            for step in range(4):
+                run.track(
+                    Image(np.full((4, 4, 3), 60 * step, np.uint8), caption=f"{name}{step}"),
+                    name="pics",
+                    step=step,
+                )
+    proc, url = serve(repo)
+    try:
+        visit(page, f"{url}/images?steps=3&size=64&group=name", "images")
+        assert page.locator("section.image-group > h2").all_inner_texts() == ["name: pics"]
+        assert page.locator("figure img").count() == 6  # steps 1..3 of both runs
+        assert page.locator("figcaption").all_inner_texts()[:3] == ["a1", "a2", "a3"] or page.locator(
+            "figcaption"
+        ).all_inner_texts()[:3] == ["b1", "b2", "b3"]
+        assert page.evaluate("document.querySelector('figure img').width") == 64
+        page.locator("figure img").first.click()
+        assert page.locator("dialog.enlarged").is_visible()
+        assert page.locator(".enlarged-caption").inner_text().startswith("step 1 · ")
+        page.click("dialog.enlarged button")
+        rerendered(page, "images", lambda: page.select_option("#image-group", "run"))
+        assert page.locator("section.image-group").count() == 2 and "group=run" in page.url
+        rerendered(page, "images", lambda: page.reload())
+        assert page.input_value("#image-group") == "run" and page.input_value("#image-size") == "64"
+    finally:
+        stop(proc)
+        release_repo(repo)
