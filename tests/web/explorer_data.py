@@ -13,12 +13,16 @@ QUIET = {"system_tracking_interval": None, "capture_terminal_logs": False}
 STEPS = 40
 LRS = (0.1, 0.01)
 SEEDS = 3
+SPIKE_STEP, SPIKE = 21, 50.0
 
 
 def loss(lr: float, seed: int) -> np.ndarray:
     """The train loss of the run with lr and seed (the tests compare against it)."""
     rng = np.random.default_rng(seed + int(lr * 1000))
-    return np.exp(-np.arange(STEPS) * lr) + rng.normal(0, 0.05, STEPS)
+    values = np.exp(-np.arange(STEPS) * lr) + rng.normal(0, 0.05, STEPS)
+    if seed == 1:
+        values[SPIKE_STEP] = SPIKE  # an outlier
+    return values
 
 
 def fill(repo: Path) -> dict[str, list[str]]:

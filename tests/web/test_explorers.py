@@ -255,3 +255,19 @@ def test_images_range_of_steps_size_grouping_and_enlarge(page, tmp_path):  # noq
     finally:
         stop(proc)
         release_repo(repo)
+
+
+def test_x_by_another_metric_ranges_and_outliers(page, site):  # noqa: F811
+    url, _ = site
+    query = quote('metric.name == "loss" and metric.context.subset == "val"')
+    visit(page, f"{url}/metrics?q={query}&x=metric:acc&chart=&yrange=0.5,1.5", "metrics")
+    assert page.input_value("#x-axis") == "metric:acc"
+    xs = page.evaluate("document.querySelector('.chart').data.map(t => t.x[0])")
+    assert sorted(xs) == pytest.approx([0.9] * 3 + [0.99] * 3)  # acc (1 - lr) at step 0 of the same run
+    chart = page.evaluate("document.querySelector('.chart').layout")
+    assert chart["yaxis"]["range"] == [0.5, 1.5] and "acc" in chart["xaxis"]["title"]["text"]
+    query = quote('metric.name == "loss" and metric.context.subset == "train"')
+    visit(page, f"{url}/metrics?q={query}&chart=&outliers=1", "metrics")
+    top = page.evaluate("Math.max(...document.querySelector('.chart').data.flatMap(t => t.y))")
+    low, high = page.evaluate("document.querySelector('.chart').layout.yaxis.range")
+    assert page.is_checked("#outliers") and top == 50.0 and high < 2

@@ -2,12 +2,14 @@
 // searches), color= stroke= chart= (comma-separated grouping fields: metric.name, metric.context,
 // metric.context.<key>, run.hash|name|experiment|tags, run.<param path>), agg= (line: mean,
 // median, min, max; reduced in the daemon), band= (minmax, std, stderr, ci95), members=1, x=
-// (step, epoch, time, abstime), xlog=1, ylog=1, smooth= with sm= (ema or cma), hide= (a JSON list of
+// (step, epoch, time, abstime, or metric:<name>: that metric's value at the same step of the same
+// run), xlog=1, ylog=1, xrange= and yrange= ("low,high"), outliers=1 (the y axis leaves out the
+// lowest and highest 2 % of values), smooth= with sm= (ema or cma), hide= (a JSON list of
 // the hidden lines' keys). Everything but the search changes the address in place (replaceState).
 'use strict';
 
 const EXPLORER_DEFAULTS = { q: '', color: 'run.hash', stroke: '', chart: 'metric.name', agg: '', band: '',
-  members: '', x: 'step', xlog: '', ylog: '', smooth: '', sm: 'ema', hide: '' };
+  members: '', x: 'step', xlog: '', ylog: '', xrange: '', yrange: '', outliers: '', smooth: '', sm: 'ema', hide: '' };
 const LEGACY_FIELDS = { metric: 'metric.name', context: 'metric.context', 'metric+context': 'metric.name,metric.context',
   run: 'run.hash', none: '' };
 const EXPLORER_X = { step: 'step', epoch: 'epoch', time: 'relative time (s)', abstime: 'time' };
@@ -95,9 +97,53 @@ function smoothingText(state) {
   return state.sm === 'cma' ? `centred moving average over ${2 * Math.round(factor * 25) + 1} points` : `EMA ${factor.toFixed(2)}`;
 }
 
-function explorerX(series, axis) {
+// x values of a series: its steps, epochs or times, or another metric's value at the same step
+// of the same run (partner finds that metric: same context if it has one, else its first).
+function explorerX(series, axis, partner) {
   if (axis === 'abstime') return series.times.map((t) => (t === null ? null : new Date(t * 1000)));
+  if (axis.startsWith('metric:')) {
+    const other = partner(series, axis.slice(7));
+    if (!other) return series.steps.map(() => null);
+    const at = new Map(other.steps.map((step, i) => [step, other.values[i]]));
+    return series.steps.map((step) => (at.has(step) ? at.get(step) : null));
+  }
   return xValues(series, axis);
+}
+
+function xTitle(axis) {
+  return EXPLORER_X[axis] || (axis.startsWith('metric:') ? `${axis.slice(7)} (at the same step)` : 'step');
+}
+
+function partnerFinder(series) {
+  const byRunName = new Map();
+  for (const s of series) {
+    const key = `${s.run.hash}/${s.name}`;
+    if (!byRunName.has(key)) byRunName.set(key, []);
+    byRunName.get(key).push(s);
+  }
+  return (s, name) => {
+    const candidates = byRunName.get(`${s.run.hash}/${name}`) || [];
+    const context = contextText(s.context);
+    return candidates.find((c) => contextText(c.context) === context) || candidates[0];
+  };
+}
+
+// [low, high] of a "low,high" text, or null.
+function rangeOf(text, log) {
+  const parts = String(text || '').split(',').map((v) => Number(v.trim()));
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || parts[0] >= parts[1]) return null;
+  return log ? parts.map((v) => (v > 0 ? Math.log10(v) : -10)) : parts;
+}
+
+// The y range that leaves out the lowest and highest 2 % of a chart's values (its line traces).
+function withoutOutliers(traces, log) {
+  const values = traces.filter((t) => t.meta !== 'band').flatMap((t) => t.y).filter((v) => Number.isFinite(v) && (!log || v > 0));
+  if (values.length < 10) return null;
+  values.sort((a, b) => a - b);
+  let low = values[Math.floor(values.length * 0.02)]; let high = values[Math.ceil(values.length * 0.98) - 1];
+  if (log) { low = Math.log10(low); high = Math.log10(high); }
+  const pad = (high - low) * 0.05 || 1;
+  return [low - pad, high + pad];
 }
 
 // Assigns each distinct key a slot (colour or dash), in the order first seen.
@@ -110,8 +156,9 @@ function chartLayout(title, state) {
   return {
     title: { text: plotText(title), font: { size: 14 } },
     margin: { l: 50, r: 10, t: 40, b: 40 },
-    xaxis: { title: { text: EXPLORER_X[state.x] || 'step' }, type: state.xlog ? 'log' : (state.x === 'abstime' ? 'date' : 'linear') },
-    yaxis: { type: state.ylog ? 'log' : 'linear' },
+    xaxis: { title: { text: plotText(xTitle(state.x)) }, type: state.xlog ? 'log' : (state.x === 'abstime' ? 'date' : 'linear'),
+      range: rangeOf(state.xrange, state.xlog) || undefined },
+    yaxis: { type: state.ylog ? 'log' : 'linear', range: rangeOf(state.yrange, state.ylog) || undefined },
     hovermode: 'closest',
     showlegend: false,
     height: 360,
@@ -120,7 +167,7 @@ function chartLayout(title, state) {
 
 // The charts, the key and the table rows of a view: curves (one trace per series) or, with an
 // aggregation, a line and band per group (from the daemon) over the member curves if asked.
-function explorerView(series, groups, state) {
+function explorerView(series, groups, state, xSeries) {
   const colorFields = fieldList(state.color);
   const strokeFields = fieldList(state.stroke);
   const chartFields = fieldList(state.chart);
@@ -142,6 +189,7 @@ function explorerView(series, groups, state) {
     return { chart: charts.get(chart), color, dash, colour, stroke };
   };
   const factor = Number(state.smooth) || 0;
+  const partner = partnerFinder([...series, ...(xSeries || [])]);
   const curveTraces = (members) => {
     for (const s of members) {
       const key = `${s.run.hash}/${s.name}/${contextText(s.context)}`;
@@ -151,12 +199,12 @@ function explorerView(series, groups, state) {
       if (hidden.has(key)) continue;
       at.chart.traces.push({
         type: 'scatter', mode: s.steps.length > 1 ? 'lines' : 'markers',
-        x: explorerX(s, state.x), y: smoothed(s.values, state.sm, factor),
+        x: explorerX(s, state.x, partner), y: smoothed(s.values, state.sm, factor),
         name: plotText(shorten(`${runLabel(s.run)} · ${s.name} ${contextText(s.context)}`, LEGEND_CHARS)),
         customdata: s.steps.map(() => s.run.hash),
         opacity: groups ? 0.25 : 1,
         line: { color: at.color, dash: at.dash, width: groups ? 1 : 1.5 },
-        hovertemplate: `%{fullData.name}<br>${EXPLORER_X[state.x]} %{x}<br>value %{y}<extra></extra>`,
+        hovertemplate: `%{fullData.name}<br>${plotText(xTitle(state.x))} %{x}<br>value %{y}<extra></extra>`,
       });
     }
   };
@@ -182,6 +230,9 @@ function explorerView(series, groups, state) {
       });
     }
     if (state.members === '1') curveTraces(series);
+  }
+  if (state.outliers === '1' && !rangeOf(state.yrange)) {
+    for (const chart of charts.values()) chart.layout.yaxis.range = withoutOutliers(chart.traces, state.ylog) || undefined;
   }
   return { charts: [...charts.values()], colours, strokes, rows, colorFields, strokeFields };
 }
@@ -234,6 +285,7 @@ PAGES.metrics = (main) => {
   const latest = latestOnly();
   let state = explorerState(location.search);
   let series = []; let seriesQuery = null; let groups = null; let groupsAsked = '';
+  const xMetrics = new Map(); // metric name -> its series in every run (an x axis of another metric)
   loadPlotly();
   const input = (id, value, placeholder) => el('input', { type: 'text', id, value, placeholder, spellcheck: false, list: 'explorer-fields', class: 'fields' });
   const controls = {
@@ -246,6 +298,9 @@ PAGES.metrics = (main) => {
     x: select('x-axis', Object.entries(EXPLORER_X), state.x),
     xlog: el('input', { type: 'checkbox', id: 'x-log' }),
     ylog: el('input', { type: 'checkbox', id: 'log-scale' }),
+    xrange: el('input', { type: 'text', id: 'x-range', placeholder: 'low,high', class: 'range' }),
+    yrange: el('input', { type: 'text', id: 'y-range', placeholder: 'low,high', class: 'range' }),
+    outliers: el('input', { type: 'checkbox', id: 'outliers' }),
     sm: select('smoothing-kind', [['ema', 'EMA'], ['cma', 'centred moving average']], state.sm),
     smooth: el('input', { type: 'range', id: 'smoothing', min: 0, max: 0.99, step: 0.01 }),
   };
@@ -266,11 +321,15 @@ PAGES.metrics = (main) => {
     el('div', { class: 'controls' }, el('label', {}, 'aggregate ', controls.agg), el('label', {}, 'band ', controls.band),
       el('label', {}, controls.members, ' member curves'), el('label', {}, 'x axis ', controls.x), el('label', {}, controls.xlog, ' log x'),
       el('label', {}, controls.ylog, ' log y'), el('label', {}, 'smoothing ', controls.sm, controls.smooth, smoothLabel)),
+    el('div', { class: 'controls' }, el('label', {}, 'x range ', controls.xrange), el('label', {}, 'y range ', controls.yrange),
+      el('label', {}, controls.outliers, ' ignore outliers')),
     note, alignNote, key, charts, table);
 
   function showState() {
     queryInput.value = state.q;
-    for (const name of ['color', 'stroke', 'chart', 'agg', 'band', 'x', 'sm']) controls[name].value = state[name];
+    addXOption(state.x);
+    for (const name of ['color', 'stroke', 'chart', 'agg', 'band', 'x', 'sm', 'xrange', 'yrange']) controls[name].value = state[name];
+    controls.outliers.checked = state.outliers === '1';
     controls.members.checked = state.members === '1';
     controls.xlog.checked = state.xlog === '1';
     controls.ylog.checked = state.ylog === '1';
@@ -279,7 +338,8 @@ PAGES.metrics = (main) => {
 
   function readControls() {
     for (const name of ['color', 'stroke', 'chart']) state[name] = fieldList(controls[name].value).join(',');
-    for (const name of ['agg', 'band', 'x', 'sm']) state[name] = controls[name].value;
+    for (const name of ['agg', 'band', 'x', 'sm', 'xrange', 'yrange']) state[name] = controls[name].value.trim();
+    state.outliers = controls.outliers.checked ? '1' : '';
     state.members = controls.members.checked ? '1' : '';
     state.xlog = controls.xlog.checked ? '1' : '';
     state.ylog = controls.ylog.checked ? '1' : '';
@@ -314,9 +374,14 @@ PAGES.metrics = (main) => {
         note.textContent = 'Loading…';
         const reply = await api('/api/metrics', { q: state.q, max_points: 1000 });
         if (!current()) return;
-        series = reply.series; seriesQuery = state.q; groups = null; groupsAsked = '';
+        series = reply.series; seriesQuery = state.q; groups = null; groupsAsked = ''; xMetrics.clear();
         note.textContent = `${series.length} metric(s)` + (reply.truncated ? ' (the first ones only: narrow the query)' : '');
         addFieldOptions();
+      }
+      if (state.x.startsWith('metric:') && !xMetrics.has(state.x)) {
+        const reply = await api('/api/metrics', { q: `metric.name == ${JSON.stringify(state.x.slice(7))}`, max_points: 1000 });
+        if (!current()) return;
+        xMetrics.set(state.x, reply.series);
       }
       const asked = state.agg ? JSON.stringify([state.q, groupFields(state), state.agg, state.band]) : '';
       if (asked && asked !== groupsAsked) {
@@ -341,6 +406,13 @@ PAGES.metrics = (main) => {
       for (const k of Object.keys(s.run.params)) if (fields.size < 200) fields.add(`run.${k}`);
     }
     fieldsList.replaceChildren(...[...fields].map((f) => el('option', { value: f })));
+    for (const name of new Set(series.map((s) => s.name))) addXOption(`metric:${name}`);
+  }
+
+  function addXOption(value) {
+    if (value && ![...controls.x.options].some((o) => o.value === value)) {
+      controls.x.append(el('option', { value, text: xTitle(value) }));
+    }
   }
 
   async function render(current) {
@@ -349,7 +421,7 @@ PAGES.metrics = (main) => {
     alignNote.textContent = aggregated
       ? `${state.agg} of each group with ${BANDS[state.band]}, computed in the daemon at the steps every curve of the group has (common steps); x axis: step.`
       : '';
-    const view = explorerView(series, aggregated, state);
+    const view = explorerView(series, aggregated, state, xMetrics.get(state.x));
     key.replaceChildren(...groupKey(view).childNodes);
     table.replaceChildren(explorerTable(view, toggle));
     await drawCharts(charts, view.charts, wireChart);
