@@ -284,7 +284,7 @@ function explorerTable(view, onToggle) {
 PAGES.metrics = (main) => {
   const latest = latestOnly();
   let state = explorerState(location.search);
-  let series = []; let seriesQuery = null; let groups = null; let groupsAsked = '';
+  let series = []; let seriesQuery = null; let groups = null; let groupsAsked = ''; let loadedQuery = null;
   const xMetrics = new Map(); // metric name -> its series in every run (an x axis of another metric)
   loadPlotly();
   const input = (id, value, placeholder) => el('input', { type: 'text', id, value, placeholder, spellcheck: false, list: 'explorer-fields', class: 'fields' });
@@ -370,11 +370,15 @@ PAGES.metrics = (main) => {
     const current = latest();
     showError(error, null);
     try {
-      if (force || seriesQuery !== state.q) {
+      if (force || loadedQuery !== state.q) { // a new search: what the last one fetched goes
+        series = []; seriesQuery = null; groups = null; groupsAsked = ''; xMetrics.clear(); loadedQuery = state.q;
+      }
+      // an aggregated view without member curves needs only the groups: no curve is sent
+      if ((!state.agg || state.members === '1') && seriesQuery !== state.q) {
         note.textContent = 'Loading…';
         const reply = await api('/api/metrics', { q: state.q, max_points: 1000 });
         if (!current()) return;
-        series = reply.series; seriesQuery = state.q; groups = null; groupsAsked = ''; xMetrics.clear();
+        series = reply.series; seriesQuery = state.q;
         note.textContent = `${series.length} metric(s)` + (reply.truncated ? ' (the first ones only: narrow the query)' : '');
         addFieldOptions();
       }
@@ -388,12 +392,15 @@ PAGES.metrics = (main) => {
         const reply = await api('/api/metrics/groups', { q: state.q, group_by: groupFields(state).join(','), line: state.agg, band: state.band, max_points: 1000 });
         if (!current()) return;
         groups = reply; groupsAsked = asked;
+        const curves = groups.groups.reduce((n, g) => n + g.curves, 0);
+        note.textContent = `${groups.groups.length} group(s) of ${curves} metric(s)`;
+        addFieldOptions();
       }
       await render(current);
     } catch (err) {
       if (!current()) return;
       note.textContent = '';
-      series = []; seriesQuery = null; groups = null; groupsAsked = '';
+      series = []; seriesQuery = null; groups = null; groupsAsked = ''; loadedQuery = null;
       charts.replaceChildren(); key.replaceChildren(); table.replaceChildren(); // old results go
       showError(error, err);
     }
@@ -404,6 +411,9 @@ PAGES.metrics = (main) => {
     for (const s of series) {
       for (const k of Object.keys(s.context || {})) fields.add(`metric.context.${k}`);
       for (const k of Object.keys(s.run.params)) if (fields.size < 200) fields.add(`run.${k}`);
+    }
+    for (const run of Object.values(groups ? groups.runs : {})) {
+      for (const k of Object.keys(run.params)) if (fields.size < 200) fields.add(`run.${k}`);
     }
     fieldsList.replaceChildren(...[...fields].map((f) => el('option', { value: f })));
     for (const name of new Set(series.map((s) => s.name))) addXOption(`metric:${name}`);
