@@ -32,7 +32,7 @@ from aim.web.replies import JSONReply, error_reply
 
 STATIC = Path(__file__).resolve().parent / "static"
 OBJECT_KINDS = ("images", "distributions", "texts", "figures")  # each has a page
-PAGES = ("runs", "metrics", "params", "scatters", *OBJECT_KINDS)
+PAGES = ("runs", "metrics", "params", "scatters", *OBJECT_KINDS, "audios")
 CHART_PAGES = ("metrics", "params", "scatters", "run", "distributions", "figures")  # fetch plotly.js at once
 OBJECT_APIS = (*OBJECT_KINDS, "audios")  # audio is shown on its run's page
 RUN_HASH = re.compile(r"[0-9A-Za-z_-]{1,64}")

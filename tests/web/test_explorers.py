@@ -271,3 +271,35 @@ def test_x_by_another_metric_ranges_and_outliers(page, site):  # noqa: F811
     top = page.evaluate("Math.max(...document.querySelector('.chart').data.flatMap(t => t.y))")
     low, high = page.evaluate("document.querySelector('.chart').layout.yaxis.range")
     assert page.is_checked("#outliers") and top == 50.0 and high < 2
+
+
+def test_texts_find_and_the_audio_page(page, tmp_path):  # noqa: F811
+    import numpy as np
+
+    from aim import Audio, Run, Text
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    with Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False) as run:
+        for step in range(4):
+            run.track(Text(f"epoch {step}: {'diverged' if step == 2 else 'fine'}"), name="notes", step=step)
+            run.track(
+                Audio(np.sin(np.arange(400) / (step + 1.0)), rate=8000, caption=f"tone {step}"),
+                name="tones",
+                step=step,
+            )
+    proc, url = serve(repo)
+    try:
+        visit(page, f"{url}/texts?find=DIVERGED", "texts")
+        assert page.locator("table.texts tr:not([hidden]) pre").all_inner_texts() == ["epoch 2: diverged"]
+        assert page.locator(".find-note").inner_text() == '1 step(s) hold "diverged"'
+        page.fill("#text-find", "")
+        assert page.locator("table.texts tr:not([hidden])").count() == 4 and "find=" not in page.url
+        visit(page, f"{url}/audios", "audios")
+        assert page.locator("table.audios audio").count() == 4
+        assert "tone 3" in page.locator("table.audios").inner_text()
+        srcs = page.locator("table.audios audio").evaluate_all("a => a.map(x => x.src)")
+        assert all("format=wav" in src for src in srcs)
+    finally:
+        stop(proc)
+        release_repo(repo)

@@ -139,10 +139,44 @@ PAGES.distributions = objectsPage('distributions', 'Distributions', 'AimQL over 
   PLOT_CONFIG);
 });
 
-PAGES.texts = objectsPage('texts', 'Texts', 'AimQL over texts, e.g. texts.name == "outputs"', (div, seq) => {
+// Texts: a find box (?find=, in the address) keeps the steps whose text holds it, ignoring case.
+const textsPage = objectsPage('texts', 'Texts', 'AimQL over texts, e.g. texts.name == "outputs"', (div, seq) => {
   if (seq.count > seq.steps.length) div.append(el('div', { class: 'note', text: `the newest ${seq.steps.length} of ${seq.count} steps` }));
-  div.append(el('table', { class: 'runs texts' }, seq.steps.map((step, i) => el('tr', {},
+  div.append(el('table', { class: 'runs texts' }, seq.steps.map((step, i) => el('tr', { 'data-text': seq.texts[i].join('\n').toLowerCase() },
     el('td', { text: String(step) }), el('td', { class: 'text' }, el('pre', { text: seq.texts[i].join('\n') }))))));
+  filterTexts();
+});
+
+function filterTexts() {
+  const find = (new URLSearchParams(location.search).get('find') || '').toLowerCase();
+  let shown = 0;
+  for (const row of document.querySelectorAll('table.texts tr')) {
+    row.hidden = Boolean(find) && !row.dataset.text.includes(find);
+    if (!row.hidden) shown++;
+  }
+  const note = document.querySelector('.find-note');
+  if (note) note.textContent = find ? `${shown} step(s) hold "${find}"` : '';
+}
+
+PAGES.texts = (main) => {
+  const find = el('input', { type: 'search', id: 'text-find', placeholder: 'find in the texts', value: new URLSearchParams(location.search).get('find') || '' });
+  find.addEventListener('input', () => {
+    const url = new URL(location.href);
+    if (find.value) url.searchParams.set('find', find.value); else url.searchParams.delete('find');
+    history.replaceState(null, '', url);
+    filterTexts();
+  });
+  textsPage(main);
+  main.querySelector('h1').after(el('div', { class: 'controls' }, el('label', {}, 'find ', find), el('span', { class: 'note find-note' })));
+};
+
+// Audio: each sequence's newest steps, a player per clip with its caption.
+PAGES.audios = objectsPage('audios', 'Audio', 'AimQL over audio, e.g. audios.name == "tones"', (div, seq) => {
+  if (seq.count > seq.steps.length) div.append(el('div', { class: 'note', text: `the newest ${seq.steps.length} of ${seq.count} steps` }));
+  div.append(el('table', { class: 'runs audios' }, seq.steps.map((step, i) => el('tr', {},
+    el('td', { text: `step ${step}` }),
+    el('td', {}, seq.audios[i].map((clip) => el('div', { class: 'clip' },
+      el('audio', { controls: true, preload: 'none', src: clip.src }), el('span', { text: ` ${clip.caption}` }))))))));
 });
 
 PAGES.figures = objectsPage('figures', 'Figures', 'AimQL over figures, e.g. figures.name == "roc"', async (div, seq) => {
