@@ -204,7 +204,8 @@ function explorerView(series, groups, state, xSeries) {
         customdata: s.steps.map(() => s.run.hash),
         opacity: groups ? 0.25 : 1,
         line: { color: at.color, dash: at.dash, width: groups ? 1 : 1.5 },
-        hovertemplate: `%{fullData.name}<br>${plotText(xTitle(state.x))} %{x}<br>value %{y}<extra></extra>`,
+        hovertemplate: `%{fullData.name}<br>${plotText(shorten([at.colour, at.stroke].filter((t) => t !== 'all').join(' · '), LEGEND_CHARS))}`
+          + `<br>${plotText(xTitle(state.x))} %{x}<br>value %{y}<extra></extra>`,
       });
     }
   };
