@@ -6,10 +6,10 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aim import _context, errors
-from aim._transport.results import QueryProgress, RunMatch
+from aim._transport.results import GroupStats, QueryProgress, RunMatch
 from aimproto.contract import MAX_QUERY_CHARS
 
 if TYPE_CHECKING:
@@ -43,9 +43,10 @@ def check_syntax(query: str) -> None:
     try:
         compile(query, "<query>", "eval", dont_inherit=True)
     except SyntaxError as exc:
-        raise SyntaxError(
-            f"invalid query: {exc.msg}", ("<query>", exc.lineno, exc.offset, exc.text)
-        ) from None
+        offset = exc.offset
+        if not offset and exc.text:  # the query ends too early: Python says 0, its caret the end
+            offset = len(exc.text.rstrip("\n")) + 1
+        raise SyntaxError(f"invalid query: {exc.msg}", ("<query>", exc.lineno, offset, exc.text)) from None
     except (RecursionError, MemoryError, ValueError):
         return  # too deep for this parser: the daemon refuses it with a clear message
 
@@ -80,8 +81,9 @@ def iter_query(
     include_archived: bool = False,
     values_only: bool = False,
     max_points: int | None = None,
+    aggregate: dict[str, Any] | None = None,
     report_mode: QueryReportMode = QueryReportMode.PROGRESS_BAR,
-) -> Iterator[RunMatch | QueryProgress]:
+) -> Iterator[RunMatch | QueryProgress | GroupStats]:
     """A RunMatch (run props, matching sequences) per matching run, newest run first.
 
     A runs query (seq_type None) gives empty sequence lists. Each sequence is a dict of its
@@ -90,7 +92,10 @@ def iter_query(
     when with_points, else None; with values_only, steps and values only (half the bytes); with
     max_points, a longer numeric sequence is reduced in the daemon to at most that many points
     (its first and last, and each bucket's min and max).
-    With with_params, props hold the run's params under "params". In PROGRESS_TUPLE mode the
+    With aggregate ({"group_by": [fields], "line": ..., "band": ..., "max_points": ...}) a metric
+    query yields each matching run (with params, no sequences) and then a GroupStats per group,
+    reduced in the daemon (aimd.query.aggregate). With with_params, props hold the run's params
+    under "params". In PROGRESS_TUPLE mode the
     iteration also yields QueryProgress(runs_done, runs_total) items. Abandoning the iteration
     cancels the query in the daemon.
     """
@@ -118,12 +123,15 @@ def iter_query(
         include_archived=include_archived,
         values_only=values_only,
         max_points=max_points or 0,
+        aggregate=aggregate,
     )
     try:
         for item in results:
             if isinstance(item, RunMatch):
                 for seq in item.sequences:
                     seq["context"] = _context.Context.from_canonical(seq["context"])
+                yield item
+            elif isinstance(item, GroupStats):
                 yield item
             elif bar is not None:
                 bar.update(item.done, item.total)

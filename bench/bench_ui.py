@@ -7,7 +7,9 @@ The times are what the page itself records (performance.now() when the table or 
 is drawn: HTML, scripts, plotly.js, the queries, JSON and drawing), with a fresh browser context
 each time, and for a returning user: a browser profile on disk, after two visits (V8 caches
 plotly.js's compiled code from the third visit on; a fresh context, being incognito, never does).
-The same API requests timed alone are printed beside them. Needs the ui extra,
+The same API requests timed alone are printed beside them. The explorers' part: runs x 4
+metrics x steps grouped by one param into 5 groups with mean and std-dev bands computed in the
+daemon (--agg-runs, --agg-steps; --explorers-only runs just that part). Needs the ui extra,
 playwright and /usr/bin/chromium (make test-browser installs them); skipped without them.
 """
 
@@ -90,6 +92,49 @@ def grid_time(chromium, url: str, repeat: int) -> tuple[list[float], list[float]
     return on_screen, every
 
 
+def populate_groups(repo: Path, runs: int, steps: int) -> None:
+    """runs x 4 metrics x steps, the runs' hparams.lr taking 5 values (5 groups)."""
+    import numpy as np
+
+    def one(i: int) -> None:
+        rng = np.random.default_rng(i)
+        run = Run(repo=str(repo), experiment="sweep", **QUIET)
+        run["hparams"] = {"lr": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2][i % 5], "seed": i}
+        for m in range(4):
+            for step, value in enumerate(np.cumsum(rng.normal(size=steps)).tolist()):
+                run.track(value, name=f"metric_{m}", step=step)
+        run.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(one, range(runs)))
+
+
+def explorers(url: str, runs: int, steps: int, repeat: int) -> list[str]:
+    """The grouped, aggregated metrics explorer: API alone, and navigation to rendered."""
+    from playwright.sync_api import sync_playwright
+
+    view = "color=run.hparams.lr&chart=metric.name&agg=mean&band=std"
+    api = f"{url}/api/metrics/groups?group_by=run.hparams.lr,metric.name&line=mean&band=std&max_points=1000"
+    first_api, size = api_time(api)  # the daemon reads every point of every curve
+    again_api = min(api_time(api)[0] for _ in range(repeat))
+    with sync_playwright() as playwright:
+        chromium = browser.launch(playwright)
+        cold, warm = cold_and_warm(chromium, f"{url}/metrics?{view}", "metrics", repeat)
+        chromium.close()
+    points = runs * 4 * steps
+    return [
+        f"{runs} runs x 4 metrics x {steps:,} steps ({points / 1e6:.1f} M points),"
+        " 5 groups x 4 charts, mean and std band",
+        f"  group statistics API, first request {first_api * 1e3:>8.0f} ms   "
+        f"({points / first_api / 1e6:.1f} M points/s, {size / 1e6:.2f} MB of JSON)",
+        f"  group statistics API, again         {again_api * 1e3:>8.0f} ms   "
+        f"(best of {repeat}; no cache in the daemon yet)",
+        f"  page, empty browser cache           {statistics.median(t for t, _ in cold) * 1e3:>8.0f} ms   "
+        f"(target <= {TARGET_CHART_S:g} s)",
+        f"  page, cached page assets            {statistics.median(t for t, _ in warm) * 1e3:>8.0f} ms",
+    ]
+
+
 def page_time(context, url: str, what: str) -> tuple[float, float]:
     """Seconds from navigation to the page marking `what` rendered, and to plotly.js being
     loaded and run (0 on a page without charts), in a new page of context."""
@@ -145,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--repo-dir", default="/tmp")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--agg-runs", type=int, default=100)
+    parser.add_argument("--agg-steps", type=int, default=5_000)
+    parser.add_argument("--explorers-only", action="store_true")
     args = parser.parse_args(argv)
     try:
         from playwright.sync_api import sync_playwright
@@ -160,6 +208,17 @@ def main(argv: list[str] | None = None) -> int:
     lines: list[str] = []  # the report, printed under the machine line
     server = None
     try:
+        path = repos.new("ui-explorers")
+        started = time.perf_counter()
+        populate_groups(path, args.agg_runs, args.agg_steps)
+        print(f"populated the explorers' repository in {time.perf_counter() - started:.1f} s", flush=True)
+        server, url = browser.serve(path)
+        lines += explorers(url, args.agg_runs, args.agg_steps, args.repeat)
+        browser.stop(server)
+        server = None
+        if args.explorers_only:
+            print(f"\n{harness.machine()}\n" + "\n".join(lines))
+            return 0
         path = repos.new("ui")
         started = time.perf_counter()
         populate_runs(path, args.runs)

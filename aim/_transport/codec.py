@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from aim._transport.results import QueryProgress, RunMatch
+from aim._transport.results import GroupStats, QueryProgress, RunMatch
 from aimproto import contract, convert
 from aimproto.v1 import common_pb2, query_pb2, tracking_pb2
 
@@ -127,7 +127,10 @@ def query_request(
     include_archived: bool,
     values_only: bool,
     max_points: int = 0,
+    aggregate: dict[str, Any] | None = None,
 ) -> query_pb2.QueryRequest:
+    """The request of a query; aggregate (group_by, line, band, max_points) asks a metric query
+    for group statistics instead of points (aimd.query.aggregate)."""
     return query_pb2.QueryRequest(
         query=query,
         sequence_type=seq_type or "",
@@ -141,12 +144,13 @@ def query_request(
         include_archived=include_archived,
         values_only=values_only,
         max_points=max_points,  # 0: every point; else the daemon's min/max reduction
+        aggregate=None if aggregate is None else query_pb2.Aggregation(**aggregate),
     )
 
 
 def query_results(
     chunks: Iterator[query_pb2.QueryChunk], *, values_only: bool
-) -> Iterator[RunMatch | QueryProgress]:
+) -> Iterator[RunMatch | QueryProgress | GroupStats]:
     """The reply chunks of a query as a RunMatch per matching run (its sequences reassembled
     from their blocks, which arrive before the run's header) and QueryProgress items. Closing
     this iterator closes chunks (which cancels the call)."""
@@ -171,8 +175,26 @@ def query_results(
                 yield RunMatch(props, sequences.pop(props["hash"], []))
             if chunk.HasField("progress"):
                 yield QueryProgress(chunk.progress.done, chunk.progress.total)
+            for group in chunk.groups:
+                yield _group_stats(group)
     finally:
         chunks.close()  # type: ignore[attr-defined]
+
+
+def _group_stats(group: query_pb2.GroupStats) -> GroupStats:
+    def floats(data: bytes) -> np.ndarray | None:
+        return np.frombuffer(data, "<f8") if data else None
+
+    return GroupStats(
+        [json.loads(v) for v in group.values],
+        list(group.run_hashes),
+        group.curves,
+        group.common_steps,
+        np.frombuffer(group.steps, "<i8"),
+        np.frombuffer(group.line, "<f8"),
+        floats(group.low),
+        floats(group.high),
+    )
 
 
 def _matched_sequence(info: Any, parts: list[Any], values_only: bool) -> dict[str, Any]:

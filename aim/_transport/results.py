@@ -36,3 +36,26 @@ class RunMatch:
 
     def __repr__(self) -> str:
         return f"RunMatch(run {self.props.get('hash')!r}, {len(self.sequences)} sequences)"
+
+
+class GroupStats:
+    """One group of an aggregate metric query (computed in the daemon): the values of the fields
+    grouped by (decoded JSON, None where the runs have none), the runs of its curves, how many
+    curves and common steps it has, and numpy arrays of the steps shown, the line and the band
+    (low and high are None without a band)."""
+
+    __slots__ = ("values", "run_hashes", "curves", "common_steps", "steps", "line", "low", "high")
+
+    def __init__(self, values: list[Any], run_hashes: list[str], curves: int, common_steps: int, steps: Any,
+                 line: Any, low: Any = None, high: Any = None) -> None:  # fmt: skip
+        self.values = values
+        self.run_hashes = run_hashes
+        self.curves = curves
+        self.common_steps = common_steps
+        self.steps = steps
+        self.line = line
+        self.low = low
+        self.high = high
+
+    def __repr__(self) -> str:
+        return f"GroupStats({self.values!r}, {self.curves} curves, {len(self.steps)} steps)"

@@ -27,15 +27,15 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from aim import Repo, errors
-from aim.web import data
+from aim.web import data, explorers
 from aim.web.access import Access
 from aim.web.prefix import BasePath
 from aim.web.replies import JSONReply, error_reply
 
 STATIC = Path(__file__).resolve().parent / "static"
 OBJECT_KINDS = ("images", "distributions", "texts", "figures")  # each has a page
-PAGES = ("runs", "metrics", *OBJECT_KINDS)
-CHART_PAGES = ("metrics", "run", "distributions", "figures")  # pages that fetch plotly.js at once
+PAGES = ("runs", "metrics", "params", "scatters", *OBJECT_KINDS, "audios")
+CHART_PAGES = ("metrics", "params", "scatters", "run", "distributions", "figures")  # fetch plotly.js at once
 OBJECT_APIS = (*OBJECT_KINDS, "audios")  # audio is shown on its run's page
 RUN_HASH = re.compile(r"[0-9A-Za-z_-]{1,64}")
 IMAGE_FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg", "gif": "image/gif"}
@@ -214,6 +214,17 @@ def create_app(
         points = _int(request, "max_points", data.DEFAULT_POINTS)
         return JSONReply(data.metrics(repo, query_of(request), max_points=points))
 
+    def metric_groups(request: Request) -> Response:
+        params = request.query_params
+        group_by = explorers.fields(params.get("group_by", ""))
+        line, band = params.get("line", "mean"), params.get("band", "")
+        points = _int(request, "max_points", data.DEFAULT_POINTS)
+        return JSONReply(
+            explorers.metric_groups(
+                repo, query_of(request), group_by, line=line, band=band, max_points=points
+            )
+        )
+
     def objects(request: Request) -> Response:
         kind = request.scope["route"].name.removeprefix("api_")
         return JSONReply(getattr(data, kind)(repo, query_of(request)))
@@ -254,6 +265,7 @@ def create_app(
         Route("/api/runs/{run_hash}/logs", terminal_logs),
         Route("/api/runs/{run_hash}/log_records", log_records),
         Route("/api/metrics", metrics),
+        Route("/api/metrics/groups", metric_groups),
         *(Route(f"/api/{kind}", objects, name=f"api_{kind}") for kind in OBJECT_APIS),
         Route("/api/blobs/{sha}", blob),
         Route("/vendor/plotly.min.js", plotly),

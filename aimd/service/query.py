@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import threading
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ import grpc
 
 from aimd.config import DEFAULT_QUERY_IDLE_TIMEOUT_S, MAX_QUERY_TIMEOUT_S
 from aimd.errors import DaemonError, InvalidInput
-from aimd.query import BudgetExceeded, QueryError, QuerySyntaxError, downsample
+from aimd.query import BudgetExceeded, QueryError, QuerySyntaxError, aggregate, downsample
 from aimd.query.budget import Gate
 from aimd.query.engine import Engine, Progress, QuerySpec, RunMatch, SequenceMatch
 from aimd.service.messages import point_columns, sequence_info_message
@@ -39,6 +40,11 @@ def query_spec(request: query_pb2.QueryRequest, default_timeout_s: float) -> Que
         raise InvalidInput(f"timeout_s must be between 0 and {MAX_QUERY_TIMEOUT_S:g}")
     if 0 < request.max_points < downsample.MIN_POINTS:
         raise InvalidInput(f"max_points must be 0 (every point) or at least {downsample.MIN_POINTS}")
+    if request.HasField("aggregate"):  # every point of every curve is read, the params to group by
+        if request.sequence_type != "metric":
+            raise InvalidInput("aggregate is a mode of metric queries (sequence_type 'metric')")
+        request.with_points, request.with_params, request.max_points = True, True, 0
+        request.values_only = True
     return QuerySpec(
         text=request.query,
         sequence_type=request.sequence_type or None,
@@ -141,6 +147,53 @@ def query_chunks(engine: Engine) -> Iterator[query_pb2.QueryChunk]:
         yield chunk
 
 
+def aggregate_spec(request: query_pb2.QueryRequest) -> aggregate.Spec | None:
+    if not request.HasField("aggregate"):
+        return None
+    agg = request.aggregate
+    return aggregate.Spec(list(agg.group_by), agg.line, agg.band, agg.max_points)
+
+
+def aggregate_chunks(engine: Engine, spec: aggregate.Spec) -> Iterator[query_pb2.QueryChunk]:
+    """The reply of an aggregate query: each matching run's header (with its params) as it is
+    evaluated, then the statistics of every group (aimd.query.aggregate)."""
+    packer = ChunkPacker()
+    reducer = aggregate.Aggregator(spec)
+    pending: list[tuple[str, dict, Any, Any]] = []  # the current run's curves: its header comes last
+    for match in engine:
+        if isinstance(match, SequenceMatch):
+            parts = list(match.blocks or ())
+            cols = Columns.concat(parts) if parts else None
+            if cols is not None and len(cols):
+                pending.append((match.name, _context(match.context), cols.steps, cols.values))
+            continue
+        if isinstance(match, RunMatch):
+            for name, context, steps, values in pending:
+                reducer.add(match.props, match.params, name, context, steps, values)
+            pending = []
+        yield from packer.add(match)
+    for result in reducer.results():
+        group = packer.chunk.groups.add(
+            values=list(result.values),
+            run_hashes=result.run_hashes,
+            curves=result.curves,
+            common_steps=result.common_steps,
+            steps=result.steps.astype("<i8").tobytes(),
+            line=result.line.astype("<f8").tobytes(),
+        )
+        if result.low is not None and result.high is not None:
+            group.low, group.high = result.low.astype("<f8").tobytes(), result.high.astype("<f8").tobytes()
+        packer.size += RUN_HEADER_BYTES + 24 * len(result.steps) + 64 * len(result.run_hashes)
+        if packer.size >= FLUSH_BYTES:
+            yield packer.take()  # type: ignore[misc]
+    if (chunk := packer.take()) is not None:
+        yield chunk
+
+
+def _context(canonical: str) -> dict:
+    return json.loads(canonical) if canonical else {}
+
+
 class QueryService(query_pb2_grpc.QueryServicer):
     def __init__(
         self,
@@ -169,6 +222,7 @@ class QueryService(query_pb2_grpc.QueryServicer):
         try:
             if isinstance(request, Malformed):
                 raise request.error()
+            grouping = aggregate_spec(request)
             spec = query_spec(request, self.default_timeout_s)
             engine = await loop.run_in_executor(
                 self.executor,
@@ -181,7 +235,7 @@ class QueryService(query_pb2_grpc.QueryServicer):
                     gate=self.gate,
                 ),
             )  # compiles the query: CPU work too
-            chunks = query_chunks(engine)
+            chunks = query_chunks(engine) if grouping is None else aggregate_chunks(engine, grouping)
             budget = engine.budget
             while True:
                 budget.resume()  # the budget counts the daemon's work...

@@ -1,11 +1,30 @@
-// Metrics explorer: the metrics a query selects, grouped into charts and coloured by metric,
-// context, run or a param; x axis step, epoch or relative time; log scale; EMA smoothing.
+// Charts of metrics (buildCharts and drawCharts, which the run page uses too), and the metrics
+// explorer (metrics_explorer.js): grouping, daemon-side aggregation, the address as its state.
 'use strict';
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f',
   '#bcbd22', '#17becf', '#3949ab', '#00897b', '#c0ca33', '#f4511e', '#6d4c41', '#546e7a'];
 const LEGEND_CHARS = 80; // a longer legend entry is cut (hover shows the same)
 const X_AXES = { step: 'step', epoch: 'epoch', time: 'relative time (s)' };
+// Every chart's plotly config: the modebar offers local actions only (zoom, pan, reset, PNG and
+// SVG download). plotly.js shows a "send data to Chart Studio" button unless told not to
+// (showSendToCloud defaults to true), and its logo links to plotly.com: both are off, nothing
+// on a page offers to send a chart's data off the machine.
+const PLOT_CONFIG = {
+  responsive: true,
+  displaylogo: false,
+  showLink: false,
+  showSendToCloud: false,
+  showEditInChartStudio: false,
+  plotlyServerURL: '',
+  modeBarButtonsToRemove: ['sendDataToCloud', 'editInChartStudio'],
+  modeBarButtonsToAdd: [{
+    name: 'downloadSvg',
+    title: 'Download plot as SVG',
+    icon: { width: 1000, height: 1000, path: 'M500 0L200 400h200v350h200V400h200zM100 850h800v150H100z' },
+    click: (gd) => window.Plotly.downloadImage(gd, { format: 'svg', filename: 'chart' }),
+  }],
+};
 
 function seriesKey(series, by) {
   if (by === 'metric') return series.name;
@@ -79,8 +98,8 @@ function buildCharts(series, options) {
 // drawn chart in place (a changed control redraws only what changed). The charts on screen are
 // drawn first and the promise resolves with them; the others follow one per task, so that the
 // page answers meanwhile (a newer draw into the same container stops them). When every chart is
-// drawn, the container says so: data-drawn="all".
-async function drawCharts(container, charts) {
+// drawn, the container says so: data-drawn="all". onDrawn(div), if given, follows each draw.
+async function drawCharts(container, charts, onDrawn) {
   const Plotly = await loadPlotly();
   const generation = (container.drawGeneration || 0) + 1;
   container.drawGeneration = generation;
@@ -88,7 +107,10 @@ async function drawCharts(container, charts) {
   const divs = [...container.children];
   for (const div of divs.slice(charts.length)) { Plotly.purge(div); div.remove(); }
   for (let i = divs.length; i < charts.length; i++) container.append(divs[i] = el('div', { class: 'chart' }));
-  const draw = (i) => Plotly.react(divs[i], charts[i].traces, charts[i].layout, { responsive: true, displaylogo: false });
+  const draw = async (i) => {
+    await Plotly.react(divs[i], charts[i].traces, charts[i].layout, PLOT_CONFIG);
+    if (onDrawn) onDrawn(divs[i]);
+  };
   const onScreen = (i) => { const box = divs[i].getBoundingClientRect(); return box.bottom > 0 && box.top < window.innerHeight; };
   const first = charts.map((_, i) => i).filter(onScreen);
   const later = charts.map((_, i) => i).filter((i) => !onScreen(i));
@@ -107,58 +129,3 @@ function select(id, options, value) {
   return el('select', { id }, options.map(([v, label]) => el('option', { value: v, text: label, selected: v === value })));
 }
 
-PAGES.metrics = (main) => {
-  const latest = latestOnly(); // replies to older searches are dropped
-  let series = [];
-  loadPlotly(); // while the data is queried
-  const initial = new URLSearchParams(location.search); // ?group=&colour=&x=&log=1&smooth=: a link keeps the view
-  const groupBy = select('group-by', [['metric', 'metric'], ['context', 'context'], ['metric+context', 'metric and context'],
-    ['run', 'run'], ['none', 'one chart']], initial.get('group') || 'metric');
-  const colourBy = select('colour-by', [['run', 'run'], ['metric', 'metric'], ['context', 'context']], initial.get('colour') || 'run');
-  const xAxis = select('x-axis', Object.entries(X_AXES), initial.get('x') || 'step');
-  const logScale = el('input', { type: 'checkbox', id: 'log-scale', checked: initial.get('log') === '1' });
-  const smoothing = el('input', { type: 'range', id: 'smoothing', min: 0, max: 0.99, step: 0.01, value: Number(initial.get('smooth')) || 0 });
-  const note = el('div', { class: 'note' });
-  const charts = el('div', { class: 'charts' });
-  const box = queryBox('AimQL over metrics, e.g. metric.name == "loss" and run.hparams.lr > 1e-4', search);
-  const controls = el('div', { class: 'controls' },
-    el('label', {}, 'group by ', groupBy), el('label', {}, 'colour by ', colourBy), el('label', {}, 'x axis ', xAxis),
-    el('label', {}, logScale, ' log scale'), el('label', {}, 'smoothing ', smoothing));
-  main.append(el('h1', { text: 'Metrics' }), box.form, box.error, controls, note, charts);
-  for (const input of [groupBy, colourBy, xAxis, logScale, smoothing]) input.addEventListener('change', render);
-  box.start();
-
-  async function search(query) {
-    const current = latest();
-    showError(box.error, null);
-    note.textContent = 'Loading…';
-    try {
-      const reply = await api('/api/metrics', { q: query, max_points: 1000 });
-      if (!current()) return;
-      series = reply.series;
-      note.textContent = `${series.length} metric(s)` + (reply.truncated ? ' (the first ones only: narrow the query)' : '');
-      addParamOptions();
-      await render();
-    } catch (err) {
-      if (!current()) return;
-      note.textContent = '';
-      showError(box.error, err);
-    }
-  }
-
-  function addParamOptions() {
-    const keys = new Set();
-    for (const s of series) for (const key of Object.keys(s.run.params)) if (keys.size < 100) keys.add(key);
-    for (const target of [groupBy, colourBy]) {
-      for (const option of [...target.options]) if (option.value.startsWith('param:')) option.remove();
-      for (const key of [...keys].sort()) target.append(el('option', { value: `param:${key}`, text: `param ${key}` }));
-    }
-  }
-
-  async function render() {
-    const options = { groupBy: groupBy.value, colourBy: colourBy.value, xAxis: xAxis.value,
-      logScale: logScale.checked, smoothing: Number(smoothing.value) };
-    await drawCharts(charts, buildCharts(series, options));
-    markRendered('metrics');
-  }
-};

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from aimproto.v1 import common_pb2 as aimproto_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x61improto/v1/query.proto\x12\x0b\x61improto.v1\x1a\x18\x61improto/v1/common.proto\"\xfe\x01\n\x0cQueryRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\x15\n\rsequence_type\x18\x02 \x01(\t\x12\x10\n\x08run_hash\x18\x03 \x01(\t\x12\x13\n\x0bwith_points\x18\x04 \x01(\x08\x12\x13\n\x0bwith_params\x18\x05 \x01(\x08\x12\x0e\n\x06offset\x18\x06 \x01(\t\x12\r\n\x05limit\x18\x07 \x01(\r\x12\x11\n\ttimeout_s\x18\x08 \x01(\x01\x12\x17\n\x0freport_progress\x18\t \x01(\x08\x12\x18\n\x10include_archived\x18\n \x01(\x08\x12\x13\n\x0bvalues_only\x18\x0b \x01(\x08\x12\x12\n\nmax_points\x18\x14 \x01(\r\"\x8a\x01\n\nQueryChunk\x12-\n\tsequences\x18\x01 \x03(\x0b\x32\x1a.aimproto.v1.SequenceBlock\x12$\n\x04runs\x18\x02 \x03(\x0b\x32\x16.aimproto.v1.RunHeader\x12\'\n\x08progress\x18\x03 \x01(\x0b\x32\x15.aimproto.v1.Progress\"Z\n\tRunHeader\x12$\n\x05props\x18\x01 \x01(\x0b\x32\x15.aimproto.v1.RunProps\x12\'\n\x06params\x18\x02 \x01(\x0b\x32\x17.aimproto.v1.ParamValue\"\xaa\x01\n\rSequenceBlock\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12\'\n\x04info\x18\x02 \x01(\x0b\x32\x19.aimproto.v1.SequenceInfo\x12\r\n\x05\x63ount\x18\x03 \x01(\r\x12\r\n\x05steps\x18\x04 \x01(\x0c\x12\x0e\n\x06values\x18\x05 \x01(\x0c\x12\x0e\n\x06\x65pochs\x18\x06 \x01(\x0c\x12\x12\n\ntimestamps\x18\x07 \x01(\x0c\x12\x0c\n\x04last\x18\x08 \x01(\x08\"\'\n\x08Progress\x12\x0c\n\x04\x64one\x18\x01 \x01(\x04\x12\r\n\x05total\x18\x02 \x01(\x04\x32\x46\n\x05Query\x12=\n\x05Query\x12\x19.aimproto.v1.QueryRequest\x1a\x17.aimproto.v1.QueryChunk0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x61improto/v1/query.proto\x12\x0b\x61improto.v1\x1a\x18\x61improto/v1/common.proto\"\xab\x02\n\x0cQueryRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\x15\n\rsequence_type\x18\x02 \x01(\t\x12\x10\n\x08run_hash\x18\x03 \x01(\t\x12\x13\n\x0bwith_points\x18\x04 \x01(\x08\x12\x13\n\x0bwith_params\x18\x05 \x01(\x08\x12\x0e\n\x06offset\x18\x06 \x01(\t\x12\r\n\x05limit\x18\x07 \x01(\r\x12\x11\n\ttimeout_s\x18\x08 \x01(\x01\x12\x17\n\x0freport_progress\x18\t \x01(\x08\x12\x18\n\x10include_archived\x18\n \x01(\x08\x12\x13\n\x0bvalues_only\x18\x0b \x01(\x08\x12\x12\n\nmax_points\x18\x14 \x01(\r\x12+\n\taggregate\x18\x15 \x01(\x0b\x32\x18.aimproto.v1.Aggregation\"\xb3\x01\n\nQueryChunk\x12-\n\tsequences\x18\x01 \x03(\x0b\x32\x1a.aimproto.v1.SequenceBlock\x12$\n\x04runs\x18\x02 \x03(\x0b\x32\x16.aimproto.v1.RunHeader\x12\'\n\x08progress\x18\x03 \x01(\x0b\x32\x15.aimproto.v1.Progress\x12\'\n\x06groups\x18\x04 \x03(\x0b\x32\x17.aimproto.v1.GroupStats\"Z\n\tRunHeader\x12$\n\x05props\x18\x01 \x01(\x0b\x32\x15.aimproto.v1.RunProps\x12\'\n\x06params\x18\x02 \x01(\x0b\x32\x17.aimproto.v1.ParamValue\"\xaa\x01\n\rSequenceBlock\x12\x10\n\x08run_hash\x18\x01 \x01(\t\x12\'\n\x04info\x18\x02 \x01(\x0b\x32\x19.aimproto.v1.SequenceInfo\x12\r\n\x05\x63ount\x18\x03 \x01(\r\x12\r\n\x05steps\x18\x04 \x01(\x0c\x12\x0e\n\x06values\x18\x05 \x01(\x0c\x12\x0e\n\x06\x65pochs\x18\x06 \x01(\x0c\x12\x12\n\ntimestamps\x18\x07 \x01(\x0c\x12\x0c\n\x04last\x18\x08 \x01(\x08\"\'\n\x08Progress\x12\x0c\n\x04\x64one\x18\x01 \x01(\x04\x12\r\n\x05total\x18\x02 \x01(\x04\"O\n\x0b\x41ggregation\x12\x10\n\x08group_by\x18\x01 \x03(\t\x12\x0c\n\x04line\x18\x02 \x01(\t\x12\x0c\n\x04\x62\x61nd\x18\x03 \x01(\t\x12\x12\n\nmax_points\x18\x04 \x01(\r\"\x8e\x01\n\nGroupStats\x12\x0e\n\x06values\x18\x01 \x03(\t\x12\x12\n\nrun_hashes\x18\x02 \x03(\t\x12\x0e\n\x06\x63urves\x18\x03 \x01(\r\x12\x14\n\x0c\x63ommon_steps\x18\x04 \x01(\r\x12\r\n\x05steps\x18\x05 \x01(\x0c\x12\x0c\n\x04line\x18\x06 \x01(\x0c\x12\x0b\n\x03low\x18\x07 \x01(\x0c\x12\x0c\n\x04high\x18\x08 \x01(\x0c\x32\x46\n\x05Query\x12=\n\x05Query\x12\x19.aimproto.v1.QueryRequest\x1a\x17.aimproto.v1.QueryChunk0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,15 +33,19 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aimproto.v1.query_pb2', _gl
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_QUERYREQUEST']._serialized_start=67
-  _globals['_QUERYREQUEST']._serialized_end=321
-  _globals['_QUERYCHUNK']._serialized_start=324
-  _globals['_QUERYCHUNK']._serialized_end=462
-  _globals['_RUNHEADER']._serialized_start=464
-  _globals['_RUNHEADER']._serialized_end=554
-  _globals['_SEQUENCEBLOCK']._serialized_start=557
-  _globals['_SEQUENCEBLOCK']._serialized_end=727
-  _globals['_PROGRESS']._serialized_start=729
-  _globals['_PROGRESS']._serialized_end=768
-  _globals['_QUERY']._serialized_start=770
-  _globals['_QUERY']._serialized_end=840
+  _globals['_QUERYREQUEST']._serialized_end=366
+  _globals['_QUERYCHUNK']._serialized_start=369
+  _globals['_QUERYCHUNK']._serialized_end=548
+  _globals['_RUNHEADER']._serialized_start=550
+  _globals['_RUNHEADER']._serialized_end=640
+  _globals['_SEQUENCEBLOCK']._serialized_start=643
+  _globals['_SEQUENCEBLOCK']._serialized_end=813
+  _globals['_PROGRESS']._serialized_start=815
+  _globals['_PROGRESS']._serialized_end=854
+  _globals['_AGGREGATION']._serialized_start=856
+  _globals['_AGGREGATION']._serialized_end=935
+  _globals['_GROUPSTATS']._serialized_start=938
+  _globals['_GROUPSTATS']._serialized_end=1080
+  _globals['_QUERY']._serialized_start=1082
+  _globals['_QUERY']._serialized_end=1152
 # @@protoc_insertion_point(module_scope)

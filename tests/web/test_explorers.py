@@ -1,0 +1,305 @@
+"""The chart explorers in headless Chromium: what leaves the machine (nothing), the address as
+the metrics explorer's state, grouping, and the bands the daemon computes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import numpy as np
+import pytest
+from explorer_data import LRS, SEEDS, fill, loss
+from test_browser import browser, page  # noqa: F401 (fixtures)
+
+from browser import serve, stop, visit
+from helpers import release_repo
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[tuple[str, dict[str, list[str]]]]:
+    repo = tmp_path_factory.mktemp("explorers") / "repo"
+    repo.mkdir()
+    hashes = fill(repo)
+    proc, url = serve(repo)
+    yield url, hashes
+    stop(proc)
+    release_repo(repo)
+
+
+def rendered(tab, what: str) -> None:
+    tab.wait_for_selector(f"body[data-rendered={what}]")
+
+
+def rerendered(tab, what: str, action) -> None:
+    """Do action, then wait until the page says it rendered again."""
+    tab.evaluate("document.body.dataset.rendered = ''")
+    action()
+    rendered(tab, what)
+
+
+OFF_MACHINE = """() => {
+    const offsite = [...document.querySelectorAll('a[href], form[action], [src]')]
+        .map(e => e.href || e.action || e.src)
+        .filter(u => u && !u.startsWith(location.origin) && !u.startsWith('blob:') && !u.startsWith('data:'));
+    const buttons = [...document.querySelectorAll('.modebar-btn')]
+        .map(b => b.dataset.title + '|' + b.dataset.attr);
+    return { offsite, buttons };
+}"""
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/distributions", "/figures", "/runs/{hash}"])
+def test_no_element_offers_to_send_data_off_the_machine(page, site, path):  # noqa: F811
+    url, hashes = site
+    what = "run" if "runs" in path else path.strip("/")
+    visit(page, url + path.format(hash=hashes["0.1"][0]), what)
+    page.wait_for_function("[...document.querySelectorAll('.charts')].every(c => c.dataset.drawn == 'all')")
+    found = page.evaluate(OFF_MACHINE)
+    assert found["offsite"] == []
+    buttons = " ".join(found["buttons"]).lower()
+    if path == "/metrics":
+        assert "download plot as a png" in buttons and "download plot as svg" in buttons and "zoom" in buttons
+    for word in ("cloud", "chart studio", "share", "plotly.com", "edit in"):
+        assert word not in buttons
+    assert page.locator(".modebar a, a.modebar-btn[href]").count() == 0  # no plotly logo link
+
+
+def traces(tab) -> list[dict]:
+    """Per chart: its title and its traces' names, colours, dashes and y values (once drawn)."""
+    tab.wait_for_function("[...document.querySelectorAll('.charts')].every(c => c.dataset.drawn == 'all')")
+    return tab.evaluate(
+        "[...document.querySelectorAll('.chart')].map(d => ({title: d.layout.title.text, traces: d.data.map("
+        "t => ({name: t.name, color: t.line.color, dash: t.line.dash, y: t.y, meta: t.meta}))}))"
+    )
+
+
+def test_grouping_by_colour_stroke_and_chart_with_a_key(page, site):  # noqa: F811
+    url, _ = site
+    query = "q=" + quote('metric.name == "loss"')
+    visit(page, f"{url}/metrics?{query}&color=run.hparams.lr&stroke=metric.context.subset&chart=", "metrics")
+    charts = traces(page)
+    assert len(charts) == 1 and len(charts[0]["traces"]) == 13  # 6 runs x 2 contexts, and the bare run
+    colours = {t["color"] for t in charts[0]["traces"]}
+    assert len(colours) == 3  # lr 0.1, lr 0.01 and the run without params: "none"
+    assert len({t["dash"] for t in charts[0]["traces"]}) == 2  # train, val
+    key = page.locator(".group-key").inner_text()
+    assert "lr=0.1" in key and "lr=0.01" in key and "lr=none" in key and "subset=val" in key
+    assert page.locator(".chart .legendtext").count() == 0
+    rerendered(
+        page,
+        "metrics",
+        lambda: (page.fill("#chart-by", "metric.context.subset"), page.press("#chart-by", "Enter")),
+    )
+    assert sorted(c["title"] for c in traces(page)) == ["subset=train", "subset=val"]
+    rerendered(
+        page,
+        "metrics",
+        lambda: (
+            page.fill("#chart-by", "run.hparams.opt.name, metric.context.subset"),
+            page.press("#chart-by", "Enter"),
+        ),
+    )
+    titles = {c["title"] for c in traces(page)}
+    assert "name=adam, subset=train" in titles and "name=none, subset=train" in titles
+
+
+def test_the_address_is_the_view(page, site):  # noqa: F811
+    url, _ = site
+    view = "color=run.hparams.lr&ylog=1&smooth=0.5&sm=cma&x=epoch"
+    visit(page, f"{url}/metrics?{view}", "metrics")  # hand-written fields, before any option exists
+    assert page.input_value("#color-by") == "run.hparams.lr"
+    assert page.is_checked("#log-scale") and page.input_value("#x-axis") == "epoch"
+    assert page.input_value("#smoothing-kind") == "cma"
+    assert "centred moving average over 27 points" in page.locator(".smoothing-label").inner_text()
+    assert page.evaluate("document.querySelector('.chart').layout.yaxis.type") == "log"
+    rerendered(page, "metrics", lambda: page.select_option("#band", "minmax"))
+    assert "band=minmax" in page.url and "color=run.hparams.lr" in page.url
+    rerendered(
+        page,
+        "metrics",
+        lambda: (page.fill("input[name=q]", 'metric.name == "acc"'), page.press("input[name=q]", "Enter")),
+    )
+    assert len(traces(page)[0]["traces"]) == 6
+    rerendered(page, "metrics", lambda: page.go_back())  # Back: the view before the search
+    assert page.input_value("input[name=q]") == "" and len(traces(page)) == 2  # loss, acc
+    rerendered(page, "metrics", lambda: page.go_forward())
+    assert page.input_value("input[name=q]") == 'metric.name == "acc"'
+    # hide a line from the table: the address keeps it hidden through a reload
+    rerendered(page, "metrics", lambda: page.locator("table.lines input.show-line").first.uncheck())
+    assert len(traces(page)[0]["traces"]) == 5 and "hide=" in page.url
+    rerendered(page, "metrics", lambda: page.reload())
+    assert len(traces(page)[0]["traces"]) == 5
+    assert page.input_value("#band") == "minmax" and page.input_value("#color-by") == "run.hparams.lr"
+
+
+@pytest.mark.parametrize("band", ["std", "minmax", "ci95"])
+def test_the_band_drawn_equals_numpys_over_the_same_data(page, site, band):  # noqa: F811
+    url, _ = site
+    query = quote('metric.name == "loss" and metric.context.subset == "train"')
+    visit(page, f"{url}/metrics?q={query}&color=run.hparams.lr&chart=&agg=mean&band={band}", "metrics")
+    assert "common steps" in page.locator(".align-note").inner_text()
+    chart = traces(page)[0]["traces"]
+    for lr in LRS:
+        matrix = np.stack([loss(lr, seed) for seed in range(SEEDS)])
+        mean = matrix.mean(0)
+        width = {"std": matrix.std(0), "ci95": 1.959963984540054 * matrix.std(0, ddof=1) / np.sqrt(SEEDS)}
+        low, high = (
+            (matrix.min(0), matrix.max(0)) if band == "minmax" else (mean - width[band], mean + width[band])
+        )
+        colour = next(t["color"] for t in chart if t["name"] == f"lr={lr}")
+        line = next(t for t in chart if t["name"] == f"lr={lr}")
+        bands = [t for t in chart if t["color"] == colour and t["name"].startswith("band")]
+        np.testing.assert_allclose(line["y"], mean)
+        np.testing.assert_allclose(bands[0]["y"], high)
+        np.testing.assert_allclose(bands[1]["y"], low)
+    rerendered(page, "metrics", lambda: page.check("#members"))
+    assert len(traces(page)[0]["traces"]) == 3 * 3 + 7  # a line and a band per group, and the curves
+    assert "members=1" in page.url
+
+
+def test_a_query_ending_too_early_has_its_caret_at_the_end_and_clears_the_charts(page, site):  # noqa: F811
+    url, _ = site
+    visit(page, url + "/metrics", "metrics")
+    assert page.locator(".chart").count() == 2
+    page.fill("input[name=q]", "run.hparams.lr >")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_function("document.querySelector('.query-error').textContent.length > 0")
+    text = page.locator(".query-error").inner_text()
+    assert "line 1, column 17" in text
+    assert text.splitlines()[-1] == " " * 2 + " " * 16 + "^"  # under the end of the query
+    assert page.locator(".chart").count() == 0  # the old results are gone
+
+
+COLS = quote('["p:hparams.lr", "p:hparams.seed", "m:last:loss {\\"subset\\": \\"train\\"}"]')
+
+
+def table_hashes(tab) -> set[str]:
+    return set(
+        tab.locator("table.explorer-runs tbody tr").evaluate_all("rows => rows.map(r => r.dataset.hash)")
+    )
+
+
+def test_params_explorer_brush_filters_the_table_and_stays_in_the_address(page, site):  # noqa: F811
+    url, hashes = site
+    visit(page, f"{url}/params?cols={COLS}", "params")
+    assert page.evaluate("document.querySelector('.parcoords').data[0].dimensions.length") == 3
+    assert table_hashes(page) == {h for k in ("0.1", "0.01", "none") for h in hashes[k]}
+    # a brush on the lr axis (plotly emits plotly_restyle with the axis' constraint range)
+    brush = "{'dimensions[0].constraintrange': [[0.005, 0.02]]}"
+    page.evaluate(f"Plotly.restyle(document.querySelector('.parcoords'), {brush})")
+    page.wait_for_function("document.querySelectorAll('table.explorer-runs tbody tr').length == 3")
+    assert table_hashes(page) == set(hashes["0.01"])
+    assert "sel=" in page.url
+    rerendered(page, "params", lambda: page.reload())  # the brushed range comes back with the address
+    assert table_hashes(page) == set(hashes["0.01"])
+    brushed = page.evaluate(
+        "document.querySelector('.parcoords').data[0].dimensions[0].constraintrange.flat()"
+    )
+    assert brushed == [0.005, 0.02]
+    assert "3 of 7 run(s) in the brushed ranges" in page.locator(".note").inner_text()
+
+
+def test_scatters_explorer_one_point_per_run_with_a_trend(page, site):  # noqa: F811
+    url, hashes = site
+    y = quote('m:last:loss {"subset": "train"}')
+    visit(page, f"{url}/scatters?x=p:hparams.seed&y={y}&color=p:hparams.lr&trend=1", "scatters")
+    data = page.evaluate(
+        "document.querySelector('.chart.scatter').data.map(t => [t.name, t.x.length, t.mode])"
+    )
+    assert sorted(data) == [
+        ["hparams.lr=0.01", 3, "markers"],
+        ["hparams.lr=0.1", 3, "markers"],
+        [data[-1][0], 2, "lines"],
+    ]
+    assert data[-1][0].startswith("trend")
+    assert page.input_value("#colour-by") == "p:hparams.lr" and page.is_checked("#trend")
+    page.click(".chart.scatter .scatterlayer .trace .point >> nth=0", force=True)
+    page.wait_for_url("**/runs/*")
+    assert page.url.rsplit("/", 1)[-1] in hashes["0.1"] + hashes["0.01"]
+
+
+def test_images_range_of_steps_size_grouping_and_enlarge(page, tmp_path):  # noqa: F811
+    import numpy as np
+
+    from aim import Image, Run
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in ("a", "b"):
+        with Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False) as run:
+            run.name = f"run-{name}"
+            for step in range(4):
+                run.track(
+                    Image(np.full((4, 4, 3), 60 * step, np.uint8), caption=f"{name}{step}"),
+                    name="pics",
+                    step=step,
+                )
+    proc, url = serve(repo)
+    try:
+        visit(page, f"{url}/images?steps=3&size=64&group=name", "images")
+        assert page.locator("section.image-group > h2").all_inner_texts() == ["name: pics"]
+        assert page.locator("figure img").count() == 6  # steps 1..3 of both runs
+        assert page.locator("figcaption").all_inner_texts()[:3] == ["a1", "a2", "a3"] or page.locator(
+            "figcaption"
+        ).all_inner_texts()[:3] == ["b1", "b2", "b3"]
+        assert page.evaluate("document.querySelector('figure img').width") == 64
+        page.locator("figure img").first.click()
+        assert page.locator("dialog.enlarged").is_visible()
+        assert page.locator(".enlarged-caption").inner_text().startswith("step 1 · ")
+        page.click("dialog.enlarged button")
+        rerendered(page, "images", lambda: page.select_option("#image-group", "run"))
+        assert page.locator("section.image-group").count() == 2 and "group=run" in page.url
+        rerendered(page, "images", lambda: page.reload())
+        assert page.input_value("#image-group") == "run" and page.input_value("#image-size") == "64"
+    finally:
+        stop(proc)
+        release_repo(repo)
+
+
+def test_x_by_another_metric_ranges_and_outliers(page, site):  # noqa: F811
+    url, _ = site
+    query = quote('metric.name == "loss" and metric.context.subset == "val"')
+    visit(page, f"{url}/metrics?q={query}&x=metric:acc&chart=&yrange=0.5,1.5", "metrics")
+    assert page.input_value("#x-axis") == "metric:acc"
+    xs = page.evaluate("document.querySelector('.chart').data.map(t => t.x[0])")
+    assert sorted(xs) == pytest.approx([0.9] * 3 + [0.99] * 3)  # acc (1 - lr) at step 0 of the same run
+    chart = page.evaluate("document.querySelector('.chart').layout")
+    assert chart["yaxis"]["range"] == [0.5, 1.5] and "acc" in chart["xaxis"]["title"]["text"]
+    query = quote('metric.name == "loss" and metric.context.subset == "train"')
+    visit(page, f"{url}/metrics?q={query}&chart=&outliers=1", "metrics")
+    top = page.evaluate("Math.max(...document.querySelector('.chart').data.flatMap(t => t.y))")
+    low, high = page.evaluate("document.querySelector('.chart').layout.yaxis.range")
+    assert page.is_checked("#outliers") and top == 50.0 and high < 2
+
+
+def test_texts_find_and_the_audio_page(page, tmp_path):  # noqa: F811
+    import numpy as np
+
+    from aim import Audio, Run, Text
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    with Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False) as run:
+        for step in range(4):
+            run.track(Text(f"epoch {step}: {'diverged' if step == 2 else 'fine'}"), name="notes", step=step)
+            run.track(
+                Audio(np.sin(np.arange(400) / (step + 1.0)), rate=8000, caption=f"tone {step}"),
+                name="tones",
+                step=step,
+            )
+    proc, url = serve(repo)
+    try:
+        visit(page, f"{url}/texts?find=DIVERGED", "texts")
+        assert page.locator("table.texts tr:not([hidden]) pre").all_inner_texts() == ["epoch 2: diverged"]
+        assert page.locator(".find-note").inner_text() == '1 step(s) hold "diverged"'
+        page.fill("#text-find", "")
+        assert page.locator("table.texts tr:not([hidden])").count() == 4 and "find=" not in page.url
+        visit(page, f"{url}/audios", "audios")
+        assert page.locator("table.audios audio").count() == 4
+        assert "tone 3" in page.locator("table.audios").inner_text()
+        srcs = page.locator("table.audios audio").evaluate_all("a => a.map(x => x.src)")
+        assert all("format=wav" in src for src in srcs)
+    finally:
+        stop(proc)
+        release_repo(repo)
