@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install proto test test-frameworks test-browser demo bench lint clean
+.PHONY: install proto test test-frameworks test-browser test-pythons demo bench lint clean
 
 install: $(STAMP)
 
@@ -28,6 +28,10 @@ test-frameworks: $(STAMP)
 test-browser: $(STAMP)
 	$(PY) scripts/run_marked.py browser
 
+# The smoke suite (tests/smoke) on every other CPython 3.10+ found, each in .venv-pythons/3.N (issue 26).
+test-pythons: $(STAMP)
+	$(PY) scripts/test_pythons.py
+
 demo: $(STAMP)
 	$(PY) examples/demo.py $(if $(KEEP),--keep)
 
@@ -39,4 +43,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .venv-pythons build *.egg-info

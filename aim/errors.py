@@ -3,8 +3,10 @@
     AimError
     ├── RepoError                 no repository at a path, or one that cannot be created or written
     ├── DaemonUnavailable         no daemon serves the repository and none could be started
-    │   └── TLSError              a remote daemon's TLS failed: its certificate did not verify, or
-    │                             one side speaks TLS and the other does not
+    │   ├── TLSError              a remote daemon's TLS failed: its certificate did not verify, or
+    │   │                         one side speaks TLS and the other does not
+    │   └── DaemonSetupError      the daemon cannot run in this Python: a module it needs (plyvel)
+    │                             cannot be imported; the message says what to install
     ├── AuthenticationError       a remote daemon refused the token: none, or one it does not accept
     ├── PermissionDeniedError (+PermissionError)  a read-only token used for a write
     ├── ProtocolError             the daemon speaks another protocol version
@@ -41,6 +43,10 @@ class DaemonUnavailable(AimError):
 
 
 class TLSError(DaemonUnavailable):
+    pass
+
+
+class DaemonSetupError(DaemonUnavailable):
     pass
 
 

@@ -2,7 +2,8 @@
 
 Exit codes: 0 done (for start: a daemon serves, this one or one already running; for status: one
 serves); 1 an error, said in one line on stderr; 3 serve only: another daemon owns the repository;
-4 stop and status: no daemon serves the repository.
+4 stop and status: no daemon serves the repository; 5 start and serve: plyvel cannot be imported
+(the line on stderr says what to install; the SDK does not retry it).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from aimd.config import (
 )
 from aimd.exposure import ExposureError, tcp_security
 from aimd.lock import AlreadyRunning, RepoLock, is_locked, read_pid
+from aimproto.contract import AIMD_EXIT_NOT_INSTALLED
 
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 30.0
@@ -36,6 +38,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_ALREADY_RUNNING = 3
 EXIT_NOT_RUNNING = 4
+EXIT_NOT_INSTALLED = AIMD_EXIT_NOT_INSTALLED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -158,14 +161,14 @@ def serve(config: Config) -> int:
         return EXIT_ALREADY_RUNNING
     try:
         from aimd.server import Daemon
-        from aimd.storage.store import StoreError
+        from aimd.storage.store import EngineMissing, StoreError
 
         try:
             asyncio.run(Daemon(config).serve_locked())
         except (StoreError, ExposureError) as exc:  # a known failure: say it in one line, no traceback
             logging.getLogger("aimd").error("%s", exc)
             print(f"aimd: {exc}", file=sys.stderr)
-            return EXIT_ERROR
+            return EXIT_NOT_INSTALLED if isinstance(exc, EngineMissing) else EXIT_ERROR
         except Exception:
             logging.getLogger("aimd").exception("aimd failed")
             raise
@@ -195,11 +198,14 @@ def _serving_address(config: Config) -> str | None:
 
 def start(config: Config) -> int:
     """Spawn `aimd serve` detached, then wait until this repo's daemon (it or a rival) serves."""
-    try:
-        tcp_security(config)  # refuse here, in one line, rather than in the log of a daemon that exits
-    except ExposureError as exc:
+    from aimd.storage.store import EngineMissing, check_engine
+
+    try:  # refuse here, in one line, rather than in the log of a daemon that exits
+        tcp_security(config)
+        check_engine()
+    except (ExposureError, EngineMissing) as exc:
         print(f"aimd: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_NOT_INSTALLED if isinstance(exc, EngineMissing) else EXIT_ERROR
     if _serving_address(config) is not None:
         print(f"aimd already serves {config.repo} on {_announced(config)} (pid {read_pid(config.pid_path)})")
         return EXIT_OK

@@ -101,6 +101,8 @@ class Client:
     def _connect(self, *, start: bool) -> None:
         try:
             self._open(self.target.address(start=start), just_started=start)
+        except errors.DaemonSetupError:
+            raise
         except errors.DaemonUnavailable:
             if start or self.target.remote:
                 raise
@@ -146,8 +148,8 @@ class Client:
             generation = self.generation
             try:
                 return attempt()
-            except errors.TLSError:
-                raise  # configuration: retrying cannot help
+            except (errors.TLSError, errors.DaemonSetupError):
+                raise  # configuration or installation: retrying cannot help
             except errors.DaemonUnavailable as exc:
                 cause = str(exc) or type(exc).__name__
             while True:
@@ -161,7 +163,7 @@ class Client:
                 try:
                     self.reconnect(generation)
                     break
-                except errors.TLSError:
+                except (errors.TLSError, errors.DaemonSetupError):
                     raise
                 except errors.DaemonUnavailable as exc:
                     cause = str(exc) or type(exc).__name__

@@ -12,7 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from aim.errors import DaemonUnavailable, RepoError
+from aim.errors import DaemonSetupError, DaemonUnavailable, RepoError
+from aimproto.contract import AIMD_EXIT_NOT_INSTALLED
 
 AIM_DIR = ".aim"
 REMOTE_SCHEME = "aim://"
@@ -47,6 +48,8 @@ def start_daemon(repo: Path) -> str:
         )
     except subprocess.TimeoutExpired:
         done = None
+    if done is not None and done.returncode == AIMD_EXIT_NOT_INSTALLED:  # retrying cannot help
+        raise DaemonSetupError(f"could not start aimd for {repo}: {done.stderr.strip()}")
     address = address_of(repo)
     if done is None or done.returncode != 0 or address is None:
         if done is None:

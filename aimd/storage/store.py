@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import plyvel
-
 from aimd.storage import keys
+
+_plyvel_import_error = ""
+try:
+    import plyvel
+except ImportError as exc:  # no wheel for this Python and no LevelDB headers at install, or libleveldb gone
+    plyvel = None
+    _plyvel_import_error = str(exc)
 
 _open_paths: set[str] = set()
 _open_lock = threading.Lock()
@@ -24,6 +30,10 @@ _open_lock = threading.Lock()
 
 class StoreError(Exception):
     """The store cannot be opened or written."""
+
+
+class EngineMissing(StoreError):
+    """plyvel, LevelDB's Python binding, cannot be imported: the message says what to install."""
 
 
 class StoreWriteError(StoreError):
@@ -50,6 +60,7 @@ class Store:
     """An open LevelDB database: point reads, range scans, and atomic batch writes."""
 
     def __init__(self, path: str | os.PathLike[str], *, sync: bool = False) -> None:
+        check_engine()
         self.path = os.path.realpath(path)
         self._sync = sync
         with _open_lock:
@@ -131,6 +142,19 @@ class Store:
             self._db.close()
         with _open_lock:
             _open_paths.discard(self.path)
+
+
+def check_engine() -> None:
+    """EngineMissing, saying in one line what to install, when plyvel cannot be imported."""
+    if plyvel is not None:
+        return
+    raise EngineMissing(
+        f"LevelDB's Python binding plyvel cannot be imported ({_plyvel_import_error}). Where plyvel has no "
+        f"wheel (Python 3.13 and newer) pip builds it from source and needs LevelDB's headers and a C++ "
+        f"compiler: install them (Debian/Ubuntu: apt-get install libleveldb-dev g++; macOS: brew install "
+        f"leveldb), then reinstall plyvel: {sys.executable} -m pip install --force-reinstall --no-cache-dir "
+        f"plyvel"
+    )
 
 
 def _detail(exc: Exception) -> str:

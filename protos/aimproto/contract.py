@@ -69,6 +69,9 @@ FAILED_SEQ_KEY = "aim-failed-seq"  # Track: seq of the batch that ended the stre
 STORE_ERROR_KEY = "aim-store-error"  # Track: errno name (ENOSPC, ...) when the disk refused a write
 QUERY_ERROR_KEY = "aim-query-error"  # Query: "syntax <line> <offset>" or "budget"
 
+# --- the `aimd` program, which the SDK runs to start a local daemon ---------------------------
+AIMD_EXIT_NOT_INSTALLED = 5  # start, serve: a module the daemon needs (plyvel) cannot be imported
+
 
 # --- plaintext TCP: both sides allow it without TLS only when the host is this machine -------
 def is_loopback_host(host: str) -> bool:
