@@ -25,6 +25,7 @@ from aimd.exposure import tcp_security
 from aimd.ingest.writer import Writer
 from aimd.lock import RepoLock
 from aimd.service import auth
+from aimd.service.documents import DocumentsService
 from aimd.service.query import QueryService
 from aimd.service.reading import ReadingService
 from aimd.service.tracking import TrackingService
@@ -33,7 +34,7 @@ from aimd.service.wire import add_service
 from aimd.storage.block_cache import BlockCache
 from aimd.storage.reader import Reader
 from aimd.storage.store import Store
-from aimproto.v1 import query_pb2, reading_pb2, tracking_pb2, transfer_pb2
+from aimproto.v1 import documents_pb2, query_pb2, reading_pb2, tracking_pb2, transfer_pb2
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +138,11 @@ class Daemon:
             server,
             TransferService(writer, self.activity),
             transfer_pb2.DESCRIPTOR.services_by_name["Transfer"],
+        )
+        add_service(
+            server,
+            DocumentsService(writer, self.activity),
+            documents_pb2.DESCRIPTOR.services_by_name["Documents"],
         )
         socket_path = config.socket_path
         socket_path.unlink(missing_ok=True)  # we hold the lock: any socket file here is stale

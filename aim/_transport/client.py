@@ -21,6 +21,8 @@ from aim._transport.results import QueryProgress, RunMatch
 from aimproto import contract, convert
 from aimproto.v1 import (
     common_pb2,
+    documents_pb2,
+    documents_pb2_grpc,
     query_pb2,
     query_pb2_grpc,
     reading_pb2,
@@ -114,6 +116,7 @@ class Client:
         self.reading = reading_pb2_grpc.ReadingStub(self._channel)
         self.querying = query_pb2_grpc.QueryStub(self._channel)
         self.transfer = transfer_pb2_grpc.TransferStub(self._channel)
+        self.documents = documents_pb2_grpc.DocumentsStub(self._channel)
         self.generation += 1
         request = tracking_pb2.HandshakeRequest(
             protocol_version=common_pb2.PROTOCOL_VERSION_CURRENT, client_version=CLIENT_VERSION
@@ -260,6 +263,28 @@ class Client:
         """Delete every run of an experiment (or none); the hashes deleted."""
         request = tracking_pb2.DeleteExperimentRequest(experiment=experiment)
         return list(self._call(lambda c: c.tracking.DeleteExperiment, request).run_hashes)
+
+    # --- documents the UI keeps (v1/documents.proto) ------------------------------------
+    def get_document(self, kind: str, key: str) -> str | None:
+        """A document's body; None when there is none."""
+        request = documents_pb2.DocumentRef(kind=kind, key=key)
+        try:
+            return self._call(lambda c: c.documents.GetDocument, request).body
+        except errors.MissingRunError:  # NOT_FOUND
+            return None
+
+    def put_document(self, kind: str, key: str, body: str) -> None:
+        request = documents_pb2.Document(kind=kind, key=key, body=body)
+        self._call(lambda c: c.documents.PutDocument, request)
+
+    def delete_document(self, kind: str, key: str) -> bool:
+        request = documents_pb2.DocumentRef(kind=kind, key=key)
+        return self._call(lambda c: c.documents.DeleteDocument, request).deleted
+
+    def list_documents(self, kind: str) -> dict[str, str]:
+        """Every document of a kind: {key: body}, in key order."""
+        reply = self._call(lambda c: c.documents.ListDocuments, documents_pb2.ListDocumentsRequest(kind=kind))
+        return {doc.key: doc.body for doc in reply.documents}
 
     def prune(self) -> dict[str, int]:
         """Remove what no run references; counts of what was removed (PruneReply's fields)."""

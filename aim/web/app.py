@@ -26,13 +26,20 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from aim import Repo, errors
-from aim.web import data
+from aim.web import data, documents, overview
 from aim.web.access import Access
 from aim.web.replies import JSONReply, error_reply
 
 STATIC = Path(__file__).resolve().parent / "static"
 OBJECT_KINDS = ("images", "distributions", "texts", "figures")  # each has a page
 PAGES = ("runs", "metrics", *OBJECT_KINDS)
+# Aim's addresses: path -> page (aim.web.static's PAGES[page] draws it)
+ADDRESSES = {"": "home", "runs": "runs", "experiments": "experiments", "metrics": "metrics"}
+ADDRESSES |= {"params": "params", "scatters": "scatters", "images": "images", "figures": "figures"}
+ADDRESSES |= {"distributions": "distributions", "texts": "texts", "text": "texts", "audios": "audios"}
+ADDRESSES |= {"tags": "tags", "bookmarks": "bookmarks"}
+RUN_TABS = ("overview", "run_parameters", "notes", "logs", "messages", "metrics", "system")
+RUN_TABS += ("distributions", "images", "audios", "texts", "figures", "settings")
 CHART_PAGES = ("metrics", "run", "distributions", "figures")  # pages that fetch plotly.js at once
 OBJECT_APIS = (*OBJECT_KINDS, "audios")  # audio is shown on its run's page
 RUN_HASH = re.compile(r"[0-9A-Za-z_-]{1,64}")
@@ -81,13 +88,13 @@ def plotly_src() -> str:
     return f"/vendor/plotly.min.js?v={version('plotly')}"
 
 
-def _page(name: str, status: int = 200, *, read_only: bool = False) -> HTMLResponse:
+def _page(name: str, status: int = 200, *, read_only: bool = False, base: str = "/") -> HTMLResponse:
     # a page with charts names plotly.js in its head (deferred), so that it is fetched at once,
     # with the page's scripts and queries, and run once
     script = f'<script defer id="plotly" src="{plotly_src()}"></script>' if name in CHART_PAGES else ""
     html = (STATIC / "page.html").read_text()
     html = html.replace("{{page}}", name).replace("{{plotly}}", plotly_src()).replace("{{head}}", script)
-    html = html.replace("{{read_only}}", "1" if read_only else "")
+    html = html.replace("{{read_only}}", "1" if read_only else "").replace("{{base}}", base)
     headers = dict(SECURITY_HEADERS)
     if name in CHART_PAGES:
         headers["Link"] = f"<{plotly_src()}>; rel=preload; as=script"
@@ -104,7 +111,7 @@ def _aim_error(request: Request, exc: Exception) -> Response:
         return error_reply(400, f"the query exceeded its budget: {exc}", "budget")
     if isinstance(exc, errors.QueryError):
         return error_reply(400, str(exc), "query")
-    if isinstance(exc, errors.MissingRunError):
+    if isinstance(exc, (errors.MissingRunError, errors.MissingExperimentError)):
         return error_reply(404, str(exc), "missing")
     if isinstance(exc, errors.RequestRejected):
         return error_reply(400, str(exc), "rejected")
@@ -121,7 +128,12 @@ def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if request.url.path.startswith("/api/"):
         return error_reply(exc.status_code, exc.detail, "http")
-    return _page("notfound", exc.status_code)
+    return _page("notfound", exc.status_code, base=_base(request))
+
+
+def _base(request: Request) -> str:
+    """The address the page's relative links start from (the app's root, behind any prefix)."""
+    return request.scope.get("root_path", "").rstrip("/") + "/"
 
 
 def _run_hash(request: Request) -> str:
@@ -153,12 +165,18 @@ def create_app(repo: Repo, *, token: str | None = None, read_only: bool = False)
     token, every request must present it; read_only refuses changes to runs (aim.web.access)."""
 
     def page(request: Request) -> Response:
-        return _page(request.scope["route"].name, read_only=read_only)
+        return _page(request.scope["route"].name, read_only=read_only, base=_base(request))
 
     def run_page(request: Request) -> Response:
-        if repo.get_run(_run_hash(request)) is None:
-            return _page("notfound", 404)
-        return _page("run", read_only=read_only)
+        tab = request.path_params.get("tab", "overview")
+        if tab not in RUN_TABS or repo.get_run(_run_hash(request)) is None:
+            return _page("notfound", 404, base=_base(request))
+        return _page("run", read_only=read_only, base=_base(request))
+
+    def experiment_page(request: Request) -> Response:
+        if not overview.experiment_exists(repo, request.path_params["name"]):
+            return _page("notfound", 404, base=_base(request))
+        return _page("experiment", read_only=read_only, base=_base(request))
 
     def query_of(request: Request) -> str:
         return request.query_params.get("q", "")
@@ -231,9 +249,13 @@ def create_app(repo: Repo, *, token: str | None = None, read_only: bool = False)
             body = await run_in_threadpool(plotly_script)
         return Response(body, media_type="text/javascript", headers=headers)
 
-    routes = [Route(f"/{'' if name == 'runs' else name}", page, name=name) for name in PAGES]
+    routes = [Route(f"/{path}", page, name=name) for path, name in ADDRESSES.items()]
     routes += [
         Route("/runs/{run_hash}", run_page),
+        Route("/runs/{run_hash}/{tab}", run_page),
+        Route("/experiments/{name}", experiment_page),
+        *overview.routes(repo),
+        *documents.routes(repo),
         Route("/api/runs", runs),
         Route("/api/runs_metrics", runs_metrics),
         Route("/api/runs/{run_hash}", run),

@@ -42,7 +42,7 @@ function stepSlider(steps, onStep) {
   return { node: el('div', { class: 'controls' }, slider, label), show };
 }
 
-PAGES.images = objectsPage('images', 'Images', 'AimQL over images, e.g. images.name == "samples"', (div, seq) => {
+PAGES.images = objectsPage('images', 'Images', 'AimQL over images, e.g. images.name == "samples"', OBJECT_VIEWS.images = (div, seq) => {
   const grid = el('div', { class: 'grid' });
   const slider = stepSlider(seq.steps, (i) => {
     grid.replaceChildren(...seq.images[i].map((image) => el('figure', {},
@@ -53,7 +53,7 @@ PAGES.images = objectsPage('images', 'Images', 'AimQL over images, e.g. images.n
   slider.show();
 });
 
-PAGES.distributions = objectsPage('distributions', 'Distributions', 'AimQL over distributions, e.g. distributions.name == "weights"', async (div, seq) => {
+PAGES.distributions = objectsPage('distributions', 'Distributions', 'AimQL over distributions, e.g. distributions.name == "weights"', OBJECT_VIEWS.distributions = async (div, seq) => {
   const Plotly = await loadPlotly();
   const centers = seq.edges.slice(0, -1).map((e, i) => (e + seq.edges[i + 1]) / 2);
   const chart = el('div', { class: 'chart' });
@@ -64,13 +64,13 @@ PAGES.distributions = objectsPage('distributions', 'Distributions', 'AimQL over 
   { responsive: true, displaylogo: false });
 });
 
-PAGES.texts = objectsPage('texts', 'Texts', 'AimQL over texts, e.g. texts.name == "outputs"', (div, seq) => {
+PAGES.texts = objectsPage('texts', 'Texts', 'AimQL over texts, e.g. texts.name == "outputs"', OBJECT_VIEWS.texts = (div, seq) => {
   if (seq.count > seq.steps.length) div.append(el('div', { class: 'note', text: `the newest ${seq.steps.length} of ${seq.count} steps` }));
   div.append(el('table', { class: 'runs texts' }, seq.steps.map((step, i) => el('tr', {},
     el('td', { text: String(step) }), el('td', { class: 'text' }, el('pre', { text: seq.texts[i].join('\n') }))))));
 });
 
-PAGES.figures = objectsPage('figures', 'Figures', 'AimQL over figures, e.g. figures.name == "roc"', async (div, seq) => {
+PAGES.figures = objectsPage('figures', 'Figures', 'AimQL over figures, e.g. figures.name == "roc"', OBJECT_VIEWS.figures = async (div, seq) => {
   const Plotly = await loadPlotly();
   const chart = el('div', { class: 'chart figure' });
   const error = el('div', { class: 'error' });
