@@ -173,6 +173,15 @@ class Repo:
             raise MissingExperimentError(f"{exc} (in {self.path})") from None
         return True
 
+    def watch(self, run_hashes: Iterable[str] | None = None) -> Any:
+        """What changes in these runs (every run when None), as the daemon makes it durable: an
+        iterator of dicts (run, series: the new points of each sequence, props when they
+        changed, deleted, notice on the last event, heartbeat at least every few seconds) that
+        lasts until close() (callable from any thread) or until the daemon ends it (its notice
+        says why: a run deleted, a watcher that fell behind). MissingRunError on the first
+        next() when a named run does not exist."""
+        return self._client.watch(list(run_hashes or ()))
+
     # --- documents the UI keeps: notes, tags' colours and descriptions, bookmarks ---------------
     def get_document(self, kind: str, key: str) -> str | None:
         """The body of the document the UI keeps under (kind, key), or None. Kinds: "run-notes"

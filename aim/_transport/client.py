@@ -18,6 +18,7 @@ from aim import errors
 from aim._transport import codec, credentials
 from aim._transport.channel import MAX_MESSAGE_BYTES, Target, cached, open_channel
 from aim._transport.results import QueryProgress, RunMatch
+from aim._transport.watching import WatchStream
 from aimproto import contract, convert
 from aimproto.v1 import (
     common_pb2,
@@ -31,6 +32,8 @@ from aimproto.v1 import (
     tracking_pb2_grpc,
     transfer_pb2,
     transfer_pb2_grpc,
+    watch_pb2,
+    watch_pb2_grpc,
 )
 
 CLIENT_VERSION = "0.1.0"
@@ -117,6 +120,7 @@ class Client:
         self.querying = query_pb2_grpc.QueryStub(self._channel)
         self.transfer = transfer_pb2_grpc.TransferStub(self._channel)
         self.documents = documents_pb2_grpc.DocumentsStub(self._channel)
+        self.watching = watch_pb2_grpc.WatchStub(self._channel)
         self.generation += 1
         request = tracking_pb2.HandshakeRequest(
             protocol_version=common_pb2.PROTOCOL_VERSION_CURRENT, client_version=CLIENT_VERSION
@@ -263,6 +267,11 @@ class Client:
         """Delete every run of an experiment (or none); the hashes deleted."""
         request = tracking_pb2.DeleteExperimentRequest(experiment=experiment)
         return list(self._call(lambda c: c.tracking.DeleteExperiment, request).run_hashes)
+
+    def watch(self, run_hashes: Sequence[str] = ()) -> WatchStream:
+        """A Watch stream over these runs (every run when none): no deadline, it lasts until closed."""
+        self.settle()
+        return WatchStream(self.watching.Watch(watch_pb2.WatchRequest(run_hashes=list(run_hashes))))
 
     # --- documents the UI keeps (v1/documents.proto) ------------------------------------
     def get_document(self, kind: str, key: str) -> str | None:

@@ -26,7 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from aim import Repo, errors
-from aim.web import data, documents, overview
+from aim.web import data, documents, live, overview
 from aim.web.access import Access
 from aim.web.replies import JSONReply, error_reply
 
@@ -256,6 +256,7 @@ def create_app(repo: Repo, *, token: str | None = None, read_only: bool = False)
         Route("/experiments/{name}", experiment_page),
         *overview.routes(repo),
         *documents.routes(repo),
+        *live.routes(repo),
         Route("/api/runs", runs),
         Route("/api/runs_metrics", runs_metrics),
         Route("/api/runs/{run_hash}", run),

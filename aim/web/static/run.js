@@ -84,9 +84,19 @@ const RUN_TAB_VIEWS = {
     ctx.rendered();
   },
   async logs(box, run, ctx) {
-    const reply = await api(`${ctx.base}/logs`);
-    box.append(reply.count > reply.lines.length ? el('div', { class: 'note', text: `the last ${reply.lines.length} of ${reply.count} lines` }) : '',
-      el('pre', { class: 'logs', id: 'terminal-logs', text: reply.lines.length ? reply.lines.join('\n') : '(no terminal logs)' }));
+    const note = el('div', { class: 'note' });
+    const pre = el('pre', { class: 'logs', id: 'terminal-logs' });
+    const fill = async () => {
+      const reply = await api(`${ctx.base}/logs`);
+      note.textContent = reply.count > reply.lines.length ? `the last ${reply.lines.length} of ${reply.count} lines` : '';
+      const follow = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4; // at the end: stay there
+      pre.textContent = reply.lines.length ? reply.lines.join('\n') : '(no terminal logs)';
+      if (follow) pre.scrollTop = pre.scrollHeight;
+    };
+    box.append(note, pre);
+    await fill();
+    const refill = throttled(fill, 300); // the newest lines only: no query
+    ctx.live((change) => { if (change.series.some((s) => s.name === TERMINAL_LOGS)) refill(); });
     ctx.rendered();
   },
   async messages(box, run, ctx) {
@@ -112,6 +122,8 @@ async function metricCharts(box, run, ctx, system) {
   if (!series.length) box.append(el('p', { class: 'note', text: system ? 'No system metrics.' : 'No metrics.' }));
   const options = { groupBy: 'metric+context', colourBy: 'metric', xAxis: system ? 'time' : 'step', logScale: false, smoothing: 0 };
   await drawCharts(charts, buildCharts(series, options));
+  const redraw = throttled(() => drawCharts(charts, buildCharts(series, options)), 200);
+  ctx.live((change) => { if (appendPoints(series, change)) redraw(); }); // new points, no query
   ctx.rendered();
 }
 
@@ -151,6 +163,7 @@ PAGES.run = async (main) => {
   const ctx = { base: `api/runs/${encodeURIComponent(hash)}`, hash };
   let run;
   let shown = 0; // a tab's content is dropped when another tab was opened meanwhile
+  let tabLive = null; // what the tab on screen does with a live change
   async function load() {
     run = await api(ctx.base);
     title.textContent = run.props.name || run.props.hash;
@@ -166,7 +179,9 @@ PAGES.run = async (main) => {
     const content = el('div', { 'data-tab': tab });
     box.replaceChildren(content);
     const view = RUN_TAB_VIEWS[tab];
-    const tabCtx = { ...ctx, rendered: () => { if (mine === shown) markRendered(`run-${tab}`); }, reload: async () => { await load(); show(); } };
+    tabLive = null;
+    const tabCtx = { ...ctx, rendered: () => { if (mine === shown) markRendered(`run-${tab}`); }, reload: async () => { await load(); show(); },
+      live: (fn) => { if (mine === shown) tabLive = fn; } };
     try {
       await view(content, run, tabCtx);
     } catch (err) {
@@ -188,6 +203,17 @@ PAGES.run = async (main) => {
     showError(error, err);
     return;
   }
+  const refreshOverview = throttled(() => { if ((pagePath()[2] || 'overview') === 'overview') show(); }, 300);
+  LIVE.watch([hash], (change) => {
+    if (change.deleted) { error.textContent = 'This run was deleted.'; return; }
+    if (change.props) {
+      run.props = { ...run.props, ...change.props, name: change.props.name, description: run.props.description };
+      title.textContent = run.props.name || run.props.hash;
+      refreshOverview();
+    }
+    if (tabLive) tabLive(change);
+  }, (reason) => { error.textContent = reason.notice.includes('deleted') ? `This run was deleted (${reason.notice}).` : `Live updates ended: ${reason.notice}`; },
+  () => show());
   await show();
 };
 

@@ -33,6 +33,27 @@ PAGES.runs = (main) => {
     el('div', { class: 'table-scroll' }, table), more);
   archived.addEventListener('change', () => search(box.input.value));
   box.start();
+  // live: status, duration and last / min / max values as runs are tracked, without a query
+  const redraw = throttled(() => renderTable(), 250);
+  LIVE.watch([], (change) => {
+    const run = state.runs.find((r) => r.hash === change.run);
+    if (!run) return;
+    if (change.deleted) { state.runs = state.runs.filter((r) => r !== run); redraw(); return; }
+    if (change.props) Object.assign(run, { ...change.props, params: run.params });
+    const metrics = state.metrics[run.hash] || (state.metrics[run.hash] = {});
+    for (const update of change.series) {
+      if ((update.dtype !== 'int' && update.dtype !== 'float') || !update.values.length) continue;
+      const label = metricLabel(update.name, update.context);
+      const finite = update.values.filter((v) => v !== null);
+      const stat = metrics[label] || (metrics[label] = { last: null, min: null, max: null });
+      stat.last = update.values[update.values.length - 1];
+      if (finite.length) {
+        stat.min = stat.min === null ? Math.min(...finite) : Math.min(stat.min, ...finite);
+        stat.max = stat.max === null ? Math.max(...finite) : Math.max(stat.max, ...finite);
+      }
+    }
+    redraw();
+  }, null, () => search(box.input.value));
 
   async function search(query) {
     const current = latest();

@@ -1,0 +1,98 @@
+"""Live updates for the pages: the daemon's Watch stream (Repo.watch) relayed to the browser as
+Server-Sent Events. One watch per open page; it ends when the page goes (the relay closes it).
+
+Events: `change` (a run's new points per sequence, its props when they changed, or its
+deletion), `ended` (the daemon ended the watch and says why: a deleted run, a page that fell
+behind), `reconnecting` (the daemon went away: the relay watches again once it answers). A
+comment line every few seconds keeps proxies from closing a quiet stream.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from aim import errors
+from aim.web.data import run_summary
+from aim.web.replies import error_reply
+
+if TYPE_CHECKING:
+    from aim import Repo
+
+RUN_HASH = re.compile(r"[0-9A-Za-z_-]{1,64}")
+MAX_RUNS = 1000  # runs one page may watch by name (more: it watches every run)
+RECONNECT_S = 1.0  # between tries to watch again after the daemon went away
+
+
+def _next(stream: Any) -> dict[str, Any] | None:
+    return next(stream, None)
+
+
+def _sse(kind: str, payload: dict[str, Any]) -> str:
+    return f"event: {kind}\ndata: {json.dumps(payload, separators=(',', ':'))}\n\n"
+
+
+def _change(event: dict[str, Any]) -> dict[str, Any]:
+    props = event["props"]
+    return {
+        "run": event["run"],
+        "series": event["series"],
+        "props": None if props is None else run_summary(props),
+        "deleted": event["deleted"],
+    }
+
+
+async def relay(repo: Repo, run_hashes: list[str]) -> AsyncIterator[str]:
+    """The SSE stream of the watch over run_hashes (every run when empty), watched again after
+    the daemon went away, until the page goes or the daemon ends the watch."""
+    yield f"retry: {int(RECONNECT_S * 1000)}\n\n"
+    while True:
+        try:
+            stream = await run_in_threadpool(repo.watch, run_hashes)
+        except errors.DaemonUnavailable:
+            stream = None
+        if stream is not None:
+            try:
+                yield _sse("watching", {"runs": run_hashes})
+                while True:
+                    try:
+                        event = await run_in_threadpool(_next, stream)
+                    except errors.MissingRunError as exc:
+                        yield _sse("ended", {"notice": str(exc), "missing": True})
+                        return
+                    except errors.DaemonUnavailable:
+                        break
+                    if event is None:
+                        break
+                    if event["notice"]:
+                        yield _sse("ended", {"notice": event["notice"], "run": event["run"]})
+                        return
+                    yield ": heartbeat\n\n" if event["heartbeat"] else _sse("change", _change(event))
+            finally:
+                stream.close()
+        yield _sse("reconnecting", {})
+        await anyio.sleep(RECONNECT_S)
+        try:  # a call through the SDK starts the daemon again when it is gone
+            await run_in_threadpool(repo.list_active_runs)
+        except errors.AimError:
+            pass
+
+
+def routes(repo: Repo) -> list[Route]:
+    def live(request: Request) -> Response:
+        runs = [h for h in request.query_params.get("runs", "").split(",") if h]
+        if any(not RUN_HASH.fullmatch(h) for h in runs):
+            return error_reply(400, "runs is a comma-separated list of run hashes", "invalid")
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        watched = runs if len(runs) <= MAX_RUNS else []
+        return StreamingResponse(relay(repo, watched), media_type="text/event-stream", headers=headers)
+
+    return [Route("/api/live", live)]
