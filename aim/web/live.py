@@ -9,8 +9,11 @@ comment line every few seconds keeps proxies from closing a quiet stream.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import re
+import threading
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -30,10 +33,7 @@ if TYPE_CHECKING:
 RUN_HASH = re.compile(r"[0-9A-Za-z_-]{1,64}")
 MAX_RUNS = 1000  # runs one page may watch by name (more: it watches every run)
 RECONNECT_S = 1.0  # between tries to watch again after the daemon went away
-
-
-def _next(stream: Any) -> dict[str, Any] | None:
-    return next(stream, None)
+RELAY_BUFFER = 4096  # events waiting for a page: more, and it fell behind (it reloads)
 
 
 def _sse(kind: str, payload: dict[str, Any]) -> str:
@@ -50,32 +50,66 @@ def _change(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _pump(stream: Any, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
+    """Read the watch on its own thread into queue (read on the event loop), ending with ("end",
+    why); stops reading once RELAY_BUFFER events wait: the page fell behind."""
+    put = functools.partial(loop.call_soon_threadsafe, queue.put_nowait)
+    try:
+        for event in stream:
+            if queue.qsize() >= RELAY_BUFFER:
+                put(("end", "fell behind"))
+                return
+            put(("event", event))
+        put(("end", "closed"))
+    except errors.MissingRunError as exc:
+        put(("end", exc))
+    except errors.AimError:
+        put(("end", "closed"))
+
+
 async def relay(repo: Repo, run_hashes: list[str]) -> AsyncIterator[str]:
     """The SSE stream of the watch over run_hashes (every run when empty), watched again after
-    the daemon went away, until the page goes or the daemon ends the watch."""
+    the daemon went away, until the page goes or the daemon ends the watch. The events that
+    wait when the page reads are sent at once, in one write."""
     yield f"retry: {int(RECONNECT_S * 1000)}\n\n"
+    loop = asyncio.get_running_loop()
     while True:
         try:
             stream = await run_in_threadpool(repo.watch, run_hashes)
         except errors.DaemonUnavailable:
             stream = None
         if stream is not None:
+            queue: asyncio.Queue = asyncio.Queue()
+            threading.Thread(target=_pump, args=(stream, loop, queue), name="aim-live", daemon=True).start()
             try:
                 yield _sse("watching", {"runs": run_hashes})
-                while True:
-                    try:
-                        event = await run_in_threadpool(_next, stream)
-                    except errors.MissingRunError as exc:
-                        yield _sse("ended", {"notice": str(exc), "missing": True})
-                        return
-                    except errors.DaemonUnavailable:
-                        break
-                    if event is None:
-                        break
-                    if event["notice"]:
-                        yield _sse("ended", {"notice": event["notice"], "run": event["run"]})
-                        return
-                    yield ": heartbeat\n\n" if event["heartbeat"] else _sse("change", _change(event))
+                ended = None
+                while ended is None:
+                    items = [await queue.get()]
+                    while not queue.empty():
+                        items.append(queue.get_nowait())
+                    out = []
+                    for kind, event in items:
+                        if kind == "end":
+                            ended = event
+                            break
+                        if event["notice"]:
+                            out.append(_sse("ended", {"notice": event["notice"], "run": event["run"]}))
+                            ended = "notice"
+                            break
+                        out.append(
+                            ": heartbeat\n\n" if event["heartbeat"] else _sse("change", _change(event))
+                        )
+                    if isinstance(ended, errors.MissingRunError):
+                        out.append(_sse("ended", {"notice": str(ended), "missing": True}))
+                    elif ended == "fell behind":
+                        out.append(
+                            _sse("ended", {"notice": "fell behind: the page read slower than runs changed"})
+                        )
+                    if out:
+                        yield "".join(out)
+                if ended != "closed":
+                    return
             finally:
                 stream.close()
         yield _sse("reconnecting", {})
