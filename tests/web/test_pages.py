@@ -341,3 +341,25 @@ def test_home_experiments_and_tags_pages(page, site, repo):
     rendered(page, "tags")
     assert page.locator('tr[data-tag="reference"]').count() == 0
     assert Repo(str(repo[0])).get_run(hashes["run0"]).tags == []
+
+
+def test_deleting_an_experiment_with_an_active_run_is_refused_then_done(page, site, repo):
+    from aim import Run
+
+    url, _ = site
+    run = Run(
+        repo=str(repo[0]), experiment="doomed", system_tracking_interval=None, capture_terminal_logs=False
+    )
+    try:
+        visit(page, url + "/experiments/doomed", "experiment")
+        page.click("#delete-experiment")  # the dialog warns and is accepted
+        error = page.locator(".error:not(:empty)")
+        error.wait_for()
+        assert "still being tracked into" in error.inner_text()
+    finally:
+        run.close()
+    page.click("#delete-experiment")
+    page.wait_for_url("**/experiments")
+    rendered(page, "experiments")
+    assert page.locator('tr[data-name="doomed"]').count() == 0
+    assert page.goto(url + "/experiments/doomed").status == 404
