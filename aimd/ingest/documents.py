@@ -75,3 +75,8 @@ def listing(tx: Transaction, kind: str) -> list[dict[str, Any]]:
         if raw is not None:
             out.append(_decode(kind, keys.document_key_of(kind, full), raw))
     return out
+
+
+def forget_run(tx: Transaction, run_hash: str) -> None:
+    """A deleted run's notes go with it."""
+    tx.delete(keys.document_key(contract.DOCUMENT_RUN_NOTES, run_hash))

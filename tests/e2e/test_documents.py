@@ -23,6 +23,15 @@ def test_run_notes_survive_a_daemon_restart(repo):
     assert Repo(str(repo)).get_run(run.hash).notes == ""
 
 
+def test_a_deleted_runs_notes_go_with_it(repo):
+    with quiet_run(repo) as run:
+        run.notes = "gone soon"
+    store = Repo(str(repo))
+    assert store.get_document(contract.DOCUMENT_RUN_NOTES, run.hash) == "gone soon"
+    assert store.delete_run(run.hash)
+    assert store.get_document(contract.DOCUMENT_RUN_NOTES, run.hash) is None
+
+
 def test_experiment_notes_and_listing_documents(repo):
     store = Repo(str(repo), init=True)
     store.set_experiment_notes("mnist", "baseline: 98 %")
