@@ -417,9 +417,18 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         stream ended, which would otherwise re-attach it after the detach."""
         attachments, claims = self.writer.attachments, self.writer.claims
 
-        def detach_all(tx: Transaction) -> None:
+        def detach_all(tx: Transaction) -> list[dict]:
             claims.release(client_id)  # it forgets what it sent when it opens its next stream
-            for run_hash in attachments.runs_of(client_id):
+            return [
                 runs.detach(tx, run_hash, client_id, attachments, finished=False)
+                for run_hash in attachments.runs_of(client_id)
+            ]
 
-        self.writer.submit(detach_all, bulk=True)
+        detached = asyncio.wrap_future(self.writer.submit(detach_all, bulk=True))
+        detached.add_done_callback(self._detached)
+
+    def _detached(self, done: asyncio.Future) -> None:
+        """Watchers hear of the runs a client left (crashed, when it held them last)."""
+        if not done.cancelled() and done.exception() is None:
+            for props in done.result():
+                self.hub.props_changed(props)

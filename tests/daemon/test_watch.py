@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -71,3 +72,38 @@ def test_watching_a_run_that_does_not_exist_is_refused(repo):
         pass
     with pytest.raises(MissingRunError, match="does not exist"):
         next(Repo(str(repo)).watch(["0123456789abcdef01234567"]))
+
+
+CHILD = """
+import sys, time
+from aim import Run
+run = Run(repo=sys.argv[1], system_tracking_interval=None, capture_terminal_logs=False)
+run.track(1.0, name="loss", step=0)
+print(run.hash, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_killed_tracker_is_heard_as_its_run_stops_being_active(repo):
+    import subprocess
+    import sys
+
+    Repo(str(repo), init=True)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(repo)], stdout=subprocess.PIPE, text=True)
+    try:
+        run_hash = child.stdout.readline().strip()
+        watch = Repo(str(repo)).watch([run_hash])
+        first = next(watch)  # a heartbeat or the first point: the watch is in place
+        assert first["run"] in ("", run_hash)
+        child.kill()
+        deadline = time.monotonic() + 60  # heartbeats every 2 s: the loop looks at the clock
+        for event in watch:
+            if event["props"] and not event["props"]["active"]:
+                assert event["props"]["status"] == "crashed"
+                break
+            assert time.monotonic() < deadline, "no event said the run stopped"
+        watch.close()
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
