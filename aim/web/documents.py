@@ -111,8 +111,13 @@ def bookmarks(repo: Repo) -> dict[str, Any]:
             mark = json.loads(body)
         except ValueError:
             continue
-        if isinstance(mark, dict) and isinstance(mark.get("address"), str):
-            out.append({"name": name, "address": mark["address"], "created": mark.get("created")})
+        if not isinstance(mark, dict) or not isinstance(mark.get("address"), str):
+            continue
+        try:
+            address = check_address(mark["address"])
+        except ValueError:
+            continue  # not an address inside this UI (written around the UI): not offered
+        out.append({"name": name, "address": address, "created": mark.get("created")})
     return {"bookmarks": out}
 
 

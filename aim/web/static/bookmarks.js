@@ -8,6 +8,12 @@ function viewAddress() {
   return `${location.pathname.slice(base.pathname.length)}${location.search}${location.hash}`;
 }
 
+// An address kept in a bookmark, if it stays inside this UI (else nowhere: no javascript:, no other site).
+function insideUi(address) {
+  const url = appUrl(address);
+  return url.origin === location.origin && (url.protocol === 'http:' || url.protocol === 'https:') ? url.href : '#';
+}
+
 NAV_TOOLS.push((tools) => {
   const name = el('input', { type: 'text', id: 'bookmark-name', placeholder: 'bookmark name', size: 16 });
   const message = el('span', { class: 'bookmark-message' });
@@ -38,7 +44,7 @@ PAGES.bookmarks = async (main) => {
     list.replaceChildren(reply.bookmarks.length ? el('table', { class: 'runs bookmarks' },
       el('thead', {}, el('tr', {}, ['Name', 'Address', 'Saved', ''].map((h) => el('th', { text: h })))),
       el('tbody', {}, reply.bookmarks.map((b) => el('tr', { 'data-name': b.name },
-        el('td', {}, el('a', { href: b.address, text: b.name, title: b.name })),
+        el('td', {}, el('a', { href: insideUi(b.address), text: b.name, title: b.name })),
         el('td', { text: b.address, title: b.address }), el('td', { text: fmtTime(b.created) }),
         el('td', { class: 'actions' }, el('button', { class: 'delete danger', text: 'Delete', onclick: async () => {
           if (!confirm(`Delete the bookmark ${b.name}?`)) return;

@@ -136,7 +136,7 @@ PAGES.tags = async (main) => {
         el('tbody', {}, reply.tags.map((t) => {
           const rename = el('input', { type: 'text', class: 'rename-tag', value: t.name, size: 14 });
           return el('tr', { 'data-tag': t.name },
-            el('td', {}, el('span', { class: 'swatch', style: `background:${t.colour || '#999'}` }),
+            el('td', {}, el('span', { class: 'swatch', style: `background:${/^#[0-9a-fA-F]{6}$/.test(t.colour || '') ? t.colour : '#999'}` }),
               el('a', { href: `runs?q=${encodeURIComponent(`${JSON.stringify(t.name)} in run.tags`)}`, text: t.name })),
             el('td', { text: t.description || '' }), el('td', { class: 'count', text: t.runs }),
             el('td', { class: 'actions' }, rename,
