@@ -250,8 +250,8 @@ def test_run_page_shows_log_records_terminal_logs_and_objects(page, site):
     assert rows.first.locator("pre").inner_text() == f"started {INJECTED}"  # as text, not markup
     assert rows.first.locator("td").last.inner_text() == '{"lr":0.1}'
     page.click(".tabs >> text=Logs")
+    rendered(page, "run-logs")
     logs = page.locator("pre.logs#terminal-logs")
-    logs.wait_for()
     assert logs.inner_text().splitlines() == [f"epoch {step} done {INJECTED}" for step in range(3)]
     page.click(".tabs >> text=Audios")
     page.locator("#tab audio").nth(2).wait_for(state="attached")

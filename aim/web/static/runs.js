@@ -116,7 +116,8 @@ PAGES.runs = (main) => {
       { key: 'tags', title: 'Tags', get: (r) => r.tags.join(','), cell: (r) => r.tags.map((t) => el('span', { class: 'tag', text: t })) },
       { key: 'status', title: 'Status', get: (r) => (r.archived ? 'archived' : r.active ? 'active' : 'finished') },
       { key: 'created', title: 'Created', get: (r) => r.created, text: (r) => fmtTime(r.created) },
-      { key: 'duration', title: 'Duration', get: (r) => r.duration, text: (r) => fmtDuration(r.duration) },
+      { key: 'duration', title: 'Duration', get: (r) => r.duration ?? (r.active ? Date.now() / 1000 - r.created : null),
+        text: (r) => fmtDuration(r.duration ?? (r.active ? Date.now() / 1000 - r.created : null)) }, // so far, while active
     ];
     for (const key of state.shownParams || []) {
       cols.push({ key: `param:${key}`, title: key, get: (r) => r.params[key] });
