@@ -173,6 +173,45 @@ class Repo:
             raise MissingExperimentError(f"{exc} (in {self.path})") from None
         return True
 
+    def watch(self, run_hashes: Iterable[str] | None = None) -> Any:
+        """What changes in these runs (every run when None), as the daemon makes it durable: an
+        iterator of dicts (run, series: the new points of each sequence, props when they
+        changed, deleted, notice on the last event, heartbeat at least every few seconds) that
+        lasts until close() (callable from any thread) or until the daemon ends it (its notice
+        says why: a run deleted, a watcher that fell behind). MissingRunError on the first
+        next() when a named run does not exist."""
+        return self._client.watch(list(run_hashes or ()))
+
+    # --- documents the UI keeps: notes, tags' colours and descriptions, bookmarks ---------------
+    def get_document(self, kind: str, key: str) -> str | None:
+        """The body of the document the UI keeps under (kind, key), or None. Kinds: "run-notes"
+        (key: a run's hash), "experiment-notes" (an experiment's name), "tag" (a tag; a JSON
+        body), "bookmark" (a bookmark's name; a JSON body)."""
+        return self._client.get_document(kind, key)
+
+    def set_document(self, kind: str, key: str, body: str | None) -> None:
+        """Store a document's body (None removes it); RequestRejected for an unknown kind or a
+        body over aimproto.contract.MAX_DOCUMENT_BYTES (the message gives its size)."""
+        self._writable("change documents")
+        if body is None:
+            self._client.delete_document(kind, key)
+            return
+        if not isinstance(body, str):
+            raise TypeError(f"a document's body is a str, not {type(body).__name__}")
+        self._client.put_document(kind, key, body)
+
+    def list_documents(self, kind: str) -> dict[str, str]:
+        """Every document of a kind, {key: body}, in key order."""
+        return self._client.list_documents(kind)
+
+    def get_experiment_notes(self, experiment: str) -> str:
+        """An experiment's notes (Markdown), "" when it has none."""
+        return self.get_document(contract.DOCUMENT_EXPERIMENT_NOTES, experiment) or ""
+
+    def set_experiment_notes(self, experiment: str, notes: str) -> None:
+        """Replace an experiment's notes ("" removes them)."""
+        self.set_document(contract.DOCUMENT_EXPERIMENT_NOTES, experiment, notes or None)
+
     def prune(self) -> dict[str, int]:
         """Remove what no run references any more: data of runs that no longer exist, and blobs
         (images, audio, ...) that no stored point names, except those a connected process may

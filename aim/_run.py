@@ -354,6 +354,25 @@ class Run:
     def tags(self) -> list[str]:
         return list(self._props["tags"])
 
+    @property
+    def notes(self) -> str:
+        """The run's notes: Markdown kept in the repository, shown and edited on the run's page
+        in the UI ("" when it has none)."""
+        return self._client.get_document(contract.DOCUMENT_RUN_NOTES, self.hash) or ""
+
+    @notes.setter
+    def notes(self, value: str) -> None:
+        """Replace the run's notes ("" removes them); RequestRejected past
+        aimproto.contract.MAX_DOCUMENT_BYTES."""
+        self._props_writable()
+        if not isinstance(value, str):
+            raise TypeError(f"run.notes must be a str, not {type(value).__name__}")
+        check_utf8(value, "run.notes")
+        if value:
+            self._client.put_document(contract.DOCUMENT_RUN_NOTES, self.hash, value)
+        else:
+            self._client.delete_document(contract.DOCUMENT_RUN_NOTES, self.hash)
+
     def add_tag(self, value: str) -> None:
         self._props_writable()
         _check_text(value, "a tag")

@@ -25,15 +25,17 @@ from aimd.exposure import tcp_security
 from aimd.ingest.writer import Writer
 from aimd.lock import RepoLock
 from aimd.service import auth
+from aimd.service.documents import DocumentsService
 from aimd.service.query import QueryService
 from aimd.service.reading import ReadingService
 from aimd.service.tracking import TrackingService
 from aimd.service.transfer import TransferService
+from aimd.service.watch import WatchHub, WatchService
 from aimd.service.wire import add_service
 from aimd.storage.block_cache import BlockCache
 from aimd.storage.reader import Reader
 from aimd.storage.store import Store
-from aimproto.v1 import query_pb2, reading_pb2, tracking_pb2, transfer_pb2
+from aimproto.v1 import documents_pb2, query_pb2, reading_pb2, tracking_pb2, transfer_pb2, watch_pb2
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +117,8 @@ class Daemon:
         )
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-        tracking = TrackingService(writer, self.activity, limit, self.should_exit)
+        hub = WatchHub()  # Tracking publishes what became durable; Watch streams it to watchers
+        tracking = TrackingService(writer, self.activity, limit, self.should_exit, hub)
         add_service(
             server,
             tracking,
@@ -137,6 +140,16 @@ class Daemon:
             server,
             TransferService(writer, self.activity),
             transfer_pb2.DESCRIPTOR.services_by_name["Transfer"],
+        )
+        add_service(
+            server,
+            DocumentsService(writer, self.activity),
+            documents_pb2.DESCRIPTOR.services_by_name["Documents"],
+        )
+        add_service(
+            server,
+            WatchService(hub, writer, self.activity, self.should_exit),
+            watch_pb2.DESCRIPTOR.services_by_name["Watch"],
         )
         socket_path = config.socket_path
         socket_path.unlink(missing_ok=True)  # we hold the lock: any socket file here is stale

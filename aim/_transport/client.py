@@ -18,9 +18,12 @@ from aim import errors
 from aim._transport import codec, credentials
 from aim._transport.channel import MAX_MESSAGE_BYTES, Target, cached, open_channel
 from aim._transport.results import QueryProgress, RunMatch
+from aim._transport.watching import WatchStream
 from aimproto import contract, convert
 from aimproto.v1 import (
     common_pb2,
+    documents_pb2,
+    documents_pb2_grpc,
     query_pb2,
     query_pb2_grpc,
     reading_pb2,
@@ -29,6 +32,8 @@ from aimproto.v1 import (
     tracking_pb2_grpc,
     transfer_pb2,
     transfer_pb2_grpc,
+    watch_pb2,
+    watch_pb2_grpc,
 )
 
 CLIENT_VERSION = "0.1.0"
@@ -116,6 +121,8 @@ class Client:
         self.reading = reading_pb2_grpc.ReadingStub(self._channel)
         self.querying = query_pb2_grpc.QueryStub(self._channel)
         self.transfer = transfer_pb2_grpc.TransferStub(self._channel)
+        self.documents = documents_pb2_grpc.DocumentsStub(self._channel)
+        self.watching = watch_pb2_grpc.WatchStub(self._channel)
         self.generation += 1
         request = tracking_pb2.HandshakeRequest(
             protocol_version=common_pb2.PROTOCOL_VERSION_CURRENT, client_version=CLIENT_VERSION
@@ -262,6 +269,33 @@ class Client:
         """Delete every run of an experiment (or none); the hashes deleted."""
         request = tracking_pb2.DeleteExperimentRequest(experiment=experiment)
         return list(self._call(lambda c: c.tracking.DeleteExperiment, request).run_hashes)
+
+    def watch(self, run_hashes: Sequence[str] = ()) -> WatchStream:
+        """A Watch stream over these runs (every run when none): no deadline, it lasts until closed."""
+        self.settle()
+        return WatchStream(self.watching.Watch(watch_pb2.WatchRequest(run_hashes=list(run_hashes))))
+
+    # --- documents the UI keeps (v1/documents.proto) ------------------------------------
+    def get_document(self, kind: str, key: str) -> str | None:
+        """A document's body; None when there is none."""
+        request = documents_pb2.DocumentRef(kind=kind, key=key)
+        try:
+            return self._call(lambda c: c.documents.GetDocument, request).body
+        except errors.MissingRunError:  # NOT_FOUND
+            return None
+
+    def put_document(self, kind: str, key: str, body: str) -> None:
+        request = documents_pb2.Document(kind=kind, key=key, body=body)
+        self._call(lambda c: c.documents.PutDocument, request)
+
+    def delete_document(self, kind: str, key: str) -> bool:
+        request = documents_pb2.DocumentRef(kind=kind, key=key)
+        return self._call(lambda c: c.documents.DeleteDocument, request).deleted
+
+    def list_documents(self, kind: str) -> dict[str, str]:
+        """Every document of a kind: {key: body}, in key order."""
+        reply = self._call(lambda c: c.documents.ListDocuments, documents_pb2.ListDocumentsRequest(kind=kind))
+        return {doc.key: doc.body for doc in reply.documents}
 
     def prune(self) -> dict[str, int]:
         """Remove what no run references; counts of what was removed (PruneReply's fields)."""

@@ -27,15 +27,22 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from aim import Repo, errors
-from aim.web import data, explorers
+from aim.web import data, documents, explorers, live, overview
 from aim.web.access import Access
 from aim.web.prefix import BasePath
 from aim.web.replies import JSONReply, error_reply
 
 STATIC = Path(__file__).resolve().parent / "static"
 OBJECT_KINDS = ("images", "distributions", "texts", "figures")  # each has a page
-PAGES = ("runs", "metrics", "params", "scatters", *OBJECT_KINDS, "audios")
-CHART_PAGES = ("metrics", "params", "scatters", "run", "distributions", "figures")  # fetch plotly.js at once
+# Aim's addresses: path -> page (aim.web.static's PAGES[page] draws it)
+ADDRESSES = {"": "home", "runs": "runs", "experiments": "experiments", "metrics": "metrics"}
+ADDRESSES |= {"params": "params", "scatters": "scatters", "images": "images", "figures": "figures"}
+ADDRESSES |= {"distributions": "distributions", "texts": "texts", "text": "texts", "audios": "audios"}
+ADDRESSES |= {"tags": "tags", "bookmarks": "bookmarks"}
+RUN_TABS = ("overview", "run_parameters", "notes", "logs", "messages", "metrics", "system")
+RUN_TABS += ("distributions", "images", "audios", "texts", "figures", "settings")
+# pages that fetch plotly.js at once
+CHART_PAGES = ("metrics", "params", "scatters", "run", "distributions", "figures")
 OBJECT_APIS = (*OBJECT_KINDS, "audios")  # audio is shown on its run's page
 RUN_HASH = re.compile(r"[0-9A-Za-z_-]{1,64}")
 IMAGE_FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg", "gif": "image/gif"}
@@ -106,7 +113,7 @@ def _aim_error(request: Request, exc: Exception) -> Response:
         return error_reply(400, f"the query exceeded its budget: {exc}", "budget")
     if isinstance(exc, errors.QueryError):
         return error_reply(400, str(exc), "query")
-    if isinstance(exc, errors.MissingRunError):
+    if isinstance(exc, (errors.MissingRunError, errors.MissingExperimentError)):
         return error_reply(404, str(exc), "missing")
     if isinstance(exc, errors.RequestRejected):
         return error_reply(400, str(exc), "rejected")
@@ -166,9 +173,15 @@ def create_app(
         return _page(request.scope["route"].name, read_only=read_only)
 
     def run_page(request: Request) -> Response:
-        if repo.get_run(_run_hash(request)) is None:
+        tab = request.path_params.get("tab", "overview")
+        if tab not in RUN_TABS or repo.get_run(_run_hash(request)) is None:
             return _page("notfound", 404)
         return _page("run", read_only=read_only)
+
+    def experiment_page(request: Request) -> Response:
+        if not overview.experiment_exists(repo, request.path_params["name"]):
+            return _page("notfound", 404)
+        return _page("experiment", read_only=read_only)
 
     def query_of(request: Request) -> str:
         return request.query_params.get("q", "")
@@ -252,9 +265,14 @@ def create_app(
             body = await run_in_threadpool(plotly_script)
         return Response(body, media_type="text/javascript", headers=headers)
 
-    routes = [Route(f"/{'' if name == 'runs' else name}", page, name=name) for name in PAGES]
+    routes = [Route(f"/{path}", page, name=name) for path, name in ADDRESSES.items()]
     routes += [
         Route("/runs/{run_hash}", run_page),
+        Route("/runs/{run_hash}/{tab}", run_page),
+        Route("/experiments/{name}", experiment_page),
+        *overview.routes(repo),
+        *documents.routes(repo),
+        *live.routes(repo),
         Route("/api/runs", runs),
         Route("/api/runs_metrics", runs_metrics),
         Route("/api/runs/{run_hash}", run),

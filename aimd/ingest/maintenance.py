@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from aimd.errors import Conflict, InvalidInput, NotFound
-from aimd.ingest import objects, points, runs
+from aimd.ingest import documents, objects, points, runs
 from aimd.ingest.claims import BlobClaims
 from aimd.ingest.transaction import Transaction
 from aimd.storage import keys, values
@@ -27,6 +27,7 @@ def delete_run(tx: Transaction, run_hash: str, attachments: runs.Attachments) ->
     for name, context in runs.delete(tx, run_hash, attachments):
         points.forget(tx, run_hash, name, context)
         objects.forget(tx, run_hash, name, context)
+    documents.forget_run(tx, run_hash)
 
 
 def delete_experiment(tx: Transaction, experiment: str, attachments: runs.Attachments) -> list[str]:

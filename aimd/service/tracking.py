@@ -19,6 +19,7 @@ from aimd.ingest.transaction import Transaction
 from aimd.ingest.writer import Origin, Writer
 from aimd.service.messages import sequence_info_message
 from aimd.service.status import handles_errors, status_of
+from aimd.service.watch import WatchHub
 from aimd.service.wire import Malformed
 from aimproto import contract, convert
 from aimproto.v1 import common_pb2, tracking_pb2, tracking_pb2_grpc
@@ -149,8 +150,14 @@ class BatchRefused(Exception):
 
 class TrackingService(tracking_pb2_grpc.TrackingServicer):
     def __init__(
-        self, writer: Writer, activity: Any, max_message_bytes: int, stopping: asyncio.Event
+        self,
+        writer: Writer,
+        activity: Any,
+        max_message_bytes: int,
+        stopping: asyncio.Event,
+        hub: WatchHub | None = None,
     ) -> None:
+        self.hub = hub if hub is not None else WatchHub()  # who watches the runs (aimd.service.watch)
         self.writer = writer
         self.activity = activity
         self.max_message_bytes = max_message_bytes
@@ -209,6 +216,7 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             return props, runs.sequences(tx, request.run_hash)
 
         props, seqs = await self._write(open_run)
+        self.hub.props_changed(props)
         return tracking_pb2.OpenRunReply(
             props=convert.props_to_proto(props), sequences=[sequence_info_message(*s) for s in seqs]
         )
@@ -231,16 +239,19 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
     async def SetProps(self, request, context):
         changes = {f: getattr(request, f) for f in runs.PROP_FIELDS if request.HasField(f)}
         props = await self._write(lambda tx: runs.set_props(tx, request.run_hash, changes))
+        self.hub.props_changed(props)
         return convert.props_to_proto(props)
 
     @handles_errors
     async def AddTag(self, request, context):
         props = await self._write(lambda tx: runs.add_tag(tx, request.run_hash, request.tag))
+        self.hub.props_changed(props)
         return convert.props_to_proto(props)
 
     @handles_errors
     async def RemoveTag(self, request, context):
         props = await self._write(lambda tx: runs.remove_tag(tx, request.run_hash, request.tag))
+        self.hub.props_changed(props)
         return convert.props_to_proto(props)
 
     @handles_errors
@@ -253,12 +264,14 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             props = await self._write(
                 lambda tx: runs.detach(tx, request.run_hash, client_id, attachments, finished=True)
             )
+        self.hub.props_changed(props)
         return convert.props_to_proto(props)
 
     @handles_errors
     async def DeleteRun(self, request, context):
         attachments = self.writer.attachments
         await self._write(lambda tx: maintenance.delete_run(tx, request.run_hash, attachments))
+        self.hub.run_deleted(request.run_hash)
         return tracking_pb2.Empty()
 
     @handles_errors
@@ -267,6 +280,8 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         hashes = await self._write(
             lambda tx: maintenance.delete_experiment(tx, request.experiment, attachments)
         )
+        for run_hash in hashes:
+            self.hub.run_deleted(run_hash)
         return tracking_pb2.DeleteExperimentReply(run_hashes=hashes)
 
     @handles_errors
@@ -355,11 +370,11 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
                     bulk=True,
                     origin=origin,
                 )
-                acks.put_nowait((seq, asyncio.wrap_future(future)))
+                acks.put_nowait((seq, asyncio.wrap_future(future), decoded))
 
         async def acknowledge() -> None:
             while (item := await acks.get()) is not None:
-                seq, future = item
+                seq, future, decoded = item
                 try:
                     durable, refused = await future
                 except StoreFailing:
@@ -371,6 +386,7 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
                 for part in refused:
                     log.info("track stream of %s: batch %d: refused %s", client_id, seq, part)
                 await context.write(ack(durable, refused))
+                self.hub.batch_durable(decoded.series, decoded.objects)  # live updates (service/watch)
 
         reader = asyncio.ensure_future(read())
         acker = asyncio.ensure_future(acknowledge())
@@ -401,9 +417,18 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         stream ended, which would otherwise re-attach it after the detach."""
         attachments, claims = self.writer.attachments, self.writer.claims
 
-        def detach_all(tx: Transaction) -> None:
+        def detach_all(tx: Transaction) -> list[dict]:
             claims.release(client_id)  # it forgets what it sent when it opens its next stream
-            for run_hash in attachments.runs_of(client_id):
+            return [
                 runs.detach(tx, run_hash, client_id, attachments, finished=False)
+                for run_hash in attachments.runs_of(client_id)
+            ]
 
-        self.writer.submit(detach_all, bulk=True)
+        detached = asyncio.wrap_future(self.writer.submit(detach_all, bulk=True))
+        detached.add_done_callback(self._detached)
+
+    def _detached(self, done: asyncio.Future) -> None:
+        """Watchers hear of the runs a client left (crashed, when it held them last)."""
+        if not done.cancelled() and done.exception() is None:
+            for props in done.result():
+                self.hub.props_changed(props)

@@ -19,6 +19,8 @@ separator and a prefix scan never mixes two runs or two sequences.
     O <sha256: 32 raw bytes>            blob header, written once the blob is complete and its
                                         SHA-256 verified: size and chunk count
     O <sha256> \\x00 <chunk u32 BE>       bytes [chunk * BLOB_CHUNK_BYTES, ...) of a blob
+    U <kind> \\x00 <key>                 a document the UI keeps (aimd.ingest.documents): JSON
+                                        {"body": text, "updated": seconds since the epoch}
 
 Sorting: NUL sorts first, so a param's children sit right after it, and a sequence's blocks
 after each other in block order. Object points sort by step (big-endian). A SHA-256 is raw
@@ -43,6 +45,7 @@ BLOCK = b"B"
 CLIENT = b"K"
 OBJECT = b"X"
 BLOB = b"O"
+DOCUMENT = b"U"
 SEP = b"\x00"
 SHA256_BYTES = 32
 
@@ -125,3 +128,16 @@ def is_blob_key(key: bytes) -> bool:
 
 def client_key(client_id: str) -> bytes:
     return CLIENT + client_id.encode()
+
+
+def document_prefix(kind: str) -> bytes:
+    """The prefix of every document of a kind."""
+    return DOCUMENT + kind.encode() + SEP
+
+
+def document_key(kind: str, key: str) -> bytes:
+    return document_prefix(kind) + key.encode()
+
+
+def document_key_of(kind: str, key: bytes) -> str:
+    return key[len(document_prefix(kind)) :].decode()

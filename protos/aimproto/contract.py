@@ -64,6 +64,15 @@ MAX_DESCRIPTION_CHARS = 65536  # a run's description
 MAX_PARAM_DEPTH = 32  # keys and list items from a param's root to a leaf
 MAX_CLIENT_ID_CHARS = 128  # the client id of a Hello, OpenRun or CloseRun
 
+# --- documents the UI keeps in the repository (v1/documents.proto) -----------------------------
+DOCUMENT_RUN_NOTES = "run-notes"  # key: the run's hash; body: Markdown
+DOCUMENT_EXPERIMENT_NOTES = "experiment-notes"  # key: the experiment's name; body: Markdown
+DOCUMENT_TAG = "tag"  # key: the tag; body: JSON {"colour": ..., "description": ...}
+DOCUMENT_BOOKMARK = "bookmark"  # key: the bookmark's name; body: JSON {"address": ...}
+DOCUMENT_KINDS = (DOCUMENT_RUN_NOTES, DOCUMENT_EXPERIMENT_NOTES, DOCUMENT_TAG, DOCUMENT_BOOKMARK)
+MAX_DOCUMENT_BYTES = 262_144  # a document's body, as UTF-8
+MAX_DOCUMENT_KEY_CHARS = MAX_PROP_CHARS  # a document's key (a hash, an experiment, a tag, a name)
+
 # --- trailing metadata keys ------------------------------------------------------------------
 FAILED_SEQ_KEY = "aim-failed-seq"  # Track: seq of the batch that ended the stream
 STORE_ERROR_KEY = "aim-store-error"  # Track: errno name (ENOSPC, ...) when the disk refused a write

@@ -34,15 +34,17 @@ def client(shared, filled):
 def test_pages_are_served_with_plotly_from_the_package(client, filled):
     for path in (
         "/",
+        "/runs",
         "/metrics",
         "/images",
         "/distributions",
         "/texts",
         "/figures",
         f"/runs/{filled['run0']}",
+        f"/runs/{filled['run0']}/metrics",
     ):
         page = client.get(path)
-        assert page.status_code == 200 and "/static/common.js" in page.text
+        assert page.status_code == 200 and '<base href="/">' in page.text and "static/common.js" in page.text
     assert client.get("/static/metrics.js").status_code == 200
     plotly = client.get("/vendor/plotly.min.js")
     assert plotly.status_code == 200 and b"plotly" in plotly.content[:2000].lower()

@@ -79,7 +79,7 @@ def points_per_chart(page) -> list[int]:
 
 def test_runs_table_query_and_run_page(page, site):
     url, hashes = site
-    visit(page, url + "/", "runs")
+    visit(page, url + "/runs", "runs")
     assert page.locator("table.runs tbody tr").count() == 4
     page.evaluate("document.body.dataset.rendered = ''")
     hostile = page.locator(f'tr[data-hash="{hashes["hostile"]}"] td a')
@@ -91,11 +91,11 @@ def test_runs_table_query_and_run_page(page, site):
     page.click("th[data-key=name]")  # sorting re-renders
     page.click(f'tr[data-hash="{hashes["run1"]}"] td a')
     page.wait_for_url(f"**/runs/{hashes['run1']}")
-    rendered(page, "run")
+    rendered(page, "run-overview")
     assert page.locator("h1.run-name").inner_text() == "run-1"
-    assert "adam" in page.locator(".params").inner_text()
+    page.click(".tabs >> text=Metrics")
+    rendered(page, "run-metrics")
     assert min(points_per_chart(page)) > 0
-    assert page.locator("#run-system .chart").count() == 1  # __system__cpu
     assert page.locator("#run-metrics .chart .scatterlayer .trace path.js-line").count() >= 2
 
 
@@ -110,7 +110,7 @@ def test_malformed_query_is_shown_with_its_position(page, site):
 
 def test_a_hostile_run_page_shows_everything_as_text(page, site):
     url, hashes = site
-    visit(page, f"{url}/runs/{hashes['hostile']}", "run")
+    visit(page, f"{url}/runs/{hashes['hostile']}/run_parameters", "run-run_parameters")
     assert page.locator("h1.run-name").inner_text() == INJECTED + "x" * 500  # whole, not cut
     assert "key149" in page.locator(".params").inner_text()  # every param of the huge tree
     not_injected(page)
@@ -127,10 +127,10 @@ def test_a_token_in_the_address_opens_a_guarded_read_only_ui(page, tmp_path):
         run.name = "guarded"
     proc, url = serve(repo, "--token-file", str(token_file), "--read-only")
     try:
-        assert page.goto(url + "/").status == 401
+        assert page.goto(url + "/runs").status == 401
         assert "Token needed" in page.locator("h1").inner_text()
-        visit(page, url + "/?token=a-token-for-the-browser-test-0123", "runs")
-        assert page.url == url + "/"  # the token left the address for a cookie
+        visit(page, url + "/runs?token=a-token-for-the-browser-test-0123", "runs")
+        assert page.url == url + "/runs"  # the token left the address for a cookie
         assert page.locator("table.runs tbody tr").count() == 1  # the API calls carry the cookie
         assert not page.locator("button", has_text="Delete").is_visible()  # read-only: no actions
     finally:
@@ -244,21 +244,23 @@ def test_figures_render_as_plotly_figures_per_step(page, site):
 
 def test_run_page_shows_log_records_terminal_logs_and_objects(page, site):
     url, hashes = site
-    visit(page, f"{url}/runs/{hashes['objects']}", "run")
-    rows = page.locator("#log-records table tbody tr")
+    visit(page, f"{url}/runs/{hashes['objects']}/messages", "run-messages")
+    rows = page.locator("table.log-records tbody tr")
     rows.nth(2).wait_for()
     assert rows.locator("td.level").all_inner_texts() == ["INFO", "WARNING", "ERROR"]
     assert rows.first.locator("pre").inner_text() == f"started {INJECTED}"  # as text, not markup
     assert rows.first.locator("td").last.inner_text() == '{"lr":0.1}'
-    logs = page.locator("#terminal-logs pre.logs")
-    logs.wait_for()
+    page.click(".tabs >> text=Logs")
+    rendered(page, "run-logs")
+    logs = page.locator("pre.logs#terminal-logs")
     assert logs.inner_text().splitlines() == [f"epoch {step} done {INJECTED}" for step in range(3)]
-    page.locator("#audios audio").nth(2).wait_for(state="attached")
-    assert all(
-        "format=wav" in src for src in page.locator("#audios audio").evaluate_all("a => a.map(x => x.src)")
-    )
+    page.click(".tabs >> text=Audios")
+    page.locator("#tab audio").nth(2).wait_for(state="attached")
+    sources = page.locator("#tab audio").evaluate_all("a => a.map(x => x.src)")
+    assert all("format=wav" in src for src in sources)
     not_injected(page)
-    page.click('ul.objects li[data-kind=figures] >> text="curve"')  # the run's figure sequence
+    page.click(".tabs >> text=Figures")
+    page.click('.sequence[data-name="curve"] >> text=open in the figures explorer')  # the run's figures
     page.wait_for_url("**/figures?q=*")
     rendered(page, "figures")
     assert page.evaluate(f"{FIGURE}.data[0].y.length") == 3
@@ -266,7 +268,7 @@ def test_run_page_shows_log_records_terminal_logs_and_objects(page, site):
 
 def test_archive_from_the_table(page, site):  # last: it archives the objects run
     url, hashes = site
-    visit(page, url + "/", "runs")
+    visit(page, url + "/runs", "runs")
     page.check(f'tr[data-hash="{hashes["objects"]}"] input.select')
     page.click("text=Archive")
     page.wait_for_function("document.querySelectorAll('table.runs tbody tr').length == 3")

@@ -2,8 +2,7 @@
 // explorer (metrics_explorer.js): grouping, daemon-side aggregation, the address as its state.
 'use strict';
 
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f',
-  '#bcbd22', '#17becf', '#3949ab', '#00897b', '#c0ca33', '#f4511e', '#6d4c41', '#546e7a'];
+const PALETTE = AIM_PALETTE; // common.js: no colour repeats within 24 runs
 const LEGEND_CHARS = 80; // a longer legend entry is cut (hover shows the same)
 const X_AXES = { step: 'step', epoch: 'epoch', time: 'relative time (s)' };
 // Every chart's plotly config: the modebar offers local actions only (zoom, pan, reset, PNG and

@@ -42,6 +42,18 @@ function stepSlider(steps, onStep) {
   return { node: el('div', { class: 'controls' }, slider, label), show };
 }
 
+// One image sequence as the run page shows it: a step slider over a grid.
+OBJECT_VIEWS.images = (div, seq) => {
+  const grid = el('div', { class: 'grid' });
+  const slider = stepSlider(seq.steps, (i) => {
+    grid.replaceChildren(...seq.images[i].map((image) => el('figure', {},
+      el('img', { src: image.src, alt: image.caption, width: Math.min(image.width || 220, 220), loading: 'lazy' }),
+      el('figcaption', { text: image.caption }))));
+  });
+  div.append(slider.node, grid);
+  slider.show();
+};
+
 // Images: sequences grouped by run, name or context; each shows a range of steps (the newest by
 // default, a slider moves it), at a chosen size; a click enlarges an image with its caption and
 // step. The address holds the view: ?q=, group=, steps= (how many at once), size= (pixels).
@@ -128,7 +140,7 @@ PAGES.images = (main) => {
   }
 };
 
-PAGES.distributions = objectsPage('distributions', 'Distributions', 'AimQL over distributions, e.g. distributions.name == "weights"', async (div, seq) => {
+PAGES.distributions = objectsPage('distributions', 'Distributions', 'AimQL over distributions, e.g. distributions.name == "weights"', OBJECT_VIEWS.distributions = async (div, seq) => {
   const Plotly = await loadPlotly();
   const centers = seq.edges.slice(0, -1).map((e, i) => (e + seq.edges[i + 1]) / 2);
   const chart = el('div', { class: 'chart' });
@@ -140,7 +152,7 @@ PAGES.distributions = objectsPage('distributions', 'Distributions', 'AimQL over 
 });
 
 // Texts: a find box (?find=, in the address) keeps the steps whose text holds it, ignoring case.
-const textsPage = objectsPage('texts', 'Texts', 'AimQL over texts, e.g. texts.name == "outputs"', (div, seq) => {
+const textsPage = objectsPage('texts', 'Texts', 'AimQL over texts, e.g. texts.name == "outputs"', OBJECT_VIEWS.texts = (div, seq) => {
   if (seq.count > seq.steps.length) div.append(el('div', { class: 'note', text: `the newest ${seq.steps.length} of ${seq.count} steps` }));
   div.append(el('table', { class: 'runs texts' }, seq.steps.map((step, i) => el('tr', { 'data-text': seq.texts[i].join('\n').toLowerCase() },
     el('td', { text: String(step) }), el('td', { class: 'text' }, el('pre', { text: seq.texts[i].join('\n') }))))));
@@ -170,16 +182,7 @@ PAGES.texts = (main) => {
   main.querySelector('h1').after(el('div', { class: 'controls' }, el('label', {}, 'find ', find), el('span', { class: 'note find-note' })));
 };
 
-// Audio: each sequence's newest steps, a player per clip with its caption.
-PAGES.audios = objectsPage('audios', 'Audio', 'AimQL over audio, e.g. audios.name == "tones"', (div, seq) => {
-  if (seq.count > seq.steps.length) div.append(el('div', { class: 'note', text: `the newest ${seq.steps.length} of ${seq.count} steps` }));
-  div.append(el('table', { class: 'runs audios' }, seq.steps.map((step, i) => el('tr', {},
-    el('td', { text: `step ${step}` }),
-    el('td', {}, seq.audios[i].map((clip) => el('div', { class: 'clip' },
-      el('audio', { controls: true, preload: 'none', src: clip.src }), el('span', { text: ` ${clip.caption}` }))))))));
-});
-
-PAGES.figures = objectsPage('figures', 'Figures', 'AimQL over figures, e.g. figures.name == "roc"', async (div, seq) => {
+PAGES.figures = objectsPage('figures', 'Figures', 'AimQL over figures, e.g. figures.name == "roc"', OBJECT_VIEWS.figures = async (div, seq) => {
   const Plotly = await loadPlotly();
   const chart = el('div', { class: 'chart figure' });
   const error = el('div', { class: 'error' });

@@ -29,9 +29,31 @@ PAGES.runs = (main) => {
   const columns = el('details', { class: 'columns' }, el('summary', { text: 'Columns' }));
   const table = el('table', { class: 'runs' });
   const more = el('button', { text: 'Show more', onclick: () => { state.limit += PAGE_ROWS * 5; renderTable(); } });
-  main.append(el('h1', { text: 'Runs' }), box.form, box.error, actions, actionError, columns, note, table, more);
+  main.append(el('h1', { text: 'Runs' }), box.form, box.error, actions, actionError, columns, note,
+    el('div', { class: 'table-scroll' }, table), more);
   archived.addEventListener('change', () => search(box.input.value));
   box.start();
+  // live: status, duration and last / min / max values as runs are tracked, without a query
+  const redraw = throttled(() => renderTable(), 250);
+  LIVE.watch([], (change) => {
+    const run = state.runs.find((r) => r.hash === change.run);
+    if (!run) return;
+    if (change.deleted) { state.runs = state.runs.filter((r) => r !== run); redraw(); return; }
+    if (change.props) Object.assign(run, { ...change.props, params: run.params });
+    const metrics = state.metrics[run.hash] || (state.metrics[run.hash] = {});
+    for (const update of change.series) {
+      if ((update.dtype !== 'int' && update.dtype !== 'float') || !update.values.length) continue;
+      const label = metricLabel(update.name, update.context);
+      const finite = update.values.filter((v) => v !== null);
+      const stat = metrics[label] || (metrics[label] = { last: null, min: null, max: null });
+      stat.last = update.values[update.values.length - 1];
+      if (finite.length) {
+        stat.min = stat.min === null ? Math.min(...finite) : Math.min(stat.min, ...finite);
+        stat.max = stat.max === null ? Math.max(...finite) : Math.max(stat.max, ...finite);
+      }
+    }
+    redraw();
+  }, null, () => search(box.input.value));
 
   async function search(query) {
     const current = latest();
@@ -94,14 +116,15 @@ PAGES.runs = (main) => {
       { key: 'tags', title: 'Tags', get: (r) => r.tags.join(','), cell: (r) => r.tags.map((t) => el('span', { class: 'tag', text: t })) },
       { key: 'status', title: 'Status', get: (r) => (r.archived ? 'archived' : r.active ? 'active' : 'finished') },
       { key: 'created', title: 'Created', get: (r) => r.created, text: (r) => fmtTime(r.created) },
-      { key: 'duration', title: 'Duration', get: (r) => r.duration, text: (r) => fmtDuration(r.duration) },
+      { key: 'duration', title: 'Duration', get: (r) => r.duration ?? (r.active ? Date.now() / 1000 - r.created : null),
+        text: (r) => fmtDuration(r.duration ?? (r.active ? Date.now() / 1000 - r.created : null)) }, // so far, while active
     ];
     for (const key of state.shownParams || []) {
       cols.push({ key: `param:${key}`, title: key, get: (r) => r.params[key] });
     }
     for (const key of state.shownMetrics || []) {
       for (const stat of ['last', 'min', 'max']) {
-        cols.push({ key: `metric:${key}:${stat}`, title: `${key} (${stat})`,
+        cols.push({ key: `metric:${key}:${stat}`, title: `${key} (${stat})`, group: key, stat,
           get: (r) => ((state.metrics[r.hash] || {})[key] || {})[stat] });
       }
     }
@@ -139,23 +162,34 @@ PAGES.runs = (main) => {
   function renderTable() {
     const cols = columnList();
     const all = el('input', { type: 'checkbox', title: 'select all shown' });
-    const head = el('tr', {}, el('th', {}, all), cols.map((col) => el('th', {
-      text: col.title, title: col.title, 'data-key': col.key,
-      class: state.sort.key === col.key ? (state.sort.desc ? 'sorted-desc' : 'sorted-asc') : '',
+    // two header rows: a metric's name over its last / min / max columns, every other column
+    // spanning both; each header's full text shows on hover
+    const sortable = (col, attrs) => el('th', {
+      ...attrs, title: col.title, 'data-key': col.key,
+      class: [attrs.class, state.sort.key === col.key ? (state.sort.desc ? 'sorted-desc' : 'sorted-asc') : ''].filter(Boolean).join(' '),
       onclick: () => {
         state.sort = { key: col.key, desc: state.sort.key === col.key ? !state.sort.desc : false };
         renderTable();
       },
-    })));
+    });
+    const top = el('tr', {}, el('th', { rowSpan: 2, class: 'sticky-0' }, all));
+    const stats = el('tr', { class: 'stats' });
+    cols.forEach((col, i) => {
+      if (!col.group) { top.append(sortable(col, { text: col.title, rowSpan: 2, class: i === 0 ? 'sticky-1' : '' })); return; }
+      if (col.stat === 'last') top.append(el('th', { class: 'metric-group', colSpan: 3, text: col.group, title: col.group }));
+      stats.append(sortable(col, { text: col.stat }));
+    });
+    const head = [top, stats];
     const rows = sorted(cols).slice(0, state.limit);
     const body = el('tbody');
     for (const run of rows) {
       const select = el('input', { type: 'checkbox', class: 'select', checked: state.selected.has(run.hash) });
       select.addEventListener('change', () => { if (select.checked) state.selected.add(run.hash); else state.selected.delete(run.hash); });
-      body.append(el('tr', { 'data-hash': run.hash }, el('td', {}, select), cols.map((col) => {
-        if (col.cell) return el('td', {}, col.cell(run));
-        const text = col.text ? col.text(run) : fmtValue(col.get(run));
-        return el('td', { text, title: text });
+      body.append(el('tr', { 'data-hash': run.hash }, el('td', { class: 'sticky-0' }, select), cols.map((col, i) => {
+        if (col.cell) return el('td', { class: i === 0 ? 'sticky-1' : '', title: col.get(run) }, col.cell(run));
+        const value = col.get(run);
+        const text = col.text ? col.text(run) : fmtValue(value);
+        return el('td', { text, title: typeof value === 'number' ? String(value) : text });
       })));
     }
     all.addEventListener('change', () => {
