@@ -184,9 +184,10 @@ def test_base_path_serves_pages_assets_and_api_under_the_prefix_behind_a_proxy(p
     assert status == 200 and b"behind a proxy" in body
     status, headers, page = _request(proxy.port, "GET", "/aim/metrics", host, bearer)
     assert status == 200 and b'<meta name="aim-base-path" content="/aim">' in page
-    # href and src values get the prefix; data-plotly's address gets it from the page's script
-    assert b'href="/aim/static/app.css"' in page and b'src="/aim/static/common.js"' in page
-    assert b'href="/aim/metrics"' in page and b'="/static/' not in page
+    # the page's <base> and its absolute href and src values get the prefix (its relative links
+    # and scripts resolve against the <base>); data-plotly's address gets it from the page's script
+    assert b'<base href="/aim/">' in page and b'src="/aim/vendor/plotly.min.js' in page
+    assert b'href="static/app.css"' in page and b'href="metrics"' in page and b'="/static/' not in page
     assert headers["link"].startswith("</aim/vendor/plotly.min.js")
     assert _request(proxy.port, "GET", "/aim/static/common.js", host)[0] == 200  # code: no token
     assert _request(proxy.port, "GET", "/aim/vendor/plotly.min.js", host)[0] == 200
