@@ -16,14 +16,20 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from aimd import __version__
 from aimd.config import (
     DEFAULT_IDLE_TIMEOUT_S,
+    DEFAULT_MEMORY_LIMIT_BYTES,
     DEFAULT_QUERY_IDLE_TIMEOUT_S,
     DEFAULT_QUERY_TIMEOUT_S,
     MAX_QUERY_TIMEOUT_S,
     Config,
+    MemoryLimitTooLow,
+    cache_limits,
+    format_bytes,
+    parse_bytes,
 )
 from aimd.exposure import ExposureError, tcp_security
 from aimd.lock import AlreadyRunning, RepoLock, is_locked, read_pid
@@ -74,8 +80,23 @@ def _parser() -> argparse.ArgumentParser:
                 metavar="SECONDS",
                 help="end a query stream whose client reads nothing for this long",
             )
+            sub.add_argument(
+                "--memory-limit",
+                type=_size,
+                default=DEFAULT_MEMORY_LIMIT_BYTES,
+                metavar="SIZE",
+                help=f"memory the daemon may use in all, its caches included (e.g. 512M, 2G; "
+                f"default {format_bytes(DEFAULT_MEMORY_LIMIT_BYTES)})",
+            )
             _add_tcp_security_arguments(sub)
     return parser
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_bytes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _add_tcp_security_arguments(sub: argparse.ArgumentParser) -> None:
@@ -126,6 +147,7 @@ def _config(args: argparse.Namespace) -> Config:
         fsync=args.fsync,
         query_timeout_s=args.query_timeout,
         query_idle_timeout_s=args.query_idle_timeout,
+        memory_limit_bytes=args.memory_limit,
         token_file=args.token_file,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
@@ -150,6 +172,11 @@ def serve(config: Config) -> int:
         level=logging.INFO,
         format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s",
     )
+    try:
+        cache_limits(config.memory_limit_bytes)
+    except MemoryLimitTooLow as exc:
+        print(f"aimd: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     lock = RepoLock(config.lock_path, config.pid_path)
     try:
         lock.acquire()
@@ -197,7 +224,8 @@ def start(config: Config) -> int:
     """Spawn `aimd serve` detached, then wait until this repo's daemon (it or a rival) serves."""
     try:
         tcp_security(config)  # refuse here, in one line, rather than in the log of a daemon that exits
-    except ExposureError as exc:
+        cache_limits(config.memory_limit_bytes)
+    except (ExposureError, MemoryLimitTooLow) as exc:
         print(f"aimd: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if _serving_address(config) is not None:
@@ -212,6 +240,7 @@ def start(config: Config) -> int:
     argv = [sys.executable, "-m", "aimd", "serve", "--repo", str(config.repo)]
     argv += ["--idle-timeout", str(config.idle_timeout_s), "--query-timeout", str(config.query_timeout_s)]
     argv += ["--query-idle-timeout", str(config.query_idle_timeout_s)]
+    argv += ["--memory-limit", str(config.memory_limit_bytes)]
     if config.tcp:
         argv += ["--tcp", config.tcp]
     if config.fsync:
@@ -281,7 +310,41 @@ def status(config: Config) -> int:
         print(f"aimd: no daemon serves {config.repo}")
         return EXIT_NOT_RUNNING
     print(f"aimd serves {config.repo} on {_announced(config)} (pid {read_pid(config.pid_path)})")
+    stats = _daemon_stats(address)
+    if stats is not None:
+        print(describe_stats(stats))
     return EXIT_OK
+
+
+def _daemon_stats(address: str) -> Any:
+    """The daemon's DaemonStats, or None when it does not answer them (an older daemon)."""
+    import grpc
+
+    from aimproto.v1 import reading_pb2, reading_pb2_grpc
+
+    with grpc.insecure_channel(address) as channel:
+        try:
+            return reading_pb2_grpc.ReadingStub(channel).GetDaemonStats(
+                reading_pb2.DaemonStatsRequest(), timeout=5
+            )
+        except grpc.RpcError:
+            return None
+
+
+def describe_stats(stats: Any) -> str:
+    """A DaemonStats for people: memory, then one line per cache."""
+    lines = [
+        f"memory: RSS {format_bytes(stats.rss_bytes)} of a {format_bytes(stats.memory_limit_bytes)} limit; "
+        f"{stats.threads} threads, {stats.open_fds} open files, {stats.active_runs} runs open"
+    ]
+    for cache in stats.caches:
+        looked = cache.hits + cache.misses
+        rate = f", hit rate {cache.hits / looked:.1%}" if looked else ""
+        lines.append(
+            f"  {cache.name}: {format_bytes(cache.bytes)} of {format_bytes(cache.max_bytes)}, "
+            f"{cache.entries} entries{rate}"
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,17 +20,19 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from aimd.config import Config
+from aimd.config import Config, cache_limits
 from aimd.exposure import tcp_security
 from aimd.ingest.writer import Writer
 from aimd.lock import RepoLock
 from aimd.service import auth
 from aimd.service.query import QueryService
 from aimd.service.reading import ReadingService
+from aimd.service.stats import stats_source
 from aimd.service.tracking import TrackingService
 from aimd.service.transfer import TransferService
 from aimd.service.wire import add_service
 from aimd.storage.block_cache import BlockCache
+from aimd.storage.lru import BytesLRU
 from aimd.storage.reader import Reader
 from aimd.storage.store import Store
 from aimproto.v1 import query_pb2, reading_pb2, tracking_pb2, transfer_pb2
@@ -98,9 +100,16 @@ class Daemon:
         config = self.config
         security = tcp_security(config)  # before anything opens: a refused configuration raises
         sys.setswitchinterval(SWITCH_INTERVAL_S)  # see SWITCH_INTERVAL_S
+        limits = cache_limits(config.memory_limit_bytes)  # MemoryLimitTooLow: refused before anything opens
         store = Store(config.db_path, sync=config.fsync)
-        writer = Writer(store)
-        reader = Reader(store, BlockCache(config.block_cache_bytes))  # one cache for every read
+        writer = Writer(store, limits["writer_states"], limits["claims"])
+        # one block cache and one props cache for every read
+        reader = Reader(store, BlockCache(limits["block_cache"]), BytesLRU(limits["props"], "props"))
+        stats = stats_source(
+            config.memory_limit_bytes,
+            lambda: [*writer.cache_stats(), *reader.cache_stats()],
+            writer.attachments.active_count,
+        )
         executor = ThreadPoolExecutor(config.read_threads, thread_name_prefix="aimd-read")
         # Queries get their own threads: a long one never delays a plain read.
         query_executor = ThreadPoolExecutor(config.query_threads, thread_name_prefix="aimd-query")
@@ -123,7 +132,7 @@ class Daemon:
         )
         add_service(
             server,
-            ReadingService(reader, executor, self.activity),
+            ReadingService(reader, executor, self.activity, stats),
             reading_pb2.DESCRIPTOR.services_by_name["Reading"],
         )
         add_service(
