@@ -16,7 +16,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from aimd import __version__
 from aimd.config import (
@@ -310,41 +309,12 @@ def status(config: Config) -> int:
         print(f"aimd: no daemon serves {config.repo}")
         return EXIT_NOT_RUNNING
     print(f"aimd serves {config.repo} on {_announced(config)} (pid {read_pid(config.pid_path)})")
-    stats = _daemon_stats(address)
+    from aimd.service.stats import describe, fetch
+
+    stats = fetch(address)
     if stats is not None:
-        print(describe_stats(stats))
+        print(describe(stats))
     return EXIT_OK
-
-
-def _daemon_stats(address: str) -> Any:
-    """The daemon's DaemonStats, or None when it does not answer them (an older daemon)."""
-    import grpc
-
-    from aimproto.v1 import reading_pb2, reading_pb2_grpc
-
-    with grpc.insecure_channel(address) as channel:
-        try:
-            return reading_pb2_grpc.ReadingStub(channel).GetDaemonStats(
-                reading_pb2.DaemonStatsRequest(), timeout=5
-            )
-        except grpc.RpcError:
-            return None
-
-
-def describe_stats(stats: Any) -> str:
-    """A DaemonStats for people: memory, then one line per cache."""
-    lines = [
-        f"memory: RSS {format_bytes(stats.rss_bytes)} of a {format_bytes(stats.memory_limit_bytes)} limit; "
-        f"{stats.threads} threads, {stats.open_fds} open files, {stats.active_runs} runs open"
-    ]
-    for cache in stats.caches:
-        looked = cache.hits + cache.misses
-        rate = f", hit rate {cache.hits / looked:.1%}" if looked else ""
-        lines.append(
-            f"  {cache.name}: {format_bytes(cache.bytes)} of {format_bytes(cache.max_bytes)}, "
-            f"{cache.entries} entries{rate}"
-        )
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

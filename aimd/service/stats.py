@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+import grpc
 import psutil
 
+from aimd.config import format_bytes
 from aimd.storage.lru import CacheStats
-from aimproto.v1 import reading_pb2
+from aimproto.v1 import reading_pb2, reading_pb2_grpc
 
 
 def stats_source(
@@ -43,3 +45,30 @@ def stats_source(
         return reply
 
     return measure
+
+
+def fetch(address: str) -> reading_pb2.DaemonStats | None:
+    """The stats of the daemon serving at address, or None when it does not answer them."""
+    with grpc.insecure_channel(address) as channel:
+        try:
+            return reading_pb2_grpc.ReadingStub(channel).GetDaemonStats(
+                reading_pb2.DaemonStatsRequest(), timeout=5
+            )
+        except grpc.RpcError:
+            return None
+
+
+def describe(stats: reading_pb2.DaemonStats) -> str:
+    """DaemonStats for people: memory, then one line per cache."""
+    lines = [
+        f"memory: RSS {format_bytes(stats.rss_bytes)} of a {format_bytes(stats.memory_limit_bytes)} limit; "
+        f"{stats.threads} threads, {stats.open_fds} open files, {stats.active_runs} runs open"
+    ]
+    for cache in stats.caches:
+        looked = cache.hits + cache.misses
+        rate = f", hit rate {cache.hits / looked:.1%}" if looked else ""
+        lines.append(
+            f"  {cache.name}: {format_bytes(cache.bytes)} of {format_bytes(cache.max_bytes)}, "
+            f"{cache.entries} entries{rate}"
+        )
+    return "\n".join(lines)
