@@ -21,6 +21,7 @@ from aimd.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from aimd.ingest.transaction import Transaction
 from aimd.storage import keys, values
 from aimd.storage.blocks import SequenceMeta
+from aimd.storage.lru import CacheStats
 from aimproto import contract
 
 RUN_HASH = re.compile(contract.RUN_HASH_PATTERN)
@@ -29,6 +30,7 @@ MAX_DESCRIPTION_CHARS = contract.MAX_DESCRIPTION_CHARS
 MAX_PARAM_KEY_CHARS = contract.MAX_PARAM_KEY_CHARS
 MAX_PARAM_DEPTH = contract.MAX_PARAM_DEPTH  # the wire format nests 3 a level
 PROP_FIELDS = ("name", "description", "experiment", "archived")
+ATTACHMENT_BYTES = 700  # an open run's entry: its hash, a Counter of one client id
 RUNNING, FINISHED, CRASHED = "running", "finished", "crashed"
 
 
@@ -90,6 +92,11 @@ class Attachments:
     def active_count(self) -> int:
         """How many runs some client holds open."""
         return len(self._by_run)
+
+    def stats(self) -> CacheStats:
+        """Their memory, estimated (not a cache: one entry per open run, which no bound may drop)."""
+        count = len(self._by_run)
+        return CacheStats("attachments", count * ATTACHMENT_BYTES, 0, count, 0, 0)
 
     def runs_of(self, client_id: str) -> list[str]:
         return [h for h, clients in self._by_run.items() if client_id in clients]

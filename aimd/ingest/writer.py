@@ -183,8 +183,8 @@ class Writer:
         return True
 
     def cache_stats(self) -> list[CacheStats]:
-        """The cached states' stats, and the claims' (bytes only)."""
-        return [self._cache.stats(), self.claims.stats()]
+        """The cached states' stats, the claims' and the attachments' (bytes only)."""
+        return [self._cache.stats(), self.claims.stats(), self.attachments.stats()]
 
     def nudge(self) -> None:
         """While writes fail, try to recover even when nobody writes (the health check waits)."""

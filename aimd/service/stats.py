@@ -67,8 +67,6 @@ def describe(stats: reading_pb2.DaemonStats) -> str:
     for cache in stats.caches:
         looked = cache.hits + cache.misses
         rate = f", hit rate {cache.hits / looked:.1%}" if looked else ""
-        lines.append(
-            f"  {cache.name}: {format_bytes(cache.bytes)} of {format_bytes(cache.max_bytes)}, "
-            f"{cache.entries} entries{rate}"
-        )
+        bound = f" of {format_bytes(cache.max_bytes)}" if cache.max_bytes else " (one entry per open run)"
+        lines.append(f"  {cache.name}: {format_bytes(cache.bytes)}{bound}, {cache.entries} entries{rate}")
     return "\n".join(lines)
