@@ -25,8 +25,9 @@ DEFAULT_QUERY_IDLE_TIMEOUT_S = 600.0  # a query stream whose client reads nothin
 # The memory limit (`aimd start --memory-limit`) is what the daemon may hold in all: BASE_BYTES
 # for the interpreter, gRPC, LevelDB and the messages in flight, and the rest for its caches,
 # shared as CACHE_SHARES says. Each cache evicts its least recently used entries past its share
-# (aimd.storage.lru); a run's cached tails go when it closes.
-DEFAULT_MEMORY_LIMIT_BYTES = 448 * MIB
+# (aimd.storage.lru); a run's cached tails go when it closes, all of them once the daemon idles.
+DEFAULT_MEMORY_LIMIT_BYTES = 384 * MIB
+IDLE_TRIM_S = 5.0  # idle this long, the daemon drops the writer's states and returns free memory
 BASE_BYTES = 128 * MIB
 MIN_CACHE_BYTES = 16 * MIB  # below this the caches could not hold a few runs' tails and blocks
 MIN_MEMORY_LIMIT_BYTES = BASE_BYTES + MIN_CACHE_BYTES

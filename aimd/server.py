@@ -9,6 +9,7 @@ reads to a small thread pool.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import os
 import signal
@@ -20,7 +21,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from aimd.config import Config, cache_limits
+from aimd.config import IDLE_TRIM_S, Config, cache_limits
 from aimd.exposure import tcp_security
 from aimd.ingest.writer import Writer
 from aimd.lock import RepoLock
@@ -188,6 +189,7 @@ class Daemon:
     async def _main_loop(self, tracking: TrackingService, writer: Writer, health_servicer: Any) -> None:
         idle_limit = self.config.idle_timeout_s
         writable = True
+        trimmed = False
         while not self.should_exit.is_set():
             try:
                 await asyncio.wait_for(self.should_exit.wait(), TICK_S)
@@ -206,7 +208,12 @@ class Daemon:
                     else health_pb2.HealthCheckResponse.NOT_SERVING
                 )
                 await health_servicer.set(TRACKING_SERVICE, status)
-            if idle_limit and self.activity.idle_s() > idle_limit:
+            idle_s = self.activity.idle_s()
+            if idle_s > IDLE_TRIM_S and not trimmed:  # once per idle spell
+                writer.trim()
+                _release_free_memory()
+            trimmed = idle_s > IDLE_TRIM_S
+            if idle_limit and idle_s > idle_limit:
                 log.info("idle for %.0f s: exiting", idle_limit)
                 self.should_exit.set()
 
@@ -217,6 +224,15 @@ class Daemon:
                 loop.add_signal_handler(sig, self.handle_exit)
             except (NotImplementedError, RuntimeError):  # not the main thread (tests)
                 pass
+
+
+def _release_free_memory() -> None:
+    """Hand the heap's free pages back to the OS (glibc's malloc_trim), so that an idle daemon's
+    RSS falls back to what it holds; nothing where libc has no malloc_trim."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _write_atomic(path: os.PathLike[str], text: str) -> None:

@@ -160,6 +160,19 @@ class Sampler:
             {"t": time.monotonic() - self.t0, "rss": rss, "fds": fds, "threads": threads, "phase": phase}
         )
 
+    def caches(self) -> dict[str, int] | None:
+        """Each cache's bytes now, when the daemon reports them (aimd status); else None."""
+        try:
+            from aimd.service.stats import fetch
+        except ImportError:  # a daemon from before GetDaemonStats
+            return None
+        try:
+            address = (self.repo / ".aim" / "aimd.addr").read_text().split()[0]
+        except (OSError, IndexError):
+            return None
+        stats = fetch(address)
+        return None if stats is None else {cache.name: cache.bytes for cache in stats.caches}
+
 
 # --- verification -------------------------------------------------------------------------------
 def verify(repo: Path, hashes: set[str], sequences: int, steps: int) -> dict[str, Any]:
@@ -259,6 +272,7 @@ def soak(args: argparse.Namespace, repos: Repos) -> dict[str, Any]:
     if failed:
         raise RuntimeError("a worker failed:\n" + failed[0]["error"])
     writing_ended = sampler.samples[-1]["t"] if sampler.samples else 0.0
+    caches_busy = sampler.caches()
     idle_start = time.monotonic()
     under_at = None
     while time.monotonic() - idle_start < args.idle:
@@ -267,6 +281,7 @@ def soak(args: argparse.Namespace, repos: Repos) -> dict[str, Any]:
         last = sampler.samples[-1]
         if under_at is None and last["phase"] == "idle" and last["rss"] < args.idle_target_mb * 2**20:
             under_at = time.monotonic() - idle_start
+    caches_idle = sampler.caches()
     writers = [r for r in reports if r["kind"] == "writer"]
     readers = [r for r in reports if r["kind"] == "reader"]
     hashes = {h for r in writers for h in r["hashes"]}
@@ -293,6 +308,8 @@ def soak(args: argparse.Namespace, repos: Repos) -> dict[str, Any]:
         "idle_under_target_after_s": under_at,
         "idle_target_mb": args.idle_target_mb,
         "verify": checked,
+        "caches_end_of_writing": caches_busy,
+        "caches_idle": caches_idle,
     }
 
 
@@ -336,6 +353,11 @@ def report(result: dict[str, Any]) -> str:
         f"threads: start {threads['start']:.0f}, peak {threads['peak']:.0f}, end {threads['end']:.0f}, "
         f"idle {threads['idle']:.0f}",
     ]
+    for when in ("end_of_writing", "idle"):
+        caches = result[f"caches_{when}"]
+        if caches:
+            held = ", ".join(f"{name} {size / mb:.1f}" for name, size in caches.items())
+            lines.append(f"caches at {when.replace('_', ' ')} (MB): {held}")
     for error in result["reader_errors"][:3]:
         lines.append(f"  reader error: {error}")
     checked = result["verify"]

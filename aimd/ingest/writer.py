@@ -182,6 +182,10 @@ class Writer:
         self.failure = None
         return True
 
+    def trim(self) -> None:
+        """Drop every cached state (an idle daemon: they are loaded again when next needed)."""
+        self._cache.clear()
+
     def cache_stats(self) -> list[CacheStats]:
         """The cached states' stats, the claims' and the attachments' (bytes only)."""
         return [self._cache.stats(), self.claims.stats(), self.attachments.stats()]

@@ -106,9 +106,16 @@ def test_a_closed_runs_cached_state_goes_when_it_closes(store):
         # the run comes back: its tail is loaded from the store and the next points follow on
         more = [_series(0, 0, CHUNK)]
         writer.submit(lambda tx: batches.apply_batch(tx, CLIENT, 2, more, writer.attachments)).result(10)
+        writer.trim()  # an idle daemon drops every state; the client's seq and tails reload
+        assert writer.cache_stats()[0].entries == 0
+        replayed = [_series(1, 0, 0)]  # seq 2 again: applied before, so it lands nowhere
+        writer.submit(lambda tx: batches.apply_batch(tx, CLIENT, 2, replayed, writer.attachments)).result(10)
+        more = [_series(1, 0, CHUNK)]
+        writer.submit(lambda tx: batches.apply_batch(tx, CLIENT, 3, more, writer.attachments)).result(10)
     finally:
         writer.close()
-    assert Reader(store).points(run_hash(0), "m0", "{}")[1].steps.tolist() == list(range(2 * CHUNK))
+    for i in range(2):
+        assert Reader(store).points(run_hash(i), "m0", "{}")[1].steps.tolist() == list(range(2 * CHUNK))
 
 
 def test_the_lru_keeps_its_bound_and_forgets_a_group():
