@@ -26,8 +26,8 @@ from aimd.config import (
     MAX_QUERY_TIMEOUT_S,
     Config,
     MemoryLimitTooLow,
-    cache_limits,
     format_bytes,
+    memory_limits,
     parse_bytes,
 )
 from aimd.exposure import ExposureError, tcp_security
@@ -172,7 +172,7 @@ def serve(config: Config) -> int:
         format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s",
     )
     try:
-        cache_limits(config.memory_limit_bytes)
+        memory_limits(config.memory_limit_bytes)
     except MemoryLimitTooLow as exc:
         print(f"aimd: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -223,7 +223,7 @@ def start(config: Config) -> int:
     """Spawn `aimd serve` detached, then wait until this repo's daemon (it or a rival) serves."""
     try:
         tcp_security(config)  # refuse here, in one line, rather than in the log of a daemon that exits
-        cache_limits(config.memory_limit_bytes)
+        memory_limits(config.memory_limit_bytes)
     except (ExposureError, MemoryLimitTooLow) as exc:
         print(f"aimd: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -21,7 +21,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from aimd.config import IDLE_TRIM_S, Config, cache_limits
+from aimd.config import IDLE_TRIM_S, Config, memory_limits
 from aimd.exposure import tcp_security
 from aimd.ingest.writer import Writer
 from aimd.lock import RepoLock
@@ -101,8 +101,13 @@ class Daemon:
         config = self.config
         security = tcp_security(config)  # before anything opens: a refused configuration raises
         sys.setswitchinterval(SWITCH_INTERVAL_S)  # see SWITCH_INTERVAL_S
-        limits = cache_limits(config.memory_limit_bytes)  # MemoryLimitTooLow: refused before anything opens
-        store = Store(config.db_path, sync=config.fsync)
+        limits = memory_limits(config.memory_limit_bytes)  # MemoryLimitTooLow: refused before anything opens
+        store = Store(
+            config.db_path,
+            sync=config.fsync,
+            write_buffer_bytes=limits["leveldb_memtables"] // 2,
+            cache_bytes=limits["leveldb_cache"],
+        )
         writer = Writer(store, limits["writer_states"], limits["claims"])
         # one block cache and one props cache for every read
         reader = Reader(store, BlockCache(limits["block_cache"]), BytesLRU(limits["props"], "props"))

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from aim import Repo
-from aimd.config import MIN_MEMORY_LIMIT_BYTES
+from aimd.config import MIN_MEMORY_LIMIT_BYTES, format_bytes, memory_limits
 
 from helpers import daemon_pid, quiet_run, start_daemon
 
@@ -42,4 +42,5 @@ def test_status_reports_rss_and_every_caches_bytes_and_hit_rate(repo):
     assert "of a 256 MiB limit" in memory and "threads" in memory and "open files" in memory
     caches = {line.split(":")[0].strip(): line for line in lines if line.startswith("  ")}
     assert set(caches) == {"writer_states", "claims", "attachments", "block_cache", "props"}
-    assert "hit rate" in caches["block_cache"] and "of 64 MiB" in caches["block_cache"]
+    bound = format_bytes(memory_limits(256 * 2**20)["block_cache"])
+    assert "hit rate" in caches["block_cache"] and f"of {bound}" in caches["block_cache"]
