@@ -28,7 +28,7 @@ DEFAULT_QUERY_IDLE_TIMEOUT_S = 600.0  # a query stream whose client reads nothin
 # written out; its cache of table blocks) and the daemon's caches. Each cache evicts its least
 # recently used entries past its share (aimd.storage.lru); a run's cached tails go when it closes,
 # all of them once the daemon idles.
-DEFAULT_MEMORY_LIMIT_BYTES = 384 * MIB
+DEFAULT_MEMORY_LIMIT_BYTES = 320 * MIB
 IDLE_TRIM_S = 5.0  # idle this long, the daemon drops the writer's states and returns free memory
 BASE_BYTES = 64 * MIB
 MIN_SHARED_BYTES = 64 * MIB  # below this LevelDB's memtables and the caches would be too small to work
