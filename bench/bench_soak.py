@@ -140,6 +140,12 @@ class Sampler:
         self.samples: list[dict[str, float]] = []
         self.t0 = time.monotonic()
         self._proc: Any = None
+        self._cpu_of: dict[int, float] = {}  # CPU seconds (user + system) of each daemon process seen
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds the repository's daemons used, as of the last sample (all of them, across
+        restarts)."""
+        return sum(self._cpu_of.values())
 
     def sample(self, phase: str) -> None:
         import psutil
@@ -154,6 +160,8 @@ class Sampler:
                 rss = self._proc.memory_info().rss
                 fds = self._proc.num_fds()
                 threads = self._proc.num_threads()
+                times = self._proc.cpu_times()
+            self._cpu_of[pid] = times.user + times.system
         except psutil.Error:  # restarting right now
             return
         self.samples.append(
@@ -271,7 +279,9 @@ def soak(args: argparse.Namespace, repos: Repos) -> dict[str, Any]:
     failed = [r for r in reports if not r["ok"]]
     if failed:
         raise RuntimeError("a worker failed:\n" + failed[0]["error"])
+    sampler.sample("busy")
     writing_ended = sampler.samples[-1]["t"] if sampler.samples else 0.0
+    daemon_cpu = sampler.cpu_seconds()
     caches_busy = sampler.caches()
     idle_start = time.monotonic()
     under_at = None
@@ -299,6 +309,8 @@ def soak(args: argparse.Namespace, repos: Repos) -> dict[str, Any]:
         "runs": len(hashes),
         "points": points,
         "points_per_s": points / seconds if seconds else 0.0,
+        "daemon_cpu_s": daemon_cpu,
+        "daemon_cpu_us_per_point": daemon_cpu / points * 1e6 if points else 0.0,
         "queries": sum(r["queries"] for r in readers),
         "points_read": sum(r["points"] for r in readers),
         "reader_errors": [e for r in readers for e in r["errors"]],
@@ -339,7 +351,9 @@ def report(result: dict[str, Any]) -> str:
         f"restarts, memory limit {result['memory_limit'] or 'default'}",
         f"machine: {machine()}, load average {os.getloadavg()[0]:.1f} (shared machines skew rates)",
         f"ingest: {result['runs']:,} runs closed, {result['points']:,} points, "
-        f"{result['points_per_s'] / 1e6:.3f} M points/s aggregate",
+        f"{result['points_per_s'] / 1e6:.3f} M points/s aggregate; the daemon used "
+        f"{result['daemon_cpu_s']:.0f} CPU s, {result['daemon_cpu_us_per_point']:.3f} us a point "
+        "(queries included; less sensitive to the machine's load than the rate)",
         f"readers: {result['queries']} queries, {result['points_read']:,} points read, "
         f"{len(result['reader_errors'])} errors, longest query {result['longest_query_s']:.1f} s",
         f"daemon RSS: start {rss['start'] / mb:.0f} MB, peak {rss['peak'] / mb:.0f} MB, end of writing "
