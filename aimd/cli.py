@@ -21,10 +21,15 @@ from pathlib import Path
 from aimd import __version__
 from aimd.config import (
     DEFAULT_IDLE_TIMEOUT_S,
+    DEFAULT_MEMORY_LIMIT_BYTES,
     DEFAULT_QUERY_IDLE_TIMEOUT_S,
     DEFAULT_QUERY_TIMEOUT_S,
     MAX_QUERY_TIMEOUT_S,
     Config,
+    MemoryLimitTooLow,
+    format_bytes,
+    memory_limits,
+    parse_bytes,
 )
 from aimd.exposure import ExposureError, tcp_security
 from aimd.lock import AlreadyRunning, RepoLock, is_locked, read_pid
@@ -77,8 +82,23 @@ def _parser() -> argparse.ArgumentParser:
                 metavar="SECONDS",
                 help="end a query stream whose client reads nothing for this long",
             )
+            sub.add_argument(
+                "--memory-limit",
+                type=_size,
+                default=DEFAULT_MEMORY_LIMIT_BYTES,
+                metavar="SIZE",
+                help=f"memory the daemon may use in all, its caches included (e.g. 512M, 2G; "
+                f"default {format_bytes(DEFAULT_MEMORY_LIMIT_BYTES)})",
+            )
             _add_tcp_security_arguments(sub)
     return parser
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_bytes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _add_tcp_security_arguments(sub: argparse.ArgumentParser) -> None:
@@ -129,6 +149,7 @@ def _config(args: argparse.Namespace) -> Config:
         fsync=args.fsync,
         query_timeout_s=args.query_timeout,
         query_idle_timeout_s=args.query_idle_timeout,
+        memory_limit_bytes=args.memory_limit,
         token_file=args.token_file,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
@@ -153,6 +174,11 @@ def serve(config: Config) -> int:
         level=logging.INFO,
         format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s",
     )
+    try:
+        memory_limits(config.memory_limit_bytes)
+    except MemoryLimitTooLow as exc:
+        print(f"aimd: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     lock = RepoLock(config.lock_path, config.pid_path)
     try:
         lock.acquire()
@@ -203,7 +229,8 @@ def start(config: Config) -> int:
     try:  # refuse here, in one line, rather than in the log of a daemon that exits
         tcp_security(config)
         check_engine()
-    except (ExposureError, EngineMissing) as exc:
+        memory_limits(config.memory_limit_bytes)
+    except (ExposureError, EngineMissing, MemoryLimitTooLow) as exc:
         print(f"aimd: {exc}", file=sys.stderr)
         return EXIT_NOT_INSTALLED if isinstance(exc, EngineMissing) else EXIT_ERROR
     if _serving_address(config) is not None:
@@ -218,6 +245,7 @@ def start(config: Config) -> int:
     argv = [sys.executable, "-m", "aimd", "serve", "--repo", str(config.repo)]
     argv += ["--idle-timeout", str(config.idle_timeout_s), "--query-timeout", str(config.query_timeout_s)]
     argv += ["--query-idle-timeout", str(config.query_idle_timeout_s)]
+    argv += ["--memory-limit", str(config.memory_limit_bytes)]
     if config.tcp:
         argv += ["--tcp", config.tcp]
     if config.fsync:
@@ -287,6 +315,11 @@ def status(config: Config) -> int:
         print(f"aimd: no daemon serves {config.repo}")
         return EXIT_NOT_RUNNING
     print(f"aimd serves {config.repo} on {_announced(config)} (pid {read_pid(config.pid_path)})")
+    from aimd.service.stats import describe, fetch
+
+    stats = fetch(address)
+    if stats is not None:
+        print(describe(stats))
     return EXIT_OK
 
 

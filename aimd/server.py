@@ -9,6 +9,7 @@ reads to a small thread pool.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import os
 import signal
@@ -20,7 +21,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from aimd.config import Config
+from aimd.config import IDLE_TRIM_S, Config, memory_limits
 from aimd.exposure import tcp_security
 from aimd.ingest.writer import Writer
 from aimd.lock import RepoLock
@@ -28,11 +29,13 @@ from aimd.service import auth
 from aimd.service.documents import DocumentsService
 from aimd.service.query import QueryService
 from aimd.service.reading import ReadingService
+from aimd.service.stats import stats_source
 from aimd.service.tracking import TrackingService
 from aimd.service.transfer import TransferService
 from aimd.service.watch import WatchHub, WatchService
 from aimd.service.wire import add_service
 from aimd.storage.block_cache import BlockCache
+from aimd.storage.lru import BytesLRU
 from aimd.storage.reader import Reader
 from aimd.storage.store import Store
 from aimproto.v1 import documents_pb2, query_pb2, reading_pb2, tracking_pb2, transfer_pb2, watch_pb2
@@ -100,9 +103,21 @@ class Daemon:
         config = self.config
         security = tcp_security(config)  # before anything opens: a refused configuration raises
         sys.setswitchinterval(SWITCH_INTERVAL_S)  # see SWITCH_INTERVAL_S
-        store = Store(config.db_path, sync=config.fsync)
-        writer = Writer(store)
-        reader = Reader(store, BlockCache(config.block_cache_bytes))  # one cache for every read
+        limits = memory_limits(config.memory_limit_bytes)  # MemoryLimitTooLow: refused before anything opens
+        store = Store(
+            config.db_path,
+            sync=config.fsync,
+            write_buffer_bytes=limits["leveldb_memtables"] // 2,
+            cache_bytes=limits["leveldb_cache"],
+        )
+        writer = Writer(store, limits["writer_states"], limits["claims"])
+        # one block cache and one props cache for every read
+        reader = Reader(store, BlockCache(limits["block_cache"]), BytesLRU(limits["props"], "props"))
+        stats = stats_source(
+            config.memory_limit_bytes,
+            lambda: [*writer.cache_stats(), *reader.cache_stats()],
+            writer.attachments.active_count,
+        )
         executor = ThreadPoolExecutor(config.read_threads, thread_name_prefix="aimd-read")
         # Queries get their own threads: a long one never delays a plain read.
         query_executor = ThreadPoolExecutor(config.query_threads, thread_name_prefix="aimd-query")
@@ -126,7 +141,7 @@ class Daemon:
         )
         add_service(
             server,
-            ReadingService(reader, executor, self.activity),
+            ReadingService(reader, executor, self.activity, stats),
             reading_pb2.DESCRIPTOR.services_by_name["Reading"],
         )
         add_service(
@@ -192,6 +207,7 @@ class Daemon:
     async def _main_loop(self, tracking: TrackingService, writer: Writer, health_servicer: Any) -> None:
         idle_limit = self.config.idle_timeout_s
         writable = True
+        trimmed = False
         while not self.should_exit.is_set():
             try:
                 await asyncio.wait_for(self.should_exit.wait(), TICK_S)
@@ -210,7 +226,12 @@ class Daemon:
                     else health_pb2.HealthCheckResponse.NOT_SERVING
                 )
                 await health_servicer.set(TRACKING_SERVICE, status)
-            if idle_limit and self.activity.idle_s() > idle_limit:
+            idle_s = self.activity.idle_s()
+            if idle_s > IDLE_TRIM_S and not trimmed:  # once per idle spell
+                writer.trim()
+                _release_free_memory()
+            trimmed = idle_s > IDLE_TRIM_S
+            if idle_limit and idle_s > idle_limit:
                 log.info("idle for %.0f s: exiting", idle_limit)
                 self.should_exit.set()
 
@@ -221,6 +242,15 @@ class Daemon:
                 loop.add_signal_handler(sig, self.handle_exit)
             except (NotImplementedError, RuntimeError):  # not the main thread (tests)
                 pass
+
+
+def _release_free_memory() -> None:
+    """Hand the heap's free pages back to the OS (glibc's malloc_trim), so that an idle daemon's
+    RSS falls back to what it holds; nothing where libc has no malloc_trim."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _write_atomic(path: os.PathLike[str], text: str) -> None:

@@ -2,6 +2,7 @@
 
     python bench/run_all.py                  # everything
     python bench/run_all.py --only tracking  # one benchmark (repeatable)
+    python bench/run_all.py --only soak --soak-duration 600  # the soak for 10 minutes
 
 Each benchmark is a script in this folder run in its own interpreter (the one running this
 file); add new ones to BENCHMARKS. The exit status is 1 when any of them failed.
@@ -31,6 +32,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "read-your-writes": ["bench/bench_read_your_writes.py"],
     "transfer": ["bench/bench_transfer.py"],
     "live": ["bench/bench_live.py"],
+    "soak": ["bench/bench_soak.py", "--duration", "60"],  # --soak-duration for a longer one
 }
 
 
@@ -46,7 +48,12 @@ def run(name: str, argv: list[str]) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description="Run the benchmark suite.")
     parser.add_argument("--only", action="append", choices=sorted(BENCHMARKS), help="run only this benchmark")
+    parser.add_argument(
+        "--soak-duration", type=float, metavar="S", help="seconds the soak benchmark writes (default 60)"
+    )
     args = parser.parse_args()
+    if args.soak_duration:
+        BENCHMARKS["soak"] = ["bench/bench_soak.py", "--duration", f"{args.soak_duration:g}"]
     names = args.only or list(BENCHMARKS)
     failed = [name for name in names if not run(name, BENCHMARKS[name])]
     if failed:

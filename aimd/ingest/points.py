@@ -63,6 +63,24 @@ class _Tail:
     meta: SequenceMeta | None  # None: the sequence does not exist yet
     tail: Columns | None  # columns of the tail blocks; None when there are none
 
+    @property
+    def nbytes(self) -> int:
+        """What the tail's columns hold in memory (the writer's cache is bounded in bytes)."""
+        if self.tail is None:
+            return 0
+        cols = self.tail
+        return sum(_held_bytes(a) for a in (cols.steps, cols.values, cols.epochs, cols.timestamps))
+
+
+def _held_bytes(array: np.ndarray) -> int:
+    """Bytes an array keeps alive: its buffer's, when it is a view of a larger one."""
+    base = array.base
+    if isinstance(base, np.ndarray):
+        return max(base.nbytes, array.nbytes)
+    if isinstance(base, (bytes, bytearray, memoryview)):
+        return max(len(base), array.nbytes)
+    return array.nbytes
+
 
 def check_name(name: str) -> None:
     if not name or len(name) > MAX_NAME_CHARS or "\x00" in name:
@@ -145,7 +163,7 @@ def append(tx: Transaction, points: SeriesPoints) -> None:
         meta.absorb(everything)
         tail = _recut_tail(tx, ids, meta, everything)
     tx.put(seq_key, meta.encode())
-    tx.set_state(seq_key, _Tail(meta, tail if len(tail) else None))
+    tx.set_state(seq_key, _Tail(meta, tail if len(tail) else None), run_hash)
 
 
 def forget(tx: Transaction, run_hash: str, name: str, context: str) -> None:
@@ -154,13 +172,13 @@ def forget(tx: Transaction, run_hash: str, name: str, context: str) -> None:
     for key in list(tx.keys_with_prefix(keys.blocks_prefix(run_hash, name, context))):
         tx.delete(key)
     tx.delete(seq_key)
-    tx.set_state(seq_key, _Tail(None, None))
+    tx.set_state(seq_key, _Tail(None, None), run_hash)
 
 
 def note_meta(tx: Transaction, run_hash: str, name: str, context: str, meta: SequenceMeta) -> None:
     """Cache the metadata of a sequence written elsewhere (aimd.ingest.objects), so that a later
     append() sees its dtype rather than a stale cached state."""
-    tx.set_state(keys.sequence_key(run_hash, name, context), _Tail(meta, None))
+    tx.set_state(keys.sequence_key(run_hash, name, context), _Tail(meta, None), run_hash)
 
 
 def _recut_tail(tx: Transaction, ids: tuple[str, str, str], meta: SequenceMeta, tail: Columns) -> Columns:
@@ -177,6 +195,8 @@ def _recut_tail(tx: Transaction, ids: tuple[str, str, str], meta: SequenceMeta, 
     meta.next_block = block_no
     rest = tail.slice(sealed, len(tail))
     meta.tail_count = len(rest)
+    if sealed:  # a copy: the cached tail must not keep the sealed points' arrays alive
+        rest = Columns(*(np.array(a) for a in (rest.steps, rest.values, rest.epochs, rest.timestamps)))
     return rest
 
 

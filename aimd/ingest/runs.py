@@ -4,7 +4,8 @@ Props are one JSON object per run (R key): hash, name, description, experiment, 
 creation_time, end_time, active, status. A run is active while some client is attached to it;
 attaching happens on OpenRun and, after a daemon restart, implicitly with a client's next batch.
 status is "running" while active, "finished" after its last client closed it, and "crashed" when
-its last client went away without closing it (end_time: when the daemon noticed).
+its last client went away without closing it (end_time: when the daemon noticed). A run left
+without clients has the writer's cached state of its sequences dropped (Transaction.forget_run).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from aimd.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from aimd.ingest.transaction import Transaction
 from aimd.storage import keys, values
 from aimd.storage.blocks import SequenceMeta
+from aimd.storage.lru import CacheStats
 from aimproto import contract
 
 RUN_HASH = re.compile(contract.RUN_HASH_PATTERN)
@@ -28,6 +30,7 @@ MAX_DESCRIPTION_CHARS = contract.MAX_DESCRIPTION_CHARS
 MAX_PARAM_KEY_CHARS = contract.MAX_PARAM_KEY_CHARS
 MAX_PARAM_DEPTH = contract.MAX_PARAM_DEPTH  # the wire format nests 3 a level
 PROP_FIELDS = ("name", "description", "experiment", "archived")
+ATTACHMENT_BYTES = 700  # an open run's entry: its hash, a Counter of one client id
 RUNNING, FINISHED, CRASHED = "running", "finished", "crashed"
 
 
@@ -85,6 +88,15 @@ class Attachments:
 
     def is_active(self, run_hash: str) -> bool:
         return bool(self._by_run.get(run_hash))
+
+    def active_count(self) -> int:
+        """How many runs some client holds open."""
+        return len(self._by_run)
+
+    def stats(self) -> CacheStats:
+        """Their memory, estimated (not a cache: one entry per open run, which no bound may drop)."""
+        count = len(self._by_run)
+        return CacheStats("attachments", count * ATTACHMENT_BYTES, 0, count, 0, 0)
 
     def runs_of(self, client_id: str) -> list[str]:
         return [h for h, clients in self._by_run.items() if client_id in clients]
@@ -168,6 +180,7 @@ def detach(
     if attachments.detach(run_hash, client_id, every_handle=not finished):
         mark_ended(props, finished=finished)
         _save(tx, props)
+        tx.forget_run(run_hash)  # nobody tracks into it now: its cached tails only take room
     return props
 
 
@@ -195,6 +208,7 @@ def force_close(tx: Transaction, run_hash: str, attachments: Attachments) -> dic
     props = load_props(tx, run_hash)
     attachments.detach_all(run_hash)
     mark_ended(props, finished=True)
+    tx.forget_run(run_hash)
     return _save(tx, props)
 
 

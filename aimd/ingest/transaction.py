@@ -4,7 +4,9 @@ The writer applies many mutations into one Transaction and writes it as one Leve
 Each mutation runs between begin() and commit() or rollback(), so a mutation that fails leaves
 no trace while the ones before it in the same batch still land. Reads see what earlier mutations
 of the batch staged. Cached state (sequence tails, client seqs) is staged the same way, under
-hashable keys, and reaches the writer's caches only after the batch is on disk.
+hashable keys (with the run it belongs to, if any), and reaches the writer's cache (a BytesLRU:
+what it evicts is loaded again from the store when next needed) only after the batch is on disk;
+so does forget_run(), which drops a closed run's cached state.
 """
 
 from __future__ import annotations
@@ -12,19 +14,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from aimd.storage.lru import BytesLRU
 from aimd.storage.store import Store
 
 _DELETED = object()
+_ABSENT = object()
+STATE_OVERHEAD_BYTES = 512  # a cached state's key, entry and small objects, besides its nbytes
 
 
 class Transaction:
-    def __init__(self, store: Store, cache: dict[Any, Any]) -> None:
+    def __init__(self, store: Store, cache: BytesLRU) -> None:
         self._store = store
         self._cache = cache
         self._writes: dict[bytes, Any] = {}  # key -> value, or _DELETED
         self._item_writes: dict[bytes, Any] = {}
-        self._state: dict[Any, Any] = {}
-        self._item_state: dict[Any, Any] = {}
+        self._state: dict[Any, tuple[Any, str | None]] = {}  # key -> (value, its run)
+        self._item_state: dict[Any, tuple[Any, str | None]] = {}
+        self._forgotten: list[str] = []  # runs whose cached state goes once the batch is written
 
     # --- mutation boundaries ------------------------------------------------------------
     def begin(self) -> None:
@@ -75,13 +81,20 @@ class Transaction:
     # --- cached state -------------------------------------------------------------------
     def state(self, key: Any, load: Any) -> Any:
         """Cached state under key: staged, else the writer's cache, else load()."""
-        for layer in (self._item_state, self._state, self._cache):
+        for layer in (self._item_state, self._state):
             if key in layer:
-                return layer[key]
-        return load()
+                return layer[key][0]
+        cached = self._cache.get(key, _ABSENT)
+        return load() if cached is _ABSENT else cached
 
-    def set_state(self, key: Any, value: Any) -> None:
-        self._item_state[key] = value
+    def set_state(self, key: Any, value: Any, run: str | None = None) -> None:
+        """Stage value as the cached state under key, belonging to run (forget_run drops it)."""
+        self._item_state[key] = (value, run)
+
+    def forget_run(self, run_hash: str) -> None:
+        """Drop the run's cached state once this batch is written (the run closed: its state would
+        only take room; it is loaded again from the store if the run comes back)."""
+        self._forgotten.append(run_hash)
 
     # --- the end ------------------------------------------------------------------------
     def write(self) -> None:
@@ -90,4 +103,7 @@ class Transaction:
         deletes = {k for k, v in self._writes.items() if v is _DELETED}
         if puts or deletes:
             self._store.write(puts, deletes)
-        self._cache.update(self._state)
+        for key, (value, run) in self._state.items():
+            self._cache.put(key, value, STATE_OVERHEAD_BYTES + getattr(value, "nbytes", 0), run)
+        for run_hash in self._forgotten:
+            self._cache.drop_group(run_hash)

@@ -30,15 +30,16 @@ from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
 from aimd.errors import DaemonError, StoreFailing
-from aimd.ingest.claims import BlobClaims
+from aimd.ingest.claims import DEFAULT_CLAIMS_BYTES, BlobClaims
 from aimd.ingest.runs import Attachments
 from aimd.ingest.transaction import Transaction
+from aimd.storage.lru import BytesLRU, CacheStats
 from aimd.storage.store import Store, StoreError, StoreWriteError
 
 log = logging.getLogger(__name__)
 
 MAX_COALESCE = 256  # mutations per WriteBatch
-MAX_CACHED_STATES = 100_000  # sequence tails and client seqs kept between batches
+DEFAULT_STATE_BYTES = 64 * 2**20  # sequence tails and client seqs kept between batches
 RECOVER_EVERY_S = 1.0  # after a failed write, how often a probe write is tried
 REOPEN_FREE_BYTES = 1 << 20  # a probe that fails with this much room free reopens the store
 
@@ -59,11 +60,17 @@ _Item = tuple[Mutation, Future, "Origin | None"]
 
 
 class Writer:
-    def __init__(self, store: Store) -> None:
+    """The writer thread. Its cached states (sequence tails, client seqs) take at most
+    state_bytes, least recently used ones evicted (and loaded from the store when next needed),
+    a closed run's dropped as it closes; claims take at most claims_bytes."""
+
+    def __init__(
+        self, store: Store, state_bytes: int = DEFAULT_STATE_BYTES, claims_bytes: int = DEFAULT_CLAIMS_BYTES
+    ) -> None:
         self.store = store
         self.attachments = Attachments()
-        self.claims = BlobClaims()  # used on the writer thread only
-        self._cache: dict[Any, Any] = {}
+        self.claims = BlobClaims(claims_bytes)  # used on the writer thread only
+        self._cache = BytesLRU(state_bytes, "writer_states")
         self._lanes = _Lanes()
         self.failure: StoreFailing | None = None  # set while the disk refuses writes
         self._last_probe = 0.0
@@ -126,8 +133,6 @@ class Writer:
                 tx.commit()
                 outcomes.append((future, result, None))
         try:
-            if len(self._cache) > MAX_CACHED_STATES:
-                self._cache.clear()
             tx.write()
         except StoreWriteError as exc:
             log.error("%s; refusing writes until it recovers", exc)
@@ -176,6 +181,14 @@ class Writer:
         log.warning("the store takes writes again")
         self.failure = None
         return True
+
+    def trim(self) -> None:
+        """Drop every cached state (an idle daemon: they are loaded again when next needed)."""
+        self._cache.clear()
+
+    def cache_stats(self) -> list[CacheStats]:
+        """The cached states' stats, the claims' and the attachments' (bytes only)."""
+        return [self._cache.stats(), self.claims.stats(), self.attachments.stats()]
 
     def nudge(self) -> None:
         """While writes fail, try to recover even when nobody writes (the health check waits)."""

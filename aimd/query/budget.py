@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 #: Work units between two reads of the clock (a unit is about one guarded item, ~0.1 µs).
 CHECK_EVERY = 10_000
@@ -58,7 +60,7 @@ class Gate:
     """Long queries take turns: past HEAVY_AFTER_S of work, a query evaluates only while it holds
     the gate, for TURN_S at a time. However many runaway queries run, they hold the GIL about as
     much as one would, so the event loop and the writer (other clients' acks and calls) get it
-    back quickly. Time waiting for a turn counts against the waiting query's budget."""
+    back quickly. A query that waits for a turn longer than its budget has left ends."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -66,7 +68,11 @@ class Gate:
 
 # --- the budget -----------------------------------------------------------------------------------
 class Budget:
-    """Limits of one query; the clock starts when the Budget is created."""
+    """Limits of one query. The time budget counts the CPU time of the thread evaluating the
+    query's expression, between resume() and pause() (Query brackets each row's evaluation with
+    evaluating()): reading, encoding and streaming matches cost the query nothing, and neither
+    does a busy machine (other processes' CPU) nor a slow client. The clock is stopped until the
+    first evaluation."""
 
     __slots__ = (
         "seconds",
@@ -96,40 +102,49 @@ class Budget:
         self.max_total_items = max_total_items
         self.max_int_bits = max_int_bits
         self.max_work = max_work
-        self.used = 0.0  # seconds of the daemon's work charged so far (pause() stops the clock)
+        self.used = 0.0  # CPU seconds of evaluation charged so far
         self.allocated = 0
         self._work = 0
-        self._since: float | None = time.monotonic()
+        self._since: float | None = None  # the thread's CPU clock when evaluation resumed
         self.gate = gate
         self._turn: float | None = None  # when this query's turn at the gate began, while it has one
 
     def pause(self) -> None:
-        """Stop the clock: the daemon waits for the client (a slow reader is not charged), or the
-        query ended. Gives up its turn at the gate."""
+        """Stop the clock (on the thread that resumed it): the expression is not being evaluated.
+        Gives up its turn at the gate."""
         if self._since is not None:
-            self.used += time.monotonic() - self._since
+            self.used += max(time.thread_time() - self._since, 0.0)
             self._since = None
         if self._turn is not None:
             self._turn = None
             self.gate.lock.release()  # type: ignore[union-attr]
 
     def resume(self) -> None:
-        """Start the clock again: the daemon works on the query."""
+        """Start the clock again: this thread evaluates the query's expression."""
         if self._since is None:
-            self._since = time.monotonic()
+            self._since = time.thread_time()
+
+    @contextmanager
+    def evaluating(self) -> Iterator[None]:
+        """The clock runs (and the gate may be taken) inside, on this thread."""
+        self.resume()
+        try:
+            yield
+        finally:
+            self.pause()
 
     def elapsed(self) -> float:
-        """Seconds of work charged so far."""
-        running = 0.0 if self._since is None else time.monotonic() - self._since
+        """CPU seconds of evaluation charged so far."""
+        running = 0.0 if self._since is None else max(time.thread_time() - self._since, 0.0)
         return self.used + running
 
     def check(self) -> None:
         """Raise BudgetExceeded when the query is past its time budget; past HEAVY_AFTER_S of work,
-        wait for this query's turn at the gate."""
+        wait for this query's turn at the gate (while evaluating)."""
         elapsed = self.elapsed()
         if elapsed > self.seconds:
             raise BudgetExceeded(f"query exceeded its {self.seconds} s time budget")
-        if self.gate is not None and elapsed > HEAVY_AFTER_S:
+        if self.gate is not None and elapsed > HEAVY_AFTER_S and self._since is not None:
             self._take_turn(self.seconds - elapsed)
 
     def _take_turn(self, left: float) -> None:

@@ -651,11 +651,16 @@ class Query:
 
     def _holds(self, part: Any, *row: Any) -> bool:
         """part(*row) as a bool: False when the row's data does not fit the expression; a
-        QueryError when the query itself is at fault."""
-        self.budget.check()
-        if part is None:
-            return True
-        self.budget.start_row()
+        QueryError when the query itself is at fault. Only this evaluation counts against the
+        time budget (its CPU time)."""
+        with self.budget.evaluating():
+            self.budget.check()
+            if part is None:
+                return True
+            self.budget.start_row()
+            return self._evaluate(part, row)
+
+    def _evaluate(self, part: Any, row: tuple[Any, ...]) -> bool:
         try:
             return bool(part(*row))
         except QueryError:

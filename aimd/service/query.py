@@ -235,13 +235,11 @@ class QueryService(query_pb2_grpc.QueryServicer):
                     gate=self.gate,
                 ),
             )  # compiles the query: CPU work too
+            # its budget counts the expression's evaluation only
             chunks = query_chunks(engine) if grouping is None else aggregate_chunks(engine, grouping)
-            budget = engine.budget
             while True:
-                budget.resume()  # the budget counts the daemon's work...
                 pending = loop.run_in_executor(self.executor, next, chunks, None)
                 chunk = await pending
-                budget.pause()  # ...not the time the client takes to read what was sent
                 if chunk is None:
                     break
                 # a client that reads nothing for idle_timeout_s has its stream ended
@@ -270,7 +268,7 @@ class QueryService(query_pb2_grpc.QueryServicer):
         finally:
             cancelled.set()
             if chunks is not None:
-                self._close_later(chunks, engine.budget, pending)  # type: ignore[union-attr]
+                self._close_later(chunks, pending)
 
     @staticmethod
     def _end_idle(task: asyncio.Task | None, idle: threading.Event) -> None:
@@ -278,18 +276,12 @@ class QueryService(query_pb2_grpc.QueryServicer):
         if task is not None:
             task.cancel()
 
-    def _close_later(self, chunks: Any, budget: Any, pending: asyncio.Future | None) -> None:
-        """Stop a query's evaluation (a cancelled call ends it at the next chunk boundary) and give
-        up its turn at the gate, once the thread computing its current chunk, if any, is done."""
+    def _close_later(self, chunks: Any, pending: asyncio.Future | None) -> None:
+        """Stop a query's evaluation (a cancelled call ends it at the next chunk boundary), once
+        the thread computing its current chunk, if any, is done. (An evaluation gives up its turn
+        at the gate as it ends: Budget.evaluating.)"""
         loop = asyncio.get_running_loop()
-
-        def finish() -> None:
-            try:
-                chunks.close()
-            finally:
-                budget.pause()
-
         if pending is None or pending.done():
-            loop.run_in_executor(self.executor, finish)
+            loop.run_in_executor(self.executor, chunks.close)
         else:
-            pending.add_done_callback(lambda _: loop.run_in_executor(self.executor, finish))
+            pending.add_done_callback(lambda _: loop.run_in_executor(self.executor, chunks.close))

@@ -34,10 +34,23 @@ def _next_points(blocks: Iterator[Columns]) -> Columns | None:
 
 
 class ReadingService(reading_pb2_grpc.ReadingServicer):
-    def __init__(self, reader: Reader, executor: Executor, activity: Any) -> None:
+    def __init__(
+        self,
+        reader: Reader,
+        executor: Executor,
+        activity: Any,
+        stats: Callable[[], reading_pb2.DaemonStats] | None = None,
+    ) -> None:
         self.reader = reader
         self.executor = executor
         self.activity = activity
+        self.stats = stats  # aimd.service.stats
+
+    @handles_errors
+    async def GetDaemonStats(self, request, context):
+        if self.stats is None:
+            return reading_pb2.DaemonStats()
+        return await self._read(self.stats)
 
     async def _read(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)

@@ -8,41 +8,30 @@ The decoded arrays are shared between readers and marked read-only.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from aimd.storage.blocks import Columns, decode_block
+from aimd.storage.lru import BytesLRU, CacheStats
 
 _POINT_BYTES = 32
 
 
 class BlockCache:
     def __init__(self, max_bytes: int = 64 * 2**20) -> None:
-        self.max_bytes = max_bytes
-        self._entries: OrderedDict[bytes, tuple[bytes, Columns]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+        self._lru = BytesLRU(max_bytes, "block_cache")
+
+    @property
+    def max_bytes(self) -> int:
+        return self._lru.max_bytes
 
     def decode(self, key: bytes, raw: bytes) -> Columns:
         """The columns of the block stored under key with value raw."""
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is not None and hit[0] == raw:
-                self._entries.move_to_end(key)
-                return hit[1]
+        hit = self._lru.get(key)
+        if hit is not None and hit[0] == raw:
+            return hit[1]
         cols = decode_block(raw)[1]
         for column in (cols.steps, cols.values, cols.epochs, cols.timestamps):
             column.flags.writeable = False
-        size = len(raw) + _POINT_BYTES * len(cols)
-        if size > self.max_bytes:
-            return cols
-        with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old[0]) + _POINT_BYTES * len(old[1])
-            self._entries[key] = (raw, cols)
-            self._bytes += size
-            while self._bytes > self.max_bytes:
-                _, (old_raw, old_cols) = self._entries.popitem(last=False)
-                self._bytes -= len(old_raw) + _POINT_BYTES * len(old_cols)
+        self._lru.put(key, (raw, cols), len(raw) + _POINT_BYTES * len(cols))
         return cols
+
+    def stats(self) -> CacheStats:
+        return self._lru.stats()

@@ -13,6 +13,7 @@ from typing import Any
 from aimd.storage import keys, values
 from aimd.storage.block_cache import BlockCache
 from aimd.storage.blocks import Columns, SequenceMeta
+from aimd.storage.lru import BytesLRU, CacheStats
 from aimd.storage.objects import ObjectRecord, decode_blob_header, decode_point
 from aimd.storage.store import Snapshot, Store
 
@@ -26,7 +27,8 @@ class _Missing:
 
 MISSING: Any = _Missing()
 _U64 = struct.Struct(">Q")
-MAX_CACHED_PROPS = 1_000_000  # runs whose decoded props are kept (then the cache starts over)
+DEFAULT_PROPS_CACHE_BYTES = 16 * 2**20
+PROPS_OVERHEAD_BYTES = 1024  # a decoded props dict, its key and its cache entry, besides 2x its JSON
 
 
 @dataclass(frozen=True)
@@ -46,13 +48,17 @@ class Reader:
         self,
         store: Store | Snapshot,
         cache: BlockCache | None = None,
-        props_cache: dict[bytes, tuple[bytes, dict[str, Any]]] | None = None,
+        props_cache: BytesLRU | None = None,
     ) -> None:
         self._store = store
         self._cache = cache if cache is not None else BlockCache()
         # Decoded run props by key, with the bytes they came from: a query over 10,000 runs then
         # compares bytes instead of parsing 10,000 JSON objects. The dicts are shared: read-only.
-        self._props = props_cache if props_cache is not None else {}
+        self._props = props_cache if props_cache is not None else BytesLRU(DEFAULT_PROPS_CACHE_BYTES, "props")
+
+    def cache_stats(self) -> list[CacheStats]:
+        """The block cache's and the props cache's stats."""
+        return [self._cache.stats(), self._props.stats()]
 
     def snapshot(self) -> Reader:
         """A Reader whose every read sees the store as it is now (sharing this one's caches)."""
@@ -75,9 +81,7 @@ class Reader:
         if hit is not None and hit[0] == raw:
             return hit[1]
         props = values.decode_props(raw)
-        if len(self._props) >= MAX_CACHED_PROPS:
-            self._props.clear()
-        self._props[key] = (raw, props)
+        self._props.put(key, (raw, props), PROPS_OVERHEAD_BYTES + 2 * len(raw))
         return props
 
     # --- params -----------------------------------------------------------------------

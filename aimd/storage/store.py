@@ -59,10 +59,21 @@ def _errno_name(detail: str) -> str:
 class Store:
     """An open LevelDB database: point reads, range scans, and atomic batch writes."""
 
-    def __init__(self, path: str | os.PathLike[str], *, sync: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        sync: bool = False,
+        write_buffer_bytes: int = 64 * 2**20,
+        cache_bytes: int = 64 * 2**20,
+    ) -> None:
+        """write_buffer_bytes: LevelDB's memtable (it holds two while one is written out);
+        cache_bytes: LevelDB's own cache of table blocks."""
         check_engine()
         self.path = os.path.realpath(path)
         self._sync = sync
+        self._write_buffer_bytes = write_buffer_bytes
+        self._cache_bytes = cache_bytes
         with _open_lock:
             if self.path in _open_paths:
                 raise StoreError(f"{self.path} is already open in this process")
@@ -82,9 +93,9 @@ class Store:
             self.path,
             create_if_missing=True,
             compression=None,  # blocks are compressed by aimd.storage.blocks
-            write_buffer_size=64 * 2**20,
+            write_buffer_size=self._write_buffer_bytes,
             block_size=64 * 2**10,
-            lru_cache_size=64 * 2**20,
+            lru_cache_size=self._cache_bytes,
         )
 
     def reopen(self) -> None:

@@ -14,6 +14,7 @@ from aimd.ingest import batches, objects, points, runs
 from aimd.ingest.transaction import Transaction
 from aimd.storage import keys
 from aimd.storage.blocks import DTYPE_FLOAT, DTYPE_IMAGE, DTYPE_IMAGE_LIST, DTYPE_TEXT, Columns
+from aimd.storage.lru import BytesLRU
 from aimd.storage.objects import BLOB_CHUNK_BYTES
 from aimd.storage.reader import Reader, decode_client_seq
 from aimd.storage.store import Store
@@ -32,7 +33,7 @@ def store(tmp_path):
 
 def _apply(store: Store, *mutations) -> None:
     """Each mutation in its own savepoint, then one write (as the writer does); raises the first error."""
-    tx = Transaction(store, {})
+    tx = Transaction(store, BytesLRU(2**30))
     for mutation in mutations:
         tx.begin()
         try:
@@ -189,7 +190,7 @@ def test_a_numeric_append_sees_an_object_sequence_made_in_the_same_cache(store):
     """The writer caches metric tails: an object sequence created after a cached 'no sequence'
     state must still refuse numbers."""
     (piece,) = _pieces(b"x")
-    cache: dict = {}
+    cache = BytesLRU(2**30)
     tx = Transaction(store, cache)
     tx.begin()
     points.forget(tx, RUN, "img", "{}")  # caches "no such sequence"

@@ -9,6 +9,7 @@ from aimd.ingest import points
 from aimd.ingest.transaction import Transaction
 from aimd.storage import keys
 from aimd.storage.blocks import BLOCK_POINTS, DTYPE_FLOAT, DTYPE_INT, Columns
+from aimd.storage.lru import BytesLRU
 from aimd.storage.reader import Reader
 from aimd.storage.store import Store
 from aimd.storage.values import encode_props
@@ -31,7 +32,7 @@ def _cols(steps, values=None) -> Columns:
     return Columns(steps, values, np.full(n, np.nan), np.arange(n, dtype=np.float64))
 
 
-def _append(store: Store, cache: dict, cols: Columns, dtype: int = DTYPE_FLOAT) -> None:
+def _append(store: Store, cache: BytesLRU, cols: Columns, dtype: int = DTYPE_FLOAT) -> None:
     tx = Transaction(store, cache)
     tx.begin()
     points.append(tx, points.SeriesPoints(RUN, "loss", "{}", dtype, cols))
@@ -47,10 +48,10 @@ def _blocks(store: Store) -> list[int]:
 def test_small_appends_become_full_blocks(store, cached):
     """1. append 100-point chunks past two block sizes; 2. the store holds full blocks plus one
     short tail; 3. reads and metadata agree with what was appended."""
-    cache: dict = {}
+    cache = BytesLRU(2**30)
     n = 2 * BLOCK_POINTS + 300
     for start in range(0, n, 100):
-        _append(store, cache if cached else {}, _cols(range(start, min(start + 100, n))))
+        _append(store, cache if cached else BytesLRU(2**30), _cols(range(start, min(start + 100, n))))
     meta, cols = Reader(store).points(RUN, "loss", "{}")
     np.testing.assert_array_equal(cols.steps, np.arange(n))
     np.testing.assert_array_equal(cols.values, np.arange(n) * 1.5)
@@ -60,7 +61,7 @@ def test_small_appends_become_full_blocks(store, cached):
 
 
 def test_many_tiny_appends_keep_the_tail_short(store):
-    cache: dict = {}
+    cache = BytesLRU(2**30)
     for step in range(3 * points.MAX_TAIL_BLOCKS):
         _append(store, cache, _cols([step]))
     assert len(_blocks(store)) <= points.MAX_TAIL_BLOCKS
@@ -72,7 +73,7 @@ def test_many_tiny_appends_keep_the_tail_short(store):
 def test_overwritten_steps_leave_one_point_per_step_and_exact_metadata(store):
     """Re-tracking steps (a resume from an earlier checkpoint) replaces them: count, min and max
     describe what a read returns, not every value ever sent."""
-    cache: dict = {}
+    cache = BytesLRU(2**30)
     _append(store, cache, _cols(range(10), [-5.0] + [1.0] * 9))
     _append(store, cache, _cols([0, 1, 2], [7.0, 8.0, 9.0]))
     _append(store, cache, _cols([10, 11], [2.0, 3.0]))
@@ -84,14 +85,14 @@ def test_overwritten_steps_leave_one_point_per_step_and_exact_metadata(store):
 
 
 def test_out_of_order_chunk_is_stored_step_ordered(store):
-    _append(store, {}, _cols([5, 3, 9, 3], [1.0, 2.0, 3.0, 4.0]))
+    _append(store, BytesLRU(2**30), _cols([5, 3, 9, 3], [1.0, 2.0, 3.0, 4.0]))
     meta, cols = Reader(store).points(RUN, "loss", "{}")
     assert cols.steps.tolist() == [3, 5, 9] and cols.values.tolist() == [4.0, 1.0, 3.0]
     assert (meta.count, meta.first_value, meta.last_value) == (3, 4.0, 3.0)
 
 
 def test_ints_then_floats_read_back_as_floats(store):
-    cache: dict = {}
+    cache = BytesLRU(2**30)
     _append(store, cache, _cols([0, 1], np.array([1, 2], np.int64)), DTYPE_INT)
     _append(store, cache, _cols([2], [2.5]), DTYPE_FLOAT)
     meta, cols = Reader(store).points(RUN, "loss", "{}")
@@ -110,7 +111,7 @@ def test_interleaved_writers_merge_into_the_recent_blocks_only(store, monkeypatc
         return encode(dtype, cols)
 
     monkeypatch.setattr(points, "encode_block", counting_encode)
-    cache: dict = {}
+    cache = BytesLRU(2**30)
     n = 123 * 200  # about six blocks
     most = 0
     for start in range(0, n, 200):
@@ -132,7 +133,7 @@ def test_interleaved_writers_merge_into_the_recent_blocks_only(store, monkeypatc
 
 
 def test_interleaved_steps_that_overwrite_a_stored_one_rewrite_exactly(store):
-    cache: dict = {}
+    cache = BytesLRU(2**30)
     _append(store, cache, _cols([0, 2, 4], [5.0, -1.0, 5.0]))
     _append(store, cache, _cols([1, 2, 3], [1.0, 1.0, 1.0]))  # step 2 overwritten: min was -1
     meta, cols = Reader(store).points(RUN, "loss", "{}")

@@ -92,3 +92,41 @@ class BlobPart(_message.Message):
     size: int
     data: bytes
     def __init__(self, blob: _Optional[int] = ..., size: _Optional[int] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class DaemonStatsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class DaemonCacheStats(_message.Message):
+    __slots__ = ("name", "bytes", "max_bytes", "entries", "hits", "misses")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    BYTES_FIELD_NUMBER: _ClassVar[int]
+    MAX_BYTES_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    HITS_FIELD_NUMBER: _ClassVar[int]
+    MISSES_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    bytes: int
+    max_bytes: int
+    entries: int
+    hits: int
+    misses: int
+    def __init__(self, name: _Optional[str] = ..., bytes: _Optional[int] = ..., max_bytes: _Optional[int] = ..., entries: _Optional[int] = ..., hits: _Optional[int] = ..., misses: _Optional[int] = ...) -> None: ...
+
+class DaemonStats(_message.Message):
+    __slots__ = ("rss_bytes", "memory_limit_bytes", "caches", "threads", "open_fds", "active_runs", "pid")
+    RSS_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_LIMIT_BYTES_FIELD_NUMBER: _ClassVar[int]
+    CACHES_FIELD_NUMBER: _ClassVar[int]
+    THREADS_FIELD_NUMBER: _ClassVar[int]
+    OPEN_FDS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_RUNS_FIELD_NUMBER: _ClassVar[int]
+    PID_FIELD_NUMBER: _ClassVar[int]
+    rss_bytes: int
+    memory_limit_bytes: int
+    caches: _containers.RepeatedCompositeFieldContainer[DaemonCacheStats]
+    threads: int
+    open_fds: int
+    active_runs: int
+    pid: int
+    def __init__(self, rss_bytes: _Optional[int] = ..., memory_limit_bytes: _Optional[int] = ..., caches: _Optional[_Iterable[_Union[DaemonCacheStats, _Mapping]]] = ..., threads: _Optional[int] = ..., open_fds: _Optional[int] = ..., active_runs: _Optional[int] = ..., pid: _Optional[int] = ...) -> None: ...

@@ -70,6 +70,11 @@ class ReadingStub:
                 request_serializer=aimproto_dot_v1_dot_reading__pb2.GetBlobsRequest.SerializeToString,
                 response_deserializer=aimproto_dot_v1_dot_reading__pb2.BlobPart.FromString,
                 _registered_method=True)
+        self.GetDaemonStats = channel.unary_unary(
+                '/aimproto.v1.Reading/GetDaemonStats',
+                request_serializer=aimproto_dot_v1_dot_reading__pb2.DaemonStatsRequest.SerializeToString,
+                response_deserializer=aimproto_dot_v1_dot_reading__pb2.DaemonStats.FromString,
+                _registered_method=True)
 
 
 class ReadingServicer:
@@ -124,6 +129,13 @@ class ReadingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetDaemonStats(self, request, context):
+        """The daemon's memory and resources: RSS, its memory limit, and each cache's bytes and hits.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReadingServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -161,6 +173,11 @@ def add_ReadingServicer_to_server(servicer, server):
                     servicer.GetBlobs,
                     request_deserializer=aimproto_dot_v1_dot_reading__pb2.GetBlobsRequest.FromString,
                     response_serializer=aimproto_dot_v1_dot_reading__pb2.BlobPart.SerializeToString,
+            ),
+            'GetDaemonStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDaemonStats,
+                    request_deserializer=aimproto_dot_v1_dot_reading__pb2.DaemonStatsRequest.FromString,
+                    response_serializer=aimproto_dot_v1_dot_reading__pb2.DaemonStats.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -352,6 +369,33 @@ class Reading:
             '/aimproto.v1.Reading/GetBlobs',
             aimproto_dot_v1_dot_reading__pb2.GetBlobsRequest.SerializeToString,
             aimproto_dot_v1_dot_reading__pb2.BlobPart.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDaemonStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aimproto.v1.Reading/GetDaemonStats',
+            aimproto_dot_v1_dot_reading__pb2.DaemonStatsRequest.SerializeToString,
+            aimproto_dot_v1_dot_reading__pb2.DaemonStats.FromString,
             options,
             channel_credentials,
             insecure,
