@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from aim import _connection, _context, _dataframes, _params
+from aim import _artifacts, _connection, _context, _dataframes, _params
 from aim._context import Context
 from aim._run_sequences import SingleRunSequenceCollection
 from aim._sequences import Metric, Sequence, dtype_matches, from_info
@@ -413,6 +413,7 @@ class Run:
             return
         if self._extras is not None:
             self._extras.stop()
+        failed = _artifacts.finish(getattr(self, "_artifact_log", None))  # raised once the run is closed
         tracker = self._tracker
         tracker.flush()
         self._props = self._client.close_run(self.hash)
@@ -425,6 +426,41 @@ class Run:
             from aim._tracking import not_stored
 
             raise not_stored(rejected)
+        if failed is not None:
+            raise failed
+
+    # --- artifacts (aim._artifacts) -----------------------------------------------------
+    def _artifacts(self) -> _artifacts.RunArtifacts:
+        if getattr(self, "_artifact_log", None) is None:
+            self._artifact_log = _artifacts.RunArtifacts(self._target, self.hash)
+        return self._artifact_log
+
+    @property
+    def artifacts_uri(self) -> str | None:
+        """Where this run's artifacts go: <uri set, else the repository's default>/<run hash>."""
+        return self._artifacts().uri
+
+    def set_artifacts_uri(self, uri: str) -> None:
+        """Keep this run's artifacts under uri (file:///path or s3://bucket/prefix)."""
+        self._writable()
+        self._artifacts().set_uri(uri)
+
+    def log_artifact(self, path: str, name: str | None = None, *, block: bool = False) -> None:
+        """Upload the file at path as the artifact name (default: the file's name), in the
+        background unless block; listed in run.artifacts once uploaded."""
+        self._writable()
+        self._artifacts().log_file(path, name, block)
+
+    def log_artifacts(self, path: str, name: str | None = None, *, block: bool = False) -> None:
+        """Upload every file under the folder path, as name/<its relative path> (name: the
+        folder's name by default)."""
+        self._writable()
+        self._artifacts().log_dir(path, name, block)
+
+    @property
+    def artifacts(self) -> dict[str, _artifacts.Artifact]:
+        """The run's uploaded artifacts: name -> Artifact (name, path, uri, download())."""
+        return self._artifacts().listing()
 
     def finalize(self) -> None:
         """Close the run (sets end_time); the same as close(), and as idempotent."""

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from aimd import __version__
+from aimd import __version__, settings
 from aimd.config import (
     DEFAULT_IDLE_TIMEOUT_S,
     DEFAULT_QUERY_IDLE_TIMEOUT_S,
@@ -75,7 +75,24 @@ def _parser() -> argparse.ArgumentParser:
                 help="end a query stream whose client reads nothing for this long",
             )
             _add_tcp_security_arguments(sub)
+            _add_settings_arguments(sub)
     return parser
+
+
+def _add_settings_arguments(sub: argparse.ArgumentParser) -> None:
+    group = sub.add_argument_group("repository settings (saved in .aim/settings.json for later daemons)")
+    group.add_argument(
+        "--artifacts-uri",
+        metavar="URI",
+        help="default artifacts store of runs (file:///path or s3://bucket/prefix)",
+    )
+    group.add_argument(
+        "--webhook",
+        action="append",
+        metavar="URL",
+        help="notify URL when a run crashes, misses its progress report or finishes (repeatable; "
+        "'slack+https://...' sends Slack's payload); --webhook '' clears them",
+    )
 
 
 def _add_tcp_security_arguments(sub: argparse.ArgumentParser) -> None:
@@ -118,7 +135,23 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _settings(args: argparse.Namespace) -> dict:
+    """The repository's settings, with those given on the command line saved first."""
+    aim_dir = Config(repo=Path(args.repo)).aim_dir
+    changes: dict = {}
+    if args.artifacts_uri is not None:
+        if args.artifacts_uri and "://" not in args.artifacts_uri:
+            raise OSError(
+                f"--artifacts-uri {args.artifacts_uri!r} needs a scheme: file:///path or s3://bucket"
+            )
+        changes["artifacts_uri"] = args.artifacts_uri
+    if args.webhook is not None:
+        changes["webhooks"] = [url for url in args.webhook if url]
+    return settings.save(aim_dir, **changes) if changes else settings.load(aim_dir)
+
+
 def _config(args: argparse.Namespace) -> Config:
+    saved = _settings(args)
     return Config(
         repo=Path(args.repo),
         tcp=args.tcp,
@@ -131,6 +164,8 @@ def _config(args: argparse.Namespace) -> Config:
         tls_key=args.tls_key,
         insecure=args.insecure,
         no_auth=args.no_auth,
+        artifacts_uri=saved.get("artifacts_uri") or "",
+        webhooks=tuple(saved.get("webhooks") or ()),
     )
 
 

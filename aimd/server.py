@@ -115,7 +115,9 @@ class Daemon:
         )
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-        tracking = TrackingService(writer, self.activity, limit, self.should_exit)
+        tracking = TrackingService(
+            writer, self.activity, limit, self.should_exit, artifacts_uri=config.artifacts_uri
+        )
         add_service(
             server,
             tracking,

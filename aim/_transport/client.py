@@ -125,6 +125,7 @@ class Client:
                 raise errors.ProtocolError(exc.details()) from None
             raise credentials.explain(exc, self.target.endpoint) or map_error(exc) from None
         self.max_message_bytes = min(reply.max_message_bytes or MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES)
+        self.artifacts_uri = reply.artifacts_uri  # the repository's default artifacts uri; "" none
 
     def reconnect(self, seen_generation: int) -> None:
         """Reconnect unless another thread already did since seen_generation."""

@@ -149,9 +149,16 @@ class BatchRefused(Exception):
 
 class TrackingService(tracking_pb2_grpc.TrackingServicer):
     def __init__(
-        self, writer: Writer, activity: Any, max_message_bytes: int, stopping: asyncio.Event
+        self,
+        writer: Writer,
+        activity: Any,
+        max_message_bytes: int,
+        stopping: asyncio.Event,
+        *,
+        artifacts_uri: str = "",
     ) -> None:
         self.writer = writer
+        self.artifacts_uri = artifacts_uri
         self.activity = activity
         self.max_message_bytes = max_message_bytes
         self.stopping = stopping
@@ -190,6 +197,7 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             protocol_version=common_pb2.PROTOCOL_VERSION_CURRENT,
             daemon_version=aimd.__version__,
             max_message_bytes=self.max_message_bytes,
+            artifacts_uri=self.artifacts_uri,
         )
 
     @handles_errors

@@ -20,14 +20,16 @@ class HandshakeRequest(_message.Message):
     def __init__(self, protocol_version: _Optional[int] = ..., client_version: _Optional[str] = ...) -> None: ...
 
 class HandshakeReply(_message.Message):
-    __slots__ = ("protocol_version", "daemon_version", "max_message_bytes")
+    __slots__ = ("protocol_version", "daemon_version", "max_message_bytes", "artifacts_uri")
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     DAEMON_VERSION_FIELD_NUMBER: _ClassVar[int]
     MAX_MESSAGE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    ARTIFACTS_URI_FIELD_NUMBER: _ClassVar[int]
     protocol_version: int
     daemon_version: str
     max_message_bytes: int
-    def __init__(self, protocol_version: _Optional[int] = ..., daemon_version: _Optional[str] = ..., max_message_bytes: _Optional[int] = ...) -> None: ...
+    artifacts_uri: str
+    def __init__(self, protocol_version: _Optional[int] = ..., daemon_version: _Optional[str] = ..., max_message_bytes: _Optional[int] = ..., artifacts_uri: _Optional[str] = ...) -> None: ...
 
 class OpenRunRequest(_message.Message):
     __slots__ = ("run_hash", "create", "experiment", "client_id", "read_only")
