@@ -102,13 +102,25 @@ def _s3_client() -> Any:
         import boto3
     except ImportError:
         raise ImportError("s3:// artifacts need boto3: pip install 'aim-tracker[s3]'") from None
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
-    return boto3.client("s3", endpoint_url=endpoint)
+    return boto3.client("s3", endpoint_url=_endpoint())
+
+
+def _endpoint() -> str | None:
+    return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+_stores: dict[tuple[str, str], Store] = {}
+_stores_lock = threading.Lock()  # boto3 makes clients unsafely from several threads; one per uri
 
 
 def open_store(uri: str) -> Store:
-    """The store of a base uri (ValueError for an unknown scheme)."""
-    return S3Store(uri) if scheme_of(uri) == "s3" else FileStore(uri)
+    """The store of a base uri, made once per process (ValueError for an unknown scheme)."""
+    key = (uri, _endpoint() or "")
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = S3Store(uri) if scheme_of(uri) == "s3" else FileStore(uri)
+        return store
 
 
 def download(uri: str, name: str, dest_dir: str | os.PathLike[str] | None) -> str:

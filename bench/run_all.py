@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "faults": ["bench/bench_faults.py"],
     "read-your-writes": ["bench/bench_read_your_writes.py"],
     "transfer": ["bench/bench_transfer.py"],
+    "artifacts": ["bench/bench_artifacts.py"],
 }
 
 

@@ -12,8 +12,6 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
-
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -33,6 +31,8 @@ def moto_server(timeout: float = 60.0) -> Iterator[str]:
     try:
         import moto.server  # noqa: F401
     except ImportError:
+        import pytest
+
         pytest.skip("moto[server] is not installed (pip install 'moto[server]')")
     for _attempt in range(3):  # another process may take the free port before moto binds it
         port = _free_port()
