@@ -462,6 +462,32 @@ class Run:
         """The run's uploaded artifacts: name -> Artifact (name, path, uri, download())."""
         return self._artifacts().listing()
 
+    # --- run health (the daemon notifies the repository's webhooks) ----------------------
+    def report_progress(
+        self, *, expect_next_in: float = 0, block: bool = False, at_step: int | None = None
+    ) -> None:
+        """Tell the daemon the run progresses, and that the next report comes within
+        expect_next_in seconds (0: none is expected); if it does not, the repository's webhooks
+        are notified. block is Aim's (a report is always sent before this returns)."""
+        self._writable()
+        if isinstance(expect_next_in, bool) or not isinstance(expect_next_in, (int, float)):
+            raise TypeError(
+                f"expect_next_in must be a number of seconds, not {type(expect_next_in).__name__}"
+            )
+        if not 0 <= expect_next_in < float("inf"):
+            raise ValueError(f"expect_next_in must be >= 0 seconds, not {expect_next_in}")
+        if at_step is not None and (isinstance(at_step, bool) or not isinstance(at_step, int)):
+            raise TypeError(f"at_step must be an int, not {type(at_step).__name__}")
+        self._client.report_progress(
+            self.hash, expect_next_in=float(expect_next_in), finished=False, at_step=at_step
+        )
+
+    def report_successful_finish(self, *, block: bool = True) -> None:
+        """Tell the daemon the run finished successfully: no progress report is expected any more,
+        and the webhooks are told it finished (a crash after this is not reported)."""
+        self._writable()
+        self._client.report_progress(self.hash, expect_next_in=0.0, finished=True, at_step=None)
+
     def finalize(self) -> None:
         """Close the run (sets end_time); the same as close(), and as idempotent."""
         self.close()

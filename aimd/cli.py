@@ -146,7 +146,12 @@ def _settings(args: argparse.Namespace) -> dict:
             )
         changes["artifacts_uri"] = args.artifacts_uri
     if args.webhook is not None:
-        changes["webhooks"] = [url for url in args.webhook if url]
+        from aimd.notify import check_webhook
+
+        try:
+            changes["webhooks"] = [check_webhook(url) for url in args.webhook if url]
+        except ValueError as exc:
+            raise OSError(str(exc)) from None
     return settings.save(aim_dir, **changes) if changes else settings.load(aim_dir)
 
 

@@ -24,6 +24,7 @@ from aimd.config import Config
 from aimd.exposure import tcp_security
 from aimd.ingest.writer import Writer
 from aimd.lock import RepoLock
+from aimd.notify import RunHealth
 from aimd.service import auth
 from aimd.service.query import QueryService
 from aimd.service.reading import ReadingService
@@ -116,7 +117,12 @@ class Daemon:
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         tracking = TrackingService(
-            writer, self.activity, limit, self.should_exit, artifacts_uri=config.artifacts_uri
+            writer,
+            self.activity,
+            limit,
+            self.should_exit,
+            artifacts_uri=config.artifacts_uri,
+            health=RunHealth(config.webhooks, str(config.repo)),
         )
         add_service(
             server,
@@ -171,6 +177,7 @@ class Daemon:
             await health_servicer.enter_graceful_shutdown()
             await server.stop(config.shutdown_grace_s)
             writer.close()
+            tracking.health.close()
             executor.shutdown(wait=True)
             query_executor.shutdown(wait=True)
             store.close()

@@ -285,6 +285,14 @@ class Client:
         replies = self._read(lambda c: c.reading.ListRuns, reading_pb2.ListRunsRequest(), stream=True)
         return [convert.props_from_proto(p) for p in replies]
 
+    def report_progress(
+        self, run_hash: str, *, expect_next_in: float, finished: bool, at_step: int | None
+    ) -> None:
+        request = tracking_pb2.ReportProgressRequest(
+            run_hash=run_hash, expect_next_in_s=expect_next_in, finished=finished, at_step=at_step
+        )
+        self._call(lambda c: c.tracking.ReportProgress, request)
+
     def get_params(self, run_hash: str, path: Sequence[str]) -> Any:
         request = reading_pb2.GetParamsRequest(run_hash=run_hash, path=common_pb2.ParamPath(keys=path))
         return convert.param_from_proto(self._read(lambda c: c.reading.GetParams, request))

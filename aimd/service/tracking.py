@@ -17,6 +17,7 @@ from aimd.errors import DaemonError, InvalidInput, StoreFailing
 from aimd.ingest import batches, maintenance, objects, points, runs
 from aimd.ingest.transaction import Transaction
 from aimd.ingest.writer import Origin, Writer
+from aimd.notify import RunHealth
 from aimd.service.messages import sequence_info_message
 from aimd.service.status import handles_errors, status_of
 from aimd.service.wire import Malformed
@@ -156,8 +157,10 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         stopping: asyncio.Event,
         *,
         artifacts_uri: str = "",
+        health: RunHealth | None = None,
     ) -> None:
         self.writer = writer
+        self.health = health or RunHealth()  # webhooks told of crashes, missed reports, finishes
         self.artifacts_uri = artifacts_uri
         self.activity = activity
         self.max_message_bytes = max_message_bytes
@@ -182,6 +185,9 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             orphans = await self._write(lambda tx: runs.mark_orphans_crashed(tx, attachments))
             if orphans:
                 log.info("%d runs no client came back to are marked crashed", len(orphans))
+            for run_hash in orphans:
+                self.health.ended({"hash": run_hash, "active": False, "status": runs.CRASHED})
+        self.health.tick()
 
     async def _write(self, mutation: Callable[[Transaction], Any]) -> Any:
         return await asyncio.wrap_future(self.writer.submit(mutation))
@@ -261,6 +267,7 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             props = await self._write(
                 lambda tx: runs.detach(tx, request.run_hash, client_id, attachments, finished=True)
             )
+        self.health.ended(props)
         return convert.props_to_proto(props)
 
     @handles_errors
@@ -403,15 +410,31 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             for task in (reader, acker, stopping):
                 task.cancel()
 
+    @handles_errors
+    async def ReportProgress(self, request, context):
+        expect = request.expect_next_in_s
+        if not 0 <= expect < float("inf"):
+            raise InvalidInput(f"expect_next_in must be a number of seconds >= 0, not {expect}")
+        props = await self._write(lambda tx: runs.load_props(tx, request.run_hash))
+        self.health.reported(props, expect, request.finished)
+        return tracking_pb2.Empty()
+
     def _detach_client(self, client_id: str) -> None:
         """A client whose stream ended no longer holds its runs open (it re-attaches if it returns);
         a run it held last is crashed. Queued in the bulk lane, behind the batches it sent before its
         stream ended, which would otherwise re-attach it after the detach."""
         attachments, claims = self.writer.attachments, self.writer.claims
 
-        def detach_all(tx: Transaction) -> None:
+        def detach_all(tx: Transaction) -> list[dict]:
             claims.release(client_id)  # it forgets what it sent when it opens its next stream
-            for run_hash in attachments.runs_of(client_id):
+            return [
                 runs.detach(tx, run_hash, client_id, attachments, finished=False)
+                for run_hash in attachments.runs_of(client_id)
+            ]
 
-        self.writer.submit(detach_all, bulk=True)
+        def notify(done: Any) -> None:  # once durable; on the writer's thread (it only queues)
+            if not done.cancelled() and done.exception() is None:
+                for props in done.result():
+                    self.health.ended(props)
+
+        self.writer.submit(detach_all, bulk=True).add_done_callback(notify)

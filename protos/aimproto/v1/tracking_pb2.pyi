@@ -246,3 +246,15 @@ class PruneReply(_message.Message):
     blob_bytes: int
     blobs_claimed: int
     def __init__(self, orphan_keys: _Optional[int] = ..., blobs: _Optional[int] = ..., blob_bytes: _Optional[int] = ..., blobs_claimed: _Optional[int] = ...) -> None: ...
+
+class ReportProgressRequest(_message.Message):
+    __slots__ = ("run_hash", "expect_next_in_s", "finished", "at_step")
+    RUN_HASH_FIELD_NUMBER: _ClassVar[int]
+    EXPECT_NEXT_IN_S_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_FIELD_NUMBER: _ClassVar[int]
+    AT_STEP_FIELD_NUMBER: _ClassVar[int]
+    run_hash: str
+    expect_next_in_s: float
+    finished: bool
+    at_step: int
+    def __init__(self, run_hash: _Optional[str] = ..., expect_next_in_s: _Optional[float] = ..., finished: _Optional[bool] = ..., at_step: _Optional[int] = ...) -> None: ...
