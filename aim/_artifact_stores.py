@@ -131,3 +131,42 @@ def download(uri: str, name: str, dest_dir: str | os.PathLike[str] | None) -> st
     dest = folder / PurePosixPath(name).name
     open_store(uri).download(name, dest)
     return dest.as_posix()
+
+
+# --- whole files at an s3:// address (aim export --out s3://, aim import s3://, aim runs upload) ---
+def is_s3(uri: str) -> bool:
+    return isinstance(uri, str) and uri.startswith("s3://")
+
+
+def _bucket_key(uri: str) -> tuple[str, str]:
+    parsed = urlparse(uri)
+    key = parsed.path.lstrip("/")
+    if not parsed.netloc or not key or key.endswith("/"):
+        raise ValueError(f"{uri!r} must name a bucket and an object: s3://bucket/path/file")
+    return parsed.netloc, key
+
+
+def put_file(local: str | os.PathLike[str], uri: str, *, create_bucket: bool = False) -> None:
+    """Upload the file at local to the object at uri (s3://bucket/key); create_bucket: make the
+    bucket when it does not exist (as Aim's `aim runs upload` does). ArtifactError says why not."""
+    from aim.errors import ArtifactError
+
+    bucket, key = _bucket_key(uri)
+    client = _s3_client()
+    try:
+        if create_bucket and bucket not in {b["Name"] for b in client.list_buckets().get("Buckets", [])}:
+            client.create_bucket(Bucket=bucket)
+        client.upload_file(Filename=str(local), Bucket=bucket, Key=key)
+    except Exception as exc:
+        raise ArtifactError(f"could not upload {local} to {uri}: {exc}") from None
+
+
+def get_file(uri: str, local: str | os.PathLike[str]) -> None:
+    """Download the object at uri (s3://bucket/key) to the file local."""
+    from aim.errors import ArtifactError
+
+    bucket, key = _bucket_key(uri)
+    try:
+        _s3_client().download_file(Bucket=bucket, Key=key, Filename=str(local))
+    except Exception as exc:
+        raise ArtifactError(f"could not download {uri}: {exc}") from None
