@@ -93,6 +93,17 @@ def _add_settings_arguments(sub: argparse.ArgumentParser) -> None:
         help="notify URL when a run crashes, misses its progress report or finishes (repeatable; "
         "'slack+https://...' sends Slack's payload); --webhook '' clears them",
     )
+    group.add_argument(
+        "--blob-store",
+        metavar="URI",
+        help="move image, audio and figure bytes to this object store (s3://bucket/prefix or file:///path)",
+    )
+    group.add_argument(
+        "--blobs-back",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="move blob bytes from the --blob-store back into the repository (--no-blobs-back: out again)",
+    )
 
 
 def _add_tcp_security_arguments(sub: argparse.ArgumentParser) -> None:
@@ -145,6 +156,15 @@ def _settings(args: argparse.Namespace) -> dict:
                 f"--artifacts-uri {args.artifacts_uri!r} needs a scheme: file:///path or s3://bucket"
             )
         changes["artifacts_uri"] = args.artifacts_uri
+    if args.blob_store is not None:
+        from aimd.storage.blob_store import check_uri
+
+        try:
+            changes["blob_store"] = check_uri(args.blob_store) if args.blob_store else ""
+        except ValueError as exc:
+            raise OSError(str(exc)) from None
+    if args.blobs_back is not None:
+        changes["blobs_back"] = args.blobs_back
     if args.webhook is not None:
         from aimd.notify import check_webhook
 
@@ -171,6 +191,8 @@ def _config(args: argparse.Namespace) -> Config:
         no_auth=args.no_auth,
         artifacts_uri=saved.get("artifacts_uri") or "",
         webhooks=tuple(saved.get("webhooks") or ()),
+        blob_store=saved.get("blob_store") or "",
+        blobs_back=bool(saved.get("blobs_back")),
     )
 
 
@@ -198,11 +220,12 @@ def serve(config: Config) -> int:
         return EXIT_ALREADY_RUNNING
     try:
         from aimd.server import Daemon
+        from aimd.storage.blob_store import BlobStoreError
         from aimd.storage.store import StoreError
 
         try:
             asyncio.run(Daemon(config).serve_locked())
-        except (StoreError, ExposureError) as exc:  # a known failure: say it in one line, no traceback
+        except (StoreError, ExposureError, BlobStoreError) as exc:  # known: one line, no traceback
             logging.getLogger("aimd").error("%s", exc)
             print(f"aimd: {exc}", file=sys.stderr)
             return EXIT_ERROR

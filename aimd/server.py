@@ -22,6 +22,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from aimd.config import Config
 from aimd.exposure import tcp_security
+from aimd.ingest.offload import Offloader
 from aimd.ingest.writer import Writer
 from aimd.lock import RepoLock
 from aimd.notify import RunHealth
@@ -31,6 +32,7 @@ from aimd.service.reading import ReadingService
 from aimd.service.tracking import TrackingService
 from aimd.service.transfer import TransferService
 from aimd.service.wire import add_service
+from aimd.storage.blob_store import CachedBlobs, open_blob_store
 from aimd.storage.block_cache import BlockCache
 from aimd.storage.reader import Reader
 from aimd.storage.store import Store
@@ -101,7 +103,11 @@ class Daemon:
         sys.setswitchinterval(SWITCH_INTERVAL_S)  # see SWITCH_INTERVAL_S
         store = Store(config.db_path, sync=config.fsync)
         writer = Writer(store)
-        reader = Reader(store, BlockCache(config.block_cache_bytes))  # one cache for every read
+        remote = CachedBlobs(open_blob_store(config.blob_store)) if config.blob_store else None
+        reader = Reader(
+            store, BlockCache(config.block_cache_bytes), remote=remote
+        )  # one cache for every read
+        offloader = Offloader(reader, writer, remote, back=config.blobs_back) if remote is not None else None
         executor = ThreadPoolExecutor(config.read_threads, thread_name_prefix="aimd-read")
         # Queries get their own threads: a long one never delays a plain read.
         query_executor = ThreadPoolExecutor(config.query_threads, thread_name_prefix="aimd-query")
@@ -170,12 +176,16 @@ class Daemon:
         self._install_signal_handlers()
         log.info("aimd %d serving %s on %s", os.getpid(), config.repo, " and ".join(announced))
         self.started.set()
+        if offloader is not None:
+            offloader.start()
         try:
             await self._main_loop(tracking, writer, health_servicer)
         finally:
             log.info("shutting down")
             await health_servicer.enter_graceful_shutdown()
             await server.stop(config.shutdown_grace_s)
+            if offloader is not None:
+                offloader.stop()
             writer.close()
             tracking.health.close()
             executor.shutdown(wait=True)

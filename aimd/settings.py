@@ -1,8 +1,9 @@
 """The repository's own settings, kept in `.aim/settings.json` for every daemon that serves it.
 
-`aimd start --artifacts-uri URI` (and `--webhook URL`) saves them here, so a daemon the SDK starts
-later serves the same: the default artifacts uri of Run.artifacts_uri, and the webhooks notified
-when a run ends. The file is small JSON, written whole (a temporary file renamed over it).
+`aimd start --artifacts-uri URI` (and `--webhook URL`, `--blob-store URI`) saves them here, so a
+daemon the SDK starts later serves the same: the default artifacts uri of Run.artifacts_uri, the
+webhooks notified when a run ends, the object store blob bytes move to. The file is small JSON,
+written whole (a temporary file renamed over it).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 FILE_NAME = "settings.json"
-KEYS = ("artifacts_uri", "webhooks")
+KEYS = ("artifacts_uri", "webhooks", "blob_store", "blobs_back")
 
 
 def load(aim_dir: Path) -> dict[str, Any]:
