@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "read-your-writes": ["bench/bench_read_your_writes.py"],
     "transfer": ["bench/bench_transfer.py"],
     "artifacts": ["bench/bench_artifacts.py"],
+    "blob-store": ["bench/bench_blob_store.py"],
 }
 
 

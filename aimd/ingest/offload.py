@@ -6,13 +6,14 @@ writes it to the object store and, once the store has it, one write switches its
 "remote" and drops the chunks. A kill -9 at any moment loses nothing: before the switch the
 chunks are here (an object written twice is harmless), after it the store holds the bytes. A
 store that is down or slow only delays the move: each blob is retried with backoff, and the
-daemon's own disk holds what waits (memory holds one blob at a time).
+daemon's own disk holds what waits (memory holds the blobs of one round, ROUND_BYTES).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aimd.ingest.transaction import Transaction
@@ -29,6 +30,9 @@ log = logging.getLogger("aimd.offload")
 
 POLL_S = 0.5  # how often the store is scanned for blobs to move when none was found
 MAX_BACKOFF_S = 30.0
+WORKERS = 4  # blobs written to the store at a time
+ROUND_BYTES = 64 * 2**20  # blobs moved per round, at most (one write then drops their chunks)
+ROUND_BLOBS = 256
 
 
 def mark_moved(tx: Transaction, sha256: bytes, size: int) -> bool:
@@ -65,6 +69,7 @@ class Offloader:
         self.moved = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="aimd-offload", daemon=True)
+        self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="aimd-offload")
 
     def start(self) -> None:
         self._thread.start()
@@ -72,6 +77,7 @@ class Offloader:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._thread.join(timeout)
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _run(self) -> None:
         backoff = 0.5
@@ -89,23 +95,31 @@ class Offloader:
             if not found:
                 self._stop.wait(POLL_S)
 
-    def _move_some(self, limit: int = 256) -> int:
+    def _move_some(self) -> int:
+        """Move up to ROUND_BYTES of blobs (WORKERS writes at a time); how many were found."""
         if self.back:
-            return self._return_some(limit)
-        found = 0
+            return self._return_some(256)
+        round_: list[tuple[bytes, int]] = []
+        total = 0
         for sha256, size in self.reader.local_blobs():
-            if self._stop.is_set():
+            round_.append((sha256, size))
+            total += size
+            if total >= ROUND_BYTES or len(round_) >= ROUND_BLOBS or self._stop.is_set():
                 break
-            data = self.reader.blob_bytes(sha256)
-            if data is None or len(data) != size:
-                continue  # pruned meanwhile
-            self.remote.put(sha256, data)  # durable in the store before the chunks here go
-            if self.writer.submit(lambda tx, s=sha256, n=size: mark_moved(tx, s, n)).result():
-                self.moved += 1
-            found += 1
-            if found >= limit:
-                break
-        return found
+        if not round_:
+            return 0
+        moved = list(self._pool.map(self._put, round_))  # raises the first failure: all retried
+        done = [item for item, ok in zip(round_, moved, strict=True) if ok]
+        self.moved += self.writer.submit(lambda tx: sum(mark_moved(tx, s, n) for s, n in done)).result()
+        return len(round_)
+
+    def _put(self, item: tuple[bytes, int]) -> bool:
+        sha256, size = item
+        data = self.reader.blob_bytes(sha256)
+        if data is None or len(data) != size:
+            return False  # pruned meanwhile
+        self.remote.put(sha256, data)  # durable in the store before the chunks here go
+        return True
 
     def _return_some(self, limit: int) -> int:
         found = 0
