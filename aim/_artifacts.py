@@ -86,7 +86,7 @@ class Uploads:
         self._pending = 0
         self._failures: list[str] = []
         self._threads: list[threading.Thread] = []
-        _live.add(self)
+        _watch(self)
 
     def upload(self, path: Path, base_uri: str, name: str, *, block: bool) -> None:
         job = _Job(path, base_uri, name)
@@ -151,9 +151,17 @@ class Uploads:
 
 
 _live: weakref.WeakSet[Uploads] = weakref.WeakSet()
+_hooked: list[bool] = []
 
 
-@atexit.register
+def _watch(uploads: Uploads) -> None:
+    """Track a run's uploads for the exit hook (registered with the first one)."""
+    if not _hooked:
+        _hooked.append(True)
+        atexit.register(_at_exit)
+    _live.add(uploads)
+
+
 def _at_exit() -> None:
     """A process that never closed its runs: wait for their uploads (AIM_EXIT_TIMEOUT in all) and
     log what failed or did not finish."""

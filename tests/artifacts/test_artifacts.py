@@ -11,7 +11,7 @@ import pytest
 from aim import Repo, Run
 from aim.errors import ArtifactError, ReadOnlyRunError
 
-from helpers import quiet_run, start_daemon
+from helpers import quiet_run, run_python, start_daemon
 from s3_server import CREDENTIALS, moto_server, s3_client
 
 BUCKET = "artifacts-bucket"
@@ -166,3 +166,21 @@ def test_repository_default_uri_from_aimd_start(repo, tmp_path):
         run.log_artifact(ckpt, block=True)
     assert (store / run.hash / "ckpt.bin").read_bytes() == b"default"
     assert (repo / ".aim" / "settings.json").exists()  # kept for the daemons started later
+
+
+def test_a_process_that_exits_without_close_finishes_its_uploads(repo, tmp_path):
+    ckpt = _file(tmp_path, "ckpt.bin", b"at exit" * 10000)
+    store = tmp_path / "store"
+    done = run_python(
+        f"""
+        from aim import Run
+        run = Run(repo={str(repo)!r}, system_tracking_interval=None, capture_terminal_logs=False)
+        run.set_artifacts_uri("file://{store}")
+        for k in range(8):
+            run.log_artifact({str(ckpt)!r}, name=f"c{{k}}.bin")
+        print(run.hash)
+        """  # no close(): the exit hook waits for the uploads (AIM_EXIT_TIMEOUT)
+    )
+    run_hash = done.stdout.split()[-1]
+    assert sorted(Repo(str(repo)).get_run(run_hash).artifacts) == [f"c{k}.bin" for k in range(8)]
+    assert (store / run_hash / "c7.bin").read_bytes() == ckpt.read_bytes()
