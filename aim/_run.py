@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from aim import _connection, _context, _dataframes, _params
+from aim import _artifacts, _connection, _context, _dataframes, _params
 from aim._context import Context
 from aim._run_sequences import SingleRunSequenceCollection
 from aim._sequences import Metric, Sequence, dtype_matches, from_info
@@ -432,6 +432,7 @@ class Run:
             return
         if self._extras is not None:
             self._extras.stop()
+        failed = _artifacts.finish(getattr(self, "_artifact_log", None))  # raised once the run is closed
         tracker = self._tracker
         tracker.flush()
         self._props = self._client.close_run(self.hash)
@@ -444,6 +445,67 @@ class Run:
             from aim._tracking import not_stored
 
             raise not_stored(rejected)
+        if failed is not None:
+            raise failed
+
+    # --- artifacts (aim._artifacts) -----------------------------------------------------
+    def _artifacts(self) -> _artifacts.RunArtifacts:
+        if getattr(self, "_artifact_log", None) is None:
+            self._artifact_log = _artifacts.RunArtifacts(self._target, self.hash)
+        return self._artifact_log
+
+    @property
+    def artifacts_uri(self) -> str | None:
+        """Where this run's artifacts go: <uri set, else the repository's default>/<run hash>."""
+        return self._artifacts().uri
+
+    def set_artifacts_uri(self, uri: str) -> None:
+        """Keep this run's artifacts under uri (file:///path or s3://bucket/prefix)."""
+        self._writable()
+        self._artifacts().set_uri(uri)
+
+    def log_artifact(self, path: str, name: str | None = None, *, block: bool = False) -> None:
+        """Upload the file at path as the artifact name (default: the file's name), in the
+        background unless block; listed in run.artifacts once uploaded."""
+        self._writable()
+        self._artifacts().log_file(path, name, block)
+
+    def log_artifacts(self, path: str, name: str | None = None, *, block: bool = False) -> None:
+        """Upload every file under the folder path, as name/<its relative path> (name: the
+        folder's name by default)."""
+        self._writable()
+        self._artifacts().log_dir(path, name, block)
+
+    @property
+    def artifacts(self) -> dict[str, _artifacts.Artifact]:
+        """The run's uploaded artifacts: name -> Artifact (name, path, uri, download())."""
+        return self._artifacts().listing()
+
+    # --- run health (the daemon notifies the repository's webhooks) ----------------------
+    def report_progress(
+        self, *, expect_next_in: float = 0, block: bool = False, at_step: int | None = None
+    ) -> None:
+        """Tell the daemon the run progresses, and that the next report comes within
+        expect_next_in seconds (0: none is expected); if it does not, the repository's webhooks
+        are notified. block is Aim's (a report is always sent before this returns)."""
+        self._writable()
+        if isinstance(expect_next_in, bool) or not isinstance(expect_next_in, (int, float)):
+            raise TypeError(
+                f"expect_next_in must be a number of seconds, not {type(expect_next_in).__name__}"
+            )
+        if not 0 <= expect_next_in < float("inf"):
+            raise ValueError(f"expect_next_in must be >= 0 seconds, not {expect_next_in}")
+        if at_step is not None and (isinstance(at_step, bool) or not isinstance(at_step, int)):
+            raise TypeError(f"at_step must be an int, not {type(at_step).__name__}")
+        self._client.report_progress(
+            self.hash, expect_next_in=float(expect_next_in), finished=False, at_step=at_step
+        )
+
+    def report_successful_finish(self, *, block: bool = True) -> None:
+        """Tell the daemon the run finished successfully: no progress report is expected any more,
+        and the webhooks are told it finished (a crash after this is not reported)."""
+        self._writable()
+        self._client.report_progress(self.hash, expect_next_in=0.0, finished=True, at_step=None)
 
     def finalize(self) -> None:
         """Close the run (sets end_time); the same as close(), and as idempotent."""

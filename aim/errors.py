@@ -20,6 +20,7 @@
     ├── SequenceTypeError (+TypeError, +ValueError)  a value the sequence's type cannot hold
     ├── TrackingError             points the daemon refused or could not acknowledge in time
     ├── ArchiveError              a run archive that is corrupt, truncated, or of a newer format
+    ├── ArtifactError             an artifact that could not be uploaded or downloaded (named)
     └── QueryError (+ValueError)  a query the daemon refused: an unknown name, a forbidden access
         └── QueryBudgetError      a query that ran past its time or size budget
 
@@ -98,6 +99,11 @@ class TrackingError(AimError):
 
 class ArchiveError(AimError):
     pass
+
+
+class ArtifactError(AimError):
+    """An artifact that could not be uploaded (a missing bucket, refused credentials, a store
+    that is down) or downloaded; the message names the artifact."""
 
 
 class QueryError(AimError, ValueError):

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from aimd import __version__
+from aimd import __version__, settings
 from aimd.config import (
     DEFAULT_IDLE_TIMEOUT_S,
     DEFAULT_MEMORY_LIMIT_BYTES,
@@ -91,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
                 f"default {format_bytes(DEFAULT_MEMORY_LIMIT_BYTES)})",
             )
             _add_tcp_security_arguments(sub)
+            _add_settings_arguments(sub)
     return parser
 
 
@@ -99,6 +100,33 @@ def _size(text: str) -> int:
         return parse_bytes(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_settings_arguments(sub: argparse.ArgumentParser) -> None:
+    group = sub.add_argument_group("repository settings (saved in .aim/settings.json for later daemons)")
+    group.add_argument(
+        "--artifacts-uri",
+        metavar="URI",
+        help="default artifacts store of runs (file:///path or s3://bucket/prefix)",
+    )
+    group.add_argument(
+        "--webhook",
+        action="append",
+        metavar="URL",
+        help="notify URL when a run crashes, misses its progress report or finishes (repeatable; "
+        "'slack+https://...' sends Slack's payload); --webhook '' clears them",
+    )
+    group.add_argument(
+        "--blob-store",
+        metavar="URI",
+        help="move image, audio and figure bytes to this object store (s3://bucket/prefix or file:///path)",
+    )
+    group.add_argument(
+        "--blobs-back",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="move blob bytes from the --blob-store back into the repository (--no-blobs-back: out again)",
+    )
 
 
 def _add_tcp_security_arguments(sub: argparse.ArgumentParser) -> None:
@@ -141,7 +169,37 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _settings(args: argparse.Namespace) -> dict:
+    """The repository's settings, with those given on the command line saved first."""
+    aim_dir = Config(repo=Path(args.repo)).aim_dir
+    changes: dict = {}
+    if args.artifacts_uri is not None:
+        if args.artifacts_uri and "://" not in args.artifacts_uri:
+            raise OSError(
+                f"--artifacts-uri {args.artifacts_uri!r} needs a scheme: file:///path or s3://bucket"
+            )
+        changes["artifacts_uri"] = args.artifacts_uri
+    if args.blob_store is not None:
+        from aimd.storage.blob_store import check_uri
+
+        try:
+            changes["blob_store"] = check_uri(args.blob_store) if args.blob_store else ""
+        except ValueError as exc:
+            raise OSError(str(exc)) from None
+    if args.blobs_back is not None:
+        changes["blobs_back"] = args.blobs_back
+    if args.webhook is not None:
+        from aimd.notify import check_webhook
+
+        try:
+            changes["webhooks"] = [check_webhook(url) for url in args.webhook if url]
+        except ValueError as exc:
+            raise OSError(str(exc)) from None
+    return settings.save(aim_dir, **changes) if changes else settings.load(aim_dir)
+
+
 def _config(args: argparse.Namespace) -> Config:
+    saved = _settings(args)
     return Config(
         repo=Path(args.repo),
         tcp=args.tcp,
@@ -155,6 +213,10 @@ def _config(args: argparse.Namespace) -> Config:
         tls_key=args.tls_key,
         insecure=args.insecure,
         no_auth=args.no_auth,
+        artifacts_uri=saved.get("artifacts_uri") or "",
+        webhooks=tuple(saved.get("webhooks") or ()),
+        blob_store=saved.get("blob_store") or "",
+        blobs_back=bool(saved.get("blobs_back")),
     )
 
 
@@ -187,11 +249,12 @@ def serve(config: Config) -> int:
         return EXIT_ALREADY_RUNNING
     try:
         from aimd.server import Daemon
+        from aimd.storage.blob_store import BlobStoreError
         from aimd.storage.store import EngineMissing, StoreError
 
         try:
             asyncio.run(Daemon(config).serve_locked())
-        except (StoreError, ExposureError) as exc:  # a known failure: say it in one line, no traceback
+        except (StoreError, ExposureError, BlobStoreError) as exc:  # known: one line, no traceback
             logging.getLogger("aimd").error("%s", exc)
             print(f"aimd: {exc}", file=sys.stderr)
             return EXIT_NOT_INSTALLED if isinstance(exc, EngineMissing) else EXIT_ERROR

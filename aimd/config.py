@@ -104,6 +104,11 @@ class Config:
     tls_key: Path | None = None
     insecure: bool = False  # allow plaintext TCP on a non-loopback address
     no_auth: bool = False  # allow TCP without any token
+    # The repository's settings (aimd.settings; `aimd start --artifacts-uri/--webhook` saves them):
+    artifacts_uri: str = ""  # the default base uri of Run.artifacts_uri; "" for none
+    webhooks: tuple[str, ...] = ()  # URLs notified when a run ends (aimd.notify)
+    blob_store: str = ""  # object store that blob bytes move to (aimd.ingest.offload); "" for none
+    blobs_back: bool = False  # move the blob bytes from blob_store back into LevelDB instead
 
     def __post_init__(self) -> None:
         self.repo = Path(os.path.abspath(self.repo))

@@ -23,8 +23,10 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from aimd.config import IDLE_TRIM_S, Config, memory_limits
 from aimd.exposure import tcp_security
+from aimd.ingest.offload import Offloader
 from aimd.ingest.writer import Writer
 from aimd.lock import RepoLock
+from aimd.notify import RunHealth
 from aimd.service import auth
 from aimd.service.documents import DocumentsService
 from aimd.service.query import QueryService
@@ -34,6 +36,7 @@ from aimd.service.tracking import TrackingService
 from aimd.service.transfer import TransferService
 from aimd.service.watch import WatchHub, WatchService
 from aimd.service.wire import add_service
+from aimd.storage.blob_store import CachedBlobs, open_blob_store
 from aimd.storage.block_cache import BlockCache
 from aimd.storage.lru import BytesLRU
 from aimd.storage.reader import Reader
@@ -112,7 +115,11 @@ class Daemon:
         )
         writer = Writer(store, limits["writer_states"], limits["claims"])
         # one block cache and one props cache for every read
-        reader = Reader(store, BlockCache(limits["block_cache"]), BytesLRU(limits["props"], "props"))
+        remote = CachedBlobs(open_blob_store(config.blob_store)) if config.blob_store else None
+        reader = Reader(
+            store, BlockCache(limits["block_cache"]), BytesLRU(limits["props"], "props"), remote=remote
+        )
+        offloader = Offloader(reader, writer, remote, back=config.blobs_back) if remote is not None else None
         stats = stats_source(
             config.memory_limit_bytes,
             lambda: [*writer.cache_stats(), *reader.cache_stats()],
@@ -133,7 +140,15 @@ class Daemon:
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         hub = WatchHub()  # Tracking publishes what became durable; Watch streams it to watchers
-        tracking = TrackingService(writer, self.activity, limit, self.should_exit, hub)
+        tracking = TrackingService(
+            writer,
+            self.activity,
+            limit,
+            self.should_exit,
+            hub,
+            artifacts_uri=config.artifacts_uri,
+            health=RunHealth(config.webhooks, str(config.repo)),
+        )
         add_service(
             server,
             tracking,
@@ -190,13 +205,18 @@ class Daemon:
         self._install_signal_handlers()
         log.info("aimd %d serving %s on %s", os.getpid(), config.repo, " and ".join(announced))
         self.started.set()
+        if offloader is not None:
+            offloader.start()
         try:
             await self._main_loop(tracking, writer, health_servicer)
         finally:
             log.info("shutting down")
             await health_servicer.enter_graceful_shutdown()
             await server.stop(config.shutdown_grace_s)
+            if offloader is not None:
+                offloader.stop()
             writer.close()
+            tracking.health.close()
             executor.shutdown(wait=True)
             query_executor.shutdown(wait=True)
             store.close()

@@ -33,6 +33,8 @@ BENCHMARKS: dict[str, list[str]] = {
     "transfer": ["bench/bench_transfer.py"],
     "live": ["bench/bench_live.py"],
     "soak": ["bench/bench_soak.py", "--duration", "60"],  # --soak-duration for a longer one
+    "artifacts": ["bench/bench_artifacts.py"],
+    "blob-store": ["bench/bench_blob_store.py"],
 }
 
 

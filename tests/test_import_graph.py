@@ -94,11 +94,13 @@ LAYERS: list[tuple[str, ...]] = [
     ("aim._archive",),  # the run archive file (aim export / import)
     ("aim._collections",),  # repo-wide query collections (of sequences, of runs)
     ("aim._run",),  # Run: the write handle and the read view of one run
+    ("aim._artifacts",),  # a run's artifacts: uploads, listing (stores: aim._artifact_stores, below)
     ("aim._run_sequences", "aim._connection"),  # one run's sequences; target and client lookup
     ("aim._system",),  # system metrics, terminal logs, system params of a tracking Run (its public API only)
     ("aim._query", "aim._tracking", "aim._discovery"),  # query client; track() buffers; finding repos
     ("aim._sequences", "aim._transport"),  # sequences and their data; the wire (grpc, protobuf)
     ("aim._dataframes", "aim._context", "aim._params", "aim.objects"),  # pandas; plain values; objects
+    ("aim._artifact_stores",),  # file:// and s3:// artifact stores (boto3 when first used)
     ("aim._text", "aim.ext", "aim._progress"),  # the UTF-8 rule; Aim's constants; tqdm bars
     ("aim.errors",),
 ]

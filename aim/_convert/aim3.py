@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from aim._artifacts import LIST_KEY as ARTIFACTS_KEY
+from aim._artifacts import URI_KEY as ARTIFACTS_URI_KEY
 from aim._convert import RunBuilder
 from aim._discovery import aim3_version, is_aim3_repo
 from aim.errors import AimError
@@ -104,6 +106,11 @@ def read_export(path: Path) -> Iterator[RunBuilder]:
             item = json.loads(line)
             if "run" in item:
                 props = item["run"]
+                params = dict(props["params"])
+                if props.get("artifacts_uri"):  # where Aim's run metadata kept them, as our runs do
+                    params[ARTIFACTS_URI_KEY] = props["artifacts_uri"]
+                if props.get("artifacts"):
+                    params[ARTIFACTS_KEY] = props["artifacts"]
                 builder = RunBuilder(
                     props["hash"],
                     name=props["name"],
@@ -113,7 +120,7 @@ def read_export(path: Path) -> Iterator[RunBuilder]:
                     archived=props["archived"],
                     creation_time=props["creation_time"],
                     end_time=props["end_time"],
-                    params=props["params"],
+                    params=params,
                 )
             elif "metric" in item:
                 m = item["metric"]

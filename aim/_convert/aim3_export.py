@@ -5,7 +5,8 @@
 This file is a program for another environment: it imports Aim 3 (not aim-tracker), reads every
 run through Aim's own API and writes one JSON object a line:
 
-    {"run": {hash, name, description, experiment, tags, archived, creation_time, end_time, params}}
+    {"run": {hash, name, description, experiment, tags, archived, creation_time, end_time, params,
+             artifacts_uri, artifacts: {name: {name, path, uri, base_uri}}}}
     {"metric": {name, context, steps, values, epochs, timestamps}}
     {"objects": {name, context, kind, is_list, points: [[step, epoch, time, [record, ...]], ...]}}
     {"end": hash}
@@ -67,6 +68,15 @@ def _record(kind, obj):
     return {"json": obj.data if isinstance(obj.data, str) else json.dumps(obj.json())}
 
 
+def _artifacts(run):
+    """Aim's artifact listing of a run: where each was logged from and where it lies."""
+    listing = {}
+    for name, artifact in (run.artifacts or {}).items():
+        storage = artifact.storage
+        listing[name] = {key: storage[key] for key in ("name", "path", "uri", "base_uri")}
+    return listing
+
+
 def export(repo_dir, out):
     from aim import Repo
     from aim.storage.context import Context
@@ -92,6 +102,8 @@ def export(repo_dir, out):
             "creation_time": run.creation_time,
             "end_time": run.end_time,
             "params": params,
+            "artifacts_uri": run.meta_run_tree.get("artifacts_uri", None),
+            "artifacts": _artifacts(run),
         }
         out.write(json.dumps({"run": props}) + "\n")
         for metric in run.metrics():

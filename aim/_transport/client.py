@@ -134,6 +134,7 @@ class Client:
                 raise errors.ProtocolError(exc.details()) from None
             raise credentials.explain(exc, self.target.endpoint) or map_error(exc) from None
         self.max_message_bytes = min(reply.max_message_bytes or MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES)
+        self.artifacts_uri = reply.artifacts_uri  # the repository's default artifacts uri; "" none
 
     def reconnect(self, seen_generation: int) -> None:
         """Reconnect unless another thread already did since seen_generation."""
@@ -319,6 +320,14 @@ class Client:
     def list_runs(self) -> list[dict[str, Any]]:
         replies = self._read(lambda c: c.reading.ListRuns, reading_pb2.ListRunsRequest(), stream=True)
         return [convert.props_from_proto(p) for p in replies]
+
+    def report_progress(
+        self, run_hash: str, *, expect_next_in: float, finished: bool, at_step: int | None
+    ) -> None:
+        request = tracking_pb2.ReportProgressRequest(
+            run_hash=run_hash, expect_next_in_s=expect_next_in, finished=finished, at_step=at_step
+        )
+        self._call(lambda c: c.tracking.ReportProgress, request)
 
     def get_params(self, run_hash: str, path: Sequence[str]) -> Any:
         request = reading_pb2.GetParamsRequest(run_hash=run_hash, path=common_pb2.ParamPath(keys=path))

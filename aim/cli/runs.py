@@ -36,6 +36,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     close.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     close.set_defaults(handler=close_runs)
 
+    upload = commands.add_parser(
+        "upload", help="back every run up to an S3 bucket, as one archive (restore: aim import s3://...)"
+    )
+    upload.add_argument("bucket", metavar="BUCKET", help="a bucket name, or s3://bucket/prefix")
+    upload.set_defaults(handler=upload_runs)
+
     for name in ("rm", "cp", "mv", "close"):
         commands.choices[name].add_argument("hashes", nargs="+", metavar="HASH", help="run hashes")
     for sub in commands.choices.values():
@@ -153,4 +159,18 @@ def close_runs(args: argparse.Namespace) -> int:
         repo._client.close_run(run_hash, force=True)
         closed += 1
     print(f"Closed {closed} run(s).")
+    return 0
+
+
+def upload_runs(args: argparse.Namespace) -> int:
+    """Aim's `aim runs upload BUCKET`: every run in one archive, aim-<time>.aimrun in the bucket
+    (made when missing, as Aim does); `aim import s3://BUCKET/<that key>` restores it."""
+    from aim.cli.transfer import write
+
+    repo = open_repo(args.repo)
+    hashes = repo.list_all_runs()
+    base = args.bucket if args.bucket.startswith("s3://") else f"s3://{args.bucket}"
+    out = f"{base.rstrip('/')}/aim-{datetime.now().strftime('%Y-%m-%d-%H-%M-%S')}.aimrun"
+    total = write(repo, hashes, out, create_bucket=True)
+    print(f"Uploaded {len(hashes)} run(s), {total} points, to {out}")
     return 0

@@ -11,18 +11,21 @@ import contextlib
 import functools
 import gzip
 import re
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -248,6 +251,23 @@ def create_app(
     def log_records(request: Request) -> Response:
         return JSONReply(data.log_records(repo, _run_hash(request)))
 
+    def artifacts(request: Request) -> Response:
+        return JSONReply(data.run_artifacts(repo, _run_hash(request)))
+
+    def artifact_download(request: Request) -> Response:
+        name = request.query_params.get("name", "")
+        folder = tempfile.mkdtemp(prefix="aim-up-artifact-")
+        try:
+            path = data.fetch_artifact(repo, _run_hash(request), name, folder)
+        except KeyError as exc:
+            shutil.rmtree(folder, ignore_errors=True)
+            return error_reply(404, str(exc.args[0]), "not_found")
+        except Exception:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        cleanup = BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
+        return FileResponse(path, filename=Path(path).name, headers=SECURITY_HEADERS, background=cleanup)
+
     def blob(request: Request) -> Response:
         media = BLOB_FORMATS.get(
             request.query_params.get("format", "png").lower(), "application/octet-stream"
@@ -286,6 +306,8 @@ def create_app(
         Route("/api/metrics/groups", metric_groups),
         *(Route(f"/api/{kind}", objects, name=f"api_{kind}") for kind in OBJECT_APIS),
         Route("/api/blobs/{sha}", blob),
+        Route("/api/runs/{run_hash}/artifacts", artifacts),
+        Route("/api/runs/{run_hash}/artifacts/download", artifact_download),
         Route("/vendor/plotly.min.js", plotly),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -10,7 +10,7 @@ import json
 import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from aim._query import QueryReportMode, iter_query
 from aim.errors import MissingRunError
@@ -194,6 +194,29 @@ def _run(repo: Repo, run_hash: str) -> Any:
     if run is None:
         raise MissingRunError(f"no run with hash {run_hash!r}")
     return run
+
+
+def run_artifacts(repo: Repo, run_hash: str) -> dict[str, Any]:
+    """The run's artifacts (Run.artifacts), each with the address `aim up` downloads it from."""
+    run = _run(repo, run_hash)
+    items = [
+        {
+            "name": artifact.name,
+            "uri": artifact.uri,
+            "path": artifact.path,
+            "download": f"/api/runs/{run_hash}/artifacts/download?{urlencode({'name': artifact.name})}",
+        }
+        for artifact in sorted(run.artifacts.values(), key=lambda a: a.name)
+    ]
+    return {"artifacts_uri": run.artifacts_uri, "artifacts": items}
+
+
+def fetch_artifact(repo: Repo, run_hash: str, name: str, folder: str) -> str:
+    """Download the run's artifact `name` into folder; its path (KeyError when there is none)."""
+    artifacts = _run(repo, run_hash).artifacts
+    if name not in artifacts:
+        raise KeyError(f"run {run_hash} has no artifact {name!r}")
+    return artifacts[name].download(folder)
 
 
 def run_page(repo: Repo, run_hash: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from aimd.errors import DaemonError, InvalidInput, StoreFailing
 from aimd.ingest import batches, maintenance, objects, points, runs
 from aimd.ingest.transaction import Transaction
 from aimd.ingest.writer import Origin, Writer
+from aimd.notify import RunHealth
 from aimd.service.messages import sequence_info_message
 from aimd.service.status import handles_errors, status_of
 from aimd.service.watch import WatchHub
@@ -156,9 +157,14 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         max_message_bytes: int,
         stopping: asyncio.Event,
         hub: WatchHub | None = None,
+        *,
+        artifacts_uri: str = "",
+        health: RunHealth | None = None,
     ) -> None:
         self.hub = hub if hub is not None else WatchHub()  # who watches the runs (aimd.service.watch)
         self.writer = writer
+        self.health = health or RunHealth()  # webhooks told of crashes, missed reports, finishes
+        self.artifacts_uri = artifacts_uri
         self.activity = activity
         self.max_message_bytes = max_message_bytes
         self.stopping = stopping
@@ -182,6 +188,9 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             orphans = await self._write(lambda tx: runs.mark_orphans_crashed(tx, attachments))
             if orphans:
                 log.info("%d runs no client came back to are marked crashed", len(orphans))
+            for run_hash in orphans:
+                self.health.ended({"hash": run_hash, "active": False, "status": runs.CRASHED})
+        self.health.tick()
 
     async def _write(self, mutation: Callable[[Transaction], Any]) -> Any:
         return await asyncio.wrap_future(self.writer.submit(mutation))
@@ -197,6 +206,7 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             protocol_version=common_pb2.PROTOCOL_VERSION_CURRENT,
             daemon_version=aimd.__version__,
             max_message_bytes=self.max_message_bytes,
+            artifacts_uri=self.artifacts_uri,
         )
 
     @handles_errors
@@ -265,6 +275,7 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
                 lambda tx: runs.detach(tx, request.run_hash, client_id, attachments, finished=True)
             )
         self.hub.props_changed(props)
+        self.health.ended(props)
         return convert.props_to_proto(props)
 
     @handles_errors
@@ -411,6 +422,15 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             for task in (reader, acker, stopping):
                 task.cancel()
 
+    @handles_errors
+    async def ReportProgress(self, request, context):
+        expect = request.expect_next_in_s
+        if not 0 <= expect < float("inf"):
+            raise InvalidInput(f"expect_next_in must be a number of seconds >= 0, not {expect}")
+        props = await self._write(lambda tx: runs.load_props(tx, request.run_hash))
+        self.health.reported(props, expect, request.finished)
+        return tracking_pb2.Empty()
+
     def _detach_client(self, client_id: str) -> None:
         """A client whose stream ended no longer holds its runs open (it re-attaches if it returns);
         a run it held last is crashed. Queued in the bulk lane, behind the batches it sent before its
@@ -428,7 +448,8 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         detached.add_done_callback(self._detached)
 
     def _detached(self, done: asyncio.Future) -> None:
-        """Watchers hear of the runs a client left (crashed, when it held them last)."""
+        """Watchers and webhooks hear of the runs a client left (crashed, when it held them last)."""
         if not done.cancelled() and done.exception() is None:
             for props in done.result():
                 self.hub.props_changed(props)
+                self.health.ended(props)

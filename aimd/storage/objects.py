@@ -8,7 +8,8 @@ stored once however many points name it. Listing or reading a sequence reads rec
     point   (X key)          u8 format (1) | f64 LE epoch (NaN: none) | f64 LE time | u32 LE n
                              | n records: 32-byte SHA-256 | u32 LE meta length | meta (UTF-8 JSON)
     header  (O <sha>)        u8 format (1) | u64 LE size | u32 LE chunks; present once the blob is
-                             complete and its SHA-256 verified
+                             complete and its SHA-256 verified. Format 2: the bytes are in the
+                             object store (aimd.storage.blob_store) and no chunk is kept here
     chunk   (O <sha> 0 <i>)  bytes [i * BLOB_CHUNK_BYTES, (i + 1) * BLOB_CHUNK_BYTES) of the blob
 
 Blob bytes are stored as they came (no compression: encoded images and audio do not compress).
@@ -28,6 +29,7 @@ _POINT = struct.Struct("<BddI")
 _META_LEN = struct.Struct("<I")
 _BLOB = struct.Struct("<BQI")
 _FORMAT = 1
+_REMOTE_FORMAT = 2  # a blob header whose bytes were moved to the object store
 
 
 class ObjectRecord(NamedTuple):
@@ -74,9 +76,18 @@ def encode_blob_header(size: int) -> bytes:
     return _BLOB.pack(_FORMAT, size, blob_chunks(size))
 
 
+def encode_remote_blob_header(size: int) -> bytes:
+    return _BLOB.pack(_REMOTE_FORMAT, size, blob_chunks(size))
+
+
 def decode_blob_header(data: bytes) -> tuple[int, int]:
     """(size, chunks) of a blob header."""
     fmt, size, chunks = _BLOB.unpack(data)
-    if fmt != _FORMAT:
+    if fmt not in (_FORMAT, _REMOTE_FORMAT):
         raise ValueError(f"unknown blob header format {fmt}")
     return size, chunks
+
+
+def is_remote_blob(header: bytes) -> bool:
+    """Whether a blob header says its bytes are in the object store."""
+    return header[0] == _REMOTE_FORMAT

@@ -14,7 +14,13 @@ from aimd.storage import keys, values
 from aimd.storage.block_cache import BlockCache
 from aimd.storage.blocks import Columns, SequenceMeta
 from aimd.storage.lru import BytesLRU, CacheStats
-from aimd.storage.objects import ObjectRecord, decode_blob_header, decode_point
+from aimd.storage.objects import (
+    BLOB_CHUNK_BYTES,
+    ObjectRecord,
+    decode_blob_header,
+    decode_point,
+    is_remote_blob,
+)
 from aimd.storage.store import Snapshot, Store
 
 
@@ -49,8 +55,10 @@ class Reader:
         store: Store | Snapshot,
         cache: BlockCache | None = None,
         props_cache: BytesLRU | None = None,
+        remote: Any = None,
     ) -> None:
         self._store = store
+        self._remote = remote  # aimd.storage.blob_store.CachedBlobs, with --blob-store
         self._cache = cache if cache is not None else BlockCache()
         # Decoded run props by key, with the bytes they came from: a query over 10,000 runs then
         # compares bytes instead of parsing 10,000 JSON objects. The dicts are shared: read-only.
@@ -62,7 +70,7 @@ class Reader:
 
     def snapshot(self) -> Reader:
         """A Reader whose every read sees the store as it is now (sharing this one's caches)."""
-        return Reader(self._store.snapshot(), self._cache, self._props)
+        return Reader(self._store.snapshot(), self._cache, self._props, self._remote)
 
     # --- runs -------------------------------------------------------------------------
     def run(self, run_hash: str) -> dict[str, Any] | None:
@@ -148,7 +156,27 @@ class Reader:
         if raw is None:
             return None
         size, chunks = decode_blob_header(raw)
+        if is_remote_blob(raw):
+            if self._remote is None:
+                where = "start aimd with the --blob-store that holds it"
+                raise ValueError(f"blob {sha256.hex()} is in an object store: {where}")
+            data = self._remote.get(sha256)
+            return size, (data[at : at + BLOB_CHUNK_BYTES] for at in range(0, max(size, 1), BLOB_CHUNK_BYTES))
         return size, (snap.get(keys.blob_chunk_key(sha256, index)) or b"" for index in range(chunks))
+
+    def local_blobs(self, *, remote: bool = False) -> Iterator[tuple[bytes, int]]:
+        """(sha256, size) of every complete blob whose bytes are in this store (remote: those
+        whose bytes were moved to the object store)."""
+        for key in self._store.scan_keys(keys.BLOB):
+            if keys.is_blob_key(key):
+                raw = self._store.get(key)
+                if raw is not None and is_remote_blob(raw) == remote:
+                    yield key[len(keys.BLOB) :], decode_blob_header(raw)[0]
+
+    def blob_bytes(self, sha256: bytes) -> bytes | None:
+        """A complete blob's bytes, whole (None if not stored)."""
+        found = self.blob_chunks(sha256)
+        return None if found is None else b"".join(found[1])
 
     def blobs(self) -> Iterator[tuple[bytes, int]]:
         """(sha256, size) of every complete blob, in sha order."""

@@ -20,14 +20,16 @@ class HandshakeRequest(_message.Message):
     def __init__(self, protocol_version: _Optional[int] = ..., client_version: _Optional[str] = ...) -> None: ...
 
 class HandshakeReply(_message.Message):
-    __slots__ = ("protocol_version", "daemon_version", "max_message_bytes")
+    __slots__ = ("protocol_version", "daemon_version", "max_message_bytes", "artifacts_uri")
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     DAEMON_VERSION_FIELD_NUMBER: _ClassVar[int]
     MAX_MESSAGE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    ARTIFACTS_URI_FIELD_NUMBER: _ClassVar[int]
     protocol_version: int
     daemon_version: str
     max_message_bytes: int
-    def __init__(self, protocol_version: _Optional[int] = ..., daemon_version: _Optional[str] = ..., max_message_bytes: _Optional[int] = ...) -> None: ...
+    artifacts_uri: str
+    def __init__(self, protocol_version: _Optional[int] = ..., daemon_version: _Optional[str] = ..., max_message_bytes: _Optional[int] = ..., artifacts_uri: _Optional[str] = ...) -> None: ...
 
 class OpenRunRequest(_message.Message):
     __slots__ = ("run_hash", "create", "experiment", "client_id", "read_only")
@@ -244,3 +246,15 @@ class PruneReply(_message.Message):
     blob_bytes: int
     blobs_claimed: int
     def __init__(self, orphan_keys: _Optional[int] = ..., blobs: _Optional[int] = ..., blob_bytes: _Optional[int] = ..., blobs_claimed: _Optional[int] = ...) -> None: ...
+
+class ReportProgressRequest(_message.Message):
+    __slots__ = ("run_hash", "expect_next_in_s", "finished", "at_step")
+    RUN_HASH_FIELD_NUMBER: _ClassVar[int]
+    EXPECT_NEXT_IN_S_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_FIELD_NUMBER: _ClassVar[int]
+    AT_STEP_FIELD_NUMBER: _ClassVar[int]
+    run_hash: str
+    expect_next_in_s: float
+    finished: bool
+    at_step: int
+    def __init__(self, run_hash: _Optional[str] = ..., expect_next_in_s: _Optional[float] = ..., finished: _Optional[bool] = ..., at_step: _Optional[int] = ...) -> None: ...

@@ -95,6 +95,11 @@ class TrackingStub:
                 request_serializer=aimproto_dot_v1_dot_tracking__pb2.PruneRequest.SerializeToString,
                 response_deserializer=aimproto_dot_v1_dot_tracking__pb2.PruneReply.FromString,
                 _registered_method=True)
+        self.ReportProgress = channel.unary_unary(
+                '/aimproto.v1.Tracking/ReportProgress',
+                request_serializer=aimproto_dot_v1_dot_tracking__pb2.ReportProgressRequest.SerializeToString,
+                response_deserializer=aimproto_dot_v1_dot_tracking__pb2.Empty.FromString,
+                _registered_method=True)
 
 
 class TrackingServicer:
@@ -182,6 +187,14 @@ class TrackingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReportProgress(self, request, context):
+        """Aim's run.report_progress / report_successful_finish: the daemon notifies the repository's
+        webhooks when an announced report does not come in time, and when the run finishes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TrackingServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -244,6 +257,11 @@ def add_TrackingServicer_to_server(servicer, server):
                     servicer.Prune,
                     request_deserializer=aimproto_dot_v1_dot_tracking__pb2.PruneRequest.FromString,
                     response_serializer=aimproto_dot_v1_dot_tracking__pb2.PruneReply.SerializeToString,
+            ),
+            'ReportProgress': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportProgress,
+                    request_deserializer=aimproto_dot_v1_dot_tracking__pb2.ReportProgressRequest.FromString,
+                    response_serializer=aimproto_dot_v1_dot_tracking__pb2.Empty.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -570,6 +588,33 @@ class Tracking:
             '/aimproto.v1.Tracking/Prune',
             aimproto_dot_v1_dot_tracking__pb2.PruneRequest.SerializeToString,
             aimproto_dot_v1_dot_tracking__pb2.PruneReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportProgress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/aimproto.v1.Tracking/ReportProgress',
+            aimproto_dot_v1_dot_tracking__pb2.ReportProgressRequest.SerializeToString,
+            aimproto_dot_v1_dot_tracking__pb2.Empty.FromString,
             options,
             channel_credentials,
             insecure,
