@@ -29,6 +29,7 @@ FRAMEWORK_EXTRAS = (
     "lightgbm",
     "optuna",
     "catboost",
+    "mlflow",
 )
 FRAMEWORK_PACKAGES = ("xgboost-cpu",)
 FRAMEWORK_CONSTRAINTS = ROOT / "scripts" / "constraints-frameworks.txt"
