@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NO_TESTS_COLLECTED = 5
 
 
-# The frameworks' extras, and xgboost-cpu for the xgboost extra (the same module without the CUDA
-# libraries that xgboost pulls on Linux). torch is pinned to the CPU build by the constraints.
+# The frameworks' extras, xgboost-cpu for the xgboost extra (the same module without the CUDA
+# libraries that xgboost pulls on Linux) and tensorflow-cpu for the tensorflow extra. torch is pinned to the CPU build by the constraints.
 FRAMEWORK_EXTRAS = (
     "lightning",
     "transformers",
@@ -30,8 +30,11 @@ FRAMEWORK_EXTRAS = (
     "optuna",
     "catboost",
     "mlflow",
+    "keras-tuner",
+    "sb3",
+    "prophet",
 )
-FRAMEWORK_PACKAGES = ("xgboost-cpu",)
+FRAMEWORK_PACKAGES = ("xgboost-cpu", "tensorflow-cpu")
 FRAMEWORK_CONSTRAINTS = ROOT / "scripts" / "constraints-frameworks.txt"
 
 
