@@ -19,7 +19,8 @@ NO_TESTS_COLLECTED = 5
 
 
 # The frameworks' extras, xgboost-cpu for the xgboost extra (the same module without the CUDA
-# libraries that xgboost pulls on Linux) and tensorflow-cpu for the tensorflow extra. torch is pinned to the CPU build by the constraints.
+# libraries that xgboost pulls on Linux) and tensorflow-cpu for the tensorflow extra. torch is
+# pinned to the CPU build by the constraints.
 FRAMEWORK_EXTRAS = (
     "lightning",
     "transformers",
