@@ -34,6 +34,7 @@ FRAMEWORK_EXTRAS = (
     "keras-tuner",
     "sb3",
     "prophet",
+    "acme",
 )
 FRAMEWORK_PACKAGES = ("xgboost-cpu", "tensorflow-cpu")
 FRAMEWORK_CONSTRAINTS = ROOT / "scripts" / "constraints-frameworks.txt"

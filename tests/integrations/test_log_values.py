@@ -29,7 +29,13 @@ INTEGRATIONS = {
     "catboost": ("AimLogger", "catboost"),
     "optuna": ("AimCallback", "optuna"),
     "pytorch_ignite": ("AimLogger", "ignite"),
+    "tensorflow": ("AimCallback", "tensorflow"),
+    "keras_tuner": ("AimCallback", "keras_tuner"),
+    "sb3": ("AimCallback", "stable_baselines3"),
+    "mxnet": ("AimLoggingHandler", "mxnet"),
+    "acme": ("AimWriter", "acme"),
 }
+EXTRAS = {"keras_tuner": "keras-tuner", "stable_baselines3": "sb3"}  # the others: the package's name
 
 
 def test_number_takes_scalars_and_says_why_it_refuses_the_rest():
@@ -125,6 +131,11 @@ def test_import_paths_load_no_framework_until_a_name_is_taken():
         "catboost",
         "optuna",
         "ignite",
+        "tensorflow",
+        "keras_tuner",
+        "stable_baselines3",
+        "mxnet",
+        "acme",
     }
     assert not heavy & loaded
 
@@ -140,10 +151,16 @@ def test_a_missing_framework_is_an_import_error_naming_it(module: str):
         + "except ImportError as exc:\n    print(exc)\nelse:\n    print('imported')\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
-    extra = {"lightning": "lightning", "transformers": "transformers", "ignite": "ignite"}.get(
-        package, package
-    )
+    extra = EXTRAS.get(package, package)
     assert f"aim.{module} needs the" in done.stdout and f"aim-tracker[{extra}]" in done.stdout
+
+
+def test_mxnet_says_it_has_no_wheels_for_this_python():
+    code = "import aim.mxnet\ntry:\n    aim.mxnet.AimLoggingHandler\nexcept ImportError as e:\n    print(e)\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    if "needs the 'mxnet' package" not in done.stdout:
+        pytest.skip("mxnet is installed here")
+    assert "no wheels for Python 3.10 and later" in done.stdout
 
 
 def test_unknown_names_are_attribute_errors():
