@@ -35,6 +35,7 @@ FRAMEWORK_EXTRAS = (
     "sb3",
     "prophet",
     "acme",
+    "paddle",
 )
 FRAMEWORK_PACKAGES = ("xgboost-cpu", "tensorflow-cpu")
 FRAMEWORK_CONSTRAINTS = ROOT / "scripts" / "constraints-frameworks.txt"
