@@ -34,6 +34,7 @@ INTEGRATIONS = {
     "sb3": ("AimCallback", "stable_baselines3"),
     "mxnet": ("AimLoggingHandler", "mxnet"),
     "acme": ("AimWriter", "acme"),
+    "paddle": ("AimCallback", "paddle"),
 }
 EXTRAS = {"keras_tuner": "keras-tuner", "stable_baselines3": "sb3"}  # the others: the package's name
 
@@ -114,7 +115,8 @@ def test_a_closed_run_does_not_stop_training(run: Run):
 
 
 def test_import_paths_load_no_framework_until_a_name_is_taken():
-    modules = [f"aim.{name}" for name in INTEGRATIONS] + [f"aim.sdk.adapters.{name}" for name in INTEGRATIONS]
+    names = [*INTEGRATIONS, "prophet", "distributed_hugging_face"]
+    modules = [f"aim.{name}" for name in names] + [f"aim.sdk.adapters.{name}" for name in names]
     code = (
         f"import sys, json, importlib\nfor m in {modules!r}: importlib.import_module(m)\n"
         "print(json.dumps(sorted(sys.modules)))"
@@ -136,6 +138,8 @@ def test_import_paths_load_no_framework_until_a_name_is_taken():
         "stable_baselines3",
         "mxnet",
         "acme",
+        "paddle",
+        "accelerate",
     }
     assert not heavy & loaded
 
