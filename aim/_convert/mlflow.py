@@ -61,13 +61,13 @@ def _local_path(uri: str) -> tuple[str, Path] | None:
 def open_client(tracking_uri: str) -> Any:
     """MLflow's client of tracking_uri, checked: AimError in one line when the store is missing or
     cannot be read (a missing local store is not made, as MLflow would)."""
-    mlflow = _mlflow()
     local = _local_path(tracking_uri)
     if local is not None:
         what, path = local
         exists = path.is_file() if what == "sqlite database" else path.is_dir()
         if not exists:
             raise AimError(f"no MLflow tracking store at {tracking_uri}: the {what} {path} does not exist")
+    mlflow = _mlflow()
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")  # a dead server: one clear error
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
     client = mlflow.tracking.MlflowClient(tracking_uri=tracking_uri)

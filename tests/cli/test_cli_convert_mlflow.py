@@ -15,7 +15,8 @@ from aim import Repo
 
 mlflow = pytest.importorskip("mlflow", reason="MLflow is not installed (aim-tracker[mlflow])")
 
-pytestmark = pytest.mark.frameworks
+# Each test runs `aim convert mlflow` (a process importing MLflow) a few times: minutes on a busy machine.
+pytestmark = [pytest.mark.frameworks, pytest.mark.timeout(900)]
 T0 = 1_700_000_000_000  # ms, MLflow's unit
 
 
@@ -37,10 +38,13 @@ def _png(tmp: Path) -> Path:
     return path
 
 
-def _store(tmp_path: Path) -> tuple[str, dict]:
-    """A sqlite store with two experiments, written by MLflow's client; what was written."""
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
+    """A sqlite store with two experiments, written by MLflow's client; what was written. The
+    tests only read it (making one runs MLflow's migrations: seconds)."""
     from mlflow.tracking import MlflowClient
 
+    tmp_path = tmp_path_factory.mktemp("mlflow")
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     client = MlflowClient(tracking_uri=uri)
     files = tmp_path / "files"
@@ -78,8 +82,8 @@ def _same(stored: list[float], expected: list[float]) -> bool:
     return all((math.isnan(a) and math.isnan(b)) or a == b for a, b in zip(stored, expected, strict=True))
 
 
-def test_mlflow_runs_convert_with_params_tags_metrics_and_artifacts_once(repo, tmp_path):
-    uri, written = _store(tmp_path)
+def test_mlflow_runs_convert_with_params_tags_metrics_and_artifacts_once(repo, store):
+    uri, written = store
     Repo(str(repo), init=True)
     done = aim("convert", "--repo", str(repo), "mlflow", "--tracking_uri", uri)
     assert done.returncode == 0 and "Converted 3 run(s)" in done.stdout, done.stdout + done.stderr
@@ -117,8 +121,8 @@ def test_mlflow_runs_convert_with_params_tags_metrics_and_artifacts_once(repo, t
     assert len(Repo(str(repo)).list_all_runs()) == 3
 
 
-def test_one_experiment_by_name_or_id(repo, tmp_path):
-    uri, written = _store(tmp_path)
+def test_one_experiment_by_name_or_id(repo, store):
+    uri, _ = store
     Repo(str(repo), init=True)
     done = aim("convert", "mlflow", "--tracking_uri", uri, "-e", "other", "--repo", str(repo))
     assert done.returncode == 0 and "Converted 1 run(s)" in done.stdout, done.stderr
@@ -130,8 +134,8 @@ def test_one_experiment_by_name_or_id(repo, tmp_path):
     assert by_id.returncode == 0 and "Converted 2 run(s)" in by_id.stdout, by_id.stderr
 
 
-def test_bad_tracking_uris_and_experiments_are_one_line_and_write_nothing(repo, tmp_path, monkeypatch):
-    uri, _ = _store(tmp_path)
+def test_bad_tracking_uris_and_experiments_are_one_line_and_write_nothing(repo, store, tmp_path, monkeypatch):
+    uri, _ = store
     Repo(str(repo), init=True)
     absent_db = tmp_path / "absent.db"
     cases = [

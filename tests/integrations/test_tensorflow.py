@@ -17,7 +17,8 @@ from fwhelpers import only_run, series, stored_runs
 
 pytest.importorskip("tensorflow", reason="TensorFlow is not installed (aim-tracker[tensorflow])")
 
-pytestmark = pytest.mark.frameworks
+# A child Python imports TensorFlow and trains: seconds here, minutes on a busy machine.
+pytestmark = [pytest.mark.frameworks, pytest.mark.timeout(900)]
 
 DATA = """
     import numpy as np
@@ -35,7 +36,7 @@ def _train(code: str, repo: Path, cwd: Path) -> None:
     }
     script = textwrap.dedent(DATA) + textwrap.dedent(code).replace("REPO", repr(str(repo)))
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=cwd, env=env, timeout=170
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=cwd, env=env, timeout=800
     )
     assert done.returncode == 0, done.stderr[-3000:]
 
