@@ -41,9 +41,27 @@ FRAMEWORK_PACKAGES = ("xgboost-cpu", "tensorflow-cpu")
 FRAMEWORK_CONSTRAINTS = ROOT / "scripts" / "constraints-frameworks.txt"
 
 
-def _pip_install(*requirements: str) -> bool:
-    command = [sys.executable, "-m", "pip", "install", "--quiet", "-c", str(FRAMEWORK_CONSTRAINTS)]
+# fastai pulls PyPI's torchvision, which breaks torch imports beside Lightning and Transformers:
+# its tests (marker fastai) run in an environment of their own, made here once and then reused.
+FASTAI_VENV = ROOT / ".venv-fastai"
+FASTAI_TESTS = "tests/integrations/test_fastai.py"
+
+
+def _pip_install(*requirements: str, python: str = sys.executable) -> bool:
+    command = [python, "-m", "pip", "install", "--quiet", "-c", str(FRAMEWORK_CONSTRAINTS)]
     return subprocess.run([*command, *requirements], cwd=ROOT).returncode == 0
+
+
+def run_fastai() -> int:
+    """The fastai tests in .venv-fastai (aim-tracker with its test and fastai extras)."""
+    python = FASTAI_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(FASTAI_VENV)], check=True)
+    if not _pip_install("-e.[test,fastai]", python=str(python)):
+        print("run_marked: could not install fastai; its tests skip", file=sys.stderr)
+        return 0
+    done = subprocess.run([str(python), "-m", "pytest", "-q", "-m", "fastai", FASTAI_TESTS], cwd=ROOT)
+    return 0 if done.returncode == NO_TESTS_COLLECTED else done.returncode
 
 
 def setup_frameworks() -> None:
@@ -82,7 +100,10 @@ def main(argv: list[str]) -> int:
     marker = argv[0]
     SETUPS[marker]()
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", marker], cwd=ROOT)
-    return 0 if done.returncode == NO_TESTS_COLLECTED else done.returncode
+    status = 0 if done.returncode == NO_TESTS_COLLECTED else done.returncode
+    if marker == "frameworks":
+        status = run_fastai() or status
+    return status
 
 
 if __name__ == "__main__":

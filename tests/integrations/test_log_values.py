@@ -35,6 +35,7 @@ INTEGRATIONS = {
     "mxnet": ("AimLoggingHandler", "mxnet"),
     "acme": ("AimWriter", "acme"),
     "paddle": ("AimCallback", "paddle"),
+    "fastai": ("AimCallback", "fastai"),
 }
 EXTRAS = {"keras_tuner": "keras-tuner", "stable_baselines3": "sb3"}  # the others: the package's name
 
@@ -140,6 +141,7 @@ def test_import_paths_load_no_framework_until_a_name_is_taken():
         "acme",
         "paddle",
         "accelerate",
+        "fastai",
     }
     assert not heavy & loaded
 
