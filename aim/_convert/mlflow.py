@@ -36,6 +36,16 @@ _FILE_SCHEMES = ("", "file")
 Say = Callable[[str], None]
 
 
+def _installed() -> bool:
+    """Whether mlflow can be imported (asked without importing it: that takes seconds)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("mlflow") is not None
+    except (ImportError, ValueError, AttributeError):  # e.g. sys.modules['mlflow'] = None
+        return False
+
+
 def _mlflow() -> Any:
     try:
         import mlflow
@@ -61,6 +71,8 @@ def _local_path(uri: str) -> tuple[str, Path] | None:
 def open_client(tracking_uri: str) -> Any:
     """MLflow's client of tracking_uri, checked: AimError in one line when the store is missing or
     cannot be read (a missing local store is not made, as MLflow would)."""
+    if not _installed():
+        raise AimError(EXTRA_HINT)
     local = _local_path(tracking_uri)
     if local is not None:
         what, path = local
