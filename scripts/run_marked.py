@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NO_TESTS_COLLECTED = 5
 
 
-# The frameworks' extras, and xgboost-cpu for the xgboost extra (the same module without the CUDA
-# libraries that xgboost pulls on Linux). torch is pinned to the CPU build by the constraints.
+# The frameworks' extras, xgboost-cpu for the xgboost extra (the same module without the CUDA
+# libraries that xgboost pulls on Linux) and tensorflow-cpu for the tensorflow extra. torch is
+# pinned to the CPU build by the constraints.
 FRAMEWORK_EXTRAS = (
     "lightning",
     "transformers",
@@ -29,14 +30,38 @@ FRAMEWORK_EXTRAS = (
     "lightgbm",
     "optuna",
     "catboost",
+    "mlflow",
+    "keras-tuner",
+    "sb3",
+    "prophet",
+    "acme",
+    "paddle",
 )
-FRAMEWORK_PACKAGES = ("xgboost-cpu",)
+FRAMEWORK_PACKAGES = ("xgboost-cpu", "tensorflow-cpu")
 FRAMEWORK_CONSTRAINTS = ROOT / "scripts" / "constraints-frameworks.txt"
 
 
-def _pip_install(*requirements: str) -> bool:
-    command = [sys.executable, "-m", "pip", "install", "--quiet", "-c", str(FRAMEWORK_CONSTRAINTS)]
+# fastai pulls PyPI's torchvision, which breaks torch imports beside Lightning and Transformers:
+# its tests (marker fastai) run in an environment of their own, made here once and then reused.
+FASTAI_VENV = ROOT / ".venv-fastai"
+FASTAI_TESTS = "tests/integrations/test_fastai.py"
+
+
+def _pip_install(*requirements: str, python: str = sys.executable) -> bool:
+    command = [python, "-m", "pip", "install", "--quiet", "-c", str(FRAMEWORK_CONSTRAINTS)]
     return subprocess.run([*command, *requirements], cwd=ROOT).returncode == 0
+
+
+def run_fastai() -> int:
+    """The fastai tests in .venv-fastai (aim-tracker with its test and fastai extras)."""
+    python = FASTAI_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(FASTAI_VENV)], check=True)
+    if not _pip_install("-e.[test,fastai]", python=str(python)):
+        print("run_marked: could not install fastai; its tests skip", file=sys.stderr)
+        return 0
+    done = subprocess.run([str(python), "-m", "pytest", "-q", "-m", "fastai", FASTAI_TESTS], cwd=ROOT)
+    return 0 if done.returncode == NO_TESTS_COLLECTED else done.returncode
 
 
 def setup_frameworks() -> None:
@@ -75,7 +100,10 @@ def main(argv: list[str]) -> int:
     marker = argv[0]
     SETUPS[marker]()
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", marker], cwd=ROOT)
-    return 0 if done.returncode == NO_TESTS_COLLECTED else done.returncode
+    status = 0 if done.returncode == NO_TESTS_COLLECTED else done.returncode
+    if marker == "frameworks":
+        status = run_fastai() or status
+    return status
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 Reading is TensorBoard's own (its EventAccumulator: the maintained reader of the format, from the
 optional extra `aim-tracker[tensorboard]`). Scalars become metrics, images image sequences,
 histograms distributions and text plugin summaries texts, each under its tag, with TensorBoard's
-steps and wall times. A folder's run hash comes from its absolute path, so converting a logdir
+steps and wall times. Runs are grouped as Aim groups them: LOGDIR/RUN/events is run RUN, and
+LOGDIR/.../RUN/ENTRY/events is an entry of run RUN (context {'entry': ENTRY}); flat, every folder
+of event files is a run. A run's hash comes from its folder's absolute path, so converting a logdir
 again skips the runs already converted.
 """
 
@@ -74,54 +76,81 @@ def _text(tensor: Any) -> Any:
     return Text("\n".join(i.decode("utf-8", "replace") if isinstance(i, bytes) else str(i) for i in items))
 
 
-def folder_run(folder: Path, logdir: Path) -> RunBuilder:
-    """The run of one folder of event files."""
-    acc = _accumulator(folder)
+def _add_events(builder: RunBuilder, acc: Any, context: dict | None) -> None:
+    """The scalars, images, histograms and texts of one folder's events, under context."""
     tags = acc.Tags()
-    name = str(folder.relative_to(logdir)) if folder != logdir else folder.name
-    try:
-        started = acc.FirstEventTimestamp()
-    except ValueError:  # event files without events
-        started = None
-    builder = RunBuilder(
-        stable_hash("tensorboard", str(folder.resolve())),
-        name=name,
-        experiment=logdir.name,
-        params={"tensorboard": {"logdir": str(logdir.resolve()), "folder": name}},
-        creation_time=started,
-    )
     for tag in tags.get("scalars", []):
         events = acc.Scalars(tag)
         builder.metric(
             tag,
-            None,
+            context,
             [e.step for e in events],
             [e.value for e in events],
             None,
             [e.wall_time for e in events],
         )
     for tag in tags.get("images", []):
-        builder.objects(
-            tag, None, [(e.step, None, e.wall_time, _image(e.encoded_image_string)) for e in acc.Images(tag)]
-        )
+        points = [(e.step, None, e.wall_time, _image(e.encoded_image_string)) for e in acc.Images(tag)]
+        builder.objects(tag, context, points)
     for tag in tags.get("histograms", []):
         points = [(e.step, None, e.wall_time, _distribution(e.histogram_value)) for e in acc.Histograms(tag)]
-        builder.objects(tag, None, points)
+        builder.objects(tag, context, points)
     for tag in tags.get("tensors", []):
         plugin = acc.SummaryMetadata(tag).plugin_data.plugin_name
         events = acc.Tensors(tag)
         if plugin == "text":
-            builder.objects(tag, None, [(e.step, None, e.wall_time, _text(e.tensor_proto)) for e in events])
+            points = [(e.step, None, e.wall_time, _text(e.tensor_proto)) for e in events]
+            builder.objects(tag, context, points)
         elif plugin == "scalars":
             from tensorboard.util import tensor_util
 
             values = [float(tensor_util.make_ndarray(e.tensor_proto)) for e in events]
-            builder.metric(tag, None, [e.step for e in events], values, None, [e.wall_time for e in events])
+            stamps = [e.wall_time for e in events]
+            builder.metric(tag, context, [e.step for e in events], values, None, stamps)
+
+
+def _first_event(acc: Any) -> float | None:
+    try:
+        return acc.FirstEventTimestamp()
+    except ValueError:  # event files without events
+        return None
+
+
+def run_of(run_folder: Path, logdir: Path, entries: list[tuple[Path, str | None]]) -> RunBuilder:
+    """The run of run_folder: the events of each (folder, entry), those of an entry under the
+    context {'entry': entry}."""
+    name = str(run_folder.relative_to(logdir)) if run_folder != logdir else run_folder.name
+    accumulators = [(_accumulator(folder), entry) for folder, entry in entries]
+    starts = [t for t in (_first_event(acc) for acc, _ in accumulators) if t is not None]
+    builder = RunBuilder(
+        stable_hash("tensorboard", str(run_folder.resolve())),
+        name=name,
+        experiment=logdir.name,
+        params={"tensorboard": {"logdir": str(logdir.resolve()), "folder": name}},
+        creation_time=min(starts) if starts else None,
+    )
+    for acc, entry in accumulators:
+        _add_events(builder, acc, None if entry is None else {"entry": entry})
     return builder
 
 
-def runs(logdir: str | os.PathLike[str]) -> Iterator[RunBuilder]:
-    """A RunBuilder per folder of event files under logdir."""
+def run_folders(logdir: Path, *, flat: bool = False) -> dict[Path, list[tuple[Path, str | None]]]:
+    """Run folder -> its (event folder, entry) pairs, as Aim groups them: flat, each event folder is
+    a run; else an event folder two or more levels below logdir is an entry of its parent's run."""
+    folders = event_folders(logdir)
+    deep = {f for f in folders if not flat and len(f.relative_to(logdir).parts) >= 2}
+    parents = {f.parent for f in deep}
+    grouped: dict[Path, list[tuple[Path, str | None]]] = {}
+    for folder in folders:
+        if folder in deep and folder not in parents:
+            grouped.setdefault(folder.parent, []).append((folder, folder.name))
+        else:  # a run folder itself (its own events have no entry)
+            grouped.setdefault(folder, []).append((folder, None))
+    return grouped
+
+
+def runs(logdir: str | os.PathLike[str], *, flat: bool = False) -> Iterator[RunBuilder]:
+    """A RunBuilder per run folder under logdir (see run_folders)."""
     root = Path(logdir)
-    for folder in event_folders(root):
-        yield folder_run(folder, root)
+    for run_folder, entries in run_folders(root, flat=flat).items():
+        yield run_of(run_folder, root, entries)

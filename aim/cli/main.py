@@ -28,7 +28,7 @@ COMMANDS = {  # name: ("module:configure function", help)
     "query": ("aim.cli.query:configure", "print the runs or sequences matching an AimQL query"),
     "export": ("aim.cli.transfer:configure_export", "write runs to a portable archive file"),
     "import": ("aim.cli.transfer:configure_import", "add the runs of an archive file to a repository"),
-    "convert": ("aim.cli.convert:configure", "bring TensorBoard logs or an Aim 3 repository in as runs"),
+    "convert": ("aim.cli.convert:configure", "bring TensorBoard logs, MLflow or Aim 3 runs in as runs"),
     "up": ("aim.cli.up:configure", "serve the web UI of --repo on --host:--port (needs the ui extra)"),
 }
 

@@ -13,7 +13,7 @@ from aim import Distribution, Image, Repo
 pytest.importorskip("tensorboard", reason="the tensorboard extra is not installed")
 
 
-def _write_events(folder) -> None:
+def _write_events(folder, first_step: int = 0) -> None:
     from PIL import Image as PILImage
     from tensorboard.compat.proto.event_pb2 import Event
     from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary, SummaryMetadata
@@ -35,7 +35,9 @@ def _write_events(folder) -> None:
                 Summary.Value(tag="weights", histo=histo),
                 Summary.Value(tag="note", metadata=text_meta, tensor=text),
             ]
-        writer.add_event(Event(wall_time=1000.0 + step, step=step * 10, summary=Summary(value=values)))
+        writer.add_event(
+            Event(wall_time=1000.0 + step, step=first_step + step * 10, summary=Summary(value=values))
+        )
     writer.close()
 
 
@@ -86,3 +88,43 @@ def test_a_folder_without_event_files_is_a_clear_error(repo, tmp_path):
     missing = aim("convert", "tensorboard", "--logdir", str(tmp_path / "absent"), "--repo", str(repo))
     assert missing.returncode == 1 and "is not a folder" in missing.stderr
     assert Repo(str(repo)).list_all_runs() == []
+
+
+def test_entry_folders_group_into_their_run_unless_flat(repo, tmp_path):
+    logdir = tmp_path / "logs"
+    for sub in ("exp/run1/train", "exp/run1/validation", "exp/run2/train"):
+        (logdir / sub).mkdir(parents=True)
+        _write_events(logdir / sub)
+    Repo(str(repo), init=True)
+    done = aim("convert", "tensorboard", "--logdir", str(logdir), "--repo", str(repo))
+    assert done.returncode == 0 and "Converted 2 run(s)" in done.stdout, done.stderr
+    runs = {r.name: r for r in Repo(str(repo)).iter_runs()}
+    assert set(runs) == {"exp/run1", "exp/run2"}
+    losses = {m.context.to_dict()["entry"] for m in runs["exp/run1"].metrics() if m.name == "loss"}
+    assert losses == {"train", "validation"}
+    steps, _ = runs["exp/run1"].get_metric("loss", {"entry": "validation"}).values.sparse_numpy()
+    assert steps.tolist() == [0, 10, 20, 30, 40]
+
+    flat = aim("convert", "tf", "--logdir", str(logdir), "--flat", "--repo", str(repo))
+    assert flat.returncode == 0 and "Converted 3 run(s)" in flat.stdout, flat.stderr
+    assert "older name" in flat.stderr
+    names = {r.name for r in Repo(str(repo)).iter_runs()}
+    assert names == {"exp/run1", "exp/run2", "exp/run1/train", "exp/run1/validation", "exp/run2/train"}
+
+
+def test_no_cache_converts_again_replacing_the_earlier_runs(repo, tmp_path):
+    logdir = tmp_path / "logs"
+    (logdir / "run").mkdir(parents=True)
+    _write_events(logdir / "run")
+    Repo(str(repo), init=True)
+    assert aim("convert", "tensorboard", "--logdir", str(logdir), "--repo", str(repo)).returncode == 0
+    _write_events(logdir / "run", first_step=100)  # a second event file: later steps
+    skipped = aim("convert", "tensorboard", "--logdir", str(logdir), "--repo", str(repo))
+    assert "Converted 0 run(s)" in skipped.stdout
+    (before,) = Repo(str(repo)).iter_runs()
+    assert len(before.get_metric("loss").values.sparse_numpy()[0]) == 5
+    fresh = aim("convert", "tensorboard", "--logdir", str(logdir), "--no-cache", "--repo", str(repo))
+    assert fresh.returncode == 0 and "Converted 1 run(s)" in fresh.stdout, fresh.stderr
+    (after,) = Repo(str(repo)).iter_runs()
+    assert after.hash == before.hash
+    assert after.get_metric("loss").values.sparse_numpy()[0].tolist()[-2:] == [130, 140]

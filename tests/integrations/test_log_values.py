@@ -29,7 +29,15 @@ INTEGRATIONS = {
     "catboost": ("AimLogger", "catboost"),
     "optuna": ("AimCallback", "optuna"),
     "pytorch_ignite": ("AimLogger", "ignite"),
+    "tensorflow": ("AimCallback", "tensorflow"),
+    "keras_tuner": ("AimCallback", "keras_tuner"),
+    "sb3": ("AimCallback", "stable_baselines3"),
+    "mxnet": ("AimLoggingHandler", "mxnet"),
+    "acme": ("AimWriter", "acme"),
+    "paddle": ("AimCallback", "paddle"),
+    "fastai": ("AimCallback", "fastai"),
 }
+EXTRAS = {"keras_tuner": "keras-tuner", "stable_baselines3": "sb3"}  # the others: the package's name
 
 
 def test_number_takes_scalars_and_says_why_it_refuses_the_rest():
@@ -108,7 +116,8 @@ def test_a_closed_run_does_not_stop_training(run: Run):
 
 
 def test_import_paths_load_no_framework_until_a_name_is_taken():
-    modules = [f"aim.{name}" for name in INTEGRATIONS] + [f"aim.sdk.adapters.{name}" for name in INTEGRATIONS]
+    names = [*INTEGRATIONS, "prophet", "distributed_hugging_face"]
+    modules = [f"aim.{name}" for name in names] + [f"aim.sdk.adapters.{name}" for name in names]
     code = (
         f"import sys, json, importlib\nfor m in {modules!r}: importlib.import_module(m)\n"
         "print(json.dumps(sorted(sys.modules)))"
@@ -125,6 +134,14 @@ def test_import_paths_load_no_framework_until_a_name_is_taken():
         "catboost",
         "optuna",
         "ignite",
+        "tensorflow",
+        "keras_tuner",
+        "stable_baselines3",
+        "mxnet",
+        "acme",
+        "paddle",
+        "accelerate",
+        "fastai",
     }
     assert not heavy & loaded
 
@@ -140,10 +157,16 @@ def test_a_missing_framework_is_an_import_error_naming_it(module: str):
         + "except ImportError as exc:\n    print(exc)\nelse:\n    print('imported')\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
-    extra = {"lightning": "lightning", "transformers": "transformers", "ignite": "ignite"}.get(
-        package, package
-    )
+    extra = EXTRAS.get(package, package)
     assert f"aim.{module} needs the" in done.stdout and f"aim-tracker[{extra}]" in done.stdout
+
+
+def test_mxnet_says_it_has_no_wheels_for_this_python():
+    code = "import aim.mxnet\ntry:\n    aim.mxnet.AimLoggingHandler\nexcept ImportError as e:\n    print(e)\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    if "needs the 'mxnet' package" not in done.stdout:
+        pytest.skip("mxnet is installed here")
+    assert "no wheels for Python 3.10 and later" in done.stdout
 
 
 def test_unknown_names_are_attribute_errors():
