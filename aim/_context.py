@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from aimproto.contract import MAX_CONTEXT_BYTES
+from aimproto.contract import MAX_CONTEXT_BYTES, canonical_context
 
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -43,7 +43,7 @@ def canonical(context: dict | None) -> str:
     if not isinstance(context, dict):
         raise TypeError(f"context must be a dict, not {type(context).__name__}")
     try:
-        text = json.dumps(_checked(context, "context"), sort_keys=True, separators=(",", ":"))
+        text = canonical_context(_checked(context, "context"))
     except RecursionError:
         raise ValueError("context is nested too deeply") from None
     if len(text.encode()) > MAX_CONTEXT_BYTES:

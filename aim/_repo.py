@@ -15,10 +15,7 @@ from aim._connection import client, target_of
 from aim._query import QueryReportMode, iter_query
 from aim._run import Run
 from aim.errors import MissingExperimentError, MissingRunError, RepoError, RequestRejected
-from aimproto import contract
-
-SEQUENCE_TYPES = ("metric", "images", "distributions", "texts", "audios", "figures", "log_records")
-STORE_FORMAT = contract.STORE_SCHEMA_VERSION
+from aimproto.contract import AIM_DIR, SEQUENCE_TYPES, STORE_SCHEMA_VERSION
 
 
 def _deprecated(old: str, new: str) -> None:
@@ -78,7 +75,7 @@ class Repo:
         """The storage format of the repository at path as (major, minor); (0, 0) where there is none."""
         if not Repo.exists(path):
             return 0, 0
-        return STORE_FORMAT, 0
+        return STORE_SCHEMA_VERSION, 0
 
     @classmethod
     def is_remote_path(cls, path: str) -> bool:
@@ -95,7 +92,7 @@ class Repo:
     @classmethod
     def exists(cls, path: str | os.PathLike[str]) -> bool:
         """Whether path holds an Aim repository."""
-        return (Path(_discovery.resolve(path)) / _discovery.AIM_DIR).is_dir()
+        return (Path(_discovery.resolve(path)) / AIM_DIR).is_dir()
 
     @classmethod
     def rm(cls, path: str | os.PathLike[str]) -> None:
@@ -103,7 +100,7 @@ class Repo:
         from aim._transport.launcher import stop_daemon
 
         folder = Path(_discovery.resolve(path))
-        if not (folder / _discovery.AIM_DIR).is_dir():
+        if not (folder / AIM_DIR).is_dir():
             raise RepoError(f"no Aim repository at {folder}")
         from aim._transport.channel import pop_cached
 
@@ -111,7 +108,7 @@ class Repo:
         cached_client = pop_cached(f"client:{target_of(str(folder)).key}")
         if cached_client is not None:
             cached_client.close()  # type: ignore[attr-defined]
-        shutil.rmtree(folder / _discovery.AIM_DIR)
+        shutil.rmtree(folder / AIM_DIR)
 
     # --- runs -------------------------------------------------------------------------
     def get_run(self, run_hash: str | None = None, *, hashname: str | None = None) -> Run | None:

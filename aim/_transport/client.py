@@ -89,13 +89,16 @@ class Client:
         self._lock = threading.Lock()
         self.generation = 0
         self._channel: grpc.Channel | None = None
-        # Called before every read: this process's sender makes it wait until the points tracked
-        # before the read are durable (read your writes); nothing to wait for without a sender.
-        self.settle: Callable[[], None] = _nothing_pending
+        self.settle: Callable[[], None] = _nothing_pending  # called before every read (read_after)
         if self.target.remote:  # nothing to start: a remote that does not answer is said at once
             self._connect(start=False)
         else:
             self._retrying(lambda: self._connect(start=False), None)
+
+    def read_after(self, settle: Callable[[], None]) -> None:
+        """Make every read first call settle: this process's sender waits there until the points
+        tracked before the read are durable (read your writes); without a sender, nothing to wait for."""
+        self.settle = settle
 
     # --- connection -------------------------------------------------------------------
     def _connect(self, *, start: bool) -> None:
@@ -326,7 +329,7 @@ class Client:
             shas = [bytes.fromhex(h) for h in sha256_hexes]
         except (TypeError, ValueError):
             raise ValueError("a blob is named by the hex of its SHA-256 (64 hex digits)") from None
-        if any(len(sha) != codec.SHA256_BYTES for sha in shas):
+        if any(len(sha) != contract.SHA256_BYTES for sha in shas):
             raise ValueError("a blob is named by the hex of its SHA-256 (64 hex digits)")
         request = reading_pb2.GetBlobsRequest(sha256=shas)
         parts: list[list[bytes]] = [[] for _ in shas]

@@ -12,13 +12,10 @@ from typing import Any
 import numpy as np
 
 from aim._transport.results import QueryProgress, RunMatch
-from aimproto import contract, convert
+from aimproto import convert
+from aimproto.contract import DTYPE_NAMES, OBJECT_KINDS, SHA256_BYTES
 from aimproto.v1 import common_pb2, query_pb2, tracking_pb2
 
-DTYPE_NAMES = contract.DTYPE_NAMES  # DType code -> the SDK's name ("int", "aim.image", ...)
-DTYPES = contract.DTYPE_CODES  # the SDK's name -> DType code
-OBJECT_KINDS = contract.OBJECT_KINDS
-SHA256_BYTES = 32
 _NUMPY = {common_pb2.DTYPE_INT: "<i8", common_pb2.DTYPE_FLOAT: "<f8"}
 SeriesChunk = tracking_pb2.SeriesChunk
 POINT_RECORD = np.dtype([("step", "<i8"), ("value", "<f8"), ("epoch", "<f8"), ("time", "<f8")])

@@ -24,12 +24,11 @@ import grpc
 
 from aim import errors
 from aim._transport.launcher import REMOTE_SCHEME
-from aimproto.contract import is_loopback_host
+from aimproto.contract import AUTHORIZATION_KEY, is_loopback_host
 
 TOKEN_ENV = "AIM_TOKEN"
 TLS_ENV = "AIM_TLS"
 CA_ENV = "AIM_TLS_CA"
-AUTHORIZATION_KEY = "authorization"
 _SWITCH = {
     **dict.fromkeys(("1", "true", "yes", "on"), True),
     **dict.fromkeys(("0", "false", "no", "off"), False),

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from aim.errors import DaemonUnavailable, RepoError
+from aimproto.contract import AIM_DIR
 
-AIM_DIR = ".aim"
 REMOTE_SCHEME = "aim://"
 ADDRESS_FILE = "aimd.addr"
 LOG_FILE = "aimd.log"

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from aim._query import QueryReportMode, iter_query
 from aim.errors import MissingRunError
+from aimproto.contract import SEQUENCE_TYPE_OF
 
 if TYPE_CHECKING:
     import numpy as np
@@ -223,20 +224,7 @@ def run_page(repo: Repo, run_hash: str) -> dict[str, Any]:
 
 
 def _kind(dtype: str) -> str:
-    if dtype in ("int", "float"):
-        return "metric"
-    base = dtype.removeprefix("list(").removesuffix(")").removeprefix("aim.")
-    return SEQUENCE_KINDS.get(base, "other")
-
-
-SEQUENCE_KINDS = {
-    "image": "images",
-    "distribution": "distributions",
-    "text": "texts",
-    "audio": "audios",
-    "figure": "figures",
-    "log_record": "log_records",
-}
+    return SEQUENCE_TYPE_OF.get(dtype, "other")
 
 
 def run_metrics(repo: Repo, run_hash: str, *, max_points: int = DEFAULT_POINTS) -> dict[str, Any]:

@@ -24,7 +24,6 @@ from aimd.ingest import objects, points, runs
 from aimd.ingest.claims import BlobClaims
 from aimd.ingest.transaction import Transaction
 from aimd.storage import keys
-from aimd.storage.reader import decode_client_seq, encode_client_seq
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class Refusal:
 def durable_seq(tx: Transaction, client_id: str) -> int:
     """Highest seq of the client's batches that is applied (0 for a new client)."""
     key = keys.client_key(client_id)
-    return tx.state(key, lambda: decode_client_seq(tx.get(key)))
+    return tx.state(key, lambda: keys.decode_client_seq(tx.get(key)))
 
 
 def apply_batch(
@@ -83,7 +82,7 @@ def apply_batch(
             context=item.context,
         )
     key = keys.client_key(client_id)
-    tx.put(key, encode_client_seq(seq))
+    tx.put(key, keys.encode_client_seq(seq))
     tx.set_state(key, seq)
     return seq, out
 

@@ -16,7 +16,8 @@ from aimd.ingest import objects, points, runs
 from aimd.ingest.claims import BlobClaims
 from aimd.ingest.transaction import Transaction
 from aimd.storage import keys, values
-from aimd.storage.objects import SHA256_BYTES, decode_point
+from aimd.storage.objects import decode_point
+from aimproto.contract import SHA256_BYTES
 
 _RUN_DATA = (keys.PARAM, keys.SEQUENCE, keys.BLOCK, keys.OBJECT)  # keys that start <prefix><hash>\0
 

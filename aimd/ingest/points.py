@@ -38,10 +38,7 @@ from aimd.storage.blocks import (
     decode_block,
     encode_block,
 )
-from aimproto import contract
-
-MAX_NAME_CHARS = contract.MAX_NAME_CHARS
-MAX_CONTEXT_BYTES = contract.MAX_CONTEXT_BYTES
+from aimproto.contract import MAX_CONTEXT_BYTES, MAX_NAME_CHARS, canonical_context
 
 
 @dataclass(frozen=True)
@@ -82,10 +79,6 @@ def check_context(context: str) -> None:
         raise InvalidInput(f"context {context[:40]!r} holds a value that is not finite") from None
     if canonical != context:
         raise InvalidInput(f"context {context[:40]!r} is not a canonical JSON object")
-
-
-def canonical_context(context: dict) -> str:
-    return json.dumps(context, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 def decode_columns(

@@ -20,20 +20,23 @@ from aimd.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from aimd.ingest.transaction import Transaction
 from aimd.storage import keys, values
 from aimd.storage.blocks import SequenceMeta
-from aimproto import contract
+from aimproto.contract import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_PARAM_DEPTH,  # the wire format nests 3 a level
+    MAX_PARAM_KEY_CHARS,
+    MAX_PROP_CHARS,
+    RUN_HASH_PATTERN,
+    RUN_HASH_RULE,
+)
 
-RUN_HASH = re.compile(contract.RUN_HASH_PATTERN)
-MAX_PROP_CHARS = contract.MAX_PROP_CHARS
-MAX_DESCRIPTION_CHARS = contract.MAX_DESCRIPTION_CHARS
-MAX_PARAM_KEY_CHARS = contract.MAX_PARAM_KEY_CHARS
-MAX_PARAM_DEPTH = contract.MAX_PARAM_DEPTH  # the wire format nests 3 a level
+RUN_HASH = re.compile(RUN_HASH_PATTERN)
 PROP_FIELDS = ("name", "description", "experiment", "archived")
 RUNNING, FINISHED, CRASHED = "running", "finished", "crashed"
 
 
 def check_hash(run_hash: str) -> None:
     if not RUN_HASH.fullmatch(run_hash):
-        raise InvalidInput(f"run hash {run_hash[:80]!r} must be {contract.RUN_HASH_RULE}")
+        raise InvalidInput(f"run hash {run_hash[:80]!r} must be {RUN_HASH_RULE}")
 
 
 def load_props(tx: Transaction, run_hash: str) -> dict[str, Any]:

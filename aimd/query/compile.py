@@ -42,7 +42,7 @@ from aimd.query.budget import (
 from aimd.query.sandbox import DICT_METHODS, GLOBAL_NAMES, Sandbox
 from aimd.query.sizes import CONTAINER_UNITS, ENTRY_UNITS
 from aimd.query.views import RUN_ATTRIBUTES, RunView, SequenceView
-from aimproto import contract
+from aimproto.contract import MAX_QUERY_CHARS, SEQUENCE_TYPES
 
 __all__ = [
     "MAX_DEPTH",
@@ -57,20 +57,10 @@ __all__ = [
     "UnknownName",
 ]
 
-MAX_QUERY_CHARS = contract.MAX_QUERY_CHARS
 MAX_DEPTH = 100
 
 #: Query target -> the name of its sequence variable (None: a runs query has only `run`).
-TARGETS: dict[str, str | None] = {
-    "runs": None,
-    "metric": "metric",
-    "images": "images",
-    "distributions": "distributions",
-    "texts": "texts",
-    "audios": "audios",
-    "figures": "figures",
-    "log_records": "log_records",
-}
+TARGETS: dict[str, str | None] = {"runs": None, **{seq_type: seq_type for seq_type in SEQUENCE_TYPES}}
 _RESERVED = GLOBAL_NAMES | {"run"} | {v for v in TARGETS.values() if v}
 
 #: Errors of ordinary data that make one row not match (a str param compared with arithmetic...).

@@ -22,7 +22,8 @@ from aimd.service.status import abort
 from aimd.service.wire import Malformed
 from aimd.storage.blocks import Columns
 from aimd.storage.reader import Reader
-from aimproto import contract, convert
+from aimproto import convert
+from aimproto.contract import QUERY_ERROR_KEY  # trailing metadata: "syntax <line> <offset>" or "budget"
 from aimproto.v1 import query_pb2, query_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,6 @@ CHUNK_BYTES = 1 << 20  # no chunk holds more than this (a long sequence is split
 FLUSH_BYTES = 256 << 10  # a chunk is sent once it holds this much: the client works meanwhile
 POINT_BYTES = 32  # step, value, epoch, timestamp: 8 bytes each
 RUN_HEADER_BYTES = 256  # an estimate, for chunk sizing
-QUERY_ERROR_KEY = contract.QUERY_ERROR_KEY  # trailing metadata: "syntax <line> <offset>" or "budget"
 
 
 def query_spec(request: query_pb2.QueryRequest, default_timeout_s: float) -> QuerySpec:

@@ -12,9 +12,9 @@ from aimd.ingest.runs import check_hash, check_path
 from aimd.service.messages import objects_chunk, points_chunk, sequence_info_message
 from aimd.service.status import handles_errors
 from aimd.storage.blocks import DTYPE_NAMES, NUMPY_DTYPE, Columns
-from aimd.storage.objects import SHA256_BYTES
 from aimd.storage.reader import MISSING, ObjectPoint, Reader
 from aimproto import convert
+from aimproto.contract import SHA256_BYTES
 from aimproto.v1 import reading_pb2, reading_pb2_grpc
 
 CHUNK_POINTS = 32768  # points per PointsChunk: 32 bytes each, so about 1 MiB a chunk

@@ -20,17 +20,15 @@ from aimd.ingest.writer import Origin, Writer
 from aimd.service.messages import sequence_info_message
 from aimd.service.status import handles_errors, status_of
 from aimd.service.wire import Malformed
-from aimproto import contract, convert
+from aimproto import convert
+from aimproto.contract import FAILED_SEQ_KEY, MAX_CLIENT_ID_CHARS, SHA256_BYTES, STORE_ERROR_KEY
 from aimproto.v1 import common_pb2, tracking_pb2, tracking_pb2_grpc
 
 log = logging.getLogger(__name__)
 
 MAX_INFLIGHT_BATCHES = 8  # per stream: beyond this the daemon stops reading (HTTP/2 back-pressure)
-MAX_CLIENT_ID_CHARS = contract.MAX_CLIENT_ID_CHARS
 MAX_ECHOED_CHARS = 4096  # of a refused part's hash, name or context, sent back in the ack
 ATTACH_GRACE_S = 30.0  # a client that opened a run must hold a Track stream within this
-FAILED_SEQ_KEY = contract.FAILED_SEQ_KEY  # trailing metadata: seq of the batch that ended a Track stream
-STORE_ERROR_KEY = contract.STORE_ERROR_KEY  # trailing metadata: errno name when the disk refused a write
 
 
 def _path(msg: common_pb2.ParamPath) -> list[str]:
@@ -103,7 +101,7 @@ def decode_batch(batch: tracking_pb2.Batch) -> DecodedBatch:
         try:
             blobs.append(decode_blob(b))
         except DaemonError as exc:
-            refused.append(batches.Refusal(exc, blob_sha256=b.sha256[: objects.SHA256_BYTES]))
+            refused.append(batches.Refusal(exc, blob_sha256=b.sha256[:SHA256_BYTES]))
     object_series = []
     for chunk in batch.objects:
         try:

@@ -32,9 +32,9 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 
-from aimproto import contract
+from aimproto.contract import SHA256_BYTES, STORE_SCHEMA_VERSION
 
-SCHEMA_VERSION = str(contract.STORE_SCHEMA_VERSION).encode()
+SCHEMA_VERSION = str(STORE_SCHEMA_VERSION).encode()  # as the V key holds it
 VERSION_KEY = b"V"
 RUN = b"R"
 PARAM = b"P"
@@ -44,7 +44,6 @@ CLIENT = b"K"
 OBJECT = b"X"
 BLOB = b"O"
 SEP = b"\x00"
-SHA256_BYTES = 32
 
 _BLOCK_NO = struct.Struct(">I")
 _STEP = struct.Struct(">Q")
@@ -125,3 +124,13 @@ def is_blob_key(key: bytes) -> bool:
 
 def client_key(client_id: str) -> bytes:
     return CLIENT + client_id.encode()
+
+
+def encode_client_seq(seq: int) -> bytes:
+    """The value of a K key: the client's highest durable batch seq."""
+    return _STEP.pack(seq)
+
+
+def decode_client_seq(raw: bytes | None) -> int:
+    """A K key's value as its seq (0 when the client has none)."""
+    return 0 if raw is None else _STEP.unpack(raw)[0]

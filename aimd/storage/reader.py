@@ -5,7 +5,6 @@ Every multi-key read happens on one snapshot, so a reader never sees half of a w
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +24,6 @@ class _Missing:
 
 
 MISSING: Any = _Missing()
-_U64 = struct.Struct(">Q")
 MAX_CACHED_PROPS = 1_000_000  # runs whose decoded props are kept (then the cache starts over)
 
 
@@ -153,14 +151,6 @@ class Reader:
                 raw = self._store.get(key)
                 if raw is not None:
                     yield key[len(keys.BLOB) :], decode_blob_header(raw)[0]
-
-
-def encode_client_seq(seq: int) -> bytes:
-    return _U64.pack(seq)
-
-
-def decode_client_seq(raw: bytes | None) -> int:
-    return 0 if raw is None else _U64.unpack(raw)[0]
 
 
 def params_at(view: Store | Snapshot, run_hash: str, path: Sequence[str]) -> Any:

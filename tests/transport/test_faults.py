@@ -15,8 +15,7 @@ import pytest
 from aim import errors
 from aim._transport import client as client_module
 from aim._transport import stream as stream_module
-from aim._transport.codec import series_chunk
-from aim._transport.sender import Sender
+from aim._transport.sender import Sender, SeriesRecords
 from aim._transport.stream import TrackStream
 from aimproto import contract
 from aimproto.v1 import tracking_pb2
@@ -124,7 +123,7 @@ class FlakyBuffer:
             return None
         proto = self.pending.pop()
         data = b"".join(RECORD.pack(step, 1.0, float("nan"), 0.0) for step in range(proto.count))
-        return series_chunk("run", "x", "{}", bytearray(data), is_float=True)
+        return SeriesRecords("run", "x", "{}", bytearray(data), proto.count, is_float=True)
 
 
 def test_the_batcher_survives_an_exception_and_the_next_track_is_told(daemon):
