@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from aim import _context
+from aim import _context, tools
 
 MAX_CHUNK_POINTS = 65536  # points in one SeriesChunk / ObjectSeries of an import
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
@@ -123,7 +123,7 @@ class RunBuilder:
                 items = value if is_list else [value]
                 counts.append(len(items))
                 for obj in items:
-                    meta, payload = obj._record()
+                    meta, payload = tools.object_record(obj)
                     payload = bytes(payload)
                     sha = hashlib.sha256(payload).digest()
                     if sha not in self._blobs:

@@ -23,12 +23,13 @@ def configure_import(parser: argparse.ArgumentParser) -> None:
 
 def export_runs(args: argparse.Namespace) -> int:
     import aim
-    from aim._transfer import count_points, export_archive
+    from aim import tools
+    from aim._transfer import export_archive
 
     repo = open_repo(args.repo)
     hashes = list(dict.fromkeys(args.hashes))
     check_known(repo, hashes)
-    total = count_points(repo._client, hashes)
+    total = tools.count_points(repo, hashes)
     progress = bar(total, "exporting", "pt")
     try:
         export_archive(repo, hashes, args.out, f"aim-tracker {aim.__version__}", progress.update)

@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from aim import Repo, errors
+from aim import Repo, errors, tools
 from aim.web import data
 from aim.web.access import Access
 from aim.web.replies import JSONReply, error_reply
@@ -182,7 +182,7 @@ def create_app(repo: Repo, *, token: str | None = None, read_only: bool = False)
 
     async def set_archived(request: Request) -> Response:
         body, run_hash = await _body(request), _run_hash(request)
-        props = await run_in_threadpool(repo._client.set_props, run_hash, archived=bool(body.get("archived")))
+        props = await run_in_threadpool(tools.set_archived, repo, run_hash, bool(body.get("archived")))
         return JSONReply(data.run_summary(props))
 
     async def tags(request: Request) -> Response:
@@ -190,8 +190,8 @@ def create_app(repo: Repo, *, token: str | None = None, read_only: bool = False)
         tag, add = (body["add"], True) if "add" in body else (body.get("remove"), False)
         if not isinstance(tag, str) or not tag.strip():
             return error_reply(400, "a tag is a non-empty text", "invalid")
-        change = repo._client.add_tag if add else repo._client.remove_tag
-        return JSONReply(data.run_summary(await run_in_threadpool(change, run_hash, tag.strip())))
+        change = tools.add_tag if add else tools.remove_tag
+        return JSONReply(data.run_summary(await run_in_threadpool(change, repo, run_hash, tag.strip())))
 
     def delete(request: Request) -> Response:
         run_hash = _run_hash(request)
