@@ -37,6 +37,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy  # its settings: [tool.mypy] in pyproject.toml
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -95,7 +95,7 @@ class Context(dict):
     def to_dict(self) -> dict:
         return parse(self._canonical)
 
-    def __hash__(self) -> int:  # type: ignore[override]
+    def __hash__(self) -> int:  # type: ignore[override]  # dict's __hash__ is None; a Context is hashable
         return self.idx
 
     def __eq__(self, other: object) -> bool:
@@ -123,8 +123,8 @@ class Context(dict):
     def _read_only(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("a Context is read-only: build a new one from a dict")
 
-    __setitem__ = __delitem__ = __ior__ = _read_only  # type: ignore[assignment]
-    clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
 
 
 _MAX_SHARED = 4096

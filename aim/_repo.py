@@ -7,7 +7,7 @@ import shutil
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aim import _discovery, _sequences
 from aim._collections import QueryRunSequenceCollection, QuerySequenceCollection
@@ -16,6 +16,9 @@ from aim._query import QueryReportMode, iter_query
 from aim._run import Run
 from aim.errors import MissingExperimentError, MissingRunError, RepoError, RequestRejected
 from aimproto.contract import AIM_DIR, SEQUENCE_TYPES, STORE_SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from aim._transport.client import Client
 
 
 def _deprecated(old: str, new: str) -> None:
@@ -51,7 +54,7 @@ class Repo:
         client(self._target)  # connect now: a daemon that cannot start is reported here
 
     @property
-    def _client(self):
+    def _client(self) -> Client:
         return client(self._target)
 
     # --- opening and removing ---------------------------------------------------------
@@ -107,7 +110,7 @@ class Repo:
         stop_daemon(folder)
         cached_client = pop_cached(f"client:{target_of(str(folder)).key}")
         if cached_client is not None:
-            cached_client.close()  # type: ignore[attr-defined]
+            cached_client.close()
         shutil.rmtree(folder / AIM_DIR)
 
     # --- runs -------------------------------------------------------------------------
@@ -262,7 +265,7 @@ class Repo:
         for match in iter_query(
             self._target, None, with_params=True, include_archived=True, report_mode=QueryReportMode.DISABLED
         ):
-            _merge(tree, match.props.get("params") or {})  # type: ignore[union-attr]
+            _merge(tree, match.props.get("params") or {})  # type: ignore[union-attr]  # report_mode=DISABLED: RunMatch items only
         return tree
 
     def collect_sequence_info(self, sequence_types: str | Iterable[str] = ("metric",)) -> dict[str, Any]:
@@ -277,7 +280,7 @@ class Repo:
             for match in iter_query(
                 self._target, seq_type, include_archived=True, report_mode=QueryReportMode.DISABLED
             ):
-                for seq in match.sequences:  # type: ignore[union-attr]
+                for seq in match.sequences:  # type: ignore[union-attr]  # report_mode=DISABLED: RunMatch items only
                     contexts = names.setdefault(seq["name"], [])
                     if seq["context"] not in contexts:
                         contexts.append(seq["context"])

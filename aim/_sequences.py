@@ -221,7 +221,7 @@ class Sequence:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.sequence_name() is not None:
-            Sequence.registry[cls.sequence_name()] = cls  # type: ignore[index]
+            Sequence.registry[cls.sequence_name()] = cls  # type: ignore[index]  # sequence_name() is typed str | None; checked just above
 
     def __init__(
         self,

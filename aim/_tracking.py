@@ -302,7 +302,7 @@ class ObjectWriter(_Writer):
 
     def append(self, value: Any, step: Any, epoch: Any, now: float) -> None:
         if type(value) is self.cls:  # fast path: one object of the class seen before
-            captions = value.caption if self.captioned else None
+            captions = value.caption if self.captioned else None  # type: ignore[attr-defined]  # of self.cls
         else:
             value, captions = self._checked(value)
         step, epoch = self.position(step, epoch)
@@ -430,7 +430,7 @@ class Tracker:
         if type(found) is not dict:
             return found
         # 1, 1.0 and True are equal keys but different contexts: choose by the values' types
-        return found.get(tuple(map(type, context.values()))) or self._new_writer(name, context, value)  # type: ignore[union-attr]
+        return found.get(tuple(map(type, context.values()))) or self._new_writer(name, context, value)  # type: ignore[union-attr]  # found is a dict here (checked above)
 
     def _new_writer(self, name: Any, context: dict | None, value: Any) -> SeriesWriter | ObjectWriter:
         check_name(name)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from aim._repo import Repo
     from aim._run import Run
     from aim._sequences import ObjectSequence
-    from aim._transport.results import QueryProgress, RunMatch
+    from aim._transport.results import RunMatch
 
 __all__ = [
     "add_tag",
@@ -39,18 +39,18 @@ __all__ = [
 
 
 # --- a repository ------------------------------------------------------------------------------
-def query(
-    repo: Repo, sequence_type: str | None, text: str = "", **options: Any
-) -> Iterator[RunMatch | QueryProgress]:
+def query(repo: Repo, sequence_type: str | None, text: str = "", **options: Any) -> Iterator[RunMatch]:
     """Stream what an AimQL query matches, newest run first: a RunMatch per run (its props, and
     for a sequence type ("metric", "images", ...; None: a runs query) its matching sequences as
     dicts, with their points when with_points). The options are those of aim._query.iter_query:
     run_hash, with_points, with_params, limit, include_archived, values_only, max_points,
-    report_mode, timeout_s, offset. Only RunMatch items come, unless
-    report_mode=QueryReportMode.PROGRESS_TUPLE."""
+    report_mode (a progress bar or nothing: progress is never yielded), timeout_s, offset."""
     from aim._query import iter_query
+    from aim._transport.results import RunMatch
 
-    return iter_query(repo._target, sequence_type, text, **options)
+    for item in iter_query(repo._target, sequence_type, text, **options):
+        if isinstance(item, RunMatch):
+            yield item
 
 
 def list_runs(repo: Repo) -> list[dict[str, Any]]:
@@ -143,4 +143,4 @@ def object_record(obj: Any) -> tuple[dict[str, Any], bytes]:
 
 def object_from_record(cls: type, meta: dict[str, Any], payload: bytes) -> Any:
     """The object of class cls that a stored meta and payload make (object_record's inverse)."""
-    return cls._from_record(meta, payload)
+    return cls._from_record(meta, payload)  # type: ignore[attr-defined]  # every aim.objects class has it

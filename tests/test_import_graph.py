@@ -25,7 +25,7 @@ def _import_nodes(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
     while stack:
         node = stack.pop()
         if _is_type_checking(node):
-            stack.extend(node.orelse)  # type: ignore[attr-defined]
+            stack.extend(node.orelse)  # type: ignore[attr-defined]  # an ast.If (checked above)
             continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             found.append(node)

@@ -59,7 +59,7 @@ class RunBuilder:
 
     @property
     def run_hash(self) -> str:
-        return self.props["hash"]
+        return str(self.props["hash"])
 
     def metric(
         self,

@@ -99,7 +99,7 @@ def read_export(path: Path) -> Iterator[RunBuilder]:
             return tools.object_from_record(Figure, meta, rec["json"].encode("utf-8"))
         return Text(rec["text"])
 
-    builder = None
+    builder: Any = None  # a RunBuilder once its run line came (every line of a run follows that one)
     with open(path) as lines:
         for line in lines:
             item = json.loads(line)

@@ -66,7 +66,7 @@ def map_error(exc: grpc.RpcError) -> errors.AimError:
 
 def map_query_error(exc: grpc.RpcError, query: str) -> Exception:
     """SyntaxError (with line and offset), QueryBudgetError or QueryError for a failed query."""
-    kind = dict(exc.trailing_metadata() or ()).get(contract.QUERY_ERROR_KEY, "")  # type: ignore[attr-defined]
+    kind = dict(exc.trailing_metadata() or ()).get(contract.QUERY_ERROR_KEY, "")
     detail = exc.details() or ""
     if kind.startswith("syntax"):
         _, line, offset = kind.split()
@@ -404,4 +404,4 @@ def _nothing_pending() -> None:
 
 def client_for(target: Target) -> Client:
     """This process's client for a target (connecting, and starting a local daemon, on first use)."""
-    return cached(f"client:{target.key}", lambda: Client(target))  # type: ignore[return-value]
+    return cached(f"client:{target.key}", lambda: Client(target))

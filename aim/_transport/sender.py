@@ -70,7 +70,7 @@ class SeriesRecords(NamedTuple):
     name: str
     context: str  # canonical JSON
     records: bytes | bytearray  # count packed 32-byte records: step i8, value f8, epoch f8, time f8
-    count: int
+    points: int
     is_float: bool  # values go as float64 (else as int64)
 
 
@@ -182,8 +182,10 @@ class Sender:
         """Something was reported: send the next track() of every buffer to its slow path, which
         raises it (aim._tracking.Tracker)."""
         with self._buffers_lock:
-            for buffer in (*self._buffers, *self._object_buffers):
+            for buffer in self._buffers:
                 buffer.limit = 0
+            for object_buffer in self._object_buffers:
+                object_buffer.limit = 0
 
     # --- read your writes ---------------------------------------------------------------
     def pending(self) -> bool:
@@ -329,7 +331,7 @@ def close_sender(target: Target) -> None:
 
 def sender_for(target: Target) -> Sender:
     """This process's sender for a target."""
-    return cached(f"sender:{target.key}", lambda: _new_sender(target))  # type: ignore[return-value]
+    return cached(f"sender:{target.key}", lambda: _new_sender(target))
 
 
 def _new_sender(target: Target) -> Sender:

@@ -39,7 +39,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def _rows(args: argparse.Namespace, results) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
     if TYPES[args.type] is None:
         return RUN_FIELDS, [tuple(match.props[f] for f in RUN_FIELDS) for match in results]
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for match in results:
         props = match.props
         for seq in match.sequences:

@@ -22,7 +22,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from aim import Repo, errors, tools
@@ -231,7 +231,7 @@ def create_app(repo: Repo, *, token: str | None = None, read_only: bool = False)
             body = await run_in_threadpool(plotly_script)
         return Response(body, media_type="text/javascript", headers=headers)
 
-    routes = [Route(f"/{'' if name == 'runs' else name}", page, name=name) for name in PAGES]
+    routes: list[BaseRoute] = [Route(f"/{'' if name == 'runs' else name}", page, name=name) for name in PAGES]
     routes += [
         Route("/runs/{run_hash}", run_page),
         Route("/api/runs", runs),
@@ -263,7 +263,7 @@ def create_app(repo: Repo, *, token: str | None = None, read_only: bool = False)
     ]
     return Starlette(
         routes=routes,
-        exception_handlers=handlers,  # type: ignore[arg-type]
+        exception_handlers=handlers,
         middleware=middleware,
         lifespan=_lifespan,
     )

@@ -15,6 +15,7 @@ Refusal, and the rest of the batch is stored; the batch still counts as applied.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -68,15 +69,16 @@ def apply_batch(
         return done, []
     out = list(refused)
     for piece in blobs:
-        _part(tx, out, lambda p=piece: objects.put_blob_chunk(tx, p), blob_sha256=piece.sha256)
-    for item, append in [
+        _part(tx, out, functools.partial(objects.put_blob_chunk, tx, piece), blob_sha256=piece.sha256)
+    parts: list[tuple[Any, Callable[..., Any]]] = [
         *((i, points.append) for i in series),
         *((i, objects.append) for i in object_series),
-    ]:
+    ]
+    for item, append in parts:
         _part(
             tx,
             out,
-            lambda i=item, a=append: _attach_and_append(tx, client_id, attachments, i, a),
+            functools.partial(_attach_and_append, tx, client_id, attachments, item, append),
             run_hash=item.run_hash,
             name=item.name,
             context=item.context,

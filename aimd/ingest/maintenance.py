@@ -38,7 +38,7 @@ def delete_experiment(tx: Transaction, experiment: str, attachments: runs.Attach
     hashes = [
         keys.run_hash_of(key)
         for key in tx.keys_with_prefix(keys.RUN)
-        if values.decode_props(tx.get(key))["experiment"] == experiment  # type: ignore[arg-type]
+        if values.decode_props(tx.get(key))["experiment"] == experiment  # type: ignore[arg-type]  # a key just listed holds a value
     ]
     if not hashes:
         raise NotFound(f"no experiment {experiment!r}: no run has it")
@@ -75,7 +75,7 @@ def prune(tx: Transaction, claims: BlobClaims) -> dict[str, Any]:
                 orphan_keys += 1
     referenced: set[bytes] = set()
     for key in tx.keys_with_prefix(keys.OBJECT):
-        _, _, records = decode_point(tx.get(key))  # type: ignore[arg-type]
+        _, _, records = decode_point(tx.get(key))  # type: ignore[arg-type]  # a key just listed holds a value
         referenced.update(record.sha256 for record in records)
     blobs = blob_bytes = claimed = 0
     for key in list(tx.keys_with_prefix(keys.BLOB)):

@@ -35,7 +35,8 @@ from aimd.storage.objects import (
 )
 from aimproto.contract import MAX_BLOB_BYTES, MAX_META_BYTES, SHA256_BYTES
 
-_scan_json = json.scanner.make_scanner(json.JSONDecoder())  # (value, end) of the JSON at an index
+_scan_json = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # typeshed: it takes a decoder
+# _scan_json(text, index): (value, end) of the JSON at an index
 
 
 @dataclass(frozen=True)

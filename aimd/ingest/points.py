@@ -132,7 +132,7 @@ def append(tx: Transaction, points: SeriesPoints) -> None:
     elif (merged := _merge_recent(tx, ids, meta, state.tail, cols)) is not None:
         tail = merged  # interleaved steps: only the recent blocks are re-cut
     else:  # slow path: overwritten steps
-        stored = [decode_block(tx.get(key))[1] for key in tx.keys_with_prefix(keys.blocks_prefix(*ids))]
+        stored = [decode_block(tx.get(key))[1] for key in tx.keys_with_prefix(keys.blocks_prefix(*ids))]  # type: ignore[arg-type]  # a block key below next_block holds a value
         everything = Columns.concat([*stored, cols]).step_ordered()
         meta = SequenceMeta(dtype=meta.dtype, next_block=meta.next_block)
         meta.absorb(everything)
@@ -187,7 +187,7 @@ def _merge_recent(
     start = meta.tail_block if tail is not None else meta.next_block
     while start > 0 and (not parts or int(parts[0].steps[0]) >= low):
         start -= 1
-        parts.insert(0, decode_block(tx.get(keys.block_key(*ids, start)))[1])
+        parts.insert(0, decode_block(tx.get(keys.block_key(*ids, start)))[1])  # type: ignore[arg-type]  # a block key below next_block holds a value
     region = Columns.concat(parts)
     if np.isin(new.steps, region.steps, assume_unique=True).any():
         return None
@@ -209,7 +209,7 @@ def _load(tx: Transaction, run_hash: str, name: str, context: str) -> _Tail:
         return _Tail(None, None)
     meta = SequenceMeta.decode(raw)
     parts = [
-        decode_block(tx.get(keys.block_key(run_hash, name, context, block_no)))[1]
+        decode_block(tx.get(keys.block_key(run_hash, name, context, block_no)))[1]  # type: ignore[arg-type]  # a block key below next_block holds a value
         for block_no in range(meta.tail_block, meta.next_block)
     ]
     return _Tail(meta, Columns.concat(parts) if parts else None)

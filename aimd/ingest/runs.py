@@ -185,7 +185,7 @@ def mark_orphans_crashed(tx: Transaction, attachments: Attachments) -> list[str]
     crashed. Returns their hashes."""
     orphans = []
     for key in list(tx.keys_with_prefix(keys.RUN)):
-        props = values.decode_props(tx.get(key))
+        props = values.decode_props(tx.get(key))  # type: ignore[arg-type]  # a key just listed holds a value
         if props["active"] and not attachments.is_active(props["hash"]):
             mark_ended(props, finished=False)
             _save(tx, props)
@@ -247,7 +247,7 @@ def sequences(tx: Transaction, run_hash: str) -> list[tuple[str, str, SequenceMe
     out = []
     for key in tx.keys_with_prefix(keys.sequence_prefix(run_hash)):
         name, context = keys.sequence_id_of(run_hash, key)
-        out.append((name, context, SequenceMeta.decode(tx.get(key))))
+        out.append((name, context, SequenceMeta.decode(tx.get(key))))  # type: ignore[arg-type]  # a key just listed holds a value
     return out
 
 

@@ -74,14 +74,14 @@ class ChunkPacker:
         if isinstance(match, Progress):
             self.chunk.progress.done, self.chunk.progress.total = match.done, match.total
             self.size += 1
-            yield self.take()  # type: ignore[misc]
+            yield self.take()  # type: ignore[misc]  # take() gives a chunk: it holds this match
         elif isinstance(match, RunMatch):
             header = self.chunk.runs.add(props=convert.props_to_proto(match.props))
             if match.params is not None:
                 header.params.CopyFrom(convert.param_to_proto(match.params))
             self.size += RUN_HEADER_BYTES
             if self.size >= FLUSH_BYTES:
-                yield self.take()  # type: ignore[misc]
+                yield self.take()  # type: ignore[misc]  # take() gives a chunk when the packer is full
         else:
             yield from self._add_sequence(match)
 
@@ -97,13 +97,13 @@ class ChunkPacker:
                     block.info.CopyFrom(info)
                     first = False
                 if self.size >= FLUSH_BYTES:
-                    yield self.take()  # type: ignore[misc]
+                    yield self.take()  # type: ignore[misc]  # take() gives a chunk when the packer is full
             cols = following
         if first:  # metadata only, or a sequence without points
             self.chunk.sequences.add(run_hash=match.run_hash, info=info, last=True)
             self.size += RUN_HEADER_BYTES
             if self.size >= FLUSH_BYTES:
-                yield self.take()  # type: ignore[misc]
+                yield self.take()  # type: ignore[misc]  # take() gives a chunk when the packer is full
 
     def _slices(
         self, match: SequenceMatch, cols: Columns, *, last: bool
@@ -135,10 +135,10 @@ def query_chunks(engine: Engine) -> Iterator[query_pb2.QueryChunk]:
             yield chunk
         if not sent and isinstance(match, RunMatch):
             sent = True  # the first result goes out at once, not when a chunk is full
-            if (chunk := packer.take()) is not None:
-                yield chunk
-    if (chunk := packer.take()) is not None:
-        yield chunk
+            if (first := packer.take()) is not None:
+                yield first
+    if (last := packer.take()) is not None:
+        yield last
 
 
 class QueryService(query_pb2_grpc.QueryServicer):
@@ -157,7 +157,9 @@ class QueryService(query_pb2_grpc.QueryServicer):
         self.idle_timeout_s = idle_timeout_s
         self.gate = Gate()  # long queries take turns (aimd.query.budget.Gate)
 
-    async def Query(self, request, context):
+    async def Query(
+        self, request: query_pb2.QueryRequest, context: grpc.aio.ServicerContext
+    ) -> None:  # streams through context.write
         self.activity.touch()
         loop = asyncio.get_running_loop()
         chunks: Iterator[query_pb2.QueryChunk] | None = None
@@ -216,7 +218,7 @@ class QueryService(query_pb2_grpc.QueryServicer):
         finally:
             cancelled.set()
             if chunks is not None:
-                self._close_later(chunks, engine.budget, pending)  # type: ignore[union-attr]
+                self._close_later(chunks, engine.budget, pending)  # type: ignore[union-attr]  # chunks is a generator, which has close()
 
     @staticmethod
     def _end_idle(task: asyncio.Task | None, idle: threading.Event) -> None:
