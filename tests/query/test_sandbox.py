@@ -147,7 +147,7 @@ def test_the_time_budget_stops_a_long_row():
     started = time.monotonic()
     with pytest.raises(BudgetExceeded, match="time budget"):
         query.match_run(make_run().view())
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 10.0  # unstopped it runs for hours; the slack is for a busy machine
 
 
 def test_the_allocation_budget_holds_per_row():
