@@ -41,6 +41,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy  # its settings: [tool.mypy] in pyproject.toml
 
 clean:
 	rm -rf $(VENV) .venv-pythons build *.egg-info

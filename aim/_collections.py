@@ -25,7 +25,7 @@ from aim._run_sequences import (
     infos_of,
 )
 from aim._sequences import Metric, Sequence, from_info
-from aim._transport.results import QueryProgress
+from aim._transport.results import QueryProgress, RunMatch
 
 if TYPE_CHECKING:
     from pandas import DataFrame
@@ -67,7 +67,7 @@ def _stream(
     for item in _query.iter_query(target, seq_type, query, report_mode=report_mode, **options):
         if isinstance(item, QueryProgress):
             yield item
-        else:
+        elif isinstance(item, RunMatch):  # (group statistics come only with aggregate=)
             params = item.props.pop("params", None)
             yield _Match(Run._stored(target, item.props, frozen=repo.read_only), params, item.sequences)
 

@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from aimproto.contract import MAX_CONTEXT_BYTES
+from aimproto.contract import MAX_CONTEXT_BYTES, canonical_context
 
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -43,7 +43,7 @@ def canonical(context: dict | None) -> str:
     if not isinstance(context, dict):
         raise TypeError(f"context must be a dict, not {type(context).__name__}")
     try:
-        text = json.dumps(_checked(context, "context"), sort_keys=True, separators=(",", ":"))
+        text = canonical_context(_checked(context, "context"))
     except RecursionError:
         raise ValueError("context is nested too deeply") from None
     if len(text.encode()) > MAX_CONTEXT_BYTES:
@@ -95,7 +95,7 @@ class Context(dict):
     def to_dict(self) -> dict:
         return parse(self._canonical)
 
-    def __hash__(self) -> int:  # type: ignore[override]
+    def __hash__(self) -> int:  # type: ignore[override]  # dict's __hash__ is None; a Context is hashable
         return self.idx
 
     def __eq__(self, other: object) -> bool:
@@ -123,8 +123,8 @@ class Context(dict):
     def _read_only(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("a Context is read-only: build a new one from a dict")
 
-    __setitem__ = __delitem__ = __ior__ = _read_only  # type: ignore[assignment]
-    clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
 
 
 _MAX_SHARED = 4096

@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 from aim._transport import launcher
-from aim._transport.launcher import AIM_DIR, REMOTE_SCHEME
+from aim._transport.launcher import REMOTE_SCHEME
 from aim.errors import RepoError
+from aimproto.contract import AIM_DIR
 
 
 def find_repo(start: str | os.PathLike[str] | None = None) -> Path | None:

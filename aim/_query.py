@@ -138,6 +138,6 @@ def iter_query(
             elif report_mode is QueryReportMode.PROGRESS_TUPLE:
                 yield item
     finally:
-        results.close()  # type: ignore[attr-defined]
+        results.close()  # type: ignore[attr-defined]  # results is a generator, which has close()
         if bar is not None:
             bar.close()

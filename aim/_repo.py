@@ -7,7 +7,7 @@ import shutil
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aim import _discovery, _sequences
 from aim._collections import QueryRunSequenceCollection, QuerySequenceCollection
@@ -16,9 +16,10 @@ from aim._query import QueryReportMode, iter_query
 from aim._run import Run
 from aim.errors import MissingExperimentError, MissingRunError, RepoError, RequestRejected
 from aimproto import contract
+from aimproto.contract import AIM_DIR, SEQUENCE_TYPES, STORE_SCHEMA_VERSION
 
-SEQUENCE_TYPES = ("metric", "images", "distributions", "texts", "audios", "figures", "log_records")
-STORE_FORMAT = contract.STORE_SCHEMA_VERSION
+if TYPE_CHECKING:
+    from aim._transport.client import Client
 
 
 def _deprecated(old: str, new: str) -> None:
@@ -54,7 +55,7 @@ class Repo:
         client(self._target)  # connect now: a daemon that cannot start is reported here
 
     @property
-    def _client(self):
+    def _client(self) -> Client:
         return client(self._target)
 
     # --- opening and removing ---------------------------------------------------------
@@ -78,7 +79,7 @@ class Repo:
         """The storage format of the repository at path as (major, minor); (0, 0) where there is none."""
         if not Repo.exists(path):
             return 0, 0
-        return STORE_FORMAT, 0
+        return STORE_SCHEMA_VERSION, 0
 
     @classmethod
     def is_remote_path(cls, path: str) -> bool:
@@ -95,7 +96,7 @@ class Repo:
     @classmethod
     def exists(cls, path: str | os.PathLike[str]) -> bool:
         """Whether path holds an Aim repository."""
-        return (Path(_discovery.resolve(path)) / _discovery.AIM_DIR).is_dir()
+        return (Path(_discovery.resolve(path)) / AIM_DIR).is_dir()
 
     @classmethod
     def rm(cls, path: str | os.PathLike[str]) -> None:
@@ -103,15 +104,15 @@ class Repo:
         from aim._transport.launcher import stop_daemon
 
         folder = Path(_discovery.resolve(path))
-        if not (folder / _discovery.AIM_DIR).is_dir():
+        if not (folder / AIM_DIR).is_dir():
             raise RepoError(f"no Aim repository at {folder}")
         from aim._transport.channel import pop_cached
 
         stop_daemon(folder)
         cached_client = pop_cached(f"client:{target_of(str(folder)).key}")
         if cached_client is not None:
-            cached_client.close()  # type: ignore[attr-defined]
-        shutil.rmtree(folder / _discovery.AIM_DIR)
+            cached_client.close()
+        shutil.rmtree(folder / AIM_DIR)
 
     # --- runs -------------------------------------------------------------------------
     def get_run(self, run_hash: str | None = None, *, hashname: str | None = None) -> Run | None:
@@ -304,7 +305,7 @@ class Repo:
         for match in iter_query(
             self._target, None, with_params=True, include_archived=True, report_mode=QueryReportMode.DISABLED
         ):
-            _merge(tree, match.props.get("params") or {})  # type: ignore[union-attr]
+            _merge(tree, match.props.get("params") or {})  # type: ignore[union-attr]  # report_mode=DISABLED: RunMatch items only
         return tree
 
     def collect_sequence_info(self, sequence_types: str | Iterable[str] = ("metric",)) -> dict[str, Any]:
@@ -319,7 +320,7 @@ class Repo:
             for match in iter_query(
                 self._target, seq_type, include_archived=True, report_mode=QueryReportMode.DISABLED
             ):
-                for seq in match.sequences:  # type: ignore[union-attr]
+                for seq in match.sequences:  # type: ignore[union-attr]  # report_mode=DISABLED: RunMatch items only
                     contexts = names.setdefault(seq["name"], [])
                     if seq["context"] not in contexts:
                         contexts.append(seq["context"])

@@ -25,6 +25,7 @@ from aimproto import contract
 if TYPE_CHECKING:
     from pandas import DataFrame
 
+    from aim._artifacts import Artifact
     from aim._transport.channel import Target
     from aim._transport.client import Client
 
@@ -115,7 +116,7 @@ def _weak_track(run: Run) -> Any:
     def track(
         value: Any, name: str | None = None, step: Any = None, epoch: Any = None, *, context: Any = None
     ) -> None:
-        Run.track(ref() or collected, value, name, step, epoch, context=context)  # type: ignore[arg-type]
+        Run.track(ref() or collected, value, name, step, epoch, context=context)  # type: ignore[arg-type]  # a collected Run's stand-in answers track() as the Run did
 
     return track
 
@@ -174,7 +175,7 @@ class Run:
         self._extras = None
         self._closed = False
         create = run_hash is None
-        run_hash = uuid.uuid4().hex[:24] if create else run_hash
+        run_hash = uuid.uuid4().hex[:24] if run_hash is None else run_hash
         from aim._system import extras
 
         shared = not create and not read_only and extras.held_elsewhere(self._client, run_hash)
@@ -390,7 +391,7 @@ class Run:
 
     @property
     def created_at(self) -> datetime.datetime:
-        return _utc(self.creation_time)  # type: ignore[return-value]
+        return _utc(self.creation_time)  # type: ignore[return-value]  # creation_time is set on every stored run
 
     def _fresh_props(self) -> dict[str, Any]:
         self._props = self._client.get_run(self.hash)
@@ -477,7 +478,7 @@ class Run:
         self._artifacts().log_dir(path, name, block)
 
     @property
-    def artifacts(self) -> dict[str, _artifacts.Artifact]:
+    def artifacts(self) -> dict[str, Artifact]:
         """The run's uploaded artifacts: name -> Artifact (name, path, uri, download())."""
         return self._artifacts().listing()
 
@@ -539,7 +540,7 @@ class Run:
 
     def get_metric(self, name: str, context: dict | None = None) -> Metric | None:
         """The metric (name, context), or None when the run has none such."""
-        return self._get_sequence("metric", name, context)  # type: ignore[return-value]
+        return self._get_sequence("metric", name, context)  # type: ignore[return-value]  # the metric kind gives a Metric
 
     def get_image_sequence(self, name: str, context: dict | None = None) -> Sequence | None:
         """The images sequence (name, context), or None."""

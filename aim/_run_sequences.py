@@ -139,7 +139,7 @@ class SingleRunSequenceCollection(SequenceCollection):
             include_archived=True,  # the run was chosen by hash: archived or not
             report_mode=QueryReportMode.DISABLED,
         ):
-            matched = infos_of(self.seq_cls, self.run, match.sequences if seq_type else None)  # type: ignore[union-attr]
+            matched = infos_of(self.seq_cls, self.run, match.sequences if seq_type else None)  # type: ignore[union-attr]  # report_mode=DISABLED: RunMatch items only
         return matched
 
     def iter(self) -> Iterator[Sequence]:

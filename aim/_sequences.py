@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from aim import _context
 from aim._context import Context
+from aimproto.contract import DTYPE_NAMES, SEQUENCE_DTYPES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -220,7 +221,7 @@ class Sequence:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.sequence_name() is not None:
-            Sequence.registry[cls.sequence_name()] = cls  # type: ignore[index]
+            Sequence.registry[cls.sequence_name()] = cls  # type: ignore[index]  # sequence_name() is typed str | None; checked just above
 
     def __init__(
         self,
@@ -328,12 +329,17 @@ class Sequence:
         return f"<{type(self).__name__} {self.name!r} {self.context._canonical} of run {self.run.hash}>"
 
 
+def _dtype_names(sequence_type: str) -> tuple[str, ...]:
+    """The dtype names ("aim.image", "list(aim.image)", ...) a sequence type holds."""
+    return tuple(DTYPE_NAMES[code] for code in SEQUENCE_DTYPES[sequence_type])
+
+
 class Metric(Sequence):
     """A sequence of numbers (int or float)."""
 
     @classmethod
     def allowed_dtypes(cls) -> tuple[str, ...]:
-        return ("float", "float64", "int")
+        return ("float", "float64", "int")  # as Aim says it (float64: its name for float)
 
     @classmethod
     def sequence_name(cls) -> str:
@@ -415,7 +421,7 @@ class Images(ObjectSequence):
 
     @classmethod
     def allowed_dtypes(cls) -> tuple[str, ...]:
-        return ("aim.image", "list(aim.image)")
+        return _dtype_names("images")
 
     @classmethod
     def sequence_name(cls) -> str:
@@ -427,7 +433,7 @@ class Distributions(ObjectSequence):
 
     @classmethod
     def allowed_dtypes(cls) -> tuple[str, ...]:
-        return ("aim.distribution",)
+        return _dtype_names("distributions")
 
     @classmethod
     def sequence_name(cls) -> str:
@@ -439,7 +445,7 @@ class Texts(ObjectSequence):
 
     @classmethod
     def allowed_dtypes(cls) -> tuple[str, ...]:
-        return ("aim.text", "list(aim.text)")
+        return _dtype_names("texts")
 
     @classmethod
     def sequence_name(cls) -> str:
@@ -451,7 +457,7 @@ class Audios(ObjectSequence):
 
     @classmethod
     def allowed_dtypes(cls) -> tuple[str, ...]:
-        return ("aim.audio", "list(aim.audio)")
+        return _dtype_names("audios")
 
     @classmethod
     def sequence_name(cls) -> str:
@@ -463,7 +469,7 @@ class Figures(ObjectSequence):
 
     @classmethod
     def allowed_dtypes(cls) -> tuple[str, ...]:
-        return ("aim.figure",)
+        return _dtype_names("figures")
 
     @classmethod
     def sequence_name(cls) -> str:
@@ -475,7 +481,7 @@ class LogRecords(ObjectSequence):
 
     @classmethod
     def allowed_dtypes(cls) -> tuple[str, ...]:
-        return ("aim.log_record",)
+        return _dtype_names("log_records")
 
     @classmethod
     def sequence_name(cls) -> str:

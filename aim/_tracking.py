@@ -29,10 +29,9 @@ from typing import Any
 from aim import _context
 from aim._text import check_utf8
 from aim._transport.channel import Target
-from aim._transport.codec import DTYPES, SeriesChunk, series_chunk
-from aim._transport.sender import Sender, sender_for
+from aim._transport.sender import Sender, SeriesRecords, sender_for
 from aim.errors import SequenceTypeError, TrackingError
-from aimproto.contract import DTYPE_NAMES, LIST_DTYPES, MAX_NAME_CHARS, OBJECT_KINDS
+from aimproto.contract import DTYPE_CODES, DTYPE_NAMES, LIST_DTYPES, MAX_NAME_CHARS, OBJECT_KINDS
 
 FLUSH_POINTS = 4096  # a buffer this full wakes the sender
 MAX_BUFFERED_POINTS = 262144  # 8 MiB: a buffer this full makes track() drain it itself (back-pressure)
@@ -270,8 +269,8 @@ class SeriesWriter(_Writer):
         del self.buf[:]
         self.limit = 0
 
-    def drain(self, limit: int) -> SeriesChunk | None:
-        """Take up to limit buffered points as a wire chunk (called by the sender only)."""
+    def drain(self, limit: int) -> SeriesRecords | None:
+        """Take up to limit buffered points (called by the sender only, which encodes them)."""
         buf = self.buf
         n = min(len(buf) // _RECORD.size, limit)
         if n <= 0:
@@ -279,7 +278,7 @@ class SeriesWriter(_Writer):
         taken = buf[: n * _RECORD.size]  # a copy: buf itself is never exported (appends would fail)
         del buf[: n * _RECORD.size]
         is_float = self.is_float  # read after the copy: a float in it set the flag before it was added
-        return series_chunk(self.tracker.run_hash, self.name, self.context, taken, is_float=is_float)
+        return SeriesRecords(self.tracker.run_hash, self.name, self.context, taken, n, is_float)
 
 
 class ObjectWriter(_Writer):
@@ -291,7 +290,7 @@ class ObjectWriter(_Writer):
     def __init__(self, tracker: Tracker, name: str, context: str, next_step: int, dtype_name: str) -> None:
         super().__init__(tracker, name, context, next_step)
         self.dtype_name = dtype_name
-        self.dtype = DTYPES[dtype_name]
+        self.dtype = DTYPE_CODES[dtype_name]
         self.is_list = dtype_name.startswith("list(")
         self.kind = next(kind for kind, names in OBJECT_DTYPES.items() if dtype_name in names)
         self.cls: type | None = None  # the class seen first: the fast path's type check
@@ -303,7 +302,7 @@ class ObjectWriter(_Writer):
 
     def append(self, value: Any, step: Any, epoch: Any, now: float) -> None:
         if type(value) is self.cls:  # fast path: one object of the class seen before
-            captions = value.caption if self.captioned else None
+            captions = value.caption if self.captioned else None  # type: ignore[attr-defined]  # of self.cls
         else:
             value, captions = self._checked(value)
         step, epoch = self.position(step, epoch)
@@ -431,7 +430,7 @@ class Tracker:
         if type(found) is not dict:
             return found
         # 1, 1.0 and True are equal keys but different contexts: choose by the values' types
-        return found.get(tuple(map(type, context.values()))) or self._new_writer(name, context, value)  # type: ignore[union-attr]
+        return found.get(tuple(map(type, context.values()))) or self._new_writer(name, context, value)  # type: ignore[union-attr]  # found is a dict here (checked above)
 
     def _new_writer(self, name: Any, context: dict | None, value: Any) -> SeriesWriter | ObjectWriter:
         check_name(name)
@@ -444,7 +443,7 @@ class Tracker:
             dtype = stored["dtype"] if stored else object_dtype(value, where)
             if dtype in ("int", "float", None):
                 writer = SeriesWriter(self, name, canonical, next_step, dtype == "float")
-            elif dtype in DTYPES:
+            elif dtype in DTYPE_CODES:
                 writer = ObjectWriter(self, name, canonical, next_step, dtype)
             else:
                 raise SequenceTypeError(f"{where} holds {dtype}, which this version of aim cannot write")

@@ -117,7 +117,8 @@ def import_archive(
             yield part
             on_bytes(part.ByteSize())
 
-    imported, skipped = [], []
+    imported: list[str] = []
+    skipped: list[str] = []
     for run_hash, parts in read_runs(path):
         outcome = import_parts(dest, run_hash, counting(parts))
         (imported if outcome.done else skipped).append(run_hash)

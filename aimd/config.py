@@ -8,7 +8,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-AIM_DIR = ".aim"
+from aimproto.contract import AIM_DIR
+
 MAX_UNIX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux; keep a margin
 
 DEFAULT_IDLE_TIMEOUT_S = 0.0  # 0: never exit for idleness (`aimd serve|start`)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,7 +112,7 @@ def _tls_files(config: Config) -> tuple[bytes, bytes] | None:
     return _read(config.tls_key), _read(config.tls_cert)
 
 
-def _encrypted(key: Path):
+def _encrypted(key: Path) -> Callable[[], bytes]:
     def refuse() -> bytes:  # asked only for an encrypted key: never prompt on a terminal
         raise ExposureError(f"the TLS key {key} is encrypted: give the daemon an unencrypted key (mode 0600)")
 

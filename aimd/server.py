@@ -189,6 +189,7 @@ class Daemon:
         finally:
             os.umask(old_umask)
         if security is not None:
+            assert config.tcp is not None  # security is made only for a TCP address
             self.tcp_port = auth.add_tcp_port(server, config.tcp, security)
             log.info("TCP %s: %s", config.tcp, security.describe())
             for warning in security.warnings:
@@ -199,7 +200,7 @@ class Daemon:
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         self.address = f"unix://{socket_path}"
         announced = [self.address]
-        if self.tcp_port is not None:  # the real port: --tcp HOST:0 picks a free one
+        if self.tcp_port is not None and config.tcp is not None:  # the real port: HOST:0 picks a free one
             announced.append(f"{config.tcp.rsplit(':', 1)[0]}:{self.tcp_port}")
         _write_atomic(config.address_path, "\n".join(announced) + "\n")
         self._install_signal_handlers()

@@ -21,9 +21,10 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
+from aimproto.contract import MIN_TOKEN_CHARS
+
 TOKEN_ENV = "AIMD_TOKEN"
 READ_TOKEN_ENV = "AIMD_READ_TOKEN"
-MIN_TOKEN_CHARS = 16
 
 
 class Scope(enum.Enum):

@@ -92,7 +92,7 @@ def first_metric(repo: Repo, query: str) -> None:
     collection = repo.query_metrics(query, report_mode=QUIET)
     iterator = iter(collection)
     next(iterator)
-    iterator.close()  # type: ignore[attr-defined]
+    iterator.close()  # type: ignore[attr-defined]  # a generator, which has close()
 
 
 def query_runs(repo: Repo, query: str) -> int:

@@ -17,7 +17,7 @@ def test_dtype_codes_are_the_proto_enum():
 def test_storage_dtype_codes_are_the_proto_enum():
     enum = {name: number for name, number in common_pb2.DType.items() if number}
     assert {name: getattr(blocks, name) for name in enum} == enum
-    assert set(blocks.NUMPY_DTYPE) | set(blocks.OBJECT_KIND) == set(enum.values())
+    assert set(blocks.NUMPY_DTYPE) | set(blocks.OBJECT_KINDS) == set(enum.values())
     assert blocks.DTYPE_NAMES == contract.DTYPE_NAMES
 
 

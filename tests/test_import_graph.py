@@ -4,6 +4,7 @@ dependency has one home, and the SDK's own modules form layers that import downw
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +25,7 @@ def _import_nodes(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
     while stack:
         node = stack.pop()
         if _is_type_checking(node):
-            stack.extend(node.orelse)  # type: ignore[attr-defined]
+            stack.extend(node.orelse)  # type: ignore[attr-defined]  # an ast.If (checked above)
             continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             found.append(node)
@@ -158,9 +159,10 @@ def test_sdk_layers_import_downward_only():
     assert sorted(upward) == []
 
 
-def test_sdk_has_no_import_cycles():
-    graph = {m: {t for t in ts if (m, t) not in DEFERRED} for m, ts in _aim_graph().items()}
-    cycles, state = [], {}  # state: 1 while on the DFS path, 2 when done
+def _cycles(graph: dict[str, set[str]]) -> list[str]:
+    """Every cycle a depth-first walk of graph finds, as "a -> b -> a"."""
+    cycles: list[str] = []
+    state: dict[str, int] = {}  # 1 while on the DFS path, 2 when done
 
     def visit(module: str, path: list[str]) -> None:
         state[module] = 1
@@ -174,7 +176,12 @@ def test_sdk_has_no_import_cycles():
     for module in sorted(graph):
         if module not in state:
             visit(module, [module])
-    assert cycles == []
+    return cycles
+
+
+def test_sdk_has_no_import_cycles():
+    graph = {m: {t for t in ts if (m, t) not in DEFERRED} for m, ts in _aim_graph().items()}
+    assert _cycles(graph) == []
 
 
 def test_the_deferred_imports_are_still_needed():
@@ -185,3 +192,80 @@ def test_the_deferred_imports_are_still_needed():
 def test_transport_returns_plain_values_and_never_imports_the_sdk_above_it():
     for part in ("aim._run", "aim._repo", "aim._sequences", "aim._tracking", "aim._params"):
         assert _offenders("aim/_transport", part) == []
+
+
+def test_architecture_docs_show_the_layers_of_this_table():
+    """docs/architecture.md's table of the SDK's layers lists LAYERS, row by row."""
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    section = text.split("## The SDK's layers", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\d+) \| ([^|]+) \|", section, flags=re.MULTILINE)
+    documented = [
+        tuple("aim." + name.strip("`/").replace("/", ".") for name in re.findall(r"`[^`]+`", modules))
+        for _, modules in rows
+    ]
+    assert [int(n) for n, _ in rows] == list(range(1, len(LAYERS) + 1))
+    assert documented == LAYERS
+
+
+def test_sdk_and_daemon_have_no_import_cycles_at_import_time():
+    """Module-level imports (those that run when a module is imported; not those deferred into
+    functions, nor under TYPE_CHECKING) form no cycle, in aim and in aimd."""
+    for package in ("aim", "aimd"):
+        modules = {}
+        for path in (ROOT / package).rglob("*.py"):
+            names = set()
+            for node in ast.parse(path.read_text()).body:
+                if isinstance(node, ast.Import):
+                    names.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names.update(f"{node.module}.{alias.name}" for alias in node.names)
+            modules[_module_name(str(path.relative_to(ROOT)))] = names
+        graph = {}
+        for module, names in modules.items():
+            targets = set()
+            for name in names:
+                while name and name not in modules:
+                    name = name.rpartition(".")[0]
+                if name and name != module and not module.startswith(name + "."):
+                    targets.add(name)
+            graph[module] = targets
+        assert _cycles(graph) == [], package
+
+
+# --- one door: the apps built on the SDK use its public API and aim.tools --------------------
+# Code outside the SDK's core: it may not touch a private attribute (obj._x) of anything but
+# itself (self, cls); what it needs is a public door (aim.tools) in the SDK.
+APPS = ("aim/cli", "aim/web", "aim/_convert", "aim/_integrations", "aim/sdk", "aim/storage", "aim/ext")
+# Private-looking names that are public API elsewhere: namedtuple methods, sys and os functions.
+NOT_PRIVATE = {"_replace", "_asdict", "_fields", "_make", "_getframe", "_exit"}
+
+
+def _reach_throughs(path: Path, root: Path = ROOT) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.Attribute) or not node.attr.startswith("_") or node.attr.startswith("__"):
+            continue
+        if node.attr in NOT_PRIVATE or (
+            isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
+        ):
+            continue
+        found.append(f"{path.relative_to(root)}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_apps_never_reach_into_private_attributes_of_sdk_objects():
+    found = [
+        hit for app in APPS for path in sorted((ROOT / app).rglob("*.py")) for hit in _reach_throughs(path)
+    ]
+    assert found == []
+
+
+def test_the_reach_through_check_can_fail(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "def f(repo, run, self):\n    return repo._client, run._props(), self._own, x._replace()\n"
+    )
+    assert [hit.split(": ", 1)[1] for hit in _reach_throughs(probe, tmp_path)] == [
+        "repo._client",
+        "run._props",
+    ]

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from aim import _context
+from aim import _context, tools
 
 MAX_CHUNK_POINTS = 65536  # points in one SeriesChunk / ObjectSeries of an import
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
@@ -59,7 +59,7 @@ class RunBuilder:
 
     @property
     def run_hash(self) -> str:
-        return self.props["hash"]
+        return str(self.props["hash"])
 
     def metric(
         self,
@@ -74,7 +74,7 @@ class RunBuilder:
         import numpy as np
 
         from aim._transport.transfer import series_part
-        from aimproto.contract import DTYPE_CODES as DTYPES
+        from aimproto.contract import DTYPE_CODES
 
         steps_col = np.asarray(list(steps), "<i8")
         raw = list(values)
@@ -89,7 +89,7 @@ class RunBuilder:
             end = at + MAX_CHUNK_POINTS
             part = series_part(
                 **ids,
-                dtype=DTYPES["int" if is_int else "float"],
+                dtype=DTYPE_CODES["int" if is_int else "float"],
                 count=len(steps_col[at:end]),
                 steps=steps_col[at:end].tobytes(),
                 values=values_col[at:end].tobytes(),
@@ -106,7 +106,7 @@ class RunBuilder:
         import numpy as np
 
         from aim._transport.transfer import blob_parts, objects_part
-        from aimproto.contract import DTYPE_CODES as DTYPES
+        from aimproto.contract import DTYPE_CODES
 
         points = list(points)
         if not points:
@@ -114,7 +114,7 @@ class RunBuilder:
         first = points[0][3]
         is_list = isinstance(first, (list, tuple))
         kind = (first[0] if is_list else first).KIND
-        dtype = DTYPES[f"list(aim.{kind})" if is_list else f"aim.{kind}"]
+        dtype = DTYPE_CODES[f"list(aim.{kind})" if is_list else f"aim.{kind}"]
         ids = {"run_hash": self.run_hash, "name": name, "context": _context.canonical(context)}
         for at in range(0, len(points), MAX_CHUNK_POINTS):
             batch = points[at : at + MAX_CHUNK_POINTS]
@@ -123,7 +123,7 @@ class RunBuilder:
                 items = value if is_list else [value]
                 counts.append(len(items))
                 for obj in items:
-                    meta, payload = obj._record()
+                    meta, payload = tools.object_record(obj)
                     payload = bytes(payload)
                     sha = hashlib.sha256(payload).digest()
                     if sha not in self._blobs:

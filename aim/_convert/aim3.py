@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from aim import tools
 from aim._artifacts import LIST_KEY as ARTIFACTS_KEY
 from aim._artifacts import URI_KEY as ARTIFACTS_URI_KEY
 from aim._convert import RunBuilder
@@ -89,18 +90,18 @@ def read_export(path: Path) -> Iterator[RunBuilder]:
     def record(kind: str, rec: dict) -> Any:
         if kind == "images":
             meta = {k: rec[k] for k in ("caption", "format", "width", "height")}
-            return Image._from_record(meta, base64.b64decode(rec["data"]))
+            return tools.object_from_record(Image, meta, base64.b64decode(rec["data"]))
         if kind == "audios":
             meta = {"caption": rec["caption"], "format": rec["format"], "rate": rec["rate"]}
-            return Audio._from_record(meta, base64.b64decode(rec["data"]))
+            return tools.object_from_record(Audio, meta, base64.b64decode(rec["data"]))
         if kind == "distributions":
             return Distribution(hist=rec["weights"], bin_range=tuple(rec["range"]))
         if kind == "figures":
             meta = {"source": "plotly", "format": "raw_json", "version": None}
-            return Figure._from_record(meta, rec["json"].encode("utf-8"))
+            return tools.object_from_record(Figure, meta, rec["json"].encode("utf-8"))
         return Text(rec["text"])
 
-    builder = None
+    builder: Any = None  # a RunBuilder once its run line came (every line of a run follows that one)
     with open(path) as lines:
         for line in lines:
             item = json.loads(line)

@@ -25,7 +25,7 @@ class RunSlot:
         capture_terminal_logs: bool = True,
     ) -> None:
         self.repo, self.experiment, self.run_hash, self.run_name = repo, experiment, run_hash, run_name
-        self._options = {
+        self._options: dict[str, Any] = {
             "system_tracking_interval": system_tracking_interval,
             "capture_terminal_logs": capture_terminal_logs,
         }

@@ -117,7 +117,7 @@ class LogTracker:
                 continue
             seen[ident] = key
             try:
-                run.track(value, name=name, step=step, epoch=epoch, context=context)
+                run.track(value, name=name, step=step, epoch=epoch, context=context)  # type: ignore[arg-type]  # float epochs, as Aim takes them
             except _REFUSED as exc:
                 self.skip(key, str(exc))
                 continue
@@ -128,6 +128,6 @@ class LogTracker:
         """run[path + (key,)] = plain(value) for each item of params; refused ones are skipped."""
         for key, value in params.items():
             try:
-                run[(*path, str(key))] = plain(value)
+                run[path + (str(key),)] = plain(value)
             except _REFUSED as exc:
                 self.skip(key, str(exc))

@@ -43,7 +43,7 @@ class AimCallback(RunOwner):
         self._tracker.track(self._slot.open(), logs, step=step, naming=lambda key: (key, context or {}))
 
 
-class AimWriter(_base.Logger):  # type: ignore[misc,name-defined]
+class AimWriter(_base.Logger):
     """An Acme logger: each write() tracks the numbers it is given into aim_run (an aim Run, e.g.
     AimCallback(...).experiment) with the context {'logger_label': logger_label}."""
 

@@ -17,7 +17,7 @@ def _stored(obj: Any) -> Any:
     return getattr(obj, "__stored_args__", obj)
 
 
-class AimCallback(RunOwner, _learner.Callback):  # type: ignore[misc,name-defined]
+class AimCallback(RunOwner, _learner.Callback):
     """Pass to Learner(cbs=[...]) or fit(cbs=[...]): the Learner's and callbacks' settings and the
     data's shape become params before fitting; each batch tracks 'train_loss' and the optimizer's
     hyperparameters ('<name>_<param group>') at the training iteration with {'subset': 'train'} or

@@ -12,7 +12,7 @@ keras_tuner = require("keras_tuner", package="keras-tuner", extra="keras-tuner",
 from keras_tuner.src.backend import keras  # noqa: E402 (the Keras the tuner trains with)
 
 
-class AimCallback(RunOwner, keras.callbacks.Callback):  # type: ignore[misc,name-defined]
+class AimCallback(RunOwner, keras.callbacks.Callback):
     """Pass to tuner.search(callbacks=[AimCallback(tuner=tuner, ...)]): each trial gets its own run,
     holding 'trial_id' and the trial's hyperparameters as params, and each batch's logs are
     tracked (without context, at successive steps). KerasTuner copies the callbacks for each

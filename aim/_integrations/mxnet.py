@@ -33,7 +33,7 @@ def _naming(key: str) -> tuple[str, dict]:
     return (name, {"subset": subset}) if sep else (key, {})
 
 
-class AimLoggingHandler(RunOwner, *_HANDLERS):  # type: ignore[misc]
+class AimLoggingHandler(RunOwner, *_HANDLERS):
     """An Estimator event handler: the net, loss, optimizer and its learning rate as params at
     train begin, the metrics at each epoch's end (or every log_interval batches) at the batch
     index, with {'subset': 'training' | 'validation'} from Gluon's metric names."""

@@ -16,7 +16,7 @@ def _unwrapped(logs: dict | None) -> dict:
     return {k: v[0] if isinstance(v, (list, tuple)) and len(v) == 1 else v for k, v in (logs or {}).items()}
 
 
-class AimCallback(RunOwner, _callbacks.Callback):  # type: ignore[misc,name-defined]
+class AimCallback(RunOwner, _callbacks.Callback):
     """Pass to model.fit(callbacks=[...]): fit's settings (epochs, batch_size, ...) become params,
     each training batch's logs are tracked at the batch's step with {'subset': 'train'}, and each
     evaluation's with {'subset': 'valid'}, all with the epoch."""

@@ -26,7 +26,7 @@ def sb3_naming(key: str) -> tuple[str, dict]:
     return name, {"subset": tag} if tag in SUBSETS else {"tag": tag}
 
 
-class AimOutputFormat(KVWriter):  # type: ignore[misc,valid-type]
+class AimOutputFormat(KVWriter):
     """An SB3 logger output that tracks the numbers of each dump at its step (values excluded
     for 'aim' are left out)."""
 
@@ -39,14 +39,13 @@ class AimOutputFormat(KVWriter):  # type: ignore[misc,valid-type]
             for key, value in key_values.items()
             if not (key_excluded.get(key) and "aim" in key_excluded[key]) and not isinstance(value, str)
         }
-        callback = self.aim_callback
-        callback._tracker.track(callback.experiment, logs, step=step, naming=sb3_naming)
+        self.aim_callback.track_logs(logs, step)
 
     def close(self) -> None:
         pass
 
 
-class AimCallback(RunOwner, BaseCallback):  # type: ignore[misc,valid-type]
+class AimCallback(RunOwner, BaseCallback):
     """Pass to model.learn(callback=...): the run gets the algorithm ('algo') and the model's
     attributes as params, and every value SB3 logs becomes a metric at SB3's step ('train/x' and
     'valid/x' with {'subset': ...}, other 'tag/x' with {'tag': tag})."""
@@ -77,6 +76,10 @@ class AimCallback(RunOwner, BaseCallback):  # type: ignore[misc,valid-type]
 
     def _on_step(self) -> bool:
         return True
+
+    def track_logs(self, logs: dict[str, Any], step: int) -> None:
+        """Track one dump of SB3's logger at its step."""
+        self._tracker.track(self.experiment, logs, step=step, naming=sb3_naming)
 
     def _on_training_end(self) -> None:
         self.close()

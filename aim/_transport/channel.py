@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import grpc
 
@@ -61,7 +63,7 @@ _cache: dict[str, object] = {}
 _cache_lock = threading.RLock()
 
 
-def cached(key: str, factory) -> object:
+def cached(key: str, factory: Callable[[], Any]) -> Any:
     """The per-process object under key (made by factory() on first use)."""
     with _cache_lock:
         obj = _cache.get(key)
@@ -70,7 +72,7 @@ def cached(key: str, factory) -> object:
         return obj
 
 
-def pop_cached(key: str) -> object | None:
+def pop_cached(key: str) -> Any:
     with _cache_lock:
         return _cache.pop(key, None)
 

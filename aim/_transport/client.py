@@ -17,7 +17,7 @@ import numpy as np
 from aim import errors
 from aim._transport import codec, credentials
 from aim._transport.channel import MAX_MESSAGE_BYTES, Target, cached, open_channel
-from aim._transport.results import QueryProgress, RunMatch
+from aim._transport.results import GroupStats, QueryProgress, RunMatch
 from aim._transport.watching import WatchStream
 from aimproto import contract, convert
 from aimproto.v1 import (
@@ -71,7 +71,7 @@ def map_error(exc: grpc.RpcError) -> errors.AimError:
 
 def map_query_error(exc: grpc.RpcError, query: str) -> Exception:
     """SyntaxError (with line and offset), QueryBudgetError or QueryError for a failed query."""
-    kind = dict(exc.trailing_metadata() or ()).get(contract.QUERY_ERROR_KEY, "")  # type: ignore[attr-defined]
+    kind = dict(exc.trailing_metadata() or ()).get(contract.QUERY_ERROR_KEY, "")
     detail = exc.details() or ""
     if kind.startswith("syntax"):
         _, line, offset = kind.split()
@@ -94,13 +94,16 @@ class Client:
         self._lock = threading.Lock()
         self.generation = 0
         self._channel: grpc.Channel | None = None
-        # Called before every read: this process's sender makes it wait until the points tracked
-        # before the read are durable (read your writes); nothing to wait for without a sender.
-        self.settle: Callable[[], None] = _nothing_pending
+        self.settle: Callable[[], None] = _nothing_pending  # called before every read (read_after)
         if self.target.remote:  # nothing to start: a remote that does not answer is said at once
             self._connect(start=False)
         else:
             self._retrying(lambda: self._connect(start=False), None)
+
+    def read_after(self, settle: Callable[[], None]) -> None:
+        """Make every read first call settle: this process's sender waits there until the points
+        tracked before the read are durable (read your writes); without a sender, nothing to wait for."""
+        self.settle = settle
 
     # --- connection -------------------------------------------------------------------
     def _connect(self, *, start: bool) -> None:
@@ -371,7 +374,7 @@ class Client:
             shas = [bytes.fromhex(h) for h in sha256_hexes]
         except (TypeError, ValueError):
             raise ValueError("a blob is named by the hex of its SHA-256 (64 hex digits)") from None
-        if any(len(sha) != codec.SHA256_BYTES for sha in shas):
+        if any(len(sha) != contract.SHA256_BYTES for sha in shas):
             raise ValueError("a blob is named by the hex of its SHA-256 (64 hex digits)")
         request = reading_pb2.GetBlobsRequest(sha256=shas)
         parts: list[list[bytes]] = [[] for _ in shas]
@@ -409,7 +412,9 @@ class Client:
         return convert.props_from_proto(reply)
 
     # --- querying ---------------------------------------------------------------------
-    def query(self, query: str, seq_type: str | None, **options: Any) -> Iterator[RunMatch | QueryProgress]:
+    def query(
+        self, query: str, seq_type: str | None, **options: Any
+    ) -> Iterator[RunMatch | QueryProgress | GroupStats]:
         """A RunMatch per matching run and, when options ask to report_progress, QueryProgress
         items, as they arrive (options: codec.query_request's). Closing the iterator cancels the
         call. Retried once on a fresh connection if the daemon went away before anything arrived."""
@@ -446,4 +451,4 @@ def _nothing_pending() -> None:
 
 def client_for(target: Target) -> Client:
     """This process's client for a target (connecting, and starting a local daemon, on first use)."""
-    return cached(f"client:{target.key}", lambda: Client(target))  # type: ignore[return-value]
+    return cached(f"client:{target.key}", lambda: Client(target))

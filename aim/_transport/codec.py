@@ -12,14 +12,11 @@ from typing import Any
 import numpy as np
 
 from aim._transport.results import GroupStats, QueryProgress, RunMatch
-from aimproto import contract, convert
+from aimproto import convert
+from aimproto.contract import DTYPE_NAMES, OBJECT_KINDS, SHA256_BYTES
 from aimproto.v1 import common_pb2, query_pb2, tracking_pb2
 
-DTYPE_NAMES = contract.DTYPE_NAMES  # DType code -> the SDK's name ("int", "aim.image", ...)
-DTYPES = contract.DTYPE_CODES  # the SDK's name -> DType code
-OBJECT_KINDS = contract.OBJECT_KINDS
-SHA256_BYTES = 32
-_NUMPY = {common_pb2.DTYPE_INT: "<i8", common_pb2.DTYPE_FLOAT: "<f8"}
+_NUMPY: dict[int, str] = {common_pb2.DTYPE_INT: "<i8", common_pb2.DTYPE_FLOAT: "<f8"}
 SeriesChunk = tracking_pb2.SeriesChunk
 POINT_RECORD = np.dtype([("step", "<i8"), ("value", "<f8"), ("epoch", "<f8"), ("time", "<f8")])
 
@@ -46,7 +43,7 @@ def join_points(chunks: Sequence[Any], dtype: int, *, values_only: bool = False)
     """The packed point columns of chunks (PointsChunk or SequenceBlock messages, in order) as
     writable numpy arrays: steps, values (int64 or float64 by dtype) and, unless values_only,
     epochs and timestamps."""
-    columns = {"steps": "<i8", "values": _NUMPY.get(dtype, "<f8")}
+    columns: dict[str, str] = {"steps": "<i8", "values": _NUMPY.get(dtype, "<f8")}
     if not values_only:
         columns |= {"epochs": "<f8", "timestamps": "<f8"}
     return {name: join([getattr(c, name) for c in chunks], np_dtype) for name, np_dtype in columns.items()}
@@ -155,7 +152,8 @@ def query_results(
     from their blocks, which arrive before the run's header) and QueryProgress items. Closing
     this iterator closes chunks (which cancels the call)."""
     sequences: dict[str, list[dict[str, Any]]] = {}  # per run whose header has not arrived yet
-    info, parts = None, []
+    info: Any = None
+    parts: list[Any] = []
     try:
         for chunk in chunks:
             for block in chunk.sequences:
@@ -178,7 +176,7 @@ def query_results(
             for group in chunk.groups:
                 yield _group_stats(group)
     finally:
-        chunks.close()  # type: ignore[attr-defined]
+        chunks.close()  # type: ignore[attr-defined]  # chunks is a grpc call iterator, which has close()
 
 
 def _group_stats(group: query_pb2.GroupStats) -> GroupStats:

@@ -24,12 +24,11 @@ import grpc
 
 from aim import errors
 from aim._transport.launcher import REMOTE_SCHEME
-from aimproto.contract import is_loopback_host
+from aimproto.contract import AUTHORIZATION_KEY, is_loopback_host
 
 TOKEN_ENV = "AIM_TOKEN"
 TLS_ENV = "AIM_TLS"
 CA_ENV = "AIM_TLS_CA"
-AUTHORIZATION_KEY = "authorization"
 _SWITCH = {
     **dict.fromkeys(("1", "true", "yes", "on"), True),
     **dict.fromkeys(("0", "false", "no", "off"), False),
@@ -148,7 +147,7 @@ class BearerToken(
         self._header = (AUTHORIZATION_KEY, f"Bearer {token}")
 
     def _details(self, details: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
-        return _CallDetails(  # type: ignore[return-value]
+        return _CallDetails(
             details.method,
             details.timeout,
             (*(details.metadata or ()), self._header),
@@ -157,16 +156,20 @@ class BearerToken(
             details.compression,
         )
 
-    def intercept_unary_unary(self, continuation, client_call_details, request):
+    def intercept_unary_unary(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
         return continuation(self._details(client_call_details), request)
 
-    def intercept_unary_stream(self, continuation, client_call_details, request):
+    def intercept_unary_stream(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
         return continuation(self._details(client_call_details), request)
 
-    def intercept_stream_unary(self, continuation, client_call_details, request_iterator):
+    def intercept_stream_unary(
+        self, continuation: Any, client_call_details: Any, request_iterator: Any
+    ) -> Any:
         return continuation(self._details(client_call_details), request_iterator)
 
-    def intercept_stream_stream(self, continuation, client_call_details, request_iterator):
+    def intercept_stream_stream(
+        self, continuation: Any, client_call_details: Any, request_iterator: Any
+    ) -> Any:
         return continuation(self._details(client_call_details), request_iterator)
 
 

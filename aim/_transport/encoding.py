@@ -27,7 +27,9 @@ EncodedPoint = tuple[int, float, float, list[Record]]  # step, epoch, time, reco
 class ObjectBuffer(Protocol):
     """What the sender needs of an object sequence's buffer (aim._tracking.ObjectWriter)."""
 
-    run_hash: str
+    @property
+    def run_hash(self) -> str: ...
+
     name: str
     context: str
     dtype: int
@@ -142,7 +144,7 @@ class Packer:
             run_hash=buffer.run_hash,
             name=buffer.name,
             context=buffer.context,
-            dtype=buffer.dtype,  # type: ignore[arg-type]
+            dtype=buffer.dtype,  # type: ignore[arg-type,unused-ignore]  # a DType code as int: the stubs want the enum
             count=len(self.steps),
             steps=_column("<i8", self.steps),
             epochs=_column("<f8", self.epochs),

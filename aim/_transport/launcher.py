@@ -13,9 +13,8 @@ import sys
 from pathlib import Path
 
 from aim.errors import DaemonSetupError, DaemonUnavailable, RepoError
-from aimproto.contract import AIMD_EXIT_NOT_INSTALLED
+from aimproto.contract import AIM_DIR, AIMD_EXIT_NOT_INSTALLED
 
-AIM_DIR = ".aim"
 REMOTE_SCHEME = "aim://"
 ADDRESS_FILE = "aimd.addr"
 LOG_FILE = "aimd.log"

@@ -18,7 +18,7 @@ class QueryProgress:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, QueryProgress) and (other.done, other.total) == (self.done, self.total)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as the dict it wraps
 
     def __repr__(self) -> str:
         return f"QueryProgress(done={self.done}, total={self.total})"

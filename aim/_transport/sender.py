@@ -34,12 +34,12 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from aim import errors
 from aim._transport.channel import Target, cached, pop_cached
 from aim._transport.client import Client, client_for
-from aim._transport.codec import SeriesChunk, track_batch
+from aim._transport.codec import series_chunk, track_batch
 from aim._transport.encoding import (
     BLOB_CHUNK_BYTES,
     ENCODE_THREADS,
@@ -63,13 +63,24 @@ EXIT_TIMEOUT_S = float(os.environ.get("AIM_EXIT_TIMEOUT", "60"))  # the exit hoo
 READ_WAIT_S = 60.0  # a read waits at most this long for this process's tracked points
 
 
+class SeriesRecords(NamedTuple):
+    """Points drained from a track() buffer, as plain values (the sender encodes them)."""
+
+    run_hash: str
+    name: str
+    context: str  # canonical JSON
+    records: bytes | bytearray  # count packed 32-byte records: step i8, value f8, epoch f8, time f8
+    points: int
+    is_float: bool  # values go as float64 (else as int64)
+
+
 class Buffer(Protocol):
     """What the sender needs of a track() buffer (aim._tracking.SeriesWriter)."""
 
     buf: bytearray
     limit: int  # set to 0 by the sender when it has an error for the next track()
 
-    def drain(self, limit: int) -> SeriesChunk | None: ...
+    def drain(self, limit: int) -> SeriesRecords | None: ...
 
 
 class Closable(Protocol):
@@ -139,15 +150,16 @@ class Sender:
         with self._drain_lock:
             with self._closing_lock:  # dropped Runs whose buffers this flush drains
                 dropped = [d for d in self._closing if d.seq is None]
-            series: list[SeriesChunk] = []
+            series = []
             points = 0
             with self._buffers_lock:  # another thread may be registering a new sequence
                 buffers = list(self._buffers)
                 object_buffers = list(self._object_buffers) if self._object_buffers else ()
             for buffer in buffers:
-                while (chunk := buffer.drain(MAX_BATCH_POINTS - points)) is not None:
-                    series.append(chunk)
-                    points += chunk.count
+                while (drained := buffer.drain(MAX_BATCH_POINTS - points)) is not None:
+                    run_hash, name, context, records, count, is_float = drained
+                    series.append(series_chunk(run_hash, name, context, records, is_float=is_float))
+                    points += count
                     if points >= MAX_BATCH_POINTS:
                         self.stream.queue(track_batch(series))
                         series, points = [], 0
@@ -170,8 +182,10 @@ class Sender:
         """Something was reported: send the next track() of every buffer to its slow path, which
         raises it (aim._tracking.Tracker)."""
         with self._buffers_lock:
-            for buffer in (*self._buffers, *self._object_buffers):
+            for buffer in self._buffers:
                 buffer.limit = 0
+            for object_buffer in self._object_buffers:
+                object_buffer.limit = 0
 
     # --- read your writes ---------------------------------------------------------------
     def pending(self) -> bool:
@@ -317,13 +331,13 @@ def close_sender(target: Target) -> None:
 
 def sender_for(target: Target) -> Sender:
     """This process's sender for a target."""
-    return cached(f"sender:{target.key}", lambda: _new_sender(target))  # type: ignore[return-value]
+    return cached(f"sender:{target.key}", lambda: _new_sender(target))
 
 
 def _new_sender(target: Target) -> Sender:
     client = client_for(target)
     sender = Sender(client)
-    client.settle = sender.settle  # every read of this client first waits for this process's points
+    client.read_after(sender.settle)  # every read of this client first waits for this process's points
     _live.add(sender)
     # multiprocessing children leave through os._exit, which skips atexit: hook in there too.
     multiprocessing.util.Finalize(None, sender.shutdown, exitpriority=100)

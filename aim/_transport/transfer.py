@@ -9,10 +9,10 @@ from typing import Any
 
 from aim._transport.client import Client
 from aimproto import convert
+from aimproto.contract import DTYPE_NAMES, SEQUENCE_DTYPES, SHA256_BYTES
 from aimproto.v1 import common_pb2, tracking_pb2, transfer_pb2
 
-METRIC_DTYPES = ("int", "float")
-SHA256_BYTES = 32
+METRIC_DTYPES = tuple(DTYPE_NAMES[code] for code in SEQUENCE_DTYPES["metric"])  # "int", "float"
 SERIES_FIELDS = ("dtype", "count", "steps", "values", "epochs", "timestamps")
 OBJECT_FIELDS = ("dtype", "count", "steps", "epochs", "timestamps", "record_counts", "metas", "shas")
 

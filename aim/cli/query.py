@@ -39,7 +39,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def _rows(args: argparse.Namespace, results) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
     if TYPES[args.type] is None:
         return RUN_FIELDS, [tuple(match.props[f] for f in RUN_FIELDS) for match in results]
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for match in results:
         props = match.props
         for seq in match.sequences:
@@ -62,15 +62,13 @@ def _rows(args: argparse.Namespace, results) -> tuple[tuple[str, ...], list[tupl
 
 
 def run(args: argparse.Namespace) -> int:
-    from aim._query import iter_query
+    from aim import tools
 
     if args.values and args.type != "metrics":
         print("aim query: --values needs --type metrics", file=sys.stderr)
         return EXIT_USAGE
     repo = open_repo(args.repo)
-    results = iter_query(
-        repo._target, TYPES[args.type], args.query, with_points=args.values
-    )  # RunMatch items
+    results = tools.query(repo, TYPES[args.type], args.query, with_points=args.values)  # RunMatch items
     headers, rows = _rows(args, results)
     if args.json:
         print(json.dumps([dict(zip(headers, row, strict=True)) for row in rows], indent=2))

@@ -8,6 +8,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from aim import tools
 from aim.cli._common import add_repo_option, bar, check_known, confirm, open_repo, table
 
 EXIT_FAILED = 1
@@ -69,7 +70,7 @@ def _clock(seconds: float | None) -> str:
 
 
 def list_runs(args: argparse.Namespace) -> int:
-    runs = open_repo(args.repo)._client.list_runs()
+    runs = tools.list_runs(open_repo(args.repo))
     if args.json:
         out = [{**props, "status": status(props), "duration": duration_s(props)} for props in runs]
         print(json.dumps(out, indent=2))
@@ -103,7 +104,7 @@ def remove_runs(args: argparse.Namespace) -> int:
     failed = 0
     for run_hash in args.hashes:
         try:
-            repo._client.delete_run(run_hash)
+            tools.delete_run(repo, run_hash)
         except AimError as exc:
             print(f"run {run_hash} was not deleted: {exc}")
             failed += 1
@@ -113,12 +114,12 @@ def remove_runs(args: argparse.Namespace) -> int:
 
 # --- cp / mv ----------------------------------------------------------------------------------
 def _transfer(args: argparse.Namespace, *, move: bool) -> int:
-    from aim._transfer import count_points, transfer_runs
+    from aim._transfer import transfer_runs
 
     source = open_repo(args.repo)
     check_known(source, args.hashes)
     dest = open_repo(args.destination)
-    progress = bar(count_points(source._client, args.hashes), "moving" if move else "copying", "pt")
+    progress = bar(tools.count_points(source, args.hashes), "moving" if move else "copying", "pt")
     try:
         outcomes = transfer_runs(source, args.hashes, dest, move=move, on_points=progress.update)
     finally:
@@ -152,11 +153,11 @@ def close_runs(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     closed = 0
     for run_hash in args.hashes:
-        props = repo._client.get_run(run_hash)
+        props = tools.stored_props(repo, run_hash)
         if status(props) == "finished":
             print(f"run {run_hash} is already finished")
             continue
-        repo._client.close_run(run_hash, force=True)
+        tools.close_run(repo, run_hash)
         closed += 1
     print(f"Closed {closed} run(s).")
     return 0

@@ -43,9 +43,10 @@ def write(repo: Any, hashes: list[str], out: str, *, create_bucket: bool = False
     """Export the runs to the archive out (a path or s3://bucket/key); the points written."""
     import aim
     from aim import _artifact_stores as stores
-    from aim._transfer import count_points, export_archive
+    from aim import tools
+    from aim._transfer import export_archive
 
-    total = count_points(repo._client, hashes)
+    total = tools.count_points(repo, hashes)
     with tempfile.TemporaryDirectory(prefix="aim-export-") as tmp:
         path = Path(tmp) / "runs.aimrun" if stores.is_s3(out) else Path(out)
         progress = bar(total, "exporting", "pt")

@@ -82,7 +82,7 @@ def is_loopback(host: str) -> bool:
         infos = socket.getaddrinfo(host, None)
     except OSError:
         return False
-    return bool(infos) and all(is_loopback_host(info[4][0]) for info in infos)
+    return bool(infos) and all(is_loopback_host(str(info[4][0])) for info in infos)
 
 
 def read_token(token_file: str | None) -> str | None:

@@ -54,7 +54,7 @@ class Figure:
 
     def __init__(self, obj: Any) -> None:
         self._json = _plotly_json(obj)
-        self._meta = {"source": "plotly", "format": "raw_json", "version": _plotly_version()}
+        self._meta: dict[str, Any] = {"source": "plotly", "format": "raw_json", "version": _plotly_version()}
 
     def _record(self) -> tuple[dict, bytes]:
         """(meta, payload): meta names the source and format; payload is the JSON, UTF-8."""

@@ -48,7 +48,7 @@ class LogRecord:
 
     def _record(self) -> tuple[dict, bytes]:
         """(meta, payload): meta holds the level, time, caller and arguments; payload the message."""
-        meta = {"log_level": self.level, "timestamp": self.timestamp}
+        meta: dict[str, Any] = {"log_level": self.level, "timestamp": self.timestamp}
         if self.logger_info:
             meta["logger_info"] = list(self.logger_info)
         if self.args:

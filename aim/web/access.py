@@ -34,8 +34,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aim.web.replies import error_reply
+from aimproto.contract import MIN_TOKEN_CHARS
 
-MIN_TOKEN_CHARS = 16
 COOKIE = "aim_ui_token"
 PUBLIC_PREFIXES = ("/static/", "/vendor/")
 READS = ("GET", "HEAD")

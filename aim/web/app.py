@@ -26,10 +26,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from aim import Repo, errors
+from aim import Repo, errors, tools
 from aim.web import data, documents, explorers, live, overview
 from aim.web.access import Access
 from aim.web.prefix import BasePath
@@ -42,7 +42,7 @@ ADDRESSES = {"": "home", "runs": "runs", "experiments": "experiments", "metrics"
 ADDRESSES |= {"params": "params", "scatters": "scatters", "images": "images", "figures": "figures"}
 ADDRESSES |= {"distributions": "distributions", "texts": "texts", "text": "texts", "audios": "audios"}
 ADDRESSES |= {"tags": "tags", "bookmarks": "bookmarks"}
-RUN_TABS = ("overview", "run_parameters", "notes", "logs", "messages", "metrics", "system")
+RUN_TABS: tuple[str, ...] = ("overview", "run_parameters", "notes", "logs", "messages", "metrics", "system")
 RUN_TABS += ("distributions", "images", "audios", "texts", "figures", "settings")
 # pages that fetch plotly.js at once
 CHART_PAGES = ("metrics", "params", "scatters", "run", "distributions", "figures")
@@ -208,7 +208,7 @@ def create_app(
 
     async def set_archived(request: Request) -> Response:
         body, run_hash = await _body(request), _run_hash(request)
-        props = await run_in_threadpool(repo._client.set_props, run_hash, archived=bool(body.get("archived")))
+        props = await run_in_threadpool(tools.set_archived, repo, run_hash, bool(body.get("archived")))
         return JSONReply(data.run_summary(props))
 
     async def tags(request: Request) -> Response:
@@ -216,8 +216,8 @@ def create_app(
         tag, add = (body["add"], True) if "add" in body else (body.get("remove"), False)
         if not isinstance(tag, str) or not tag.strip():
             return error_reply(400, "a tag is a non-empty text", "invalid")
-        change = repo._client.add_tag if add else repo._client.remove_tag
-        return JSONReply(data.run_summary(await run_in_threadpool(change, run_hash, tag.strip())))
+        change = tools.add_tag if add else tools.remove_tag
+        return JSONReply(data.run_summary(await run_in_threadpool(change, repo, run_hash, tag.strip())))
 
     def delete(request: Request) -> Response:
         run_hash = _run_hash(request)
@@ -285,7 +285,7 @@ def create_app(
             body = await run_in_threadpool(plotly_script)
         return Response(body, media_type="text/javascript", headers=headers)
 
-    routes = [Route(f"/{path}", page, name=name) for path, name in ADDRESSES.items()]
+    routes: list[BaseRoute] = [Route(f"/{path}", page, name=name) for path, name in ADDRESSES.items()]
     routes += [
         Route("/runs/{run_hash}", run_page),
         Route("/runs/{run_hash}/{tab}", run_page),
@@ -327,7 +327,7 @@ def create_app(
     ]
     return Starlette(
         routes=routes,
-        exception_handlers=handlers,  # type: ignore[arg-type]
+        exception_handlers=handlers,
         middleware=middleware,
         lifespan=_lifespan,
     )

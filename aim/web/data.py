@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from aim._query import QueryReportMode, iter_query
+from aim import tools
 from aim.errors import MissingRunError
+from aim.sdk.types import QueryReportMode
+from aimproto.contract import SEQUENCE_TYPE_OF
 
 if TYPE_CHECKING:
     import numpy as np
@@ -115,8 +117,8 @@ def runs_table(repo: Repo, query: str = "", *, archived: bool = False, limit: in
     """The runs a runs query matches, newest first (the first limit of them, when limit > 0),
     with their params as table columns; "complete" tells whether every matching run is there."""
     rows, truncated = [], False
-    for match in iter_query(
-        repo._target,
+    for match in tools.query(
+        repo,
         None,
         query,
         with_params=True,
@@ -135,7 +137,7 @@ def runs_table(repo: Repo, query: str = "", *, archived: bool = False, limit: in
 def runs_metrics(repo: Repo, query: str = "", *, archived: bool = False) -> dict[str, Any]:
     """Last, min and max of every metric of the runs a query matches: {hash: {label: {...}}}."""
     out: dict[str, dict[str, Any]] = {}
-    for match in iter_query(repo._target, "metric", query, include_archived=archived, report_mode=QUIET):
+    for match in tools.query(repo, "metric", query, include_archived=archived, report_mode=QUIET):
         out[match.props["hash"]] = {
             f"{s['name']} {context_label(s['context'])}".strip(): {
                 "last": finite(s["last_value"]),
@@ -167,8 +169,8 @@ def metrics(repo: Repo, query: str = "", *, max_points: int = DEFAULT_POINTS) ->
     max_points = min(max(int(max_points), 4), MAX_POINTS)
     series: list[dict[str, Any]] = []
     truncated = False
-    for match in iter_query(
-        repo._target,
+    for match in tools.query(
+        repo,
         "metric",
         query,
         with_points=True,
@@ -223,9 +225,9 @@ def run_page(repo: Repo, run_hash: str) -> dict[str, Any]:
     """Everything the run page shows but the points: props, the whole params tree, and its
     sequences by kind (MissingRunError when there is no such run)."""
     run = _run(repo, run_hash)
-    props = run._fresh_props()
+    props = tools.run_props(run)
     sequences: dict[str, list[dict[str, Any]]] = {}
-    for seq in run._client.list_sequences(run_hash):
+    for seq in tools.run_sequences(run):
         kind = _kind(seq["dtype"])
         sequences.setdefault(kind, []).append(
             {
@@ -246,20 +248,7 @@ def run_page(repo: Repo, run_hash: str) -> dict[str, Any]:
 
 
 def _kind(dtype: str) -> str:
-    if dtype in ("int", "float"):
-        return "metric"
-    base = dtype.removeprefix("list(").removesuffix(")").removeprefix("aim.")
-    return SEQUENCE_KINDS.get(base, "other")
-
-
-SEQUENCE_KINDS = {
-    "image": "images",
-    "distribution": "distributions",
-    "text": "texts",
-    "audio": "audios",
-    "figure": "figures",
-    "log_record": "log_records",
-}
+    return SEQUENCE_TYPE_OF.get(dtype, "other")
 
 
 def run_metrics(repo: Repo, run_hash: str, *, max_points: int = DEFAULT_POINTS) -> dict[str, Any]:
@@ -267,8 +256,8 @@ def run_metrics(repo: Repo, run_hash: str, *, max_points: int = DEFAULT_POINTS) 
     max_points = min(max(int(max_points), 4), MAX_POINTS)
     series = [
         _series({"hash": match.props["hash"]}, seq)
-        for match in iter_query(
-            repo._target,
+        for match in tools.query(
+            repo,
             "metric",
             "",
             run_hash=run_hash,
@@ -290,7 +279,7 @@ def _object_sequences(repo: Repo, kind: str, query: str) -> Iterator[tuple[dict[
     for run_collection in collection.iter_runs(values=False):
         run = None
         for seq in run_collection:
-            run = run or run_summary(seq.run._props)
+            run = run or run_summary(tools.run_props(seq.run, fresh=False))
             yield run, seq
 
 
@@ -298,26 +287,10 @@ def _blob_src(sha: str, fmt: Any) -> str:
     return f"/api/blobs/{sha}?format={quote(str(fmt))}"
 
 
-def _newest(seq: Any, limit: int) -> tuple[list[int], list[list[Any]], int]:
-    """The newest `limit` steps of an object sequence with their objects (a list per step), only
-    their blobs read; and the number of steps in all."""
-    from aim import objects
-
-    points = seq._records()
-    records = points["records"][-limit:]
-    shas = sorted({sha for step_records in records for _, _, sha in step_records})
-    blobs = dict(zip(shas, seq.run._client.get_blobs(shas), strict=True))
-    values = [
-        [objects.KINDS[kind]._from_record(meta, blobs[sha]) for kind, meta, sha in step_records]
-        for step_records in records
-    ]
-    return points["steps"][-limit:].tolist(), values, len(points["steps"])
-
-
 def _described(run: dict[str, Any], seq: Any, key: str, describe: Any, limit: int = 0) -> dict[str, Any]:
     """An object sequence as its steps and, per step, describe(meta, sha) of each object (no blob
     read: the page fetches them from their addresses); the newest limit steps when limit > 0."""
-    points = seq._records()
+    points = tools.object_records(seq)
     start = -limit if limit > 0 else 0
     return {
         "run": run,
@@ -383,7 +356,7 @@ def texts(repo: Repo, query: str = "") -> dict[str, Any]:
     """Text sequences a query matches: their newest steps, each text cut at TEXT_CHARS."""
     out = []
     for run, seq in _object_sequences(repo, "texts", query):
-        steps, values, count = _newest(seq, TEXTS_PER_SEQUENCE)
+        steps, values, count = tools.newest_objects(seq, TEXTS_PER_SEQUENCE)
         out.append(
             {
                 "run": run,
@@ -402,7 +375,7 @@ def terminal_logs(repo: Repo, run_hash: str) -> dict[str, Any]:
     seq = _run(repo, run_hash).get_terminal_logs()
     if seq is None:
         return {"lines": [], "steps": [], "count": 0}
-    steps, values, count = _newest(seq, LOG_LINES)
+    steps, values, count = tools.newest_objects(seq, LOG_LINES)
     lines = [cut("\n".join(t.data for t in texts), TEXT_CHARS) for texts in values]
     return {"lines": lines, "steps": steps, "count": count}
 
@@ -415,7 +388,7 @@ def log_records(repo: Repo, run_hash: str) -> dict[str, Any]:
     seq = _run(repo, run_hash).get_log_records()
     if seq is None:
         return {"records": [], "count": 0}
-    steps, values, count = _newest(seq, LOG_RECORDS_SHOWN)
+    steps, values, count = tools.newest_objects(seq, LOG_RECORDS_SHOWN)
     records = [
         {
             "step": step,
@@ -465,4 +438,4 @@ def distributions(repo: Repo, query: str = "") -> dict[str, Any]:
 
 def blob(repo: Repo, sha256_hex: str) -> bytes:
     """A stored blob's bytes (ValueError for a malformed address)."""
-    return repo._client.get_blob(sha256_hex)
+    return tools.blob(repo, sha256_hex)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aim._query import QueryReportMode, iter_query
+from aim import tools
 from aim._transport.results import GroupStats
 from aim.web.data import column, run_summary, table_params
 
@@ -30,9 +30,7 @@ def metric_groups(
     aggregate = {"group_by": group_by, "line": line, "band": band, "max_points": max_points}
     runs: dict[str, Any] = {}
     groups = []
-    for item in iter_query(
-        repo._target, "metric", query, aggregate=aggregate, report_mode=QueryReportMode.DISABLED
-    ):
+    for item in tools.aggregate_metrics(repo, query, aggregate):
         if isinstance(item, GroupStats):
             groups.append(
                 {

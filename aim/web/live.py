@@ -10,7 +10,6 @@ comment line every few seconds keeps proxies from closing a quiet stream.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import re
 import threading
@@ -53,7 +52,10 @@ def _change(event: dict[str, Any]) -> dict[str, Any]:
 def _pump(stream: Any, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
     """Read the watch on its own thread into queue (read on the event loop), ending with ("end",
     why); stops reading once RELAY_BUFFER events wait: the page fell behind."""
-    put = functools.partial(loop.call_soon_threadsafe, queue.put_nowait)
+
+    def put(item: tuple[str, Any]) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, item)
+
     try:
         for event in stream:
             if queue.qsize() >= RELAY_BUFFER:

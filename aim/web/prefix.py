@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 OWN_ADDRESS = re.compile(rb"""(\s(?:href|src|action)=["'])/(?!/)""")
@@ -50,7 +50,7 @@ class BasePath:
                 await send({"type": "websocket.close", "code": 1008})
                 return
             if path in ("/", self.prefix):
-                reply = RedirectResponse(self.prefix + "/", status_code=307)
+                reply: Response = RedirectResponse(self.prefix + "/", status_code=307)
             else:
                 reply = PlainTextResponse(f"Not found: this UI is served under {self.prefix}/", 404)
             await reply(scope, receive, send)

@@ -15,6 +15,7 @@ Refusal, and the rest of the batch is stored; the batch still counts as applied.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,6 @@ from aimd.ingest import objects, points, runs
 from aimd.ingest.claims import BlobClaims
 from aimd.ingest.transaction import Transaction
 from aimd.storage import keys
-from aimd.storage.reader import decode_client_seq, encode_client_seq
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Refusal:
 def durable_seq(tx: Transaction, client_id: str) -> int:
     """Highest seq of the client's batches that is applied (0 for a new client)."""
     key = keys.client_key(client_id)
-    return tx.state(key, lambda: decode_client_seq(tx.get(key)))
+    return tx.state(key, lambda: keys.decode_client_seq(tx.get(key)))
 
 
 def apply_batch(
@@ -69,21 +69,22 @@ def apply_batch(
         return done, []
     out = list(refused)
     for piece in blobs:
-        _part(tx, out, lambda p=piece: objects.put_blob_chunk(tx, p), blob_sha256=piece.sha256)
-    for item, append in [
+        _part(tx, out, functools.partial(objects.put_blob_chunk, tx, piece), blob_sha256=piece.sha256)
+    parts: list[tuple[Any, Callable[..., Any]]] = [
         *((i, points.append) for i in series),
         *((i, objects.append) for i in object_series),
-    ]:
+    ]
+    for item, append in parts:
         _part(
             tx,
             out,
-            lambda i=item, a=append: _attach_and_append(tx, client_id, attachments, i, a),
+            functools.partial(_attach_and_append, tx, client_id, attachments, item, append),
             run_hash=item.run_hash,
             name=item.name,
             context=item.context,
         )
     key = keys.client_key(client_id)
-    tx.put(key, encode_client_seq(seq))
+    tx.put(key, keys.encode_client_seq(seq))
     tx.set_state(key, seq)
     return seq, out
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from aimd.errors import InvalidInput
 from aimd.ingest import objects, points, runs
+from aimd.ingest.objects import ObjectPoints
+from aimd.ingest.points import SeriesPoints
 from aimd.ingest.transaction import Transaction
 from aimd.storage.blocks import DTYPE_FLOAT, Columns
 
@@ -25,18 +27,18 @@ class GatheredRun:
 
     props: dict[str, Any]
     params: dict[str, Any] | None
-    series: dict[tuple[str, str], list[points.SeriesPoints]] = field(default_factory=dict)
-    objects: list[objects.ObjectPoints] = field(default_factory=list)
+    series: dict[tuple[str, str], list[SeriesPoints]] = field(default_factory=dict)
+    objects: list[ObjectPoints] = field(default_factory=list)
     chunks: int = 0
     points: int = 0
 
-    def add_series(self, item: points.SeriesPoints) -> None:
+    def add_series(self, item: SeriesPoints) -> None:
         self._check_run(item.run_hash)
         self.series.setdefault((item.name, item.context), []).append(item)
         self.chunks += 1
         self.points += len(item.cols)
 
-    def add_objects(self, item: objects.ObjectPoints) -> None:
+    def add_objects(self, item: ObjectPoints) -> None:
         self._check_run(item.run_hash)
         self.objects.append(item)
         self.chunks += 1

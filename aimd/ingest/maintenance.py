@@ -16,7 +16,8 @@ from aimd.ingest import documents, objects, points, runs
 from aimd.ingest.claims import BlobClaims
 from aimd.ingest.transaction import Transaction
 from aimd.storage import keys, values
-from aimd.storage.objects import SHA256_BYTES, decode_point
+from aimd.storage.objects import decode_point
+from aimproto.contract import SHA256_BYTES
 
 _RUN_DATA = (keys.PARAM, keys.SEQUENCE, keys.BLOCK, keys.OBJECT)  # keys that start <prefix><hash>\0
 
@@ -38,7 +39,7 @@ def delete_experiment(tx: Transaction, experiment: str, attachments: runs.Attach
     hashes = [
         keys.run_hash_of(key)
         for key in tx.keys_with_prefix(keys.RUN)
-        if values.decode_props(tx.get(key))["experiment"] == experiment  # type: ignore[arg-type]
+        if values.decode_props(tx.get(key))["experiment"] == experiment  # type: ignore[arg-type]  # a key just listed holds a value
     ]
     if not hashes:
         raise NotFound(f"no experiment {experiment!r}: no run has it")
@@ -75,7 +76,7 @@ def prune(tx: Transaction, claims: BlobClaims) -> dict[str, Any]:
                 orphan_keys += 1
     referenced: set[bytes] = set()
     for key in tx.keys_with_prefix(keys.OBJECT):
-        _, _, records = decode_point(tx.get(key))  # type: ignore[arg-type]
+        _, _, records = decode_point(tx.get(key))  # type: ignore[arg-type]  # a key just listed holds a value
         referenced.update(record.sha256 for record in records)
     blobs = blob_bytes = claimed = 0
     for key in list(tx.keys_with_prefix(keys.BLOB)):

@@ -25,21 +25,18 @@ from aimd.errors import InvalidInput, NotFound
 from aimd.ingest import points
 from aimd.ingest.transaction import Transaction
 from aimd.storage import keys
-from aimd.storage.blocks import DTYPE_NAMES, LIST_DTYPES, OBJECT_KIND, SequenceMeta
+from aimd.storage.blocks import DTYPE_NAMES, LIST_DTYPES, OBJECT_KINDS, SequenceMeta
 from aimd.storage.objects import (
-    SHA256_BYTES,
     ObjectRecord,
     blob_chunks,
     chunk_bytes,
     encode_blob_header,
     encode_point,
 )
-from aimproto import contract
+from aimproto.contract import MAX_BLOB_BYTES, MAX_META_BYTES, SHA256_BYTES
 
-MAX_META_BYTES = contract.MAX_META_BYTES  # one record's meta JSON
-MAX_BLOB_BYTES = contract.MAX_BLOB_BYTES
-
-_scan_json = json.scanner.make_scanner(json.JSONDecoder())  # (value, end) of the JSON at an index
+_scan_json = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # typeshed: it takes a decoder
+# _scan_json(text, index): (value, end) of the JSON at an index
 
 
 @dataclass(frozen=True)
@@ -96,7 +93,7 @@ def decode_objects(
     shas: bytes,
 ) -> ObjectPoints:
     """Check the columns of an ObjectSeries and encode each point's stored value."""
-    if dtype not in OBJECT_KIND:
+    if dtype not in OBJECT_KINDS:
         raise InvalidInput(f"dtype {dtype} is not an object dtype")
     expected = 8 * count
     for column, data in (("steps", steps), ("epochs", epochs), ("timestamps", stamps)):

@@ -38,10 +38,7 @@ from aimd.storage.blocks import (
     decode_block,
     encode_block,
 )
-from aimproto import contract
-
-MAX_NAME_CHARS = contract.MAX_NAME_CHARS
-MAX_CONTEXT_BYTES = contract.MAX_CONTEXT_BYTES
+from aimproto.contract import MAX_CONTEXT_BYTES, MAX_NAME_CHARS, canonical_context
 
 
 @dataclass(frozen=True)
@@ -102,10 +99,6 @@ def check_context(context: str) -> None:
         raise InvalidInput(f"context {context[:40]!r} is not a canonical JSON object")
 
 
-def canonical_context(context: dict) -> str:
-    return json.dumps(context, sort_keys=True, separators=(",", ":"), allow_nan=False)
-
-
 def decode_columns(
     dtype: int, count: int, steps: bytes, values: bytes, epochs: bytes, stamps: bytes
 ) -> Columns:
@@ -157,7 +150,7 @@ def append(tx: Transaction, points: SeriesPoints) -> None:
     elif (merged := _merge_recent(tx, ids, meta, state.tail, cols)) is not None:
         tail = merged  # interleaved steps: only the recent blocks are re-cut
     else:  # slow path: overwritten steps
-        stored = [decode_block(tx.get(key))[1] for key in tx.keys_with_prefix(keys.blocks_prefix(*ids))]
+        stored = [decode_block(tx.get(key))[1] for key in tx.keys_with_prefix(keys.blocks_prefix(*ids))]  # type: ignore[arg-type]  # a block key below next_block holds a value
         everything = Columns.concat([*stored, cols]).step_ordered()
         meta = SequenceMeta(dtype=meta.dtype, next_block=meta.next_block)
         meta.absorb(everything)
@@ -214,7 +207,7 @@ def _merge_recent(
     start = meta.tail_block if tail is not None else meta.next_block
     while start > 0 and (not parts or int(parts[0].steps[0]) >= low):
         start -= 1
-        parts.insert(0, decode_block(tx.get(keys.block_key(*ids, start)))[1])
+        parts.insert(0, decode_block(tx.get(keys.block_key(*ids, start)))[1])  # type: ignore[arg-type]  # a block key below next_block holds a value
     region = Columns.concat(parts)
     if np.isin(new.steps, region.steps, assume_unique=True).any():
         return None
@@ -236,7 +229,7 @@ def _load(tx: Transaction, run_hash: str, name: str, context: str) -> _Tail:
         return _Tail(None, None)
     meta = SequenceMeta.decode(raw)
     parts = [
-        decode_block(tx.get(keys.block_key(run_hash, name, context, block_no)))[1]
+        decode_block(tx.get(keys.block_key(run_hash, name, context, block_no)))[1]  # type: ignore[arg-type]  # a block key below next_block holds a value
         for block_no in range(meta.tail_block, meta.next_block)
     ]
     return _Tail(meta, Columns.concat(parts) if parts else None)

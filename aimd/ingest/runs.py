@@ -22,13 +22,16 @@ from aimd.ingest.transaction import Transaction
 from aimd.storage import keys, values
 from aimd.storage.blocks import SequenceMeta
 from aimd.storage.lru import CacheStats
-from aimproto import contract
+from aimproto.contract import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_PARAM_DEPTH,  # the wire format nests 3 a level
+    MAX_PARAM_KEY_CHARS,
+    MAX_PROP_CHARS,
+    RUN_HASH_PATTERN,
+    RUN_HASH_RULE,
+)
 
-RUN_HASH = re.compile(contract.RUN_HASH_PATTERN)
-MAX_PROP_CHARS = contract.MAX_PROP_CHARS
-MAX_DESCRIPTION_CHARS = contract.MAX_DESCRIPTION_CHARS
-MAX_PARAM_KEY_CHARS = contract.MAX_PARAM_KEY_CHARS
-MAX_PARAM_DEPTH = contract.MAX_PARAM_DEPTH  # the wire format nests 3 a level
+RUN_HASH = re.compile(RUN_HASH_PATTERN)
 PROP_FIELDS = ("name", "description", "experiment", "archived")
 ATTACHMENT_BYTES = 700  # an open run's entry: its hash, a Counter of one client id
 RUNNING, FINISHED, CRASHED = "running", "finished", "crashed"
@@ -36,7 +39,7 @@ RUNNING, FINISHED, CRASHED = "running", "finished", "crashed"
 
 def check_hash(run_hash: str) -> None:
     if not RUN_HASH.fullmatch(run_hash):
-        raise InvalidInput(f"run hash {run_hash[:80]!r} must be {contract.RUN_HASH_RULE}")
+        raise InvalidInput(f"run hash {run_hash[:80]!r} must be {RUN_HASH_RULE}")
 
 
 def load_props(tx: Transaction, run_hash: str) -> dict[str, Any]:
@@ -195,7 +198,7 @@ def mark_orphans_crashed(tx: Transaction, attachments: Attachments) -> list[str]
     crashed. Returns their hashes."""
     orphans = []
     for key in list(tx.keys_with_prefix(keys.RUN)):
-        props = values.decode_props(tx.get(key))
+        props = values.decode_props(tx.get(key))  # type: ignore[arg-type]  # a key just listed holds a value
         if props["active"] and not attachments.is_active(props["hash"]):
             mark_ended(props, finished=False)
             _save(tx, props)
@@ -258,7 +261,7 @@ def sequences(tx: Transaction, run_hash: str) -> list[tuple[str, str, SequenceMe
     out = []
     for key in tx.keys_with_prefix(keys.sequence_prefix(run_hash)):
         name, context = keys.sequence_id_of(run_hash, key)
-        out.append((name, context, SequenceMeta.decode(tx.get(key))))
+        out.append((name, context, SequenceMeta.decode(tx.get(key))))  # type: ignore[arg-type]  # a key just listed holds a value
     return out
 
 

@@ -146,8 +146,8 @@ class Writer:
         except Exception as exc:
             log.exception("write batch failed")
             self._cache.clear()
-            error = DaemonError(f"the store could not be written: {exc}")
-            outcomes = [(future, None, error) for future, _, _ in outcomes]
+            failed = DaemonError(f"the store could not be written: {exc}")
+            outcomes = [(future, None, failed) for future, _, _ in outcomes]
         for future, result, error in outcomes:
             _resolve(future, result, error)
 
@@ -235,7 +235,7 @@ class _Lanes:
                 if self._closed:
                     return None
                 self._cv.wait()
-            items = []
+            items: list[_Item] = []
             for lane in (self._urgent, self._bulk):
                 while lane and len(items) < limit:
                     items.append(lane.popleft())

@@ -66,7 +66,7 @@ def field_value(name: str, props: dict[str, Any], params: Any, metric: str, cont
     path = name.removeprefix("run.")
     if path in RUN_PROPS:
         value = props.get(path)
-        return list(value) if path == "tags" else value
+        return list(value or ()) if path == "tags" else value
     node = params
     for part in path.split("."):
         if not isinstance(node, dict) or part not in node:

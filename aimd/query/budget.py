@@ -117,7 +117,7 @@ class Budget:
             self._since = None
         if self._turn is not None:
             self._turn = None
-            self.gate.lock.release()  # type: ignore[union-attr]
+            self.gate.lock.release()  # type: ignore[union-attr]  # a turn is held only with a gate
 
     def resume(self) -> None:
         """Start the clock again: this thread evaluates the query's expression."""
@@ -149,7 +149,7 @@ class Budget:
 
     def _take_turn(self, left: float) -> None:
         now = time.monotonic()
-        lock = self.gate.lock  # type: ignore[union-attr]
+        lock = self.gate.lock  # type: ignore[union-attr]  # a turn is held only with a gate
         if self._turn is not None:
             if now - self._turn < TURN_S:
                 return

@@ -42,7 +42,7 @@ from aimd.query.budget import (
 from aimd.query.sandbox import DICT_METHODS, GLOBAL_NAMES, Sandbox
 from aimd.query.sizes import CONTAINER_UNITS, ENTRY_UNITS
 from aimd.query.views import RUN_ATTRIBUTES, RunView, SequenceView
-from aimproto import contract
+from aimproto.contract import MAX_QUERY_CHARS, SEQUENCE_TYPES
 
 __all__ = [
     "MAX_DEPTH",
@@ -57,20 +57,10 @@ __all__ = [
     "UnknownName",
 ]
 
-MAX_QUERY_CHARS = contract.MAX_QUERY_CHARS
 MAX_DEPTH = 100
 
 #: Query target -> the name of its sequence variable (None: a runs query has only `run`).
-TARGETS: dict[str, str | None] = {
-    "runs": None,
-    "metric": "metric",
-    "images": "images",
-    "distributions": "distributions",
-    "texts": "texts",
-    "audios": "audios",
-    "figures": "figures",
-    "log_records": "log_records",
-}
+TARGETS: dict[str, str | None] = {"runs": None, **{seq_type: seq_type for seq_type in SEQUENCE_TYPES}}
 _RESERVED = GLOBAL_NAMES | {"run"} | {v for v in TARGETS.values() if v}
 
 #: Errors of ordinary data that make one row not match (a str param compared with arithmetic...).
@@ -209,16 +199,16 @@ class _Checker:
             what = _NOT_ALLOWED.get(t, t.__name__)
             raise QueryForbidden(f"{what} is not allowed in queries")
         if t is ast.Name:
-            self._name(node, scope)  # type: ignore[arg-type]
+            self._name(node, scope)
             return
         if t is ast.Lambda:
-            self._lambda(node, scope)  # type: ignore[arg-type]
+            self._lambda(node, scope)
             return
         if t in (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp):
             self._comprehension(node, scope)
             return
         if t is ast.Attribute:
-            attr = node.attr  # type: ignore[attr-defined]
+            attr = node.attr  # type: ignore[attr-defined]  # t is ast.Attribute (checked by type)
             if attr.startswith("_"):
                 raise _private(f"attribute '{attr}'")
             if attr in INSPECT_ATTRIBUTES:
@@ -226,10 +216,10 @@ class _Checker:
             if attr == "archived":
                 self.mentions_archived = True
         elif t is ast.Subscript:
-            key = node.slice  # type: ignore[attr-defined]
+            key = node.slice  # type: ignore[attr-defined]  # t is ast.Subscript (checked by type)
             if isinstance(key, ast.Constant) and key.value == "archived":
                 self.mentions_archived = True
-        elif t is ast.FormattedValue and node.format_spec is not None:  # type: ignore[attr-defined]
+        elif t is ast.FormattedValue and node.format_spec is not None:  # type: ignore[attr-defined]  # t is ast.FormattedValue
             raise QueryForbidden("format specs in f-strings (f'{x:...}') are not allowed in queries")
         for child in ast.iter_child_nodes(node):
             self.check(child, scope)
@@ -302,7 +292,7 @@ def _link_key(node: ast.AST) -> tuple[str, ...] | None:
     """The params keys a chain link adds when it is a constant; None for a dynamic link."""
     if isinstance(node, ast.Attribute):
         return None if node.attr in DICT_METHODS else (node.attr,)
-    key = node.slice  # type: ignore[attr-defined]
+    key = node.slice  # type: ignore[attr-defined]  # node is an ast.Subscript
     if isinstance(key, ast.Constant) and type(key.value) is str:
         return (key.value,)
     if (
@@ -310,7 +300,7 @@ def _link_key(node: ast.AST) -> tuple[str, ...] | None:
         and key.elts
         and all(isinstance(e, ast.Constant) and type(e.value) is str for e in key.elts)
     ):
-        return tuple(e.value for e in key.elts)  # type: ignore[attr-defined]
+        return tuple(e.value for e in key.elts)  # type: ignore[attr-defined]  # key is an ast.Tuple here
     return None
 
 
@@ -327,7 +317,7 @@ def _static_path(node: ast.AST) -> tuple[str, ...] | None:
         node = node.value
     if not (isinstance(node, ast.Name) and node.id == "run"):
         return None
-    single = isinstance(first, ast.Attribute) or isinstance(first.slice, ast.Constant)  # type: ignore[attr-defined]
+    single = isinstance(first, ast.Attribute) or isinstance(first.slice, ast.Constant)  # type: ignore[attr-defined]  # first is an ast.Subscript when not an Attribute
     if single and keys[-1][0] in RUN_ATTRIBUTES:
         return None
     return tuple(k for key in reversed(keys) for k in key)
@@ -338,17 +328,17 @@ def _mark_chains(tree: ast.AST) -> None:
     nodes = list(ast.walk(tree))
     for node in nodes:
         if isinstance(node, _LINKS) and isinstance(node.ctx, ast.Load):
-            node.aimql_outer = True  # type: ignore[attr-defined]
-            node.aimql_path = _static_path(node)  # type: ignore[attr-defined]
+            node.aimql_outer = True  # type: ignore[union-attr]  # the compiler's own mark on a node
+            node.aimql_path = _static_path(node)  # type: ignore[union-attr]  # the compiler's own mark on a node
     for node in nodes:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             node.func.aimql_outer = False  # type: ignore[attr-defined]  # a method: resolve its object
             node.func.aimql_path = None  # type: ignore[attr-defined]  # ...and its name is no params key
-            node.func.aimql_method = True  # type: ignore[attr-defined]
+            node.func.aimql_method = True  # type: ignore[attr-defined]  # the compiler's own mark on a node
     for node in nodes:
         method = getattr(node, "aimql_method", False)
         if isinstance(node, _LINKS) and not method and isinstance(node.value, _LINKS):
-            node.value.aimql_outer = False  # type: ignore[attr-defined]
+            node.value.aimql_outer = False  # type: ignore[union-attr]  # the compiler's own mark on a node
 
 
 # --- the rewrite ------------------------------------------------------------------------------
@@ -367,7 +357,7 @@ class _Policy(RestrictingNodeTransformer):
 
     def _link(self, node: ast.Attribute | ast.Subscript, rewritten: ast.AST) -> ast.AST:
         if getattr(node, "aimql_outer", False):
-            return _call("_resolve_", [rewritten], node)  # type: ignore[list-item]
+            return _call("_resolve_", [rewritten], node)  # type: ignore[list-item]  # stubs type call args as expr; any AST node works
         return rewritten
 
     def _static(self, node: ast.AST) -> ast.AST | None:
@@ -490,7 +480,7 @@ def _mark_inner_displays(node: ast.AST) -> None:
     """The displays directly inside a display are charged with it, by the outermost one."""
     for child in ast.iter_child_nodes(node):
         if isinstance(child, _DISPLAYS):
-            child.aimql_inner = True  # type: ignore[attr-defined]
+            child.aimql_inner = True  # type: ignore[union-attr]  # the compiler's own mark on a node
 
 
 def _display_units(node: ast.AST) -> int:
@@ -498,7 +488,7 @@ def _display_units(node: ast.AST) -> int:
     slots; a dict or set entry costs ENTRY_UNITS): small displays in a comprehension add up."""
     if not isinstance(node, _DISPLAYS) or not _is_built(node):
         return 0
-    slots = len(node.keys) * ENTRY_UNITS if isinstance(node, ast.Dict) else len(node.elts)  # type: ignore[attr-defined]
+    slots = len(node.keys) * ENTRY_UNITS if isinstance(node, ast.Dict) else len(node.elts)
     if isinstance(node, ast.Set):
         slots *= ENTRY_UNITS
     return CONTAINER_UNITS + slots + sum(_display_units(child) for child in ast.iter_child_nodes(node))
@@ -517,7 +507,7 @@ def _compile_part(body: ast.expr, params: tuple[str, ...], namespace: dict[str, 
     args = _no_args()
     args.args = [ast.arg(p) for p in params]
     wrapper = ast.Lambda(args, body)
-    wrapper.aimql_wrapper = True  # type: ignore[attr-defined]
+    wrapper.aimql_wrapper = True  # type: ignore[attr-defined]  # the compiler's own mark on a node
     ast.copy_location(wrapper, body)
     tree = ast.Expression(wrapper)
     policy = _Policy()
@@ -543,7 +533,7 @@ def _names_required(conjuncts: list[ast.expr], variable: str) -> frozenset[str] 
         if isinstance(op, ast.In) and isinstance(right, (ast.List, ast.Tuple, ast.Set)):
             items = right.elts
             if all(isinstance(i, ast.Constant) and isinstance(i.value, str) for i in items):
-                return frozenset(i.value for i in items)  # type: ignore[attr-defined]
+                return frozenset(i.value for i in items)  # type: ignore[attr-defined]  # items are ast.Constant here
     return None
 
 

@@ -24,21 +24,11 @@ from aimd.query import downsample
 from aimd.query.budget import Budget, Gate
 from aimd.query.compile import Query
 from aimd.query.views import RunView, SequenceView
-from aimd.storage import blocks
-from aimd.storage.blocks import DTYPE_FLOAT, DTYPE_INT, DTYPE_NAMES, Columns, SequenceMeta
+from aimd.storage.blocks import DTYPE_NAMES, Columns, SequenceMeta
 from aimd.storage.reader import Reader
+from aimproto.contract import SEQUENCE_DTYPES  # the sequence types a query can target -> their dtypes
 
-# The sequence types a query can target, and the stored dtypes each one holds.
-SEQUENCE_DTYPES: dict[str, frozenset[int]] = {
-    "metric": frozenset({DTYPE_INT, DTYPE_FLOAT}),
-    "images": frozenset({blocks.DTYPE_IMAGE, blocks.DTYPE_IMAGE_LIST}),
-    "distributions": frozenset({blocks.DTYPE_DISTRIBUTION}),
-    "texts": frozenset({blocks.DTYPE_TEXT, blocks.DTYPE_TEXT_LIST}),
-    "audios": frozenset({blocks.DTYPE_AUDIO, blocks.DTYPE_AUDIO_LIST}),
-    "figures": frozenset({blocks.DTYPE_FIGURE}),
-    "log_records": frozenset({blocks.DTYPE_LOG_RECORD}),
-}
-NUMERIC_DTYPES = SEQUENCE_DTYPES["metric"]
+NUMERIC_DTYPES = frozenset(SEQUENCE_DTYPES["metric"])
 PROGRESS_EVERY_S = 0.2
 
 

@@ -32,9 +32,9 @@ INT_BITS_PER_UNIT = 64
 
 # --- types ------------------------------------------------------------------------------------
 _NoneType = type(None)
-_DICT_KEYS = type({}.keys())
-_DICT_VALUES = type({}.values())
-_DICT_ITEMS = type({}.items())
+_DICT_KEYS: type = type({}.keys())
+_DICT_VALUES: type = type({}.values())
+_DICT_ITEMS: type = type({}.items())
 INTS = frozenset({int, bool})
 NUMBERS = frozenset({int, bool, float})
 SCALARS = frozenset({int, bool, float, str, _NoneType})

@@ -17,8 +17,8 @@ import grpc
 
 from aimd.exposure import TcpSecurity
 from aimd.tokens import Scope, Tokens
+from aimproto.contract import AUTHORIZATION_KEY
 
-AUTHORIZATION_KEY = "authorization"
 BEARER = "Bearer "
 # Calls a read-only token may make (besides OpenRun with read_only=True); everything else writes.
 READ_SERVICES = ("/aimproto.v1.Reading/", "/aimproto.v1.Query/", "/grpc.health.v1.Health/")

@@ -13,7 +13,7 @@ def sequence_info_message(name: str, context: str, meta: SequenceMeta) -> common
     return common_pb2.SequenceInfo(
         name=name,
         context=context,
-        dtype=meta.dtype,
+        dtype=meta.dtype,  # type: ignore[arg-type]  # a DType code as int: the stubs want the enum
         count=meta.count,
         first_step=meta.first_step,
         last_step=meta.last_step,
@@ -39,13 +39,13 @@ def point_columns(dtype: int, cols: Columns, *, values_only: bool = False) -> di
 
 
 def points_chunk(dtype: int, cols: Columns) -> reading_pb2.PointsChunk:
-    return reading_pb2.PointsChunk(dtype=dtype, count=len(cols), **point_columns(dtype, cols))
+    return reading_pb2.PointsChunk(dtype=dtype, count=len(cols), **point_columns(dtype, cols))  # type: ignore[arg-type]  # a DType code as int: the stubs want the enum
 
 
 def objects_chunk(dtype: int, points: list[ObjectPoint]) -> reading_pb2.ObjectsChunk:
     records = [record for point in points for record in point.records]
     return reading_pb2.ObjectsChunk(
-        dtype=dtype,
+        dtype=dtype,  # type: ignore[arg-type]  # a DType code as int: the stubs want the enum
         count=len(points),
         steps=np.array([p.step for p in points], "<i8").tobytes(),
         epochs=np.array([p.epoch for p in points], "<f8").tobytes(),

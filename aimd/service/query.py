@@ -23,7 +23,8 @@ from aimd.service.status import abort
 from aimd.service.wire import Malformed
 from aimd.storage.blocks import Columns
 from aimd.storage.reader import Reader
-from aimproto import contract, convert
+from aimproto import convert
+from aimproto.contract import QUERY_ERROR_KEY  # trailing metadata: "syntax <line> <offset>" or "budget"
 from aimproto.v1 import query_pb2, query_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,6 @@ CHUNK_BYTES = 1 << 20  # no chunk holds more than this (a long sequence is split
 FLUSH_BYTES = 256 << 10  # a chunk is sent once it holds this much: the client works meanwhile
 POINT_BYTES = 32  # step, value, epoch, timestamp: 8 bytes each
 RUN_HEADER_BYTES = 256  # an estimate, for chunk sizing
-QUERY_ERROR_KEY = contract.QUERY_ERROR_KEY  # trailing metadata: "syntax <line> <offset>" or "budget"
 
 
 def query_spec(request: query_pb2.QueryRequest, default_timeout_s: float) -> QuerySpec:
@@ -80,14 +80,14 @@ class ChunkPacker:
         if isinstance(match, Progress):
             self.chunk.progress.done, self.chunk.progress.total = match.done, match.total
             self.size += 1
-            yield self.take()  # type: ignore[misc]
+            yield self.take()  # type: ignore[misc]  # take() gives a chunk: it holds this match
         elif isinstance(match, RunMatch):
             header = self.chunk.runs.add(props=convert.props_to_proto(match.props))
             if match.params is not None:
                 header.params.CopyFrom(convert.param_to_proto(match.params))
             self.size += RUN_HEADER_BYTES
             if self.size >= FLUSH_BYTES:
-                yield self.take()  # type: ignore[misc]
+                yield self.take()  # type: ignore[misc]  # take() gives a chunk when the packer is full
         else:
             yield from self._add_sequence(match)
 
@@ -103,13 +103,13 @@ class ChunkPacker:
                     block.info.CopyFrom(info)
                     first = False
                 if self.size >= FLUSH_BYTES:
-                    yield self.take()  # type: ignore[misc]
+                    yield self.take()  # type: ignore[misc]  # take() gives a chunk when the packer is full
             cols = following
         if first:  # metadata only, or a sequence without points
             self.chunk.sequences.add(run_hash=match.run_hash, info=info, last=True)
             self.size += RUN_HEADER_BYTES
             if self.size >= FLUSH_BYTES:
-                yield self.take()  # type: ignore[misc]
+                yield self.take()  # type: ignore[misc]  # take() gives a chunk when the packer is full
 
     def _slices(
         self, match: SequenceMatch, cols: Columns, *, last: bool
@@ -141,10 +141,10 @@ def query_chunks(engine: Engine) -> Iterator[query_pb2.QueryChunk]:
             yield chunk
         if not sent and isinstance(match, RunMatch):
             sent = True  # the first result goes out at once, not when a chunk is full
-            if (chunk := packer.take()) is not None:
-                yield chunk
-    if (chunk := packer.take()) is not None:
-        yield chunk
+            if (first := packer.take()) is not None:
+                yield first
+    if (last := packer.take()) is not None:
+        yield last
 
 
 def aggregate_spec(request: query_pb2.QueryRequest) -> aggregate.Spec | None:
@@ -210,7 +210,9 @@ class QueryService(query_pb2_grpc.QueryServicer):
         self.idle_timeout_s = idle_timeout_s
         self.gate = Gate()  # long queries take turns (aimd.query.budget.Gate)
 
-    async def Query(self, request, context):
+    async def Query(
+        self, request: query_pb2.QueryRequest, context: grpc.aio.ServicerContext
+    ) -> None:  # streams through context.write
         self.activity.touch()
         loop = asyncio.get_running_loop()
         chunks: Iterator[query_pb2.QueryChunk] | None = None

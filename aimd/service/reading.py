@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor
 from typing import Any
+
+import grpc
 
 from aimd.errors import InvalidInput, NotFound
 from aimd.ingest.runs import check_hash, check_path
 from aimd.service.messages import objects_chunk, points_chunk, sequence_info_message
 from aimd.service.status import handles_errors
 from aimd.storage.blocks import DTYPE_NAMES, NUMPY_DTYPE, Columns
-from aimd.storage.objects import SHA256_BYTES
 from aimd.storage.reader import MISSING, ObjectPoint, Reader
 from aimproto import convert
-from aimproto.v1 import reading_pb2, reading_pb2_grpc
+from aimproto.contract import SHA256_BYTES
+from aimproto.v1 import common_pb2, reading_pb2, reading_pb2_grpc
 
 CHUNK_POINTS = 32768  # points per PointsChunk: 32 bytes each, so about 1 MiB a chunk
 CHUNK_OBJECT_BYTES = 2**20  # about this many bytes of records per ObjectsChunk (at least one point)
@@ -47,7 +49,9 @@ class ReadingService(reading_pb2_grpc.ReadingServicer):
         self.stats = stats  # aimd.service.stats
 
     @handles_errors
-    async def GetDaemonStats(self, request, context):
+    async def GetDaemonStats(
+        self, request: reading_pb2.DaemonStatsRequest, context: grpc.aio.ServicerContext
+    ) -> reading_pb2.DaemonStats:
         if self.stats is None:
             return reading_pb2.DaemonStats()
         return await self._read(self.stats)
@@ -63,10 +67,14 @@ class ReadingService(reading_pb2_grpc.ReadingServicer):
         return props
 
     @handles_errors
-    async def GetRun(self, request, context):
+    async def GetRun(
+        self, request: reading_pb2.RunRef, context: grpc.aio.ServicerContext
+    ) -> common_pb2.RunProps:
         return convert.props_to_proto(await self._props(request.run_hash))
 
-    async def ListRuns(self, request, context):
+    async def ListRuns(
+        self, request: reading_pb2.ListRunsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[common_pb2.RunProps]:
         self.activity.touch()
         all_props = await self._read(lambda: list(self.reader.runs()))
         all_props.sort(key=lambda p: p["creation_time"])
@@ -74,7 +82,9 @@ class ReadingService(reading_pb2_grpc.ReadingServicer):
             yield convert.props_to_proto(props)
 
     @handles_errors
-    async def GetParams(self, request, context):
+    async def GetParams(
+        self, request: reading_pb2.GetParamsRequest, context: grpc.aio.ServicerContext
+    ) -> common_pb2.ParamValue:
         await self._props(request.run_hash)
         path = list(request.path.keys)
         check_path(path)  # a NUL inside a key would read another path
@@ -87,13 +97,17 @@ class ReadingService(reading_pb2_grpc.ReadingServicer):
             raise InvalidInput(str(exc)) from None
 
     @handles_errors
-    async def ListSequences(self, request, context):
+    async def ListSequences(
+        self, request: reading_pb2.RunRef, context: grpc.aio.ServicerContext
+    ) -> reading_pb2.ListSequencesReply:
         await self._props(request.run_hash)
         seqs = await self._read(self.reader.sequences, request.run_hash)
         return reading_pb2.ListSequencesReply(sequences=[sequence_info_message(*s) for s in seqs])
 
     @handles_errors
-    async def ReadSequence(self, request, context):
+    async def ReadSequence(
+        self, request: reading_pb2.ReadSequenceRequest, context: grpc.aio.ServicerContext
+    ) -> None:  # streams through context.write
         await self._props(request.run_hash)
         reader = self.reader.snapshot()  # one consistent view, read a chunk at a time
         meta = await self._read(reader.sequence, request.run_hash, request.name, request.context)
@@ -113,7 +127,9 @@ class ReadingService(reading_pb2_grpc.ReadingServicer):
             await context.write(points_chunk(meta.dtype, Columns.empty(meta.dtype)))
 
     @handles_errors
-    async def ReadObjects(self, request, context):
+    async def ReadObjects(
+        self, request: reading_pb2.ReadSequenceRequest, context: grpc.aio.ServicerContext
+    ) -> None:  # streams through context.write
         await self._props(request.run_hash)
         found = await self._read(self.reader.objects, request.run_hash, request.name, request.context)
         if found is None:
@@ -128,7 +144,9 @@ class ReadingService(reading_pb2_grpc.ReadingServicer):
             await context.write(objects_chunk(meta.dtype, part))
 
     @handles_errors
-    async def GetBlobs(self, request, context):
+    async def GetBlobs(
+        self, request: reading_pb2.GetBlobsRequest, context: grpc.aio.ServicerContext
+    ) -> None:  # streams through context.write
         shas = list(request.sha256)
         if len(shas) > MAX_BLOBS_PER_REQUEST:
             raise InvalidInput(f"at most {MAX_BLOBS_PER_REQUEST} blobs per request")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 
@@ -25,9 +25,10 @@ def status_of(exc: errors.DaemonError) -> grpc.StatusCode:
     return STATUS_OF.get(type(exc), grpc.StatusCode.INTERNAL)
 
 
-async def abort(context: grpc.aio.ServicerContext, exc: errors.DaemonError) -> None:
-    """End the call with the status mapped from exc and its message."""
+async def abort(context: grpc.aio.ServicerContext, exc: errors.DaemonError) -> NoReturn:
+    """End the call with the status mapped from exc and its message (context.abort raises)."""
     await context.abort(status_of(exc), str(exc))
+    raise AssertionError("grpc's context.abort returned")  # it always raises
 
 
 def handles_errors(method: Callable) -> Callable:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,17 +22,15 @@ from aimd.service.messages import sequence_info_message
 from aimd.service.status import handles_errors, status_of
 from aimd.service.watch import WatchHub
 from aimd.service.wire import Malformed
-from aimproto import contract, convert
+from aimproto import convert
+from aimproto.contract import FAILED_SEQ_KEY, MAX_CLIENT_ID_CHARS, SHA256_BYTES, STORE_ERROR_KEY
 from aimproto.v1 import common_pb2, tracking_pb2, tracking_pb2_grpc
 
 log = logging.getLogger(__name__)
 
 MAX_INFLIGHT_BATCHES = 8  # per stream: beyond this the daemon stops reading (HTTP/2 back-pressure)
-MAX_CLIENT_ID_CHARS = contract.MAX_CLIENT_ID_CHARS
 MAX_ECHOED_CHARS = 4096  # of a refused part's hash, name or context, sent back in the ack
 ATTACH_GRACE_S = 30.0  # a client that opened a run must hold a Track stream within this
-FAILED_SEQ_KEY = contract.FAILED_SEQ_KEY  # trailing metadata: seq of the batch that ended a Track stream
-STORE_ERROR_KEY = contract.STORE_ERROR_KEY  # trailing metadata: errno name when the disk refused a write
 
 
 def _path(msg: common_pb2.ParamPath) -> list[str]:
@@ -105,7 +103,7 @@ def decode_batch(batch: tracking_pb2.Batch) -> DecodedBatch:
         try:
             blobs.append(decode_blob(b))
         except DaemonError as exc:
-            refused.append(batches.Refusal(exc, blob_sha256=b.sha256[: objects.SHA256_BYTES]))
+            refused.append(batches.Refusal(exc, blob_sha256=b.sha256[:SHA256_BYTES]))
     object_series = []
     for chunk in batch.objects:
         try:
@@ -122,7 +120,7 @@ def _refusal(
     return batches.Refusal(exc, chunk.run_hash[:cut], chunk.name[:cut], chunk.context[:cut])
 
 
-def ack(durable: int, refused: list[batches.Refusal] = ()) -> tracking_pb2.TrackAck:
+def ack(durable: int, refused: Sequence[batches.Refusal] = ()) -> tracking_pb2.TrackAck:
     """The TrackAck of batch durable, naming the parts of it that were refused."""
     return tracking_pb2.TrackAck(
         durable_seq=durable,
@@ -196,7 +194,9 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         return await asyncio.wrap_future(self.writer.submit(mutation))
 
     @handles_errors
-    async def Handshake(self, request, context):
+    async def Handshake(
+        self, request: tracking_pb2.HandshakeRequest, context: grpc.aio.ServicerContext
+    ) -> tracking_pb2.HandshakeReply:
         if request.protocol_version != common_pb2.PROTOCOL_VERSION_CURRENT:
             raise InvalidInput(
                 f"protocol version {request.protocol_version} is not supported "
@@ -210,7 +210,9 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         )
 
     @handles_errors
-    async def OpenRun(self, request, context):
+    async def OpenRun(
+        self, request: tracking_pb2.OpenRunRequest, context: grpc.aio.ServicerContext
+    ) -> tracking_pb2.OpenRunReply:
         attachments = self.writer.attachments
         client_id = _client_id(request.client_id)
         if not request.read_only:
@@ -232,7 +234,9 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         )
 
     @handles_errors
-    async def SetParams(self, request, context):
+    async def SetParams(
+        self, request: tracking_pb2.SetParamsRequest, context: grpc.aio.ServicerContext
+    ) -> tracking_pb2.Empty:
         try:
             value = convert.param_from_proto(request.value)
         except ValueError as exc:
@@ -241,31 +245,41 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         return tracking_pb2.Empty()
 
     @handles_errors
-    async def DeleteParams(self, request, context):
+    async def DeleteParams(
+        self, request: tracking_pb2.DeleteParamsRequest, context: grpc.aio.ServicerContext
+    ) -> tracking_pb2.Empty:
         await self._write(lambda tx: runs.delete_params(tx, request.run_hash, _path(request.path)))
         return tracking_pb2.Empty()
 
     @handles_errors
-    async def SetProps(self, request, context):
+    async def SetProps(
+        self, request: tracking_pb2.SetPropsRequest, context: grpc.aio.ServicerContext
+    ) -> common_pb2.RunProps:
         changes = {f: getattr(request, f) for f in runs.PROP_FIELDS if request.HasField(f)}
         props = await self._write(lambda tx: runs.set_props(tx, request.run_hash, changes))
         self.hub.props_changed(props)
         return convert.props_to_proto(props)
 
     @handles_errors
-    async def AddTag(self, request, context):
+    async def AddTag(
+        self, request: tracking_pb2.TagRequest, context: grpc.aio.ServicerContext
+    ) -> common_pb2.RunProps:
         props = await self._write(lambda tx: runs.add_tag(tx, request.run_hash, request.tag))
         self.hub.props_changed(props)
         return convert.props_to_proto(props)
 
     @handles_errors
-    async def RemoveTag(self, request, context):
+    async def RemoveTag(
+        self, request: tracking_pb2.TagRequest, context: grpc.aio.ServicerContext
+    ) -> common_pb2.RunProps:
         props = await self._write(lambda tx: runs.remove_tag(tx, request.run_hash, request.tag))
         self.hub.props_changed(props)
         return convert.props_to_proto(props)
 
     @handles_errors
-    async def CloseRun(self, request, context):
+    async def CloseRun(
+        self, request: tracking_pb2.CloseRunRequest, context: grpc.aio.ServicerContext
+    ) -> common_pb2.RunProps:
         client_id = _client_id(request.client_id)
         attachments = self.writer.attachments
         if request.force:
@@ -279,14 +293,18 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         return convert.props_to_proto(props)
 
     @handles_errors
-    async def DeleteRun(self, request, context):
+    async def DeleteRun(
+        self, request: tracking_pb2.DeleteRunRequest, context: grpc.aio.ServicerContext
+    ) -> tracking_pb2.Empty:
         attachments = self.writer.attachments
         await self._write(lambda tx: maintenance.delete_run(tx, request.run_hash, attachments))
         self.hub.run_deleted(request.run_hash)
         return tracking_pb2.Empty()
 
     @handles_errors
-    async def DeleteExperiment(self, request, context):
+    async def DeleteExperiment(
+        self, request: tracking_pb2.DeleteExperimentRequest, context: grpc.aio.ServicerContext
+    ) -> tracking_pb2.DeleteExperimentReply:
         attachments = self.writer.attachments
         hashes = await self._write(
             lambda tx: maintenance.delete_experiment(tx, request.experiment, attachments)
@@ -296,7 +314,9 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
         return tracking_pb2.DeleteExperimentReply(run_hashes=hashes)
 
     @handles_errors
-    async def Prune(self, request, context):
+    async def Prune(
+        self, request: tracking_pb2.PruneRequest, context: grpc.aio.ServicerContext
+    ) -> tracking_pb2.PruneReply:
         claims = self.writer.claims
         removed = await self._write(lambda tx: maintenance.prune(tx, claims))
         return tracking_pb2.PruneReply(**removed)
@@ -345,7 +365,12 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
                     self._opened.pop(client_id, None)
                     self._detach_client(client_id)
 
-    async def _pump(self, client_id: str, request_iterator, context) -> None:
+    async def _pump(
+        self,
+        client_id: str,
+        request_iterator: AsyncIterator[tracking_pb2.TrackRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> None:
         acks: asyncio.Queue = asyncio.Queue()
         inflight = asyncio.Semaphore(MAX_INFLIGHT_BATCHES)
         origin = Origin()
@@ -367,7 +392,7 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
                 if self.writer.failure is not None:  # take in nothing that cannot be written
                     raise self.writer.failure
                 future = self.writer.submit(
-                    lambda tx, d=decoded, q=seq: batches.apply_batch(
+                    lambda tx, d=decoded, q=seq: batches.apply_batch(  # type: ignore[misc]  # mypy cannot infer a lambda with bound defaults
                         tx,
                         client_id,
                         q,
@@ -423,7 +448,9 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
                 task.cancel()
 
     @handles_errors
-    async def ReportProgress(self, request, context):
+    async def ReportProgress(
+        self, request: tracking_pb2.ReportProgressRequest, context: grpc.aio.ServicerContext
+    ) -> tracking_pb2.Empty:
         expect = request.expect_next_in_s
         if not 0 <= expect < float("inf"):
             raise InvalidInput(f"expect_next_in must be a number of seconds >= 0, not {expect}")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import grpc
 
@@ -36,11 +37,11 @@ def _start(msg: transfer_pb2.ImportStart) -> imports.GatheredRun:
 
 
 class TransferService(transfer_pb2_grpc.TransferServicer):
-    def __init__(self, writer: Writer, activity) -> None:
+    def __init__(self, writer: Writer, activity: Any) -> None:
         self.writer = writer
         self.activity = activity
 
-    async def _write(self, mutation) -> object:
+    async def _write(self, mutation: Callable[..., Any]) -> Any:
         return await asyncio.wrap_future(self.writer.submit(mutation))
 
     async def ImportRun(
@@ -95,4 +96,9 @@ class TransferService(transfer_pb2_grpc.TransferServicer):
 
     async def _store_blobs(self, blobs: list[objects.BlobPiece]) -> None:
         if blobs:
-            await self._write(lambda tx: [objects.put_blob_chunk(tx, piece) for piece in blobs])
+
+            def put(tx: Any) -> None:
+                for piece in blobs:
+                    objects.put_blob_chunk(tx, piece)
+
+            await self._write(put)

@@ -10,9 +10,12 @@ a slow reader never makes the daemon hold more, and never slows a writer (publis
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Iterable
 from typing import Any
+
+import grpc
 
 from aimd.ingest import runs
 from aimd.ingest.writer import Writer
@@ -123,10 +126,14 @@ class WatchService(watch_pb2_grpc.WatchServicer):
         self.stopping = stopping
 
     @handles_errors
-    async def Watch(self, request, context):
+    async def Watch(
+        self, request: watch_pb2.WatchRequest, context: grpc.aio.ServicerContext
+    ) -> None:  # writes its events with context.write
         hashes = frozenset(request.run_hashes)
         for run_hash in hashes:  # a run that is not there: NOT_FOUND at once
-            await asyncio.wrap_future(self.writer.submit(lambda tx, h=run_hash: runs.load_props(tx, h)))
+            await asyncio.wrap_future(
+                self.writer.submit(functools.partial(runs.load_props, run_hash=run_hash))
+            )
         watcher = Watcher(hashes)
         self.hub.watchers.add(watcher)
         stopping = asyncio.ensure_future(self.stopping.wait())

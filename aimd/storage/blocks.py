@@ -40,8 +40,8 @@ BLOCK_POINTS = 4096
 ZLIB_LEVEL = 1
 
 NUMPY_DTYPE = {DTYPE_INT: np.dtype("<i8"), DTYPE_FLOAT: np.dtype("<f8")}
-# Object sequences (aimd.storage.objects): no blocks; one key per step, records naming blobs.
-OBJECT_KIND = OBJECT_KINDS  # dtype -> the kind of its records (aim.objects' KIND)
+# Object sequences (aimd.storage.objects; their dtypes: OBJECT_KINDS): no blocks; one key per step,
+# records naming blobs.
 
 _HEADER = struct.Struct("<BBI")
 _FORMAT = 1

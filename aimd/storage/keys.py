@@ -34,9 +34,9 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 
-from aimproto import contract
+from aimproto.contract import SHA256_BYTES, STORE_SCHEMA_VERSION
 
-SCHEMA_VERSION = str(contract.STORE_SCHEMA_VERSION).encode()
+SCHEMA_VERSION = str(STORE_SCHEMA_VERSION).encode()  # as the V key holds it
 VERSION_KEY = b"V"
 RUN = b"R"
 PARAM = b"P"
@@ -47,7 +47,6 @@ OBJECT = b"X"
 BLOB = b"O"
 DOCUMENT = b"U"
 SEP = b"\x00"
-SHA256_BYTES = 32
 
 _BLOCK_NO = struct.Struct(">I")
 _STEP = struct.Struct(">Q")
@@ -141,3 +140,13 @@ def document_key(kind: str, key: str) -> bytes:
 
 def document_key_of(kind: str, key: bytes) -> str:
     return key[len(document_prefix(kind)) :].decode()
+
+
+def encode_client_seq(seq: int) -> bytes:
+    """The value of a K key: the client's highest durable batch seq."""
+    return _STEP.pack(seq)
+
+
+def decode_client_seq(raw: bytes | None) -> int:
+    """A K key's value as its seq (0 when the client has none)."""
+    return 0 if raw is None else _STEP.unpack(raw)[0]

@@ -20,10 +20,11 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
+from aimproto.contract import SHA256_BYTES
+
 # The chunk size of the wire contract (common.proto, Limits.BLOB_CHUNK_BYTES; a test pins it):
 # every chunk of a blob but its last holds exactly this many bytes, whoever sent it.
 BLOB_CHUNK_BYTES = 2**20
-SHA256_BYTES = 32
 
 _POINT = struct.Struct("<BddI")
 _META_LEN = struct.Struct("<I")

@@ -5,7 +5,6 @@ Every multi-key read happens on one snapshot, so a reader never sees half of a w
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +31,6 @@ class _Missing:
 
 
 MISSING: Any = _Missing()
-_U64 = struct.Struct(">Q")
 DEFAULT_PROPS_CACHE_BYTES = 16 * 2**20
 PROPS_OVERHEAD_BYTES = 1024  # a decoded props dict, its key and its cache entry, besides 2x its JSON
 
@@ -185,14 +183,6 @@ class Reader:
                 raw = self._store.get(key)
                 if raw is not None:
                     yield key[len(keys.BLOB) :], decode_blob_header(raw)[0]
-
-
-def encode_client_seq(seq: int) -> bytes:
-    return _U64.pack(seq)
-
-
-def decode_client_seq(raw: bytes | None) -> int:
-    return 0 if raw is None else _U64.unpack(raw)[0]
 
 
 def params_at(view: Store | Snapshot, run_hash: str, path: Sequence[str]) -> Any:

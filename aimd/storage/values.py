@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Iterator
 from typing import Any
 
 _I64 = struct.Struct("<q")
@@ -102,7 +103,7 @@ def _decode(view: memoryview) -> Any:
     raise ValueError(f"corrupt param value: unknown tag {tag!r}")
 
 
-def _items(payload: memoryview):
+def _items(payload: memoryview) -> Iterator[tuple[Any, Any]]:
     pos = 0
     while pos < len(payload):
         (size,) = _U32.unpack_from(payload, pos)

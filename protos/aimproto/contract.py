@@ -7,6 +7,8 @@ the daemon also stores them on disk, so a code never changes meaning.
 
 from __future__ import annotations
 
+import json
+
 # --- sequence element types: DType code -> the SDK's name for it ---------------------------
 DTYPE_INT = 1
 DTYPE_FLOAT = 2
@@ -46,8 +48,34 @@ OBJECT_KINDS = {  # object dtype -> the KIND of the objects its records hold (ai
 }
 LIST_DTYPES = frozenset({DTYPE_IMAGE_LIST, DTYPE_TEXT_LIST, DTYPE_AUDIO_LIST})  # a list of objects per step
 
+# --- sequence types: what a query targets (Aim's names), and the dtypes each one holds --------
+SEQUENCE_DTYPES: dict[str, tuple[int, ...]] = {
+    "metric": (DTYPE_INT, DTYPE_FLOAT),
+    "images": (DTYPE_IMAGE, DTYPE_IMAGE_LIST),
+    "distributions": (DTYPE_DISTRIBUTION,),
+    "texts": (DTYPE_TEXT, DTYPE_TEXT_LIST),
+    "audios": (DTYPE_AUDIO, DTYPE_AUDIO_LIST),
+    "figures": (DTYPE_FIGURE,),
+    "log_records": (DTYPE_LOG_RECORD,),
+}
+SEQUENCE_TYPES = tuple(SEQUENCE_DTYPES)  # "metric", "images", ...
+SEQUENCE_TYPE_OF = {  # dtype name -> the sequence type holding it ("list(aim.text)" -> "texts")
+    DTYPE_NAMES[code]: seq_type for seq_type, codes in SEQUENCE_DTYPES.items() for code in codes
+}
+
+
+def canonical_context(context: dict) -> str:
+    """A context as both sides store and compare it: JSON with sorted keys and no spaces (a
+    ValueError for NaN or infinity). The daemon accepts a context only in this form."""
+    return json.dumps(context, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+# --- blobs ---------------------------------------------------------------------------------------
+SHA256_BYTES = 32  # a blob's digest (SHA-256), as the wire and the store carry it
+
 # --- the store ---------------------------------------------------------------------------------
 STORE_SCHEMA_VERSION = 1  # the key schema aimd writes (its V key); Repo.get_version() reports it
+AIM_DIR = ".aim"  # the folder inside a repository that holds the store, the socket and the daemon's files
 
 # --- limits on what a client may send --------------------------------------------------------
 RUN_HASH_PATTERN = r"[0-9A-Za-z_-]{1,64}"
@@ -77,6 +105,10 @@ MAX_DOCUMENT_KEY_CHARS = MAX_PROP_CHARS  # a document's key (a hash, an experime
 FAILED_SEQ_KEY = "aim-failed-seq"  # Track: seq of the batch that ended the stream
 STORE_ERROR_KEY = "aim-store-error"  # Track: errno name (ENOSPC, ...) when the disk refused a write
 QUERY_ERROR_KEY = "aim-query-error"  # Query: "syntax <line> <offset>" or "budget"
+AUTHORIZATION_KEY = "authorization"  # every call to a TCP daemon: "Bearer TOKEN"
+
+# --- access tokens (the daemon's TCP port, aim up's UI) ----------------------------------------
+MIN_TOKEN_CHARS = 16  # shorter is no secret
 
 # --- the `aimd` program, which the SDK runs to start a local daemon ---------------------------
 AIMD_EXIT_NOT_INSTALLED = 5  # start, serve: a module the daemon needs (plyvel) cannot be imported

@@ -69,19 +69,27 @@ def test_four_trackers_of_one_run_ride_through_repeated_daemon_kills(repo):
 
 
 EXIT_WITH_A_STOPPED_DAEMON = """
-import os, signal, sys
+import os, signal, sys, time
 from aim import Run
 from aim.errors import TrackingError
 run = Run(repo=sys.argv[1], system_tracking_interval=None, capture_terminal_logs=False)
 run.track(0.0, name="x", step=0)
 run._tracker.flush()  # acknowledged: durable
 os.kill(int(sys.argv[2]), signal.SIGSTOP)  # the daemon no longer answers
-refused = None
-for step in range(1, 2_400_000):  # ~77 MB: past the 64 MiB the sender keeps unacknowledged
-    try:
-        run.track(float(step), name="x", step=step)
-    except TrackingError as exc:
-        refused = refused or exc
+refused, step, more = None, 0, 100_000
+deadline = time.monotonic() + 240  # generous: a busy machine only makes the wait longer
+# Track until the sender gives up on the daemon (past the 64 MiB it keeps unacknowledged and its
+# wait for an ack): how many points that takes depends on how fast this machine is, so the loop
+# waits for the refusal itself; then some more points, which the exit finds unacknowledged.
+while more > 0 and time.monotonic() < deadline:
+    for _ in range(10_000):
+        step += 1
+        try:
+            run.track(float(step), name="x", step=step)
+        except TrackingError as exc:
+            refused = refused or exc
+    if refused is not None:
+        more -= 10_000
 print("track() said:", refused, flush=True)
 """
 

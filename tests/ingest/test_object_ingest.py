@@ -16,7 +16,7 @@ from aimd.storage import keys
 from aimd.storage.blocks import DTYPE_FLOAT, DTYPE_IMAGE, DTYPE_IMAGE_LIST, DTYPE_TEXT, Columns
 from aimd.storage.lru import BytesLRU
 from aimd.storage.objects import BLOB_CHUNK_BYTES
-from aimd.storage.reader import Reader, decode_client_seq
+from aimd.storage.reader import Reader
 from aimd.storage.store import Store
 from aimd.storage.values import encode_props
 
@@ -148,7 +148,7 @@ def test_blob_and_point_in_one_batch_land_together(store):
 
     _apply(store, batch)
     assert Reader(store).objects(RUN, "img", "{}")[0].count == 1
-    assert decode_client_seq(store.get(keys.client_key("c1"))) == 1
+    assert keys.decode_client_seq(store.get(keys.client_key("c1"))) == 1
 
 
 def test_overwrites_and_disorder_keep_count_and_bounds_right(store):

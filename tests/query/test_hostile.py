@@ -132,11 +132,11 @@ ESCAPES = [
 ]
 
 
-def attempt(text: str, target: str = "runs") -> QueryError:
+def attempt(text: str, target: str = "runs", seconds: float = 1.0) -> QueryError:
     """Compile and match text against one run (and a sequence); the QueryError it must raise."""
     started = time.thread_time()  # the budget is CPU time: a busy machine does not fail this
     with pytest.raises(QueryError) as info:
-        query = Query(text, target, Budget(seconds=1.0))
+        query = Query(text, target, Budget(seconds=seconds))
         view = make_run(params={"hparams": {"lr": 0.1}}).view()
         if query.match_run(view) and target != "runs":
             query.match_sequence(view, SequenceView("loss", {"subset": "train"}, {}, view))
@@ -200,7 +200,8 @@ LEGITIMATE = [
 @pytest.mark.parametrize("text", LEGITIMATE)
 def test_legitimate_queries_still_work(text):
     view = make_run("base-1", {"hparams": {"lr": 0.1, "layers": [1, 2, 3, 5]}}).view()
-    assert Query(text, "runs", Budget(seconds=1.0)).match_run(view)
+    # the guards let them through; the time budget is generous: a busy machine is slow, not hostile
+    assert Query(text, "runs", Budget(seconds=60.0)).match_run(view)
 
 
 def test_the_budget_counts_evaluation_cpu_not_pauses(monkeypatch):
@@ -226,6 +227,7 @@ def test_the_budget_counts_evaluation_cpu_not_pauses(monkeypatch):
 
 def test_one_operation_is_refused_before_it_runs():
     """A C-level operation is weighed before it runs: the refusal names it and its work."""
-    error = attempt("(lambda s: (s[:-1]+'b') in [s]*10**6)('a'*10**6)")
+    slack = 60.0  # the weighing, not the clock, must refuse them, however busy the machine
+    error = attempt("(lambda s: (s[:-1]+'b') in [s]*10**6)('a'*10**6)", seconds=slack)
     assert "units of work in a membership test" in str(error)
-    assert "in a sort" in str(attempt("sorted([10**30000]*10**4)"))
+    assert "in a sort" in str(attempt("sorted([10**30000]*10**4)", seconds=slack))

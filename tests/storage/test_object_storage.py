@@ -39,7 +39,7 @@ def test_the_wire_contract_and_the_store_agree_on_chunk_size_and_dtypes():
         "AUDIO_LIST",
     ):
         assert getattr(blocks, f"DTYPE_{name}") == getattr(common_pb2, f"DTYPE_{name}")
-    assert set(blocks.OBJECT_KIND) | set(blocks.NUMPY_DTYPE) == set(blocks.DTYPE_NAMES)
+    assert set(blocks.OBJECT_KINDS) | set(blocks.NUMPY_DTYPE) == set(blocks.DTYPE_NAMES)
 
 
 @pytest.mark.parametrize(

@@ -149,7 +149,7 @@ def request(points: int = 1) -> tracking_pb2.TrackRequest:
 
 def parked_in(thread: threading.Thread, function: str, module: Any) -> bool:
     """Whether thread waits on a threading.Condition inside function (of module): it is blocked."""
-    frame = sys._current_frames().get(thread.ident)  # type: ignore[arg-type]
+    frame = sys._current_frames().get(thread.ident)  # type: ignore[arg-type]  # a started thread has an ident
     if frame is None or frame.f_code.co_filename != threading.__file__ or frame.f_code.co_name != "wait":
         return False
     while frame is not None:

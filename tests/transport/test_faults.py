@@ -15,8 +15,7 @@ import pytest
 from aim import errors
 from aim._transport import client as client_module
 from aim._transport import stream as stream_module
-from aim._transport.codec import series_chunk
-from aim._transport.sender import Sender
+from aim._transport.sender import Sender, SeriesRecords
 from aim._transport.stream import TrackStream
 from aimproto import contract
 from aimproto.v1 import tracking_pb2
@@ -99,7 +98,7 @@ def stopped(stream: TrackStream) -> None:
 
 def test_the_streamer_survives_an_exception_reports_it_and_delivers(daemon):
     daemon.open_fails.append(RuntimeError("injected"))
-    stream = TrackStream(daemon, lambda shas: None)  # type: ignore[arg-type]
+    stream = TrackStream(daemon, lambda shas: None)  # type: ignore[arg-type]  # a fake daemon stands in for the Client
     stream.queue(request(3))
     stream.wait(1, timeout=30)  # replayed after the failure
     assert daemon.applied == [1]
@@ -124,11 +123,11 @@ class FlakyBuffer:
             return None
         proto = self.pending.pop()
         data = b"".join(RECORD.pack(step, 1.0, float("nan"), 0.0) for step in range(proto.count))
-        return series_chunk("run", "x", "{}", bytearray(data), is_float=True)
+        return SeriesRecords("run", "x", "{}", bytearray(data), proto.count, is_float=True)
 
 
 def test_the_batcher_survives_an_exception_and_the_next_track_is_told(daemon):
-    sender = Sender(daemon)  # type: ignore[arg-type]
+    sender = Sender(daemon)  # type: ignore[arg-type]  # a fake daemon stands in for the Client
     buffer = FlakyBuffer()
     sender.register(buffer)
     sender.wake()
@@ -146,7 +145,7 @@ def test_a_failed_write_is_replayed_first_and_wait_gives_up_naming_the_cause(dae
     monkeypatch.setattr(stream_module, "RETRY_TIMEOUT_S", 0.5)
     disk_full = True
     daemon.fail = lambda seq: DISK_FULL if disk_full and seq >= 2 else None
-    stream = TrackStream(daemon, lambda shas: None)  # type: ignore[arg-type]
+    stream = TrackStream(daemon, lambda shas: None)  # type: ignore[arg-type]  # a fake daemon stands in for the Client
     for _ in range(3):
         stream.queue(request(3))
     wait_for(lambda: "ENOSPC" in stream.failure)  # batch 2 failed (1 was applied)
@@ -168,7 +167,7 @@ def test_queue_past_the_bound_drops_and_reports_instead_of_blocking(daemon, monk
     monkeypatch.setattr(stream_module, "MAX_UNACKED_BYTES", 1)
     daemon.fail = lambda seq: FakeRpcError(grpc.StatusCode.UNAVAILABLE, "connection refused")
     reported = threading.Event()
-    stream = TrackStream(daemon, lambda shas: None, reported.set)  # type: ignore[arg-type]
+    stream = TrackStream(daemon, lambda shas: None, reported.set)  # type: ignore[arg-type]  # a fake daemon stands in for the Client
     stream.queue(request(3))  # kept (within the bound)
     wait_for(lambda: stream.failure)  # the daemon turned it away
     stream.queue(request(5))  # past the bound: dropped once the daemon said nothing for 0.3 s
@@ -185,7 +184,7 @@ def test_queue_past_the_bound_drops_and_reports_instead_of_blocking(daemon, monk
 def test_the_exit_deadline_bounds_every_wait(daemon, monkeypatch):
     monkeypatch.setattr(stream_module, "MAX_UNACKED_BYTES", 1)
     daemon.fail = lambda seq: FakeRpcError(grpc.StatusCode.UNAVAILABLE, "connection refused")
-    stream = TrackStream(daemon, lambda shas: None)  # type: ignore[arg-type]
+    stream = TrackStream(daemon, lambda shas: None)  # type: ignore[arg-type]  # a fake daemon stands in for the Client
     stream.queue(request(3))
     wait_for(lambda: stream.failure)
     stream.deadline = time.monotonic() + 0.2  # what Sender.shutdown sets
@@ -208,7 +207,7 @@ def test_refused_parts_are_reported_by_sequence_and_reason(daemon):
         ),
     ]
     forgotten: list[bytes] = []
-    stream = TrackStream(daemon, forgotten.extend)  # type: ignore[arg-type]
+    stream = TrackStream(daemon, forgotten.extend)  # type: ignore[arg-type]  # a fake daemon stands in for the Client
     stream.queue(request(3))
     stream.wait(1, timeout=30)  # the report is made before the ack wakes a waiter
     assert stream.take_rejections() == [
@@ -230,7 +229,7 @@ def test_calls_retry_while_the_daemon_is_unreachable_then_name_the_cause(monkeyp
         attempts.append(generation)
         raise errors.DaemonUnavailable("could not start aimd for repo (`aimd start` exited with status 1)")
 
-    client.reconnect = reconnect  # type: ignore[method-assign]
+    client.reconnect = reconnect  # type: ignore[method-assign]  # the test replaces the method
 
     def call() -> None:
         raise errors.DaemonUnavailable("the daemon did not answer: connection refused")
@@ -250,5 +249,5 @@ def test_calls_retry_while_the_daemon_is_unreachable_then_name_the_cause(monkeyp
             raise answer
         return answer
 
-    client.reconnect = lambda generation: None  # type: ignore[method-assign]
+    client.reconnect = lambda generation: None  # type: ignore[method-assign]  # the test replaces the method
     assert client._retrying(flaky, None) == "ok"

@@ -26,7 +26,7 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClient
     drains only when asked (a full buffer or a flush), so the batches a test sees are its own."""
     monkeypatch.setattr(sender_module, "FLUSH_INTERVAL_S", 3600.0)
     client = FakeClient()
-    sender = Sender(client)  # type: ignore[arg-type]
+    sender = Sender(client)  # type: ignore[arg-type]  # a fake daemon stands in for the Client
     key = _connection.target_of(str(tmp_path)).key
     cached(f"client:{key}", lambda: client)
     cached(f"sender:{key}", lambda: sender)
