@@ -64,7 +64,7 @@ def page(browser):
 
 def archive_and_back(page, base: str, run_hash: str, repo: Path) -> None:
     """Archive run_hash from the runs table at base, see it archived, and unarchive it."""
-    visit(page, base + "/", "runs")
+    visit(page, base + "/runs", "runs")
     assert page.evaluate(ROWS) == 2
     page.check(f'tr[data-hash="{run_hash}"] input.select')
     page.click("text=Archive")
@@ -90,7 +90,7 @@ def test_the_ui_works_as_127_0_0_1_and_as_localhost_and_refuses_a_rebound_name(p
             archive_and_back(page, base, hashes[0], folder)
             page.click(f'tr[data-hash="{hashes[1]}"] td a')
             page.wait_for_url(f"{base}/runs/{hashes[1]}")
-            page.wait_for_selector("body[data-rendered=run]")
+            page.wait_for_selector("body[data-rendered=run-overview]")
             visit(page, base + "/metrics", "metrics")
             assert page.locator(".chart").count() == 1
         # DNS rebinding: another site's name, resolved to this machine, on the UI's port
@@ -114,11 +114,11 @@ def test_the_ui_under_a_base_path_behind_a_reverse_proxy(page, repo):
         page.wait_for_selector("body[data-rendered=metrics]")
         assert page.locator(".chart").count() == 1  # plotly.js and the API, under the prefix
         page.go_back()
-        page.wait_for_url(f"{base}/")
+        page.wait_for_url(f"{base}/runs")
         page.wait_for_selector("body[data-rendered=runs]")
         page.click(f'tr[data-hash="{hashes[0]}"] td a')
         page.wait_for_url(f"{base}/runs/{hashes[0]}")
-        page.wait_for_selector("body[data-rendered=run]")
+        page.wait_for_selector("body[data-rendered=run-overview]")
         assert page.locator("h1.run-name").inner_text() == "run-0"
     finally:
         proxy.close()

@@ -49,10 +49,10 @@ OFF_MACHINE = """() => {
 }"""
 
 
-@pytest.mark.parametrize("path", ["/metrics", "/distributions", "/figures", "/runs/{hash}"])
+@pytest.mark.parametrize("path", ["/metrics", "/distributions", "/figures", "/runs/{hash}/metrics"])
 def test_no_element_offers_to_send_data_off_the_machine(page, site, path):  # noqa: F811
     url, hashes = site
-    what = "run" if "runs" in path else path.strip("/")
+    what = "run-metrics" if "runs" in path else path.strip("/")
     visit(page, url + path.format(hash=hashes["0.1"][0]), what)
     page.wait_for_function("[...document.querySelectorAll('.charts')].every(c => c.dataset.drawn == 'all')")
     found = page.evaluate(OFF_MACHINE)
@@ -296,9 +296,9 @@ def test_texts_find_and_the_audio_page(page, tmp_path):  # noqa: F811
         page.fill("#text-find", "")
         assert page.locator("table.texts tr:not([hidden])").count() == 4 and "find=" not in page.url
         visit(page, f"{url}/audios", "audios")
-        assert page.locator("table.audios audio").count() == 4
-        assert "tone 3" in page.locator("table.audios").inner_text()
-        srcs = page.locator("table.audios audio").evaluate_all("a => a.map(x => x.src)")
+        assert page.locator("main audio").count() == 4
+        assert "tone 3" in page.locator("main").inner_text()
+        srcs = page.locator("main audio").evaluate_all("a => a.map(x => x.src)")
         assert all("format=wav" in src for src in srcs)
     finally:
         stop(proc)
