@@ -131,6 +131,27 @@ def test_the_chart_of_an_active_run_grows_without_a_reload_and_pauses(page, site
     )
 
 
+EXPLORER_LAST_STEP = (
+    "(() => { const c = document.querySelector('.charts .chart');"
+    " return c && c.data && c.data.length ? Math.max(...c.data.map((t) => t.x.at(-1))) : -1 })()"
+)
+
+
+def test_the_metrics_explorer_follows_an_active_run(page, site, repo, tmp_path):
+    tracker = Tracker(repo, tmp_path)
+    try:
+        query = f'metric.name == "loss" and run.hash == "{tracker.hash}"'
+        visit(page, f"{site}/metrics?q={query}", "metrics")
+        page.wait_for_selector("body[data-live=live]")  # it watches the active run it shows
+        page.evaluate("window.notReloaded = true")
+        first = page.evaluate(EXPLORER_LAST_STEP)
+        page.wait_for_function(f"{EXPLORER_LAST_STEP} >= {first + 10}")  # new points drawn
+        assert page.evaluate("window.notReloaded")
+        assert page.evaluate("LIVE.runs") == [tracker.hash]
+    finally:
+        tracker.finish()
+
+
 def test_terminal_logs_follow_and_a_deleted_run_says_so(page, site, repo, tmp_path):
     from aim import Repo, Run, Text
 

@@ -334,6 +334,7 @@ def test_home_experiments_and_tags_pages(page, site, repo):
     reset(page)
     page.locator('tr[data-tag="baseline"] button.rename').click()
     rendered(page, "tags")
+    page.wait_for_selector('tr[data-tag="reference"]')  # the table drawn after the rename
     assert page.locator('tr[data-tag="reference"] td').nth(1).inner_text() == "the reference runs"
     assert Repo(str(repo[0])).get_run(hashes["run0"]).tags == ["reference"]
     reset(page)
@@ -363,3 +364,28 @@ def test_deleting_an_experiment_with_an_active_run_is_refused_then_done(page, si
     rendered(page, "experiments")
     assert page.locator('tr[data-name="doomed"]').count() == 0
     assert page.goto(url + "/experiments/doomed").status == 404
+
+
+def test_the_overview_lists_the_runs_artifacts_with_download_links(page, site, tmp_path):
+    from aim import Run
+
+    url, _ = site
+    repo = tmp_path / "artifacts-repo"
+    repo.mkdir()
+    ckpt = tmp_path / "model.ckpt"
+    ckpt.write_bytes(b"weights" * 100)
+    with Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False) as run:
+        run.set_artifacts_uri(f"file://{tmp_path / 'store'}")
+        run.log_artifact(str(ckpt), name="best/model.ckpt", block=True)
+    proc, other = serve(repo)
+    try:
+        visit(page, f"{other}/runs/{run.hash}/overview", "run-overview")
+        link = page.locator("table.artifacts a")
+        assert link.inner_text() == "best/model.ckpt"
+        assert page.locator("table.artifacts").inner_text().count(f"/{run.hash}/best/model.ckpt") == 1
+        with page.expect_download() as download:
+            link.click()
+        assert Path(download.value.path()).read_bytes() == ckpt.read_bytes()
+    finally:
+        stop(proc)
+        release_repo(repo)

@@ -15,9 +15,15 @@ const LIVE = {
   // (optional) with the daemon's notice when it ends the watch; reload (optional) when the page
   // fell behind and must read its data again.
   watch(runs, handler, ended, reload) {
-    this.runs = runs;
     this.handlers.push({ handler, ended, reload });
-    this.connect();
+    this.follow(runs);
+  },
+
+  // Watch these runs from now on (null: none), with the handlers already given.
+  follow(runs) {
+    const same = JSON.stringify(runs) === JSON.stringify(this.runs);
+    this.runs = runs;
+    if (!same || !this.source) this.connect();
   },
 
   show(text) {
@@ -27,7 +33,7 @@ const LIVE = {
 
   connect() {
     this.close();
-    if (this.runs === null) return;
+    if (this.runs === null) { this.show(''); return; }
     if (this.paused) { this.show('paused'); return; }
     const url = appUrl('api/live');
     if (this.runs.length) url.searchParams.set('runs', this.runs.join(','));

@@ -438,7 +438,23 @@ PAGES.metrics = (main) => {
     await drawCharts(charts, view.charts, wireChart);
     if (current && !current()) return;
     markRendered('metrics');
+    follow();
   }
+
+  // Live: the curves of active runs grow as their points become durable (no query runs again);
+  // an aggregated view asks the daemon for its groups again, at most every 2 s.
+  const redrawCurves = throttled(() => render(), 500);
+  const refetchGroups = throttled(() => { groupsAsked = ''; update(); }, 2000);
+  function follow() {
+    const runs = state.agg ? Object.values(groups ? groups.runs : {}) : series.map((s) => s.run);
+    const active = [...new Set(runs.filter((run) => run.active).map((run) => run.hash))].sort();
+    LIVE.follow(active.length ? active : null);
+  }
+  LIVE.watch(null, (change) => {
+    if (!change.series || !change.series.length) return;
+    if (series.length && appendPoints(series, change)) redrawCurves();
+    if (state.agg) refetchGroups();
+  }, null, () => update(true));
 
   function toggle(rowKey) {
     const hidden = new Set(hiddenKeys(state));

@@ -70,13 +70,20 @@ function systemSections(system) {
 
 // The run's tab contents, each filling box from run (the /api/runs/<hash> reply).
 const RUN_TAB_VIEWS = {
-  overview(box, run, ctx) {
+  async overview(box, run, ctx) {
     const p = run.props;
     const counts = Object.entries(run.sequences).map(([kind, seqs]) => `${kind}: ${seqs.length}`).join(', ');
     box.append(propsTable([['hash', p.hash], ['name', p.name], ['experiment', p.experiment ? el('a', { href: `experiments/${encodeURIComponent(p.experiment)}`, text: p.experiment }) : ''],
       ['description', p.description], ['tags', p.tags.join(', ')], ['status', runStatus(p)],
       ['created', fmtTime(p.created)], ['ended', fmtTime(p.ended)], ['duration', fmtDuration(p.duration)], ['sequences', counts]]),
     ...systemSections((run.params || {})[SYSTEM_PARAMS]));
+    const { artifacts } = await api(`${ctx.base}/artifacts`);
+    if (artifacts.length) {
+      box.append(el('h2', { text: 'Artifacts' }), el('table', { class: 'runs artifacts' },
+        el('tr', {}, el('th', { text: 'name' }), el('th', { text: 'stored at' })),
+        artifacts.map((a) => el('tr', {}, el('td', {}, el('a', { href: a.download, download: '', text: a.name })),
+          el('td', { text: a.uri })))));
+    }
     ctx.rendered();
   },
   run_parameters(box, run, ctx) {
