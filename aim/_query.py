@@ -42,11 +42,10 @@ def check_syntax(query: str) -> None:
         return  # matches everything
     try:
         compile(query, "<query>", "eval", dont_inherit=True)
-    except SyntaxError as exc:
-        offset = exc.offset
-        if not offset and exc.text:  # the query ends too early: Python says 0, its caret the end
-            offset = len(exc.text.rstrip("\n")) + 1
-        raise SyntaxError(f"invalid query: {exc.msg}", ("<query>", exc.lineno, offset, exc.text)) from None
+    except SyntaxError as exc:  # Python's line and offset, as Aim's check gives them
+        raise SyntaxError(
+            f"invalid query: {exc.msg}", ("<query>", exc.lineno, exc.offset, exc.text)
+        ) from None
     except (RecursionError, MemoryError, ValueError):
         return  # too deep for this parser: the daemon refuses it with a clear message
 
