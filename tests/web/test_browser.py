@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, launch, serve, stop, visit
+from browser import serve, stop, visit
 from helpers import ROOT, release_repo
 from ui_data import FIGURE_STEPS, INJECTED, SPIKE, fill
 
@@ -16,7 +15,6 @@ pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
 
 SCREENSHOT = ROOT / "docs" / "ui-metrics.png"
-TIMEOUT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
@@ -28,29 +26,6 @@ def site(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
     yield url, hashes
     stop(proc)
     release_repo(repo)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (make test-browser installs Debian's chromium)")
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, site):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("dialog", lambda dialog: dialog.accept())
-    yield page
-    context.close()
-    assert not errors, f"errors in the page: {errors}"
 
 
 def rendered(page, what: str) -> None:

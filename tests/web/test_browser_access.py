@@ -17,7 +17,6 @@ from helpers import release_repo
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
 
-TIMEOUT_MS = 30_000
 QUIET = {"system_tracking_interval": None, "capture_terminal_logs": False}
 ROWS = "document.querySelectorAll('table.runs tbody tr').length"
 
@@ -38,28 +37,12 @@ def repo(tmp_path_factory) -> Iterator[tuple[Path, list[str]]]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (make test-browser installs Debian's chromium)")
-    with sync_api.sync_playwright() as playwright:
-        # every *.test name resolves to this machine, as a rebound or a proxy's name would
-        args = [*CHROMIUM_FLAGS, "--host-resolver-rules=MAP *.test 127.0.0.1"]
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("dialog", lambda dialog: dialog.accept())
-    yield page
-    context.close()
-    assert not errors, f"errors in the page: {errors}"
+def browser(playwright) -> Iterator[object]:
+    # every *.test name resolves to this machine, as a rebound or a proxy's name would
+    args = [*CHROMIUM_FLAGS, "--host-resolver-rules=MAP *.test 127.0.0.1"]
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+    yield browser
+    browser.close()
 
 
 def archive_and_back(page, base: str, run_hash: str, repo: Path) -> None:

@@ -9,7 +9,6 @@ from urllib.parse import quote
 import numpy as np
 import pytest
 from explorer_data import LRS, SEEDS, fill, loss
-from test_browser import browser, page  # noqa: F401 (fixtures)
 
 from browser import serve, stop, visit
 from helpers import release_repo

@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, launch, serve, stop, visit
+from browser import serve, stop, visit
 from helpers import release_repo
 from ui_data import INJECTED, fill
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
-
-TIMEOUT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
@@ -35,26 +33,8 @@ def site(repo) -> Iterator[tuple[str, dict[str, str]]]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (make test-browser installs Debian's chromium)")
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, site):
-    context = browser.new_context(viewport={"width": 1200, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("dialog", lambda dialog: dialog.accept())
-    yield page
-    context.close()
-    assert not errors, f"errors in the page: {errors}"
+def viewport() -> dict[str, int]:
+    return {"width": 1200, "height": 800}
 
 
 def rendered(page, what: str) -> None:
