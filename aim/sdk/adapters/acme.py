@@ -1,14 +1,7 @@
-"""Aim's import path of the Acme integration (AimCallback, AimWriter).
-
-Acme is imported when a name is first taken from here: pip install 'aim-tracker[acme]'.
-"""
-
-from typing import TYPE_CHECKING
+"""Aim's second import path of `aim.acme`: the same names, the framework imported when
+one is first taken."""
 
 from aim._integrations._lazy import forward
+from aim.acme import __all__
 
-if TYPE_CHECKING:
-    from aim._integrations.acme import AimCallback, AimWriter
-
-__all__ = ["AimCallback", "AimWriter"]
-__getattr__ = forward(__name__, "aim._integrations.acme", __all__)
+__getattr__ = forward(__name__, "aim.acme", __all__)

@@ -1,14 +1,7 @@
-"""Aim's import path of the CatBoost integration (AimLogger).
-
-CatBoost is imported when a name is first taken from here: pip install 'aim-tracker[catboost]'.
-"""
-
-from typing import TYPE_CHECKING
+"""Aim's second import path of `aim.catboost`: the same names, the framework imported when
+one is first taken."""
 
 from aim._integrations._lazy import forward
+from aim.catboost import __all__
 
-if TYPE_CHECKING:
-    from aim._integrations.catboost import AimLogger
-
-__all__ = ["AimLogger"]
-__getattr__ = forward(__name__, "aim._integrations.catboost", __all__)
+__getattr__ = forward(__name__, "aim.catboost", __all__)

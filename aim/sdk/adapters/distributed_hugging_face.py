@@ -1,15 +1,7 @@
-"""Aim's import path of the distributed Hugging Face integration (AimCallback).
-
-Transformers and Accelerate are imported when a name is first taken from here: pip install
-'aim-tracker[transformers]'.
-"""
-
-from typing import TYPE_CHECKING
+"""Aim's second import path of `aim.distributed_hugging_face`: the same names, the framework imported when
+one is first taken."""
 
 from aim._integrations._lazy import forward
+from aim.distributed_hugging_face import __all__
 
-if TYPE_CHECKING:
-    from aim._integrations.distributed_hugging_face import AimCallback
-
-__all__ = ["AimCallback"]
-__getattr__ = forward(__name__, "aim._integrations.distributed_hugging_face", __all__)
+__getattr__ = forward(__name__, "aim.distributed_hugging_face", __all__)

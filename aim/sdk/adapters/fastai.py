@@ -1,14 +1,7 @@
-"""Aim's import path of the fastai integration (AimCallback).
-
-fastai is imported when a name is first taken from here: pip install 'aim-tracker[fastai]'.
-"""
-
-from typing import TYPE_CHECKING
+"""Aim's second import path of `aim.fastai`: the same names, the framework imported when
+one is first taken."""
 
 from aim._integrations._lazy import forward
+from aim.fastai import __all__
 
-if TYPE_CHECKING:
-    from aim._integrations.fastai import AimCallback
-
-__all__ = ["AimCallback"]
-__getattr__ = forward(__name__, "aim._integrations.fastai", __all__)
+__getattr__ = forward(__name__, "aim.fastai", __all__)

@@ -1,14 +1,7 @@
-"""Aim's import path of the Hugging Face Transformers integration (AimCallback).
-
-Transformers is imported when a name is first taken from here: pip install 'aim-tracker[transformers]'.
-"""
-
-from typing import TYPE_CHECKING
+"""Aim's second import path of `aim.hugging_face`: the same names, the framework imported when
+one is first taken."""
 
 from aim._integrations._lazy import forward
+from aim.hugging_face import __all__
 
-if TYPE_CHECKING:
-    from aim._integrations.hugging_face import AimCallback
-
-__all__ = ["AimCallback"]
-__getattr__ = forward(__name__, "aim._integrations.hugging_face", __all__)
+__getattr__ = forward(__name__, "aim.hugging_face", __all__)

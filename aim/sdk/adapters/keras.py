@@ -1,14 +1,7 @@
-"""Aim's import path of the Keras integration (AimCallback, AimTracker).
-
-Keras is imported when a name is first taken from here: pip install 'aim-tracker[keras]'.
-"""
-
-from typing import TYPE_CHECKING
+"""Aim's second import path of `aim.keras`: the same names, the framework imported when
+one is first taken."""
 
 from aim._integrations._lazy import forward
+from aim.keras import __all__
 
-if TYPE_CHECKING:
-    from aim._integrations.keras import AimCallback, AimTracker
-
-__all__ = ["AimCallback", "AimTracker"]
-__getattr__ = forward(__name__, "aim._integrations.keras", __all__)
+__getattr__ = forward(__name__, "aim.keras", __all__)

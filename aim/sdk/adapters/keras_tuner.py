@@ -1,14 +1,7 @@
-"""Aim's import path of the KerasTuner integration (AimCallback).
-
-KerasTuner is imported when a name is first taken from here: pip install 'aim-tracker[keras-tuner]'.
-"""
-
-from typing import TYPE_CHECKING
+"""Aim's second import path of `aim.keras_tuner`: the same names, the framework imported when
+one is first taken."""
 
 from aim._integrations._lazy import forward
+from aim.keras_tuner import __all__
 
-if TYPE_CHECKING:
-    from aim._integrations.keras_tuner import AimCallback
-
-__all__ = ["AimCallback"]
-__getattr__ = forward(__name__, "aim._integrations.keras_tuner", __all__)
+__getattr__ = forward(__name__, "aim.keras_tuner", __all__)

@@ -1,14 +1,7 @@
-"""Aim's import path of the LightGBM integration (AimCallback).
-
-LightGBM is imported when a name is first taken from here: pip install 'aim-tracker[lightgbm]'.
-"""
-
-from typing import TYPE_CHECKING
+"""Aim's second import path of `aim.lightgbm`: the same names, the framework imported when
+one is first taken."""
 
 from aim._integrations._lazy import forward
+from aim.lightgbm import __all__
 
-if TYPE_CHECKING:
-    from aim._integrations.lightgbm import AimCallback
-
-__all__ = ["AimCallback"]
-__getattr__ = forward(__name__, "aim._integrations.lightgbm", __all__)
+__getattr__ = forward(__name__, "aim.lightgbm", __all__)

@@ -1,14 +1,7 @@
-"""Aim's import path of the Optuna integration (AimCallback).
-
-Optuna is imported when a name is first taken from here: pip install 'aim-tracker[optuna]'.
-"""
-
-from typing import TYPE_CHECKING
+"""Aim's second import path of `aim.optuna`: the same names, the framework imported when
+one is first taken."""
 
 from aim._integrations._lazy import forward
+from aim.optuna import __all__
 
-if TYPE_CHECKING:
-    from aim._integrations.optuna import AimCallback
-
-__all__ = ["AimCallback"]
-__getattr__ = forward(__name__, "aim._integrations.optuna", __all__)
+__getattr__ = forward(__name__, "aim.optuna", __all__)

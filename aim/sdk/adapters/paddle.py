@@ -1,14 +1,7 @@
-"""Aim's import path of the PaddlePaddle integration (AimCallback).
-
-PaddlePaddle is imported when a name is first taken from here: pip install 'aim-tracker[paddle]'.
-"""
-
-from typing import TYPE_CHECKING
+"""Aim's second import path of `aim.paddle`: the same names, the framework imported when
+one is first taken."""
 
 from aim._integrations._lazy import forward
+from aim.paddle import __all__
 
-if TYPE_CHECKING:
-    from aim._integrations.paddle import AimCallback
-
-__all__ = ["AimCallback"]
-__getattr__ = forward(__name__, "aim._integrations.paddle", __all__)
+__getattr__ = forward(__name__, "aim.paddle", __all__)

@@ -1,15 +1,7 @@
-"""Aim's import path of the Prophet integration (AimLogger).
-
-Prophet itself is not imported here: AimLogger reads the model handed to it
-(pip install 'aim-tracker[prophet]' for Prophet).
-"""
-
-from typing import TYPE_CHECKING
+"""Aim's second import path of `aim.prophet`: the same names, the framework imported when
+one is first taken."""
 
 from aim._integrations._lazy import forward
+from aim.prophet import __all__
 
-if TYPE_CHECKING:
-    from aim._integrations.prophet import AimLogger
-
-__all__ = ["AimLogger"]
-__getattr__ = forward(__name__, "aim._integrations.prophet", __all__)
+__getattr__ = forward(__name__, "aim.prophet", __all__)

@@ -1,14 +1,7 @@
-"""Aim's import path of the PyTorch integration (track_gradients_dists, track_params_dists).
-
-PyTorch is imported when a name is first taken from here: pip install 'aim-tracker[pytorch]'.
-"""
-
-from typing import TYPE_CHECKING
+"""Aim's second import path of `aim.pytorch`: the same names, the framework imported when
+one is first taken."""
 
 from aim._integrations._lazy import forward
+from aim.pytorch import __all__
 
-if TYPE_CHECKING:
-    from aim._integrations.pytorch import track_gradients_dists, track_params_dists
-
-__all__ = ["track_gradients_dists", "track_params_dists"]
-__getattr__ = forward(__name__, "aim._integrations.pytorch", __all__)
+__getattr__ = forward(__name__, "aim.pytorch", __all__)

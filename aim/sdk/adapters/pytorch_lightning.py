@@ -1,14 +1,7 @@
-"""Aim's import path of the PyTorch Lightning integration (AimLogger).
-
-PyTorch Lightning is imported when a name is first taken from here: pip install 'aim-tracker[lightning]'.
-"""
-
-from typing import TYPE_CHECKING
+"""Aim's second import path of `aim.pytorch_lightning`: the same names, the framework imported when
+one is first taken."""
 
 from aim._integrations._lazy import forward
+from aim.pytorch_lightning import __all__
 
-if TYPE_CHECKING:
-    from aim._integrations.pytorch_lightning import AimLogger
-
-__all__ = ["AimLogger"]
-__getattr__ = forward(__name__, "aim._integrations.pytorch_lightning", __all__)
+__getattr__ = forward(__name__, "aim.pytorch_lightning", __all__)

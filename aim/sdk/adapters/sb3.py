@@ -1,14 +1,7 @@
-"""Aim's import path of the Stable-Baselines3 integration (AimCallback).
-
-Stable-Baselines3 is imported when a name is first taken from here: pip install 'aim-tracker[sb3]'.
-"""
-
-from typing import TYPE_CHECKING
+"""Aim's second import path of `aim.sb3`: the same names, the framework imported when
+one is first taken."""
 
 from aim._integrations._lazy import forward
+from aim.sb3 import __all__
 
-if TYPE_CHECKING:
-    from aim._integrations.sb3 import AimCallback
-
-__all__ = ["AimCallback"]
-__getattr__ = forward(__name__, "aim._integrations.sb3", __all__)
+__getattr__ = forward(__name__, "aim.sb3", __all__)

@@ -1,14 +1,7 @@
-"""Aim's import path of the XGBoost integration (AimCallback).
-
-XGBoost is imported when a name is first taken from here: pip install 'aim-tracker[xgboost]'.
-"""
-
-from typing import TYPE_CHECKING
+"""Aim's second import path of `aim.xgboost`: the same names, the framework imported when
+one is first taken."""
 
 from aim._integrations._lazy import forward
+from aim.xgboost import __all__
 
-if TYPE_CHECKING:
-    from aim._integrations.xgboost import AimCallback
-
-__all__ = ["AimCallback"]
-__getattr__ = forward(__name__, "aim._integrations.xgboost", __all__)
+__getattr__ = forward(__name__, "aim.xgboost", __all__)
