@@ -25,6 +25,7 @@ __all__ = [
     "close_run",
     "count_points",
     "delete_run",
+    "error_column",
     "list_runs",
     "newest_objects",
     "object_from_record",
@@ -37,6 +38,15 @@ __all__ = [
     "set_archived",
     "stored_props",
 ]
+
+
+# --- a query's syntax error --------------------------------------------------------------------
+def error_column(exc: SyntaxError) -> int:
+    """The 1-based column to show a query's syntax error at: Python's offset, or the query's end
+    where Python gives 0 (a query that ends too early, such as `run.hparams.lr >`)."""
+    if not exc.offset and exc.text:
+        return len(exc.text.rstrip("\n")) + 1
+    return exc.offset or 1
 
 
 # --- a repository ------------------------------------------------------------------------------

@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"aim: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except SyntaxError as exc:  # an AimQL query's
-        print(f"aim: {exc.msg} (line {exc.lineno}, column {exc.offset})", file=sys.stderr)
+        from aim.tools import error_column
+
+        print(f"aim: {exc.msg} (line {exc.lineno}, column {error_column(exc)})", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("aim: interrupted", file=sys.stderr)

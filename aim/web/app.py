@@ -108,9 +108,7 @@ def _page(name: str, status: int = 200, *, read_only: bool = False) -> HTMLRespo
 
 def _syntax_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SyntaxError)
-    offset = exc.offset
-    if not offset and exc.text:  # the query ends too early: Python says 0; the caret goes at its end
-        offset = len(exc.text.rstrip("\n")) + 1
+    offset = tools.error_column(exc)
     return error_reply(400, exc.msg, "syntax", line=exc.lineno, offset=offset, text=exc.text)
 
 

@@ -60,6 +60,7 @@ def test_bad_queries_are_clear_errors(repo):
     _seed(repo)
     syntax = aim("query", "run.hparams.lr <", "--repo", str(repo))
     assert syntax.returncode == 1 and "invalid query" in syntax.stderr and "Traceback" not in syntax.stderr
+    assert "(line 1, column 17)" in syntax.stderr  # ends too early: the column is its end, not 0
     unknown = aim("query", "nope.x == 1", "--repo", str(repo))
     assert unknown.returncode == 1 and "nope" in unknown.stderr
     values = aim("query", "", "--values", "--repo", str(repo))
