@@ -111,10 +111,10 @@ PAGES.tags = async (main) => {
   const error = el('div', { class: 'error' });
   const list = el('div', { class: 'tags-list' });
   main.append(el('h1', { text: 'Tags' }), error, list);
-  const act = async (call) => {
+  const act = async (call) => { // a change (none at first), then the table drawn once
     showError(error, null);
     try {
-      await call();
+      if (call) await call();
       await draw();
     } catch (err) {
       showError(error, err);
@@ -147,7 +147,7 @@ PAGES.tags = async (main) => {
         }))));
     markRendered('tags');
   }
-  await act(draw);
+  await act();
 };
 
 PAGES.audios = objectsPage('audios', 'Audios', 'AimQL over audios, e.g. audios.name == "tones"', OBJECT_VIEWS.audios);
