@@ -32,6 +32,7 @@ from starlette.staticfiles import StaticFiles
 from aim import Repo, errors, tools
 from aim.web import data, documents, explorers, live, overview
 from aim.web.access import Access
+from aim.web.handlers import json_body
 from aim.web.prefix import BasePath
 from aim.web.replies import JSONReply, error_reply
 
@@ -154,13 +155,6 @@ def _int(request: Request, name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, not {text[:40]!r}") from None
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    body = await request.json()  # malformed JSON: a ValueError, so a 400
-    if not isinstance(body, dict):
-        raise ValueError("the request body must be a JSON object")
-    return body
-
-
 def create_app(
     repo: Repo,
     *,
@@ -208,12 +202,12 @@ def create_app(
         return JSONReply(data.run_metrics(repo, _run_hash(request), max_points=points))
 
     async def set_archived(request: Request) -> Response:
-        body, run_hash = await _body(request), _run_hash(request)
+        body, run_hash = await json_body(request), _run_hash(request)
         props = await run_in_threadpool(tools.set_archived, repo, run_hash, bool(body.get("archived")))
         return JSONReply(data.run_summary(props))
 
     async def tags(request: Request) -> Response:
-        body, run_hash = await _body(request), _run_hash(request)
+        body, run_hash = await json_body(request), _run_hash(request)
         tag, add = (body["add"], True) if "add" in body else (body.get("remove"), False)
         if not isinstance(tag, str) or not tag.strip():
             return error_reply(400, "a tag is a non-empty text", "invalid")

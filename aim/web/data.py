@@ -40,6 +40,14 @@ TEXT_CHARS = 10_000
 DISTRIBUTION_STEPS = 200  # steps of a distributions sequence drawn (evenly spread)
 
 
+def existing_run(repo: Any, run_hash: str) -> Any:
+    """The run with that hash (MissingRunError, so a 404, when there is none)."""
+    run = repo.get_run(run_hash)
+    if run is None:
+        raise MissingRunError(f"no run with hash {run_hash!r}")
+    return run
+
+
 def finite(value: Any) -> Any:
     """value, or None for a float JSON cannot carry."""
     return None if isinstance(value, float) and not math.isfinite(value) else value
@@ -190,17 +198,9 @@ def metrics(repo: Repo, query: str = "", *, max_points: int = DEFAULT_POINTS) ->
     return {"series": series, "truncated": truncated, "max_points": max_points}
 
 
-def _run(repo: Repo, run_hash: str) -> Any:
-    """A run by hash (MissingRunError when there is none)."""
-    run = repo.get_run(run_hash)
-    if run is None:
-        raise MissingRunError(f"no run with hash {run_hash!r}")
-    return run
-
-
 def run_artifacts(repo: Repo, run_hash: str) -> dict[str, Any]:
     """The run's artifacts (Run.artifacts), each with the address `aim up` downloads it from."""
-    run = _run(repo, run_hash)
+    run = existing_run(repo, run_hash)
     items = [
         {
             "name": artifact.name,
@@ -215,7 +215,7 @@ def run_artifacts(repo: Repo, run_hash: str) -> dict[str, Any]:
 
 def fetch_artifact(repo: Repo, run_hash: str, name: str, folder: str) -> str:
     """Download the run's artifact `name` into folder; its path (KeyError when there is none)."""
-    artifacts = _run(repo, run_hash).artifacts
+    artifacts = existing_run(repo, run_hash).artifacts
     if name not in artifacts:
         raise KeyError(f"run {run_hash} has no artifact {name!r}")
     return artifacts[name].download(folder)
@@ -224,7 +224,7 @@ def fetch_artifact(repo: Repo, run_hash: str, name: str, folder: str) -> str:
 def run_page(repo: Repo, run_hash: str) -> dict[str, Any]:
     """Everything the run page shows but the points: props, the whole params tree, and its
     sequences by kind (MissingRunError when there is no such run)."""
-    run = _run(repo, run_hash)
+    run = existing_run(repo, run_hash)
     props = tools.run_props(run)
     sequences: dict[str, list[dict[str, Any]]] = {}
     for seq in tools.run_sequences(run):
@@ -372,7 +372,7 @@ def texts(repo: Repo, query: str = "") -> dict[str, Any]:
 
 def terminal_logs(repo: Repo, run_hash: str) -> dict[str, Any]:
     """The newest LOG_LINES lines of what a run's first process printed (its terminal logs)."""
-    seq = _run(repo, run_hash).get_terminal_logs()
+    seq = existing_run(repo, run_hash).get_terminal_logs()
     if seq is None:
         return {"lines": [], "steps": [], "count": 0}
     steps, values, count = tools.newest_objects(seq, LOG_LINES)
@@ -385,7 +385,7 @@ def log_records(repo: Repo, run_hash: str) -> dict[str, Any]:
     number and its name), message, time and the keyword arguments logged with it."""
     import logging
 
-    seq = _run(repo, run_hash).get_log_records()
+    seq = existing_run(repo, run_hash).get_log_records()
     if seq is None:
         return {"records": [], "count": 0}
     steps, values, count = tools.newest_objects(seq, LOG_RECORDS_SHOWN)

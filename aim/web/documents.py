@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 from starlette.routing import Route
 
-from aim import errors
-from aim.web.handlers import json_handler
+from aim.web.data import existing_run
+from aim.web.handlers import body_text, json_handler
 from aimproto import contract
 
 if TYPE_CHECKING:
@@ -24,30 +24,14 @@ MAX_DESCRIPTION_CHARS = 1000  # a tag's description
 MAX_ADDRESS_CHARS = 8000  # a bookmark's address
 
 
-def _text(body: dict[str, Any], key: str, limit: int, *, required: bool = False) -> str:
-    value = body.get(key, "")
-    if not isinstance(value, str):
-        raise ValueError(f"{key} must be a text")
-    value = value.strip() if required else value
-    if required and not value:
-        raise ValueError(f"{key} cannot be empty")
-    if len(value) > limit:
-        raise ValueError(f"{key} is {len(value)} chars long, over the {limit} it may have")
-    return value
-
-
 def run_notes(repo: Repo, run_hash: str) -> dict[str, Any]:
-    run = repo.get_run(run_hash)
-    if run is None:
-        raise errors.MissingRunError(f"no run with hash {run_hash!r}")
+    run = existing_run(repo, run_hash)
     return {"notes": run.notes, "max_bytes": contract.MAX_DOCUMENT_BYTES}
 
 
 def set_run_notes(repo: Repo, run_hash: str, body: dict[str, Any]) -> dict[str, Any]:
-    run = repo.get_run(run_hash)
-    if run is None:
-        raise errors.MissingRunError(f"no run with hash {run_hash!r}")
-    run.notes = _text(body, "notes", 10 * contract.MAX_DOCUMENT_BYTES)  # the daemon checks its bytes
+    run = existing_run(repo, run_hash)
+    run.notes = body_text(body, "notes", 10 * contract.MAX_DOCUMENT_BYTES)  # the daemon checks its bytes
     return run_notes(repo, run_hash)
 
 
@@ -56,7 +40,7 @@ def experiment_notes(repo: Repo, name: str) -> dict[str, Any]:
 
 
 def set_experiment_notes(repo: Repo, name: str, body: dict[str, Any]) -> dict[str, Any]:
-    repo.set_experiment_notes(name, _text(body, "notes", 10 * contract.MAX_DOCUMENT_BYTES))
+    repo.set_experiment_notes(name, body_text(body, "notes", 10 * contract.MAX_DOCUMENT_BYTES))
     return experiment_notes(repo, name)
 
 
@@ -89,7 +73,7 @@ def set_tag_info(repo: Repo, tag: str, body: dict[str, Any]) -> dict[str, Any]:
     colour = body.get("colour") or None
     if colour is not None and not (isinstance(colour, str) and COLOUR.fullmatch(colour)):
         raise ValueError(f"a colour is written #rrggbb, not {str(colour)[:40]!r}")
-    info = {"colour": colour, "description": _text(body, "description", MAX_DESCRIPTION_CHARS)}
+    info = {"colour": colour, "description": body_text(body, "description", MAX_DESCRIPTION_CHARS)}
     repo.set_document(contract.DOCUMENT_TAG, tag, json.dumps(info))
     return {"name": tag, **info}
 
@@ -131,8 +115,8 @@ def check_address(address: str) -> str:
 
 
 def add_bookmark(repo: Repo, body: dict[str, Any]) -> dict[str, Any]:
-    name = _text(body, "name", contract.MAX_DOCUMENT_KEY_CHARS, required=True)
-    address = check_address(_text(body, "address", MAX_ADDRESS_CHARS, required=True))
+    name = body_text(body, "name", contract.MAX_DOCUMENT_KEY_CHARS, required=True)
+    address = check_address(body_text(body, "address", MAX_ADDRESS_CHARS, required=True))
     repo.set_document(
         contract.DOCUMENT_BOOKMARK, name, json.dumps({"address": address, "created": time.time()})
     )

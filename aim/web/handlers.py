@@ -13,6 +13,20 @@ from starlette.responses import Response
 from aim.web.replies import JSONReply
 
 
+def body_text(body: dict[str, Any], key: str, limit: int | None = None, *, required: bool = False) -> str:
+    """A text field of a request body ("" when absent); required: stripped, and not empty;
+    ValueError (a 400) naming the field otherwise, or when longer than limit."""
+    value = body.get(key, "")
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be a text")
+    value = value.strip() if required else value
+    if required and not value:
+        raise ValueError(f"{key} cannot be empty")
+    if limit is not None and len(value) > limit:
+        raise ValueError(f"{key} is {len(value)} chars long, over the {limit} it may have")
+    return value
+
+
 async def json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object (ValueError, so a 400, for anything else)."""
     body = await request.json()

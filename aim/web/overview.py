@@ -16,7 +16,8 @@ from starlette.routing import Route
 
 from aim import errors
 from aim.web import documents
-from aim.web.handlers import json_handler
+from aim.web.data import existing_run
+from aim.web.handlers import body_text, json_handler
 from aim.web.replies import JSONReply, error_reply
 
 if TYPE_CHECKING:
@@ -108,23 +109,12 @@ def tag_runs(repo: Repo, tag: str) -> list[Run]:
     return [run for run in repo.iter_runs() if tag in run.tags]
 
 
-def _text(body: dict[str, Any], key: str, *, required: bool = False) -> str:
-    value = body.get(key)
-    if not isinstance(value, str):
-        raise ValueError(f"{key} must be a text")
-    if required and not value.strip():
-        raise ValueError(f"{key} cannot be empty")
-    return value.strip() if required else value
-
-
 def change_run(repo: Repo, run_hash: str, body: dict[str, Any]) -> dict[str, Any]:
     """Apply a settings change (name, description, experiment) to a run: a name cannot be empty."""
-    run = repo.get_run(run_hash)
-    if run is None:
-        raise errors.MissingRunError(f"no run with hash {run_hash!r}")
+    run = existing_run(repo, run_hash)
     for key in SETTINGS:
         if key in body:
-            setattr(run, key, _text(body, key, required=key == "name"))
+            setattr(run, key, body_text(body, key, required=key == "name"))
     return summary(run) | {"description": run.description or ""}
 
 
@@ -133,7 +123,7 @@ def change_experiment(repo: Repo, name: str, body: dict[str, Any]) -> dict[str, 
     runs = experiment_runs(repo, name)
     if not runs:
         raise errors.MissingExperimentError(f"no experiment named {name!r}")
-    new_name = _text(body, "name", required=True) if "name" in body else None
+    new_name = body_text(body, "name", required=True) if "name" in body else None
     if new_name is not None:
         documents.move_experiment_notes(repo, name, new_name)
     for run in runs:
@@ -146,7 +136,7 @@ def change_experiment(repo: Repo, name: str, body: dict[str, Any]) -> dict[str, 
 
 def change_tag(repo: Repo, tag: str, body: dict[str, Any]) -> dict[str, Any]:
     """Rename a tag on every run that carries it."""
-    new_name = _text(body, "name", required=True)
+    new_name = body_text(body, "name", required=True)
     runs = tag_runs(repo, tag)
     documents.move_tag_info(repo, tag, new_name)
     for run in runs:
