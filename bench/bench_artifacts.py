@@ -21,8 +21,8 @@ from pathlib import Path
 
 from harness import Repos, machine
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from s3_server import CREDENTIALS, moto_server, s3_client  # noqa: E402 (the tests' S3 server)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root, for the tests package
+from tests.s3_server import CREDENTIALS, moto_server, s3_client  # noqa: E402 (the tests' S3 server)
 
 BUCKET = "bench-artifacts"
 

@@ -27,8 +27,8 @@ from typing import Any
 import harness
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "web"))  # the browser tests' helpers: aim up
-import browser  # noqa: E402
+sys.path.insert(0, str(ROOT))  # the browser tests' helpers: aim up
+from tests.web import helpers as browser  # noqa: E402
 
 QUIET = {"system_tracking_interval": None, "capture_terminal_logs": False}
 

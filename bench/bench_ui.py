@@ -30,8 +30,8 @@ import harness
 from aim import Run
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "web"))  # the browser tests' helpers: chromium, aim up
-import browser  # noqa: E402
+sys.path.insert(0, str(ROOT))  # the browser tests' helpers: chromium, aim up
+from tests.web import helpers as browser  # noqa: E402
 
 QUIET = {"system_tracking_interval": None, "capture_terminal_logs": False}  # no system metrics
 TARGET_TABLE_S = 1.0

@@ -1,5 +1,5 @@
 """Fixtures: a temporary repository per test, and a clean stop of its daemon (by PID) afterwards.
-The functions tests share are in helpers.py."""
+The functions tests share are in tests/helpers.py; each area (tests/<area>/) has its own helpers.py."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from aim import Run
-
-from helpers import release_repo, stop_daemon
+from tests.helpers import release_repo, stop_daemon
 
 
 def _repo_folder(tmp_path: Path, name: str) -> Iterator[Path]:

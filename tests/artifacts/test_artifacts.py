@@ -10,9 +10,8 @@ import pytest
 
 from aim import Repo, Run
 from aim.errors import ArtifactError, ReadOnlyRunError
-
-from helpers import quiet_run, run_python, start_daemon
-from s3_server import CREDENTIALS, moto_server, s3_client
+from tests.helpers import quiet_run, run_python, start_daemon
+from tests.s3_server import CREDENTIALS, moto_server, s3_client
 
 BUCKET = "artifacts-bucket"
 

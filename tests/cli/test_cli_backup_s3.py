@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_helpers import aim, make_run, snapshot
 
 from aim import Repo
-
-from s3_server import CREDENTIALS, moto_server, s3_client
+from tests.cli.helpers import aim, make_run, snapshot
+from tests.s3_server import CREDENTIALS, moto_server, s3_client
 
 BUCKET = "backups-bucket"
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_helpers import aim
 
 from aim import Distribution, Image, Repo, Run
 from aim._convert.aim3 import side_env
+from tests.cli.helpers import aim
 
 AIM3_RELEASE = "3.29.1"
 SIDE_ENV = Path.home() / ".cache" / "aim-tracker-tests" / f"aim-{AIM3_RELEASE}"
@@ -141,7 +141,7 @@ def test_an_aim3_repository_is_detected_and_left_alone(tmp_path):
         kept = _files(folder)
         assert {name: kept[name] for name in before} == before
     finally:
-        from helpers import release_repo
+        from tests.helpers import release_repo
 
         release_repo(folder)
 

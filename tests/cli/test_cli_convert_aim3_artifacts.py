@@ -10,13 +10,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from cli_helpers import aim
-from test_cli_convert_aim3 import aim3_python  # noqa: F401 (the fixture: a Python with Aim 3)
 
 from aim import Repo
 from aim._convert.aim3 import side_env
-
-from s3_server import CREDENTIALS, moto_server, s3_client
+from tests.cli.helpers import aim
+from tests.cli.test_cli_convert_aim3 import aim3_python  # noqa: F401 (the fixture: a Python with Aim 3)
+from tests.s3_server import CREDENTIALS, moto_server, s3_client
 
 BUCKET = "aim3-artifacts"
 

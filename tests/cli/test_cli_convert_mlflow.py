@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_helpers import aim
 
 from aim import Repo
+from tests.cli.helpers import aim
 
 mlflow = pytest.importorskip("mlflow", reason="MLflow is not installed (aim-tracker[mlflow])")
 

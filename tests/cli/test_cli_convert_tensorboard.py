@@ -6,9 +6,9 @@ import io
 
 import numpy as np
 import pytest
-from cli_helpers import aim
 
 from aim import Distribution, Image, Repo
+from tests.cli.helpers import aim
 
 pytest.importorskip("tensorboard", reason="the tensorboard extra is not installed")
 

@@ -6,9 +6,8 @@ import csv
 import io
 import json
 
-from cli_helpers import aim
-
 from aim import Run
+from tests.cli.helpers import aim
 
 
 def _seed(repo) -> tuple[str, str]:

@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 import time
 
-from cli_helpers import aim, make_run, snapshot
-
 from aim import Repo, Run
-
-from helpers import run_python
+from tests.cli.helpers import aim, make_run, snapshot
+from tests.helpers import run_python
 
 
 def test_version_prints_the_package_version():

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import struct
 
-from cli_helpers import aim, make_run, snapshot
-
 from aim import Repo
+from tests.cli.helpers import aim, make_run, snapshot
 
 
 def _export(repo, *hashes, out) -> None:

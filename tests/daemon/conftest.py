@@ -13,9 +13,8 @@ import pytest
 
 from aim import Repo, Run
 from aimproto.v1 import reading_pb2_grpc, tracking_pb2_grpc
-
-from helpers import daemon_pid, release_repo
-from protocol_helpers import UNLIMITED, Daemon
+from tests.daemon.helpers import UNLIMITED, Daemon
+from tests.helpers import daemon_pid, release_repo
 
 
 @pytest.fixture(scope="module")

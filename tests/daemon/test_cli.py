@@ -16,8 +16,7 @@ import pytest
 from aim import Repo, Run
 from aim._transport.channel import Target
 from aim._transport.sender import close_sender
-
-from helpers import daemon_pid, wait_exited
+from tests.helpers import daemon_pid, wait_exited
 
 EXIT_OK, EXIT_ERROR, EXIT_ALREADY_RUNNING, EXIT_NOT_RUNNING = 0, 1, 3, 4
 

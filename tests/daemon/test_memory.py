@@ -8,8 +8,7 @@ import sys
 
 from aim import Repo
 from aimd.config import MIN_MEMORY_LIMIT_BYTES, format_bytes, memory_limits
-
-from helpers import daemon_pid, quiet_run, start_daemon
+from tests.helpers import daemon_pid, quiet_run, start_daemon
 
 
 def aimd(*args: str) -> subprocess.CompletedProcess:

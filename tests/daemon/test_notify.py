@@ -10,8 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from aimd import notify
-
-from helpers import wait_for
+from tests.helpers import wait_for
 
 
 @pytest.fixture

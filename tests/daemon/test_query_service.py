@@ -6,8 +6,7 @@ import grpc
 import pytest
 
 from aimproto.v1 import query_pb2, query_pb2_grpc
-
-from protocol_helpers import new_run
+from tests.daemon.helpers import new_run
 
 pytestmark = pytest.mark.usefixtures("still_serves")
 

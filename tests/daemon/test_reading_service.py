@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aimproto.v1 import common_pb2, reading_pb2
-
-from protocol_helpers import assert_refused, new_run
+from tests.daemon.helpers import assert_refused, new_run
 
 pytestmark = pytest.mark.usefixtures("still_serves")
 

@@ -11,8 +11,7 @@ import pytest
 from aimd.config import Config
 from aimd.exposure import ExposureError, is_loopback, tcp_security
 from aimd.tokens import MIN_TOKEN_CHARS, Scope, TokenError, load_tokens
-
-from certs import self_signed
+from tests.certs import self_signed
 
 RW = "rw-" + "a" * 29
 RO = "ro-" + "b" * 29

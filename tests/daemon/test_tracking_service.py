@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 
 from aimproto.v1 import common_pb2, reading_pb2, tracking_pb2
-
-from protocol_helpers import (
+from tests.daemon.helpers import (
     MAX_MESSAGE_BYTES,
     assert_refused,
     batch,

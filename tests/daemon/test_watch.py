@@ -15,8 +15,7 @@ from aim.errors import MissingRunError
 from aimd.ingest.points import SeriesPoints
 from aimd.service.watch import FELL_BEHIND, WATCH_BUFFER, Watcher, WatchHub
 from aimd.storage.blocks import Columns
-
-from helpers import quiet_run
+from tests.helpers import quiet_run
 
 
 def _points(run_hash: str, step: int) -> SeriesPoints:

@@ -7,8 +7,7 @@ import pytest
 from aim import Repo
 from aim._query import QueryReportMode
 from aim.errors import QueryError
-
-from helpers import quiet_run, run_python, wait_for
+from tests.helpers import quiet_run, run_python, wait_for
 
 QUIET = QueryReportMode.DISABLED
 

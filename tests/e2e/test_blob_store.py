@@ -13,9 +13,8 @@ import psutil
 import pytest
 
 from aim import Image, Repo, Run
-
-from helpers import daemon_pid, start_daemon, stop_daemon, wait_exited, wait_for
-from s3_server import CREDENTIALS, moto_server, s3_client
+from tests.helpers import daemon_pid, start_daemon, stop_daemon, wait_exited, wait_for
+from tests.s3_server import CREDENTIALS, moto_server, s3_client
 
 BUCKET = "blob-bucket"
 

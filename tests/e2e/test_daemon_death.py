@@ -8,8 +8,7 @@ import numpy as np
 import psutil
 
 from aim import Repo, Run
-
-from helpers import daemon_pid, wait_exited
+from tests.helpers import daemon_pid, wait_exited
 
 
 def _stop(pid: int, sig: int) -> None:

@@ -19,8 +19,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from aim import Repo, Run
 from aim.errors import AimError
-
-from helpers import daemon_pid, release_repo
+from tests.helpers import daemon_pid, release_repo
 
 TMPFS_BYTES = 96 << 20
 POINTS = 200_000

@@ -8,8 +8,7 @@ import pytest
 from aim import Repo
 from aim.errors import RequestRejected
 from aimproto import contract
-
-from helpers import quiet_run, stop_daemon
+from tests.helpers import quiet_run, stop_daemon
 
 
 def test_run_notes_survive_a_daemon_restart(repo):

@@ -7,8 +7,7 @@ import pytest
 
 from aim import Repo, Run
 from aim.errors import ReadOnlyRunError
-
-from helpers import quiet_run
+from tests.helpers import quiet_run
 
 
 @pytest.fixture

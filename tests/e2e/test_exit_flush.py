@@ -6,9 +6,8 @@ from __future__ import annotations
 import multiprocessing as mp
 
 from aim import Repo
-
-import workers
-from helpers import run_python
+from tests.e2e import helpers as workers  # functions its child processes run
+from tests.helpers import run_python
 
 
 def test_interpreter_exit_flushes_and_closes(repo):

@@ -14,16 +14,14 @@ import sys
 import numpy as np
 import psutil
 import pytest
-import test_disk_full
-from test_run_status import wait_for
 
 from aim import Repo, Run
 from aim._transport import sender as sender_module
 from aim._transport import stream as stream_module
 from aim.errors import TrackingError
-
-import workers
-from helpers import ROOT, daemon_pid, wait_exited
+from tests.e2e import helpers as workers  # functions its child processes run
+from tests.e2e import test_disk_full
+from tests.helpers import ROOT, daemon_pid, wait_exited, wait_for
 
 SPAWN = mp.get_context("spawn")
 small_disk = test_disk_full.small_disk  # a fixture: a repository on its own small tmpfs

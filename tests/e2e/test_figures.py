@@ -10,8 +10,7 @@ import pytest
 from aim import Figure, Figures, Repo, Run, Text
 from aim._query import QueryReportMode
 from aim.errors import SequenceTypeError
-
-from helpers import run_python
+from tests.helpers import run_python
 
 matplotlib.use("Agg")  # no display: render off-screen
 import matplotlib.pyplot as plt  # noqa: E402

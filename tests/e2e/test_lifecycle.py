@@ -5,8 +5,7 @@ from __future__ import annotations
 import gc
 
 from aim import Repo, Run
-
-from helpers import wait_for
+from tests.helpers import wait_for
 
 
 def test_del_run_sends_its_points_and_sets_end_time(repo):

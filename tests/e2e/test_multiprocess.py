@@ -8,9 +8,8 @@ import os
 import numpy as np
 
 from aim import Repo, Run
-
-import workers
-from helpers import run_python
+from tests.e2e import helpers as workers  # functions its child processes run
+from tests.helpers import run_python
 
 SPAWN = mp.get_context("spawn")
 

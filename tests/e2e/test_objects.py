@@ -24,8 +24,7 @@ from aim.objects import Audio, Distribution, Image, Text
 from aimd.storage.reader import Reader
 from aimd.storage.store import Store
 from aimproto.v1 import common_pb2, tracking_pb2, tracking_pb2_grpc
-
-from helpers import ROOT, daemon_pid, release_repo, run_python, stop_daemon, wait_exited
+from tests.helpers import ROOT, daemon_pid, release_repo, run_python, stop_daemon, wait_exited
 
 CLASSES = {"image": Image, "distribution": Distribution, "text": Text, "audio": Audio}
 

@@ -17,8 +17,7 @@ from aim._connection import target_of as _target_of
 from aim._query import QueryReportMode, iter_query
 from aim._transport.results import QueryProgress
 from aim.errors import QueryBudgetError, QueryError
-
-from helpers import ROOT
+from tests.helpers import ROOT
 
 QUIET = QueryReportMode.DISABLED
 TUPLES = QueryReportMode.PROGRESS_TUPLE

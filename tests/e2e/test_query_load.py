@@ -8,8 +8,7 @@ import time
 from aim import Repo, Run
 from aim._connection import target_of as _target_of
 from aim._query import QueryReportMode, iter_query
-
-from helpers import start_daemon
+from tests.helpers import start_daemon
 
 RUNS = 20
 POINTS = 50_000  # 20 runs x 50k points x 16 bytes: far more than HTTP/2 windows hold in flight

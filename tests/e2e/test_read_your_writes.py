@@ -8,8 +8,7 @@ import numpy as np
 from aim import Repo
 from aim._transport.channel import Target
 from aim._transport.sender import sender_for
-
-from helpers import quiet_run, run_python
+from tests.helpers import quiet_run, run_python
 
 POINTS = 20_000
 

@@ -20,9 +20,8 @@ from aim._transport.channel import Target
 from aim._transport.sender import close_sender
 from aim.errors import AuthenticationError, PermissionDeniedError, RepoError, TLSError, TrackingError
 from aimproto.v1 import reading_pb2, reading_pb2_grpc, tracking_pb2, tracking_pb2_grpc
-
-from certs import self_signed
-from helpers import release_repo
+from tests.certs import self_signed
+from tests.helpers import release_repo
 
 RW = secrets.token_urlsafe(24)
 RO = secrets.token_urlsafe(24)

@@ -16,8 +16,7 @@ import pytest
 
 from aim import Repo, Run
 from aim.errors import ReadOnlyRunError
-
-from helpers import ROOT, quiet_run, start_daemon, wait_for
+from tests.helpers import ROOT, quiet_run, start_daemon, wait_for
 
 TRAINING = """
 import sys

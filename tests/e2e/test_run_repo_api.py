@@ -8,8 +8,7 @@ import pytest
 
 from aim import Image, Repo, Run
 from aim.errors import MissingExperimentError, RepoError, RequestRejected
-
-from helpers import quiet_run, run_python
+from tests.helpers import quiet_run, run_python
 
 
 class Opaque:

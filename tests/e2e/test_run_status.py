@@ -11,8 +11,7 @@ import sys
 from aim import Repo, Run
 from aim._connection import target_of as _target_of
 from aim._query import QueryReportMode, iter_query
-
-from helpers import ROOT, wait_for
+from tests.helpers import ROOT, wait_for
 
 KILLED_TRACKER = """
 import os, signal, sys

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from aim import Repo, Run
-
-from helpers import ROOT
+from tests.helpers import ROOT
 
 SYSTEM = {"__system__cpu", "__system__memory_percent", "__system__p_memory_percent", "__system__disk_percent"}
 GPU = {"__system__gpu", "__system__gpu_memory_percent", "__system__gpu_temp", "__system__gpu_power_watts"}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fwhelpers import only_run, series
+
+from tests.integrations.helpers import only_run, series
 
 pytest.importorskip("acme.utils.loggers", reason="Acme is not installed (aim-tracker[acme])")
 

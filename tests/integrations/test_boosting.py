@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fwhelpers import only_run, series
+
+from tests.integrations.helpers import only_run, series
 
 pytestmark = pytest.mark.frameworks
 

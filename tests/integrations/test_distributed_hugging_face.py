@@ -15,10 +15,9 @@ transformers = pytest.importorskip(
 pytest.importorskip("torch", reason="torch is not installed")
 accelerate_env = pytest.importorskip("accelerate.utils.environment", reason="accelerate is not installed")
 
-from fwhelpers import only_run, series  # noqa: E402
-from test_hugging_face import _data, _model  # noqa: E402
-
 from aim.distributed_hugging_face import AimCallback  # noqa: E402
+from tests.integrations.helpers import only_run, series  # noqa: E402
+from tests.integrations.test_hugging_face import _data, _model  # noqa: E402
 
 pytestmark = pytest.mark.frameworks
 

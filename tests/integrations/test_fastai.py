@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fwhelpers import only_run, series
+
+from tests.integrations.helpers import only_run, series
 
 pytest.importorskip("fastai", reason="fastai is not installed (aim-tracker[fastai], its own environment)")
 

@@ -12,9 +12,8 @@ transformers = pytest.importorskip(
 torch = pytest.importorskip("torch", reason="torch is not installed")
 pytest.importorskip("accelerate", reason="accelerate is not installed (aim-tracker[transformers])")
 
-from fwhelpers import only_run, series, tracked  # noqa: E402
-
 from aim.hugging_face import AimCallback  # noqa: E402
+from tests.integrations.helpers import only_run, series, tracked  # noqa: E402
 
 pytestmark = pytest.mark.frameworks
 

@@ -9,11 +9,11 @@ import pytest
 torch = pytest.importorskip("torch", reason="torch is not installed")
 ignite = pytest.importorskip("ignite", reason="pytorch-ignite is not installed (aim-tracker[ignite])")
 
-from fwhelpers import only_run, series  # noqa: E402
 from ignite.engine import Events, create_supervised_evaluator, create_supervised_trainer  # noqa: E402
 from ignite.metrics import Loss  # noqa: E402
 
 from aim.pytorch_ignite import AimLogger  # noqa: E402
+from tests.integrations.helpers import only_run, series  # noqa: E402
 
 pytestmark = pytest.mark.frameworks
 

@@ -12,9 +12,9 @@ pytest.importorskip("torch", reason="torch is not installed (Keras' backend here
 keras = pytest.importorskip("keras", reason="keras is not installed (aim-tracker[keras])")
 
 import numpy as np  # noqa: E402
-from fwhelpers import only_run, series  # noqa: E402
 
 from aim.keras import AimCallback, AimTracker  # noqa: E402
+from tests.integrations.helpers import only_run, series  # noqa: E402
 
 pytestmark = pytest.mark.frameworks
 

@@ -10,9 +10,8 @@ import pytest
 pl = pytest.importorskip("lightning.pytorch", reason="lightning is not installed (aim-tracker[lightning])")
 torch = pytest.importorskip("torch", reason="torch is not installed")
 
-from fwhelpers import only_run, series, tracked  # noqa: E402
-
 from aim.pytorch_lightning import AimLogger  # noqa: E402
+from tests.integrations.helpers import only_run, series, tracked  # noqa: E402
 
 pytestmark = pytest.mark.frameworks
 

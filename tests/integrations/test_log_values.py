@@ -17,8 +17,7 @@ import pytest
 
 from aim import Repo, Run
 from aim._integrations._values import LogTracker, number, plain
-
-from helpers import ROOT
+from tests.helpers import ROOT
 
 INTEGRATIONS = {
     "pytorch_lightning": ("AimLogger", "lightning"),

@@ -8,9 +8,8 @@ import pytest
 
 optuna = pytest.importorskip("optuna", reason="optuna is not installed (aim-tracker[optuna])")
 
-from fwhelpers import only_run, series, stored_runs  # noqa: E402
-
 from aim.optuna import AimCallback  # noqa: E402
+from tests.integrations.helpers import only_run, series, stored_runs  # noqa: E402
 
 pytestmark = pytest.mark.frameworks
 

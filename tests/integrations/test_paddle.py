@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fwhelpers import only_run, series
+
+from tests.integrations.helpers import only_run, series
 
 paddle = pytest.importorskip("paddle", reason="PaddlePaddle is not installed (aim-tracker[paddle])")
 

@@ -8,10 +8,9 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="torch is not installed (aim-tracker[pytorch])")
 
-from fwhelpers import only_run  # noqa: E402
-
 from aim import Run  # noqa: E402
 from aim.pytorch import track_gradients_dists, track_params_dists  # noqa: E402
+from tests.integrations.helpers import only_run  # noqa: E402
 
 pytestmark = pytest.mark.frameworks
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fwhelpers import only_run, series
+
+from tests.integrations.helpers import only_run, series
 
 pytestmark = pytest.mark.frameworks
 

@@ -13,7 +13,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from fwhelpers import only_run, series, stored_runs
+
+from tests.integrations.helpers import only_run, series, stored_runs
 
 pytest.importorskip("tensorflow", reason="TensorFlow is not installed (aim-tracker[tensorflow])")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from aimql_helpers import evaluate, make_run, matching_runs, seeded
 
 from aimd.query import (
     BudgetExceeded,
@@ -16,6 +15,7 @@ from aimd.query import (
     UnknownName,
 )
 from aimd.query.compile import MAX_QUERY_CHARS
+from tests.query.helpers import evaluate, make_run, matching_runs, seeded
 
 
 def test_error_classes_share_one_root():

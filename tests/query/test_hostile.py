@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from aimql_helpers import make_run
 
 from aimd.query import (
     Budget,
@@ -17,6 +16,7 @@ from aimd.query import (
     QueryTooComplex,
     SequenceView,
 )
+from tests.query.helpers import make_run
 
 RESOURCE_BOMBS = [
     # ints

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from aimql_helpers import evaluate, make_run
 
 from aimd.query import Budget, BudgetExceeded, Query, QueryForbidden
 from aimd.query.sizes import MAX_NESTING, weight
+from tests.query.helpers import evaluate, make_run
 
 PARAMS = {"layers": [1, 2, 3], "title": "Base-Model", "opt": {"lr": 0.1}, "words": ["a", "b"]}
 

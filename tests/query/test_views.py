@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from unittest import mock
 
 import pytest
-from aimql_helpers import CREATED, evaluate, make_run, matching_runs, matching_sequences, seeded
 
 from aimd.query import MISSING_VIEW, Missing, Query, SequenceView
+from tests.query.helpers import CREATED, evaluate, make_run, matching_runs, matching_sequences, seeded
 
 PARAMS = {
     "hparams": {"lr": 0.01, "layers": [1, 2, 3], "optimizer": {"name": "adam", "betas": [0.9, 0.99]}},

@@ -8,8 +8,7 @@ import pytest
 
 from aim import Run
 from aim.errors import ReadOnlyRunError
-
-from helpers import reread
+from tests.helpers import reread
 
 
 def shape(value):

@@ -8,8 +8,7 @@ import pytest
 
 from aim import Repo, Run
 from aim.errors import RepoError
-
-from helpers import daemon_pid
+from tests.helpers import daemon_pid
 
 
 def test_open_missing_repo_is_a_clear_error(tmp_path):

@@ -13,8 +13,7 @@ import pytest
 from aim import Metric, Repo, Run, Sequence
 from aim._collections import SingleRunSequenceCollection
 from aim._sequences import Audios, Context, Distributions, Images, Texts
-
-from helpers import run_python
+from tests.helpers import run_python
 
 
 @pytest.fixture(scope="module")

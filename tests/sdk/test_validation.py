@@ -15,8 +15,7 @@ import pytest
 from aim import Repo, Run, Text
 from aim._tracking import MAX_STEP  # the SDK's documented step range is 0..MAX_STEP
 from aim.errors import DaemonUnavailable, MissingRunError, RepoError, RequestRejected, SequenceTypeError
-
-from helpers import daemon_pid, reread
+from tests.helpers import daemon_pid, reread
 
 
 # --- values ----------------------------------------------------------------------------------

@@ -19,8 +19,7 @@ from aim._transport.sender import Sender, SeriesRecords
 from aim._transport.stream import TrackStream
 from aimproto import contract
 from aimproto.v1 import tracking_pb2
-
-from fake_daemon import FakeRpcError, request
+from tests.transport.helpers import FakeRpcError, request
 
 RECORD = struct.Struct("<qddd")
 

@@ -16,8 +16,7 @@ from aim._transport import sender as sender_module
 from aim._transport import stream as stream_module
 from aim._transport.channel import cached, pop_cached
 from aim._transport.sender import Sender
-
-from fake_daemon import DEADLINE_S, FakeClient, wait_parked
+from tests.transport.helpers import DEADLINE_S, FakeClient, wait_parked
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ import pytest
 from aim import errors
 from aim._transport import stream as stream_module
 from aim._transport.stream import TrackStream
-
-from fake_daemon import DEADLINE_S, FakeClient, Session, request, wait_parked
+from tests.transport.helpers import DEADLINE_S, FakeClient, Session, request, wait_parked
 
 SHA_A, SHA_B = b"a" * 32, b"b" * 32
 

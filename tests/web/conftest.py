@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, launch
+from tests.web.helpers import CHROMIUM, launch
 
 TIMEOUT_MS = 60_000  # one wait in a page: generous, for a machine whose cores are all busy
 

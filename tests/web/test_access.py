@@ -19,9 +19,8 @@ from aim.cli.main import build_parser  # noqa: E402
 from aim.cli.up import read_token  # noqa: E402
 from aim.web.access import COOKIE, check_token  # noqa: E402
 from aim.web.app import create_app  # noqa: E402
-
-from browser import serve, stop  # noqa: E402
-from helpers import ROOT, release_repo  # noqa: E402
+from tests.helpers import ROOT, release_repo  # noqa: E402
+from tests.web.helpers import serve, stop  # noqa: E402
 
 TOKEN = "s3cret-token-of-the-ui-0123456789"
 QUIET = {"system_tracking_interval": None, "capture_terminal_logs": False}

@@ -15,9 +15,8 @@ from aim import Repo, Run  # noqa: E402
 from aim.web import data  # noqa: E402
 from aim.web.app import create_app, plotly_js  # noqa: E402
 from aim.web.replies import JSONReply  # noqa: E402
-
-from helpers import ROOT, daemon_pid, stop_daemon  # noqa: E402
-from ui_data import FIGURE_STEPS, INJECTED, LONG_STEPS, SPIKE, SPIKE_STEP, fill  # noqa: E402
+from tests.helpers import ROOT, daemon_pid, stop_daemon  # noqa: E402
+from tests.web.helpers import FIGURE_STEPS, INJECTED, LONG_STEPS, SPIKE, SPIKE_STEP, fill  # noqa: E402
 
 
 @pytest.fixture(scope="module")

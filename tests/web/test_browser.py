@@ -7,9 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from browser import serve, stop, visit
-from helpers import ROOT, release_repo
-from ui_data import FIGURE_STEPS, INJECTED, SPIKE, fill
+from tests.helpers import ROOT, release_repo
+from tests.web.helpers import FIGURE_STEPS, INJECTED, SPIKE, fill, serve, stop, visit
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")

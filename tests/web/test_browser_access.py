@@ -10,9 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from aim import Repo, Run
-
-from browser import CHROMIUM, CHROMIUM_FLAGS, Proxy, serve, stop, visit
-from helpers import release_repo
+from tests.helpers import release_repo
+from tests.web.helpers import CHROMIUM, CHROMIUM_FLAGS, Proxy, serve, stop, visit
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")

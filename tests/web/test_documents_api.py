@@ -11,8 +11,7 @@ from starlette.testclient import TestClient  # noqa: E402
 from aim import Repo  # noqa: E402
 from aim.web.app import create_app  # noqa: E402
 from aimproto import contract  # noqa: E402
-
-from helpers import quiet_run  # noqa: E402
+from tests.helpers import quiet_run  # noqa: E402
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from urllib.parse import quote
 
 import numpy as np
 import pytest
-from explorer_data import LRS, SEEDS, fill, loss
 
-from browser import serve, stop, visit
-from helpers import release_repo
+from tests.helpers import release_repo
+from tests.web.explorer_data import LRS, SEEDS, fill, loss
+from tests.web.helpers import serve, stop, visit
 
 pytestmark = pytest.mark.browser
 

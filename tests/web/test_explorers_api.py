@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 pytest.importorskip("starlette")
-from explorer_data import LRS, SEEDS, fill, loss  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from aim import Repo  # noqa: E402
 from aim.web.app import create_app  # noqa: E402
+from tests.web.explorer_data import LRS, SEEDS, fill, loss  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,8 @@ import pytest
 pytest.importorskip("starlette")
 
 from aim import Repo, Run  # noqa: E402
-
-from browser import Proxy, serve, stop  # noqa: E402
-from helpers import ROOT, release_repo  # noqa: E402
+from tests.helpers import ROOT, release_repo  # noqa: E402
+from tests.web.helpers import Proxy, serve, stop  # noqa: E402
 
 QUIET = {"system_tracking_interval": None, "capture_terminal_logs": False}
 TOKEN = "a-token-for-the-guard-tests-0123456789"

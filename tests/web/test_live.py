@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from browser import serve, stop, visit
-from helpers import ROOT, release_repo, stop_daemon
+from tests.helpers import ROOT, release_repo, stop_daemon
+from tests.web.helpers import serve, stop, visit
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from browser import serve, stop, visit
-from helpers import release_repo
-from ui_data import INJECTED, fill
+from tests.helpers import release_repo
+from tests.web.helpers import INJECTED, fill, serve, stop, visit
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -214,8 +213,7 @@ NOTE = "# Findings\n\n**lr** too high: see [the docs](https://example.org)\n\n- 
 def test_notes_render_safely_survive_a_daemon_restart_and_are_the_sdks(page, site, repo):
     from aim import Repo
     from aimproto import contract
-
-    from helpers import stop_daemon
+    from tests.helpers import stop_daemon
 
     url, hashes = site
     visit(page, f"{url}/runs/{hashes['run1']}/notes", "run-notes")
