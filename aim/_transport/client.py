@@ -277,7 +277,15 @@ class Client:
     def watch(self, run_hashes: Sequence[str] = ()) -> WatchStream:
         """A Watch stream over these runs (every run when none): no deadline, it lasts until closed."""
         self.settle()
-        return WatchStream(self.watching.Watch(watch_pb2.WatchRequest(run_hashes=list(run_hashes))))
+        request = watch_pb2.WatchRequest(run_hashes=list(run_hashes))
+        generation = self.generation
+
+        def open_call(again: bool) -> Any:
+            if again:  # the daemon went away before the first event: a fresh connection (and daemon)
+                self.reconnect(generation)
+            return self.watching.Watch(request)
+
+        return WatchStream(open_call)
 
     # --- documents the UI keeps (v1/documents.proto) ------------------------------------
     def get_document(self, kind: str, key: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import grpc
@@ -47,8 +48,12 @@ class WatchStream:
     stream or close() is called (from any thread); MissingRunError for a run that does not
     exist, DaemonUnavailable when the daemon went away."""
 
-    def __init__(self, call: Any) -> None:
-        self._call = call
+    def __init__(self, open_call: Callable[[bool], Any]) -> None:
+        """open_call(again) starts the Watch call; again=True once, when the daemon was unreachable
+        before the first event (open_call reconnects first: a daemon that died is started again)."""
+        self._open_call = open_call
+        self._call = open_call(False)
+        self._retried = False
         self._closed = False
 
     def __iter__(self) -> WatchStream:
@@ -56,15 +61,23 @@ class WatchStream:
 
     def __next__(self) -> dict[str, Any]:
         try:
-            return event_dict(next(self._call))
+            event = event_dict(next(self._call))
         except grpc.RpcError as exc:
             if self._closed or exc.code() == grpc.StatusCode.CANCELLED:
                 raise StopIteration from None
+            if exc.code() == grpc.StatusCode.UNAVAILABLE and not self._retried:
+                self._retried = True
+                self._call = self._open_call(True)
+                if self._closed:  # close() came while reconnecting
+                    self._call.cancel()
+                return next(self)
             if exc.code() == grpc.StatusCode.NOT_FOUND:
                 raise errors.MissingRunError(exc.details() or "") from None
             if exc.code() == grpc.StatusCode.UNAVAILABLE:
                 raise errors.DaemonUnavailable(f"the daemon went away: {exc.details()}") from None
             raise errors.AimError(f"the watch failed ({exc.code().name}): {exc.details()}") from None
+        self._retried = True  # events arrived: a later failure is the daemon going away mid-watch
+        return event
 
     def close(self) -> None:
         self._closed = True

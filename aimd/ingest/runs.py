@@ -193,16 +193,15 @@ def mark_ended(props: dict[str, Any], *, finished: bool) -> None:
     props["end_time"] = time.time()
 
 
-def mark_orphans_crashed(tx: Transaction, attachments: Attachments) -> list[str]:
+def mark_orphans_crashed(tx: Transaction, attachments: Attachments) -> list[dict]:
     """Runs stored as running that no client holds (their clients died while no daemon ran):
-    crashed. Returns their hashes."""
+    crashed. Returns their props as saved."""
     orphans = []
     for key in list(tx.keys_with_prefix(keys.RUN)):
         props = values.decode_props(tx.get(key))  # type: ignore[arg-type]  # a key just listed holds a value
         if props["active"] and not attachments.is_active(props["hash"]):
             mark_ended(props, finished=False)
-            _save(tx, props)
-            orphans.append(props["hash"])
+            orphans.append(_save(tx, props))
     return orphans
 
 

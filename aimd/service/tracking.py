@@ -186,8 +186,9 @@ class TrackingService(tracking_pb2_grpc.TrackingServicer):
             orphans = await self._write(lambda tx: runs.mark_orphans_crashed(tx, attachments))
             if orphans:
                 log.info("%d runs no client came back to are marked crashed", len(orphans))
-            for run_hash in orphans:
-                self.health.ended({"hash": run_hash, "active": False, "status": runs.CRASHED})
+            for props in orphans:  # watchers (pages following the run) and webhooks hear of it
+                self.hub.props_changed(props)
+                self.health.ended(props)
         self.health.tick()
 
     async def _write(self, mutation: Callable[[Transaction], Any]) -> Any:

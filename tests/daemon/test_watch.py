@@ -106,3 +106,38 @@ def test_a_killed_tracker_is_heard_as_its_run_stops_being_active(repo):
         if child.poll() is None:
             child.kill()
         child.wait()
+
+
+def test_a_run_left_running_by_a_killed_daemon_is_heard_as_crashed_after_restart(repo):
+    """Daemon and tracker both die: the next daemon marks the run crashed once no client comes back
+    (aimd.service.tracking.ATTACH_GRACE_S after it starts), and a watcher hears it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    from tests.helpers import daemon_pid, wait_exited
+
+    Repo(str(repo), init=True)  # this process's connection outlives the daemon: the watch reconnects
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(repo)], stdout=subprocess.PIPE, text=True)
+    try:
+        run_hash = child.stdout.readline().strip()
+        child.send_signal(signal.SIGSTOP)  # frozen: it cannot start a new daemon or detach
+        pid = daemon_pid(repo)
+        assert pid is not None
+        process = psutil.Process(pid)
+        os.kill(pid, signal.SIGKILL)
+        wait_exited(process)
+    finally:
+        child.kill()
+        child.wait()
+    watch = Repo(str(repo)).watch([run_hash])  # starts the next daemon
+    deadline = time.monotonic() + 180  # the grace (30 s) on a busy machine
+    for event in watch:
+        if event["props"] and not event["props"]["active"]:
+            assert event["props"]["status"] == "crashed"
+            break
+        assert time.monotonic() < deadline, "no event said the orphaned run crashed"
+    watch.close()
