@@ -10,9 +10,9 @@ Importing aim starts nothing and loads no gRPC: the daemon starts on the first R
 """
 
 from aim import errors
-from aim._repo import Repo
-from aim._run import Run
-from aim._sequences import Audios, Distributions, Figures, Images, Metric, Sequence, Texts
+from aim._model.repo import Repo
+from aim._model.run import Run
+from aim._model.sequences import Audios, Distributions, Figures, Images, Metric, Sequence, Texts
 from aim.objects import Audio, Distribution, Figure, Image, Text
 
 __version__ = "0.1.0"

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from aim._repo import Repo
-    from aim._run import Run
-    from aim._sequences import ObjectSequence
+    from aim._model.repo import Repo
+    from aim._model.run import Run
+    from aim._model.sequences import ObjectSequence
     from aim._transport.results import GroupStats, RunMatch
 
 __all__ = [
@@ -53,10 +53,10 @@ def error_column(exc: SyntaxError) -> int:
 def query(repo: Repo, sequence_type: str | None, text: str = "", **options: Any) -> Iterator[RunMatch]:
     """Stream what an AimQL query matches, newest run first: a RunMatch per run (its props, and
     for a sequence type ("metric", "images", ...; None: a runs query) its matching sequences as
-    dicts, with their points when with_points). The options are those of aim._query.iter_query:
+    dicts, with their points when with_points). The options are those of aim._model.query.iter_query:
     run_hash, with_points, with_params, limit, include_archived, values_only, max_points,
     report_mode (a progress bar or nothing: progress is never yielded), timeout_s, offset."""
-    from aim._query import iter_query
+    from aim._model.query import iter_query
     from aim._transport.results import RunMatch
 
     for item in iter_query(repo._target, sequence_type, text, **options):
@@ -68,7 +68,7 @@ def aggregate_metrics(repo: Repo, text: str, aggregate: dict[str, Any]) -> Itera
     """The group statistics of the metrics an AimQL query matches, reduced in the daemon: a
     GroupStats per group (aggregate: group_by, line, band, max_points), and a RunMatch per run
     (its props and params) for the groups' keys."""
-    from aim._query import QueryReportMode, iter_query
+    from aim._model.query import QueryReportMode, iter_query
     from aim._transport.results import QueryProgress
 
     for item in iter_query(
@@ -115,7 +115,7 @@ def close_run(repo: Repo, run_hash: str) -> dict[str, Any]:
 
 def count_points(repo: Repo, run_hashes: Iterable[str]) -> int:
     """Points (and objects) in the runs' sequences, from their metadata: a progress bar's total."""
-    from aim._transfer import count_points as count
+    from aim._transfer.copy import count_points as count
 
     return count(repo._client, run_hashes)
 

@@ -77,8 +77,8 @@ def latency_worker(repo: str, samples: int, barrier: Any, results: Any) -> None:
 def hostile_worker(repo: str, barrier: Any, done: Any, results: Any) -> None:
     """Send hostile queries back to back until done is set; report how many ended how."""
     try:
-        from aim._connection import target_of as _target_of
-        from aim._query import QueryReportMode, iter_query
+        from aim._model.connection import target_of as _target_of
+        from aim._model.query import QueryReportMode, iter_query
         from aim.errors import AimError
 
         target = _target_of(repo)

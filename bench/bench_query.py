@@ -26,7 +26,7 @@ from typing import Any
 import harness
 
 from aim import Repo, Run
-from aim._query import QueryReportMode
+from aim._model.query import QueryReportMode
 
 QUIET = QueryReportMode.DISABLED
 METRICS = ("loss", "accuracy", "grad_norm", "lr", "throughput")

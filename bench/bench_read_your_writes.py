@@ -20,12 +20,12 @@ import time
 import harness
 
 from aim import Repo, Run
-from aim._query import QueryReportMode
+from aim._model.query import QueryReportMode
 from aim._transport.client import _nothing_pending, client_for
 from aim._transport.sender import sender_for
 
 QUIET = QueryReportMode.DISABLED
-RECORD_BYTES = 32  # one buffered point (aim._tracking)
+RECORD_BYTES = 32  # one buffered point (aim._tracking.buffers)
 
 
 def read_latencies_us(repo: Repo, run_hash: str, reads: int, client, check) -> tuple[float, float]:

@@ -83,8 +83,8 @@ def writer_worker(repo: str, index: int, deadline: float, sequences: int, steps:
 def reader_worker(repo: str, deadline: float, results: Any) -> None:
     """Query until the deadline, streaming every matching point; report queries, points, errors."""
     try:
-        from aim._connection import target_of
-        from aim._query import QueryReportMode, iter_query
+        from aim._model.connection import target_of
+        from aim._model.query import QueryReportMode, iter_query
 
         target = target_of(repo)
         queries = points = 0
@@ -187,8 +187,8 @@ def verify(repo: Path, hashes: set[str], sequences: int, steps: int) -> dict[str
     """Read every point of every run in hashes back and check it; the mismatches (at most 10)."""
     import numpy as np
 
-    from aim._connection import target_of
-    from aim._query import QueryReportMode, iter_query
+    from aim._model.connection import target_of
+    from aim._model.query import QueryReportMode, iter_query
 
     expected_steps = np.arange(steps)
     problems: list[str] = []

@@ -83,8 +83,8 @@ def throughput(args: argparse.Namespace, repos: Repos) -> None:
 
 
 def sampler_cost(args: argparse.Namespace) -> None:
-    from aim._system.readers import GpuReader, HostReader
-    from aim._system.sampler import Sampler
+    from aim._tracking.system.readers import GpuReader, HostReader
+    from aim._tracking.system.sampler import Sampler
 
     gpus = GpuReader()
     sampler = Sampler(lambda *a, **k: None, 10.0, {}, HostReader(), gpus)

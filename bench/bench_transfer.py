@@ -2,7 +2,7 @@
 
 A source repository gets --points points (default 1,000,000) in --runs runs of 4 metrics each,
 tracked through the SDK (not timed). Then, each timed on its own, through the same functions
-the commands use (aim._transfer, aim._archive):
+the commands use (aim._transfer.copy, aim._transfer.archive):
 
 * cp:      Repo.copy_runs into a fresh repository (read from one daemon, ImportRun into another);
 * export:  every run into one archive file (its size is reported per point);
@@ -61,8 +61,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from aim import Repo
-    from aim._archive import verify
-    from aim._transfer import count_points, export_archive, import_archive
+    from aim._transfer.archive import verify
+    from aim._transfer.copy import count_points, export_archive, import_archive
 
     repos = Repos(args.tmp, args.keep)
     try:

@@ -65,8 +65,8 @@ def test_aim_and_aimd_never_import_each_other():
 
 def test_heavy_dependencies_have_one_home():
     assert _offenders("aim", "grpc", allowed=("aim/_transport/",)) == []
-    assert _offenders("aim", "pynvml", allowed=("aim/_system/readers.py",)) == []
-    assert _offenders("aim", "psutil", allowed=("aim/_system/readers.py",)) == []
+    assert _offenders("aim", "pynvml", allowed=("aim/_tracking/system/readers.py",)) == []
+    assert _offenders("aim", "psutil", allowed=("aim/_tracking/system/readers.py",)) == []
     assert _offenders("aimd", "plyvel", allowed=("aimd/storage/store.py",)) == []
     assert _offenders("aimd", "grpc", allowed=("aimd/server.py", "aimd/service/", "aimd/cli.py")) == []
     assert _offenders("aimd", "aimproto", allowed=("aimd/server.py", "aimd/service/")) == []
@@ -86,28 +86,27 @@ def test_storage_is_the_bottom_of_the_daemon():
 
 # --- the SDK's layers ---------------------------------------------------------------------------
 # Top to bottom; a module imports only modules of layers below its own (or of its own package,
-# for aim._transport and aim.objects). A module or package belongs to the layer naming it (or the
-# longest prefix of its name). Modules listed nowhere (the public facades aim, aim.sdk.*,
-# aim.storage.*, aim.cli, integrations) sit on top and are only checked for cycles.
+# for the packages listed whole: aim._tracking, aim._transfer, aim._transport, aim._values,
+# aim.objects, aim.ext). A module or package belongs to the layer naming it (or the longest
+# prefix of its name). Modules listed nowhere (the public facades aim, aim.sdk.*, aim.storage.*,
+# aim.tools; the apps: aim.cli, aim.web, aim._convert, integrations) sit on top and are only
+# checked for cycles.
 LAYERS: list[tuple[str, ...]] = [
-    ("aim._repo",),  # Repo: runs of a repository, its queries
-    ("aim._transfer",),  # whole runs between repositories and into archives (Repo.copy_runs, aim runs cp)
-    ("aim._archive",),  # the run archive file (aim export / import)
-    ("aim._collections",),  # repo-wide query collections (of sequences, of runs)
-    ("aim._run",),  # Run: the write handle and the read view of one run
-    ("aim._artifacts",),  # a run's artifacts: uploads, listing (stores: aim._artifact_stores, below)
-    ("aim._run_sequences", "aim._connection"),  # one run's sequences; target and client lookup
-    ("aim._system",),  # system metrics, terminal logs, system params of a tracking Run (its public API only)
-    ("aim._query", "aim._tracking", "aim._discovery"),  # query client; track() buffers; finding repos
-    ("aim._sequences", "aim._transport"),  # sequences and their data; the wire (grpc, protobuf)
-    ("aim._dataframes", "aim._context", "aim._params", "aim.objects"),  # pandas; plain values; objects
-    ("aim._artifact_stores",),  # file:// and s3:// artifact stores (boto3 when first used)
-    ("aim._text", "aim.ext", "aim._progress"),  # the UTF-8 rule; Aim's constants; tqdm bars
+    ("aim._model.repo",),  # Repo: runs of a repository, its queries, copy/move
+    ("aim._model.collections",),  # repo-wide query collections (of sequences, of runs)
+    ("aim._model.run",),  # Run: the write handle and the read view of one run
+    ("aim._model.artifacts",),  # a run's artifacts: uploads, listing (stores: aim._transfer.stores)
+    ("aim._model.run_sequences", "aim._model.connection"),  # one run's sequences; target and client
+    ("aim._model.query", "aim._model.discovery"),  # query client; finding repos
+    ("aim._model.sequences",),  # sequences and their data
+    ("aim._model.dataframes",),  # pandas frames
+    ("aim._tracking", "aim._transfer"),  # track() buffers, system metrics; runs and artifacts in bulk
+    ("aim._transport", "aim._values", "aim.objects", "aim.ext"),  # the wire; plain values; objects
     ("aim.errors",),
 ]
 # Deliberate upward imports, each deferred into the function that needs it, with the reason.
 DEFERRED = {
-    ("aim._run", "aim._repo"): "Run.repo hands back the run's Repo, and Repo is built on Run",
+    ("aim._model.run", "aim._model.repo"): "Run.repo hands back the run's Repo, and Repo is built on Run",
 }
 
 
@@ -190,7 +189,7 @@ def test_the_deferred_imports_are_still_needed():
 
 
 def test_transport_returns_plain_values_and_never_imports_the_sdk_above_it():
-    for part in ("aim._run", "aim._repo", "aim._sequences", "aim._tracking", "aim._params"):
+    for part in ("aim._model", "aim._tracking", "aim._transfer", "aim._values"):
         assert _offenders("aim/_transport", part) == []
 
 

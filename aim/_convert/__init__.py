@@ -1,7 +1,7 @@
 """Converters: other trackers' logs into runs (aim convert tensorboard | aim3).
 
 A converter describes each run with a RunBuilder, whose parts go to the daemon's ImportRun
-(aim._transfer.import_parts), so a converted run lands whole or not at all, and converting the
+(aim._transfer.copy.import_parts), so a converted run lands whole or not at all, and converting the
 same logs again skips what is there (each converter derives stable hashes from its source).
 """
 
@@ -14,7 +14,8 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from aim import _context, tools
+from aim import tools
+from aim._values import context as _context
 
 MAX_CHUNK_POINTS = 65536  # points in one SeriesChunk / ObjectSeries of an import
 _dumps = json.JSONEncoder(separators=(",", ":")).encode

@@ -4,7 +4,7 @@ Aim's storage is read only by Aim itself, running in a separate Python environme
 user names (--aim-python), or a temporary one made with `pip install aim==VERSION`. The
 repository is copied first and the copy re-indexed by Aim (runs Aim has not indexed yet read as
 empty), so Aim's files are never written. aim3_export.py, run by that Python, writes every run
-as JSON lines; here they become RunBuilders, one run archive (aim._archive, the format of `aim
+as JSON lines; here they become RunBuilders, one run archive (aim._transfer.archive, the format of `aim
 export`), and that archive is imported: each run lands whole, once (Aim's hashes are kept, so
 converting again skips what is there).
 """
@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from aim import tools
-from aim._artifacts import LIST_KEY as ARTIFACTS_KEY
-from aim._artifacts import URI_KEY as ARTIFACTS_URI_KEY
 from aim._convert import RunBuilder
-from aim._discovery import aim3_version, is_aim3_repo
+from aim._model.artifacts import LIST_KEY as ARTIFACTS_KEY
+from aim._model.artifacts import URI_KEY as ARTIFACTS_URI_KEY
+from aim._model.discovery import aim3_version, is_aim3_repo
 from aim.errors import AimError
 
 EXPORTER = Path(__file__).with_name("aim3_export.py")
@@ -145,8 +145,8 @@ def read_export(path: Path) -> Iterator[RunBuilder]:
 def convert(source: str | os.PathLike[str], repo: Any, *, aim_python: str | None = None) -> tuple[int, int]:
     """Import every run of the Aim 3 repository at source into repo: (imported, skipped)."""
     import aim
-    from aim._archive import verify, write_archive
-    from aim._transfer import import_archive
+    from aim._transfer.archive import verify, write_archive
+    from aim._transfer.copy import import_archive
 
     folder = Path(source).resolve()
     if not is_aim3_repo(folder):

@@ -75,8 +75,8 @@ class _Reporter:
     """A worker's sampler of its own system metrics, sending each sample to rank 0."""
 
     def __init__(self, host: str, port: int, worker: dict[str, int], interval: float, timeout: float) -> None:
-        from aim._system.readers import GpuReader, HostReader
-        from aim._system.sampler import Sampler
+        from aim._tracking.system.readers import GpuReader, HostReader
+        from aim._tracking.system.sampler import Sampler
 
         self.client = self._connect(host, port, timeout)
         self.worker = worker

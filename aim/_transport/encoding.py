@@ -25,7 +25,7 @@ EncodedPoint = tuple[int, float, float, list[Record]]  # step, epoch, time, reco
 
 
 class ObjectBuffer(Protocol):
-    """What the sender needs of an object sequence's buffer (aim._tracking.ObjectWriter)."""
+    """What the sender needs of an object sequence's buffer (aim._tracking.buffers.ObjectWriter)."""
 
     @property
     def run_hash(self) -> str: ...

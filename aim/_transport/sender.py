@@ -18,7 +18,7 @@ whose encoding fails is dropped and reported like a refused batch.
 
 Errors reach the caller: whatever is reported (a part the daemon refused, points dropped, an
 exception on the batcher or streamer thread, which go on) sets every buffer's `limit` to 0, so
-the next track() takes its slow path and raises TrackingError (aim._tracking), at no cost to
+the next track() takes its slow path and raises TrackingError (aim._tracking.buffers), at no cost to
 track()'s fast path; close() raises it too. Waits are bounded (aim._transport.stream): the exit
 hook gives up after EXIT_TIMEOUT_S (AIM_EXIT_TIMEOUT) and logs what was lost.
 """
@@ -75,7 +75,7 @@ class SeriesRecords(NamedTuple):
 
 
 class Buffer(Protocol):
-    """What the sender needs of a track() buffer (aim._tracking.SeriesWriter)."""
+    """What the sender needs of a track() buffer (aim._tracking.buffers.SeriesWriter)."""
 
     buf: bytearray
     limit: int  # set to 0 by the sender when it has an error for the next track()
@@ -84,7 +84,7 @@ class Buffer(Protocol):
 
 
 class Closable(Protocol):
-    """What the sender needs of a dropped Run's tracker (aim._tracking.Tracker)."""
+    """What the sender needs of a dropped Run's tracker (aim._tracking.buffers.Tracker)."""
 
     run_hash: str
 
@@ -180,7 +180,7 @@ class Sender:
 
     def _alarm(self) -> None:
         """Something was reported: send the next track() of every buffer to its slow path, which
-        raises it (aim._tracking.Tracker)."""
+        raises it (aim._tracking.buffers.Tracker)."""
         with self._buffers_lock:
             for buffer in self._buffers:
                 buffer.limit = 0

@@ -1,6 +1,6 @@
 """Whole runs as the messages of Transfer.ImportRun (aimproto.v1.transfer): read from a daemon,
-built from plain values, or framed in the run archive. The modules above (aim._transfer,
-aim._archive, aim._convert) pass these messages along without looking inside them."""
+built from plain values, or framed in the run archive. The modules above (aim._transfer.copy,
+aim._transfer.archive, aim._convert) pass these messages along without looking inside them."""
 
 from __future__ import annotations
 

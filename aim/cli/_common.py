@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from aim.errors import AimError
 
 if TYPE_CHECKING:
-    from aim._repo import Repo
+    from aim._model.repo import Repo
 
 
 def add_repo_option(parser: argparse.ArgumentParser, *, group_level: bool = False) -> None:
@@ -26,8 +26,8 @@ def add_repo_option(parser: argparse.ArgumentParser, *, group_level: bool = Fals
 
 def open_repo(path: str | None) -> Repo:
     """The repository at path (or found upwards from here); RepoError if there is none."""
-    from aim import _discovery
-    from aim._repo import Repo
+    from aim._model import discovery as _discovery
+    from aim._model.repo import Repo
 
     return Repo(_discovery.resolve(path))
 
@@ -49,7 +49,7 @@ class UnknownRuns(AimError):
 
 
 def check_known(repo: Repo, hashes: Sequence[str]) -> None:
-    from aim._transfer import missing_runs
+    from aim._transfer.copy import missing_runs
 
     missing = missing_runs(repo, hashes)
     if missing:
@@ -67,6 +67,6 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
 
 def bar(total: float | None, desc: str, unit: str) -> Any:
     """A progress bar on stderr, shown only on a terminal."""
-    from aim._progress import progress_bar
+    from aim._values.progress import progress_bar
 
     return progress_bar(total, desc, unit=unit, disable=None)

@@ -71,7 +71,7 @@ def import_builders(
 ) -> tuple[int, int]:
     """Import each built run into repo; (imported, skipped because repo holds them). With replace,
     a run repo holds is deleted first and imported again."""
-    from aim._transfer import import_parts
+    from aim._transfer.copy import import_parts
 
     imported = skipped = 0
     progress = bar(None, desc, "run")

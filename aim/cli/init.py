@@ -21,8 +21,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from aim import _discovery
-    from aim._repo import Repo
+    from aim._model import discovery as _discovery
+    from aim._model.repo import Repo
 
     path = _discovery.resolve(args.repo)
     if not Repo.exists(path):

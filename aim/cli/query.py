@@ -11,7 +11,7 @@ from typing import Any
 
 from aim.cli._common import add_repo_option, open_repo, table
 
-TYPES = {  # --type -> the sequence type of aim._query (None: runs)
+TYPES = {  # --type -> the sequence type of aim._model.query (None: runs)
     "runs": None,
     "metrics": "metric",
     "images": "images",

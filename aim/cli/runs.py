@@ -114,7 +114,7 @@ def remove_runs(args: argparse.Namespace) -> int:
 
 # --- cp / mv ----------------------------------------------------------------------------------
 def _transfer(args: argparse.Namespace, *, move: bool) -> int:
-    from aim._transfer import transfer_runs
+    from aim._transfer.copy import transfer_runs
 
     source = open_repo(args.repo)
     check_known(source, args.hashes)

@@ -42,9 +42,9 @@ def export_runs(args: argparse.Namespace) -> int:
 def write(repo: Any, hashes: list[str], out: str, *, create_bucket: bool = False) -> int:
     """Export the runs to the archive out (a path or s3://bucket/key); the points written."""
     import aim
-    from aim import _artifact_stores as stores
     from aim import tools
-    from aim._transfer import export_archive
+    from aim._transfer import stores
+    from aim._transfer.copy import export_archive
 
     total = tools.count_points(repo, hashes)
     with tempfile.TemporaryDirectory(prefix="aim-export-") as tmp:
@@ -60,7 +60,7 @@ def write(repo: Any, hashes: list[str], out: str, *, create_bucket: bool = False
 
 
 def import_runs(args: argparse.Namespace) -> int:
-    from aim import _artifact_stores as stores
+    from aim._transfer import stores
 
     repo = open_repo(args.repo)
     if not stores.is_s3(args.file):
@@ -72,8 +72,8 @@ def import_runs(args: argparse.Namespace) -> int:
 
 
 def _import_file(repo: Any, file: str) -> int:
-    from aim._archive import verify
-    from aim._transfer import import_archive
+    from aim._transfer.archive import verify
+    from aim._transfer.copy import import_archive
 
     size = os.path.getsize(file) if os.path.isfile(file) else None
     progress = bar(size, "checking", "B")

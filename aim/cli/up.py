@@ -138,8 +138,8 @@ def _bind_error(args: argparse.Namespace, exc: OSError) -> str:
 
 
 def _open_repo(path: str, yes: bool):  # -> Repo | None
-    from aim import _discovery
-    from aim._repo import Repo
+    from aim._model import discovery as _discovery
+    from aim._model.repo import Repo
 
     folder = _discovery.resolve(path)
     if folder.startswith(_discovery.REMOTE_SCHEME) or Repo.exists(folder):
@@ -204,7 +204,7 @@ def _serve(
                 "the network unencrypted (give --ssl-keyfile and --ssl-certfile)",
                 file=sys.stderr,
             )
-    from aim import _discovery
+    from aim._model import discovery as _discovery
 
     folder = _discovery.resolve(args.repo)  # before Repo(), which may start its daemon
     started_daemon = not folder.startswith(_discovery.REMOTE_SCHEME) and not _discovery.daemon_serves(folder)
@@ -247,7 +247,7 @@ def _exit_on_term(signum: int, frame: object) -> None:
 def _stop_daemon_if_unused(repo) -> None:  # repo: Repo
     """Stop the daemon this `aim up` started, unless a run is being tracked into (other readers
     start it again when they next ask)."""
-    from aim import _discovery
+    from aim._model import discovery as _discovery
 
     try:
         if any(run.active for run in repo.iter_runs()):

@@ -2,6 +2,6 @@
 of the object sequences)."""
 
 from aim import Sequence
-from aim._sequences import ObjectSequence as MediaSequenceBase
+from aim._model.sequences import ObjectSequence as MediaSequenceBase
 
 __all__ = ["MediaSequenceBase", "Sequence"]

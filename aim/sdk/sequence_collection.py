@@ -1,6 +1,6 @@
 """`from aim.sdk.sequence_collection import QuerySequenceCollection`, as in Aim's documentation."""
 
-from aim._collections import (
+from aim._model.collections import (
     QueryRunSequenceCollection,
     QuerySequenceCollection,
     SequenceCollection,

@@ -1,5 +1,5 @@
 """`from aim.sdk.types import QueryReportMode`, as in Aim."""
 
-from aim._query import QueryReportMode
+from aim._model.query import QueryReportMode
 
 __all__ = ["QueryReportMode"]

@@ -1,5 +1,5 @@
 """`from aim.storage.context import Context`, as in Aim."""
 
-from aim._context import Context
+from aim._values.context import Context
 
 __all__ = ["Context"]

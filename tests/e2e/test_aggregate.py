@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from aim import Repo, Run, errors
-from aim._query import QueryReportMode, iter_query
+from aim._model.query import QueryReportMode, iter_query
 from aim._transport.results import GroupStats
 
 QUIET = {"system_tracking_interval": None, "capture_terminal_logs": False}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aim import Repo
-from aim._query import QueryReportMode
+from aim._model.query import QueryReportMode
 from aim.errors import QueryError
 from tests.helpers import quiet_run, run_python, wait_for
 

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import pytest
 
 from aim import Figure, Figures, Repo, Run, Text
-from aim._query import QueryReportMode
+from aim._model.query import QueryReportMode
 from aim.errors import SequenceTypeError
 from tests.helpers import run_python
 

@@ -10,7 +10,7 @@ import math
 import pytest
 
 from aim import Repo, Run
-from aim._query import QueryReportMode
+from aim._model.query import QueryReportMode
 from aim.errors import ClosedRunError, ReadOnlyRunError
 from aim.sdk.logging import LogRecord, LogRecords
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from aim import Audio, Audios, Distribution, Distributions, Image, Images, Metric, Repo, Run, Text, Texts
-from aim._query import QueryReportMode
+from aim._model.query import QueryReportMode
 
 QUIET = QueryReportMode.DISABLED
 RNG = np.random.default_rng(7)

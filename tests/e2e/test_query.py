@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from aim import Repo, Run
-from aim._connection import target_of as _target_of
-from aim._query import QueryReportMode, iter_query
+from aim._model.connection import target_of as _target_of
+from aim._model.query import QueryReportMode, iter_query
 from aim._transport.results import QueryProgress
 from aim.errors import QueryBudgetError, QueryError
 from tests.helpers import ROOT
@@ -251,7 +251,7 @@ def test_abandoned_query_is_cancelled_and_the_daemon_serves_on(repo):
 
 def test_progress_bar_on_stderr(seeded, monkeypatch, capsys):
     repo, _ = seeded
-    monkeypatch.setattr("aim._query.PROGRESS_BAR_AFTER_S", 0.0)
+    monkeypatch.setattr("aim._model.query.PROGRESS_BAR_AFTER_S", 0.0)
     assert len(list(repo.query_runs("", report_mode=QueryReportMode.PROGRESS_BAR).iter_runs())) >= 3
     err = capsys.readouterr().err
     assert "query: 100%" in err and "run" in err  # tqdm's bar
@@ -402,7 +402,7 @@ READER = """
 import sys
 import numpy as np
 from aim import Repo
-from aim._query import QueryReportMode
+from aim._model.query import QueryReportMode
 
 repo, rounds = Repo(sys.argv[1]), int(sys.argv[2])
 seen = 0

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 
 from aim import Repo, Run
-from aim._connection import target_of as _target_of
-from aim._query import QueryReportMode, iter_query
+from aim._model.connection import target_of as _target_of
+from aim._model.query import QueryReportMode, iter_query
 from tests.helpers import start_daemon
 
 RUNS = 20

@@ -13,8 +13,8 @@ from contextlib import contextmanager
 import pytest
 
 from aim import Run
-from aim._connection import target_of
-from aim._query import QueryReportMode, iter_query
+from aim._model.connection import target_of
+from aim._model.query import QueryReportMode, iter_query
 from aim.errors import QueryBudgetError
 
 RUNS = 5

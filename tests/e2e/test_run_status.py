@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 from aim import Repo, Run
-from aim._connection import target_of as _target_of
-from aim._query import QueryReportMode, iter_query
+from aim._model.connection import target_of as _target_of
+from aim._model.query import QueryReportMode, iter_query
 from tests.helpers import ROOT, wait_for
 
 KILLED_TRACKER = """

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from aim import Repo, Run
-from aim._query import QueryReportMode
+from aim._model.query import QueryReportMode
 from aim.errors import RequestRejected
 from aimd.query.downsample import min_max
 from aimd.storage.blocks import Columns

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from aim import Repo, Run
-from aim._discovery import find_repo
+from aim._model.discovery import find_repo
 from aim.errors import RepoError
 
 

@@ -7,7 +7,7 @@ import pytest
 
 import aim
 from aim import Repo, Run
-from aim._collections import QueryMetricCollection, QueryRunMetricCollection, SingleRunMetricCollection
+from aim._model.collections import QueryMetricCollection, QueryRunMetricCollection, SingleRunMetricCollection
 
 
 def test_aims_import_paths_for_sequences_and_collections():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from aim import Metric, Repo, Run, Sequence
-from aim._collections import (
+from aim._model.collections import (
     QueryRunSequenceCollection,
     QuerySequenceCollection,
     SingleRunSequenceCollection,

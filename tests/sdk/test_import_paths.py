@@ -12,7 +12,11 @@ import importlib
 import pytest
 
 import aim
-from aim import _collections, _context, _query, _sequences, errors, objects
+from aim import errors, objects
+from aim._model import collections as _collections
+from aim._model import query as _query
+from aim._model import sequences as _sequences
+from aim._values import context as _context
 
 ALIASES: dict[str, dict[str, object]] = {
     "aim": {

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from aim import Metric, Repo, Run, Sequence
-from aim._collections import SingleRunSequenceCollection
-from aim._sequences import Audios, Context, Distributions, Images, Texts
+from aim._model.collections import SingleRunSequenceCollection
+from aim._model.sequences import Audios, Context, Distributions, Images, Texts
 from tests.helpers import run_python
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from aim import Repo, Run, Text
-from aim._tracking import MAX_STEP  # the SDK's documented step range is 0..MAX_STEP
+from aim._tracking.buffers import MAX_STEP  # the SDK's documented step range is 0..MAX_STEP
 from aim.errors import DaemonUnavailable, MissingRunError, RepoError, RequestRejected, SequenceTypeError
 from tests.helpers import daemon_pid, reread
 

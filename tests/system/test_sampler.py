@@ -8,8 +8,8 @@ import warnings
 
 import pytest
 
-from aim._system.readers import GpuReader, HostReader
-from aim._system.sampler import Sampler, checked_interval
+from aim._tracking.system.readers import GpuReader, HostReader
+from aim._tracking.system.sampler import Sampler, checked_interval
 from aim.errors import ClosedRunError
 from aim.ext.resource import AIM_RESOURCE_METRIC_PREFIX, DEFAULT_SYSTEM_TRACKING_INT
 
@@ -251,7 +251,7 @@ def test_a_gpu_that_disappears_mid_run_reads_empty_with_one_warning():
 @pytest.mark.parametrize("nvml", [None, "no-driver"])
 def test_no_nvml_or_no_driver_means_no_gpu_metrics_and_no_word(nvml, monkeypatch):
     if nvml is None:
-        monkeypatch.setattr("aim._system.readers._import_nvml", lambda: None)
+        monkeypatch.setattr("aim._tracking.system.readers._import_nvml", lambda: None)
     else:
         nvml = fake_nvml(init_error=NVMLError("NVML Shared Library Not Found"))
     with warnings.catch_warnings():

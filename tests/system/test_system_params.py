@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from aim import _params
-from aim._system.extras import process_context
-from aim._system.params import environment_variables, git_info, installed_packages, system_params
+from aim._tracking.system.extras import process_context
+from aim._tracking.system.params import environment_variables, git_info, installed_packages, system_params
+from aim._values import params as _params
 
 
 def test_variables_that_look_like_secrets_are_left_out():

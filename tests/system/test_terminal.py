@@ -9,7 +9,7 @@ import warnings
 
 import pytest
 
-from aim._system.terminal import MAX_LINE_CHARS, LineAssembler, TerminalCapture
+from aim._tracking.system.terminal import MAX_LINE_CHARS, LineAssembler, TerminalCapture
 from aim.objects.text import Text
 
 

@@ -11,7 +11,9 @@ import grpc
 import numpy as np
 import pytest
 
-from aim import Run, _connection, _tracking, errors
+from aim import Run, errors
+from aim._model import connection as _connection
+from aim._tracking import buffers as _tracking
 from aim._transport import sender as sender_module
 from aim._transport import stream as stream_module
 from aim._transport.channel import cached, pop_cached

@@ -1,6 +1,6 @@
 """`from aim.sdk.logging.log_record import LogRecord, LogRecords`, as in Aim."""
 
-from aim._sequences import LogRecords
+from aim._model.sequences import LogRecords
 from aim.objects import LogRecord
 
 __all__ = ["LogRecord", "LogRecords"]

@@ -12,11 +12,15 @@ import weakref
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from aim import _artifacts, _connection, _context, _dataframes, _params
-from aim._context import Context
-from aim._run_sequences import SingleRunSequenceCollection
-from aim._sequences import Metric, Sequence, dtype_matches, from_info
-from aim._text import check_utf8
+from aim._model import artifacts as _artifacts
+from aim._model import connection as _connection
+from aim._model import dataframes as _dataframes
+from aim._model.run_sequences import SingleRunSequenceCollection
+from aim._model.sequences import Metric, Sequence, dtype_matches, from_info
+from aim._values import context as _context
+from aim._values import params as _params
+from aim._values.context import Context
+from aim._values.text import check_utf8
 from aim.errors import ClosedRunError, MissingRunError, ReadOnlyRunError
 from aim.ext.resource.configs import DEFAULT_SYSTEM_TRACKING_INT
 from aim.objects import log_record
@@ -25,7 +29,7 @@ from aimproto import contract
 if TYPE_CHECKING:
     from pandas import DataFrame
 
-    from aim._artifacts import Artifact
+    from aim._model.artifacts import Artifact
     from aim._transport.channel import Target
     from aim._transport.client import Client
 
@@ -152,7 +156,7 @@ class Run:
     ) -> None:
         # force_resume: Aim needs it to take over a run locked by another process; here any
         # number of processes may write one run, so there is nothing to force.
-        # system_tracking_interval, log_system_params, capture_terminal_logs: see aim._system.
+        # system_tracking_interval, log_system_params, capture_terminal_logs: see aim._tracking.system.
         if hashname is not None:
             if run_hash is not None:
                 raise TypeError("give run_hash or hashname (its old name), not both")
@@ -176,7 +180,7 @@ class Run:
         self._closed = False
         create = run_hash is None
         run_hash = uuid.uuid4().hex[:24] if run_hash is None else run_hash
-        from aim._system import extras
+        from aim._tracking.system import extras
 
         shared = not create and not read_only and extras.held_elsewhere(self._client, run_hash)
         try:
@@ -187,7 +191,7 @@ class Run:
             raise MissingRunError(f"no run with hash {run_hash!r} in {self._target}") from None
         self._props = props
         if not read_only:
-            from aim._tracking import Tracker  # numpy: imported by the first writable Run
+            from aim._tracking.buffers import Tracker  # numpy: imported by the first writable Run
 
             self._tracker = Tracker(run_hash, self._target, sequences)
             self._extras = extras.start(
@@ -443,13 +447,13 @@ class Run:
         self._tracker = None  # track() now says the run is closed
         rejected = tracker.sender.take_rejections()
         if rejected:
-            from aim._tracking import not_stored
+            from aim._tracking.buffers import not_stored
 
             raise not_stored(rejected)
         if failed is not None:
             raise failed
 
-    # --- artifacts (aim._artifacts) -----------------------------------------------------
+    # --- artifacts (aim._model.artifacts) -----------------------------------------------
     def _artifacts(self) -> _artifacts.RunArtifacts:
         if getattr(self, "_artifact_log", None) is None:
             self._artifact_log = _artifacts.RunArtifacts(self._target, self.hash)
@@ -663,7 +667,7 @@ class Run:
     # --- identity ---------------------------------------------------------------------
     @property
     def repo(self) -> Any:
-        from aim._repo import Repo
+        from aim._model.repo import Repo
 
         return Repo(str(self._target))
 

@@ -1,5 +1,5 @@
 """Client side of AimQL: the syntax check before sending, progress reporting, and the stream of
-matching runs and sequences as plain values (the collections in aim._collections wrap them)."""
+matching runs and sequences as plain values (the collections in aim._model.collections wrap them)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from aim import _context, errors
+from aim import errors
 from aim._transport.results import GroupStats, QueryProgress, RunMatch
+from aim._values import context as _context
 from aimproto.contract import MAX_QUERY_CHARS
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class _ProgressBar:
     """A tqdm bar over the runs evaluated, shown once a query has run for a while."""
 
     def __init__(self) -> None:
-        from aim._progress import progress_bar
+        from aim._values.progress import progress_bar
 
         self.bar = progress_bar(None, "query", unit="run", delay=PROGRESS_BAR_AFTER_S)
 

@@ -1,7 +1,7 @@
 """A run's artifacts (Aim's run.log_artifact & co.): files copied to a store, listed in the run.
 
 Where: `run.set_artifacts_uri(uri)` (else the repository's default, `aimd start --artifacts-uri`);
-an artifact lies at `<uri>/<run hash>/<name>` (aim._artifact_stores). What: the run's params keep
+an artifact lies at `<uri>/<run hash>/<name>` (aim._transfer.stores). What: the run's params keep
 `__artifacts_uri` and `__artifacts` ({name: {name, path, uri, base_uri}}), where Aim keeps them
 in its run metadata, so `aim convert aim3` brings Aim's listings over. An artifact is listed once
 its upload completed: a listed artifact can always be downloaded.
@@ -24,8 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from aim import _artifact_stores as stores
-from aim import _connection
+from aim._model import connection as _connection
+from aim._transfer import stores
 from aim.errors import ArtifactError
 
 log = logging.getLogger("aim")

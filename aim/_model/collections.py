@@ -1,7 +1,7 @@
 """Query results across a repository: collections of the sequences and of the runs a query
 matches, and their iteration.
 
-Collections read only through aim._query.iter_query, which streams a RunMatch (run props,
+Collections read only through aim._model.query.iter_query, which streams a RunMatch (run props,
 matching sequences) per matching run, newest run first, and QueryProgress items in
 PROGRESS_TUPLE mode. Iterating a query's sequences brings their points in the same stream
 (reading the values is what a metric query is for); iter(values=False) lists them with metadata
@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from aim import _dataframes, _query
-from aim._query import QueryReportMode
-from aim._run import Run
-from aim._run_sequences import (
+from aim._model import dataframes as _dataframes
+from aim._model import query as _query
+from aim._model.query import QueryReportMode
+from aim._model.run import Run
+from aim._model.run_sequences import (
     MetricCollection,
     SequenceCollection,
     SingleRunMetricCollection,
@@ -24,15 +25,15 @@ from aim._run_sequences import (
     TraceCollection,
     infos_of,
 )
-from aim._sequences import Metric, Sequence, from_info
+from aim._model.sequences import Metric, Sequence, from_info
 from aim._transport.results import QueryProgress, RunMatch
 
 if TYPE_CHECKING:
     from pandas import DataFrame
 
-    from aim._repo import Repo
+    from aim._model.repo import Repo
 
-__all__ = [  # the single-run collections live in aim._run_sequences; aim.sdk imports them from here
+__all__ = [  # the single-run collections live in aim._model.run_sequences; aim.sdk imports them from here
     "MetricCollection",
     "QueryMetricCollection",
     "QueryRunMetricCollection",

@@ -7,14 +7,15 @@ import abc
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from aim import _dataframes, _query
-from aim._query import QueryReportMode
-from aim._sequences import Metric, Sequence, dtype_matches, from_info
+from aim._model import dataframes as _dataframes
+from aim._model import query as _query
+from aim._model.query import QueryReportMode
+from aim._model.sequences import Metric, Sequence, dtype_matches, from_info
 
 if TYPE_CHECKING:
     from pandas import DataFrame
 
-    from aim._run import Run
+    from aim._model.run import Run
 
 
 def _sequence_frames(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from aim.errors import AimError, MissingRunError, RepoError, RunExistsError
 
 if TYPE_CHECKING:
-    from aim._repo import Repo
+    from aim._model.repo import Repo
     from aim._transport.client import Client
     from aim._transport.transfer import Part
 
@@ -91,7 +91,7 @@ def transfer_runs(
 def copy_runs(source: Repo, run_hashes: Iterable[str], dest: Repo, *, move: bool) -> tuple[bool, list[str]]:
     """Repo.copy_runs / move_runs: (whether every run was done, the hashes that were not), with a
     progress bar over the runs' points."""
-    from aim._progress import progress_bar
+    from aim._values.progress import progress_bar
 
     run_hashes = list(run_hashes)
     missing = set(missing_runs(source, run_hashes))
@@ -108,9 +108,9 @@ def copy_runs(source: Repo, run_hashes: Iterable[str], dest: Repo, *, move: bool
 def import_archive(
     dest: Repo, path: str | os.PathLike[str], on_bytes: Callable[[int], None] = lambda n: None
 ) -> tuple[list[str], list[str]]:
-    """Import every run of a verified archive (aim._archive.verify) into dest, each whole:
+    """Import every run of a verified archive (aim._transfer.archive.verify) into dest, each whole:
     (imported hashes, skipped hashes, which dest already held)."""
-    from aim._archive import read_runs
+    from aim._transfer.archive import read_runs
 
     def counting(parts: Iterator[Part]) -> Iterator[Part]:
         for part in parts:
@@ -132,9 +132,9 @@ def export_archive(
     producer: str,
     on_points: Callable[[int], None] = lambda n: None,
 ) -> None:
-    """Write the runs to one archive file at path (aim._archive), complete or not at all;
+    """Write the runs to one archive file at path (aim._transfer.archive), complete or not at all;
     producer names what wrote it (e.g. "aim-tracker 0.1.0")."""
-    from aim._archive import write_archive
+    from aim._transfer.archive import write_archive
     from aim._transport.transfer import run_parts
 
     runs = ((h, run_parts(source._client, h, on_points)) for h in run_hashes)

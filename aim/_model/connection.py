@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aim import _discovery
+from aim._model import discovery as _discovery
 
 if TYPE_CHECKING:
     from aim._transport.channel import Target

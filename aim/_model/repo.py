@@ -9,11 +9,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aim import _discovery, _sequences
-from aim._collections import QueryRunSequenceCollection, QuerySequenceCollection
-from aim._connection import client, target_of
-from aim._query import QueryReportMode, iter_query
-from aim._run import Run
+from aim._model import discovery as _discovery
+from aim._model import sequences as _sequences
+from aim._model.collections import QueryRunSequenceCollection, QuerySequenceCollection
+from aim._model.connection import client, target_of
+from aim._model.query import QueryReportMode, iter_query
+from aim._model.run import Run
 from aim.errors import MissingExperimentError, MissingRunError, RepoError, RequestRejected
 from aimproto import contract
 from aimproto.contract import AIM_DIR, SEQUENCE_TYPES, STORE_SCHEMA_VERSION
@@ -233,14 +234,14 @@ class Repo:
     def copy_runs(self, run_hashes: list[str], dest_repo: Repo) -> tuple[bool, list[str]]:
         """Copy runs into dest_repo, each whole or not at all: (whether all were copied, the
         hashes that were not: unknown, or already in dest_repo)."""
-        from aim._transfer import copy_runs
+        from aim._transfer.copy import copy_runs
 
         return copy_runs(self, run_hashes, dest_repo, move=False)
 
     def move_runs(self, run_hashes: list[str], dest_repo: Repo) -> tuple[bool, list[str]]:
         """Move runs into dest_repo: each is removed here only once its copy landed there; a run
         still being tracked into stays. (whether all were moved, the hashes that were not)."""
-        from aim._transfer import copy_runs
+        from aim._transfer.copy import copy_runs
 
         return copy_runs(self, run_hashes, dest_repo, move=True)
 

@@ -26,10 +26,10 @@ import struct
 import weakref
 from typing import Any
 
-from aim import _context
-from aim._text import check_utf8
 from aim._transport.channel import Target
 from aim._transport.sender import Sender, SeriesRecords, sender_for
+from aim._values import context as _context
+from aim._values.text import check_utf8
 from aim.errors import SequenceTypeError, TrackingError
 from aimproto.contract import DTYPE_CODES, DTYPE_NAMES, LIST_DTYPES, MAX_NAME_CHARS, OBJECT_KINDS
 

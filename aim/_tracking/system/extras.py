@@ -82,7 +82,7 @@ def start(
     """Start what the Run's arguments ask for; None when they ask for nothing. track: how to
     track into the run (default run.track; a Run passes one that holds it weakly, so that it
     can be collected and finalized while they run)."""
-    from aim._system.sampler import checked_interval
+    from aim._tracking.system.sampler import checked_interval
 
     track = track or run.track
 
@@ -93,7 +93,7 @@ def start(
     sampler = _start_sampler(track, interval, context) if interval else None
     capture = None
     if capture_terminal_logs:
-        from aim._system.terminal import TerminalCapture
+        from aim._tracking.system.terminal import TerminalCapture
 
         capture = TerminalCapture(track, context)
         capture.start()
@@ -106,7 +106,7 @@ def start(
 
 
 def _store_params(run: Any) -> None:
-    from aim._system.params import system_params
+    from aim._tracking.system.params import system_params
 
     try:
         run[SYSTEM_PARAMS_KEY] = system_params()
@@ -117,8 +117,8 @@ def _store_params(run: Any) -> None:
 
 
 def _start_sampler(track: Any, interval: float, context: dict[str, Any]) -> Any:
-    from aim._system.readers import GpuReader, HostReader
-    from aim._system.sampler import Sampler
+    from aim._tracking.system.readers import GpuReader, HostReader
+    from aim._tracking.system.sampler import Sampler
 
     try:
         sampler = Sampler(track, interval, context, HostReader(), GpuReader())

@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from aim import _context
-from aim._context import Context
+from aim._values import context as _context
+from aim._values.context import Context
 from aimproto.contract import DTYPE_NAMES, SEQUENCE_DTYPES
 
 if TYPE_CHECKING:
     import numpy as np
     from pandas import DataFrame
 
-    from aim._run import Run
+    from aim._model.run import Run
 
 _COLUMNS = {"val": "values", "epoch": "epochs", "time": "timestamps"}  # Aim's column names -> ours
 _ALIASES = {"values": "val", "epochs": "epoch", "timestamps": "time"}
@@ -355,7 +355,7 @@ class Metric(Sequence):
         """The points as a pandas DataFrame: idx, step, value, epoch, time, and optionally the
         metric's name (metric.name), context (metric.context.*), run hash and params (run.*).
         Needs pandas (pip install pandas)."""
-        from aim import _dataframes
+        from aim._model import dataframes as _dataframes
 
         return _dataframes.metric_frame(
             self,

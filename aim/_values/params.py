@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aim._text import check_utf8
+from aim._values.text import check_utf8
 from aimproto.contract import MAX_PARAM_DEPTH, MAX_PARAM_KEY_CHARS
 
 ParamKey = Any  # str | tuple[str, ...] | type(Ellipsis)
