@@ -424,3 +424,29 @@ def test_curves_with_different_steps_are_reduced_at_their_common_steps(page, sit
     group = next(r for r in table_rows(page) if r["key"] == "lr=0.1")
     headers = page.locator("table.lines thead th").all_inner_texts()
     assert dict(zip(headers[1:], group["cells"], strict=True))["common steps"] == "8"
+
+
+def test_params_explorer_brush_by_mouse(page, site):  # noqa: F811
+    url, hashes = site
+    visit(page, f"{url}/params?cols={COLS}", "params")
+    # the lr axis runs from 0.01 (its bottom) to 0.1 (its top): drag over its lowest fifth
+    box = page.locator(".parcoords .axis-brush rect.background").first.bounding_box()
+    x, bottom, height = box["x"] + box["width"] / 2, box["y"] + box["height"], box["height"]
+    page.mouse.move(x, bottom - 2)
+    page.mouse.down()
+    page.mouse.move(x, bottom - height * 0.1, steps=4)
+    page.mouse.move(x, bottom - height * 0.2, steps=4)
+    page.mouse.up()
+    page.wait_for_function("document.querySelectorAll('table.explorer-runs tbody tr').length == 3")
+    assert table_hashes(page) == set(hashes["0.01"])
+    assert "sel=" in page.url
+    low, high = page.evaluate("document.querySelector('.parcoords').data[0].dimensions[0].constraintrange")
+    assert low <= 0.01 < high < 0.1
+    rerendered(page, "params", lambda: page.reload())  # the brushed range comes back with the address
+    assert table_hashes(page) == set(hashes["0.01"])
+    assert "3 of 7 run(s) in the brushed ranges" in page.locator(".note").inner_text()
+    # a click on the axis outside the brush clears it: every run again, the address without it
+    box = page.locator(".parcoords .axis-brush rect.background").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.3)
+    page.wait_for_function("document.querySelectorAll('table.explorer-runs tbody tr').length == 7")
+    assert "sel=" not in page.url
