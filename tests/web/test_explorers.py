@@ -450,3 +450,23 @@ def test_params_explorer_brush_by_mouse(page, site):  # noqa: F811
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.3)
     page.wait_for_function("document.querySelectorAll('table.explorer-runs tbody tr').length == 7")
     assert "sel=" not in page.url
+
+
+def test_a_bookmarks_address_opens_its_view_and_says_so_once_it_is_deleted(page, site):  # noqa: F811
+    url, _ = site
+    view = "metrics?color=run.hparams.lr&agg=mean&band=std"
+    visit(page, f"{url}/{view}", "metrics")
+    page.click("#bookmark-view")
+    page.fill("#bookmark-name", "lr bands")
+    page.click("#save-bookmark")
+    rerendered(page, "metrics", lambda: page.click(".bookmark-message a"))  # bookmarks/<name>: its view
+    assert page.url == f"{url}/{view}" and page.input_value("#band") == "std"
+    visit(page, f"{url}/bookmarks", "bookmarks")
+    page.click("tr[data-name='lr bands'] button.delete")  # the page's confirm() is accepted
+    page.wait_for_selector("tr[data-name='lr bands']", state="detached")
+    response = page.goto(f"{url}/bookmarks/{quote('lr bands')}")
+    assert response.status == 404
+    rendered(page, "bookmark")
+    assert 'No bookmark is named "lr bands": it may have been deleted' in page.locator("main").inner_text()
+    page.click(".not-found >> text=All bookmarks")
+    rendered(page, "bookmarks")
