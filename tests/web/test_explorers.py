@@ -470,3 +470,17 @@ def test_a_bookmarks_address_opens_its_view_and_says_so_once_it_is_deleted(page,
     assert 'No bookmark is named "lr bands": it may have been deleted' in page.locator("main").inner_text()
     page.click(".not-found >> text=All bookmarks")
     rendered(page, "bookmarks")
+
+
+@pytest.mark.parametrize("path", ["params", "scatters"])
+def test_a_malformed_query_clears_the_explorers_results_and_points_at_the_end(page, site, path):  # noqa: F811
+    url, _ = site
+    visit(page, f"{url}/{path}", path)
+    assert page.locator(".main-svg").count() > 0
+    page.fill("input[name=q]", "run.hparams.lr >")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_function("document.querySelector('.query-error').textContent.length > 0")
+    text = page.locator(".query-error").inner_text()
+    assert "line 1, column 17" in text and text.splitlines()[-1] == " " * 18 + "^"
+    assert page.locator(".main-svg").count() == 0 and page.locator("table.explorer-runs").count() == 0
+    assert page.locator(".note").inner_text() == ""
