@@ -8,13 +8,11 @@ from collections.abc import Iterator
 import pytest
 
 from browser import serve, stop, visit
-from helpers import ROOT, release_repo
+from helpers import release_repo
 from ui_data import FIGURE_STEPS, INJECTED, SPIKE, fill
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
-
-SCREENSHOT = ROOT / "docs" / "ui-metrics.png"
 
 
 @pytest.fixture(scope="module")
@@ -142,8 +140,6 @@ def test_metrics_explorer_draws_every_metric_with_its_peak(page, site):
     page.check("#log-scale")
     rendered(page, "metrics")
     assert page.evaluate("document.querySelector('.chart').layout.yaxis.type") == "log"
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=False)  # the README shows it
     page.evaluate("document.body.dataset.rendered = ''")
     page.select_option("#x-axis", "epoch")
     rendered(page, "metrics")
