@@ -484,3 +484,30 @@ def test_a_malformed_query_clears_the_explorers_results_and_points_at_the_end(pa
     assert "line 1, column 17" in text and text.splitlines()[-1] == " " * 18 + "^"
     assert page.locator(".main-svg").count() == 0 and page.locator("table.explorer-runs").count() == 0
     assert page.locator(".note").inner_text() == ""
+
+
+def test_a_group_of_many_curves_draws_its_band_and_a_sample_of_its_members(page, tmp_path):  # noqa: F811
+    from aim import Run
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    curves = 1200  # more than one chart request returns (1,000): the band covers them all regardless
+    with Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False) as run:
+        for step in range(3):
+            for i in range(curves):
+                run.track(float(i + step), name="loss", step=step, context={"worker": i})
+    proc, url = serve(repo)
+    try:
+        visit(page, f"{url}/metrics?color=&chart=metric.name&agg=mean&band=minmax&members=1", "metrics")
+        chart = traces(page)[0]["traces"]
+        line = next(t for t in chart if t["meta"] == "line")
+        assert line["y"] == pytest.approx([(curves - 1) / 2 + step for step in range(3)])
+        band = [t for t in chart if t["name"].startswith("band")]
+        assert band[0]["y"] == [curves - 1, curves, curves + 1] and band[1]["y"] == [0, 1, 2]
+        assert len(chart) == 3 + 100  # line, band, and a sample of 100 member curves
+        assert "name=loss: 100 of 1200" in page.locator(".sample-note").inner_text()
+        group = table_rows(page)[0]
+        assert group["cells"][1] == "1200"  # the group's curves, all of them
+    finally:
+        stop(proc)
+        release_repo(repo)

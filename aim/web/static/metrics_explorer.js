@@ -289,7 +289,8 @@ function explorerView(series, groups, state, xSeries) {
       if (state.members === '1') {
         const shown = curves.filter((s) => !hidden.has(curveKey(s)));
         const drawn = sample(shown, limit);
-        if (drawn.length < shown.length) sampled.push({ group: key, drawn: drawn.length, of: shown.length });
+        const of = g.curves - (curves.length - shown.length); // the group's curves, fetched or not, less those hidden
+        if (drawn.length < of) sampled.push({ group: key, drawn: drawn.length, of });
         for (const s of drawn) curveTrace(s, at);
       }
     }
