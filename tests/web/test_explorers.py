@@ -329,7 +329,7 @@ def test_lines_table_groups_expand_choose_columns_hide_and_export(page, site):  
     rows = table_rows(page)
     assert sorted(r["key"] for r in rows) == ["lr=0.01", "lr=0.1", "lr=none"]  # the bare run: a "none" group
     headers = page.locator("table.lines thead th").all_inner_texts()
-    assert headers[:4] == ["show", "group", "curves / points", "runs"]
+    assert headers[:4] == ["show", "group", "curves", "runs"]
     # a group's toggle lists its runs under it (no curve was fetched: runs), and hides them again
     rerendered(page, "metrics", lambda: page.click("tr[data-key='lr=0.1'] button.expand"))
     members = [r for r in table_rows(page) if r["member"]]

@@ -323,7 +323,7 @@ function groupKey(view) {
 
 // The table's columns a user may choose (cols= holds the chosen ones' ids, a JSON list): the
 // rows' counts, the last/min/max of their line, and params ("p:<path>").
-const TABLE_STATS = { count: 'curves / points', runs: 'runs', steps: 'common steps', last: 'last', min: 'min', max: 'max' };
+const TABLE_STATS = { count: 'curves (points of a curve)', runs: 'runs', steps: 'common steps', last: 'last', min: 'min', max: 'max' };
 const DEFAULT_COLUMNS = Object.keys(TABLE_STATS);
 const MEMBER_ROWS = 500; // an expanded group lists at most this many members
 
@@ -337,7 +337,9 @@ function chosenColumns(state) {
   }
 }
 
-function columnTitle(id) {
+// A column's title; the count column counts a group's curves, or a curve's points.
+function columnTitle(id, grouped) {
+  if (id === 'count') return grouped ? 'curves' : 'points';
   return id.startsWith('p:') ? id.slice(2) : (TABLE_STATS[id] || id);
 }
 
@@ -403,7 +405,8 @@ function pointsCsv(view) {
 // ui: { expanded: Set of group keys, onToggle(key), onExpand(key), onColumns(ids) }.
 function explorerTable(view, state, ui) {
   const grouped = view.rows.length > 0 && view.rows[0].kind === 'group';
-  const chosen = chosenColumns(state).filter((id) => grouped || (id !== 'runs' && id !== 'steps'));
+  const fits = (id) => grouped || (id !== 'runs' && id !== 'steps'); // a curve has no runs or common steps
+  const chosen = chosenColumns(state).filter(fits);
   const fixed = grouped ? [['name', 'group']] : [['run', 'run'], ['metric', 'metric'], ['context', 'context'], ['group', 'group']];
   const rowName = (row) => {
     if (row.kind === 'group') return row.group;
@@ -437,17 +440,17 @@ function explorerTable(view, state, ui) {
         text: `… and ${row.members.length - MEMBER_ROWS} more (narrow the query to list them)` })));
     }
   }
-  const offered = [...DEFAULT_COLUMNS, ...paramColumns(view)];
+  const offered = [...DEFAULT_COLUMNS.filter(fits), ...paramColumns(view)];
   for (const id of chosen) if (!offered.includes(id)) offered.push(id);
   const picker = el('details', { class: 'table-columns', id: 'table-columns' }, el('summary', { text: 'columns' }),
     offered.map((id) => el('label', {}, el('input', { type: 'checkbox', value: id, checked: chosenColumns(state).includes(id),
       onchange: (event) => {
         const now = chosenColumns(state).filter((c) => c !== id);
         ui.onColumns(event.target.checked ? [...now, id] : now);
-      } }), ` ${columnTitle(id)}`)));
+      } }), ` ${columnTitle(id, grouped)}`)));
   picker.open = ui.columnsOpen();
   picker.addEventListener('toggle', () => ui.columnsOpen(picker.open));
-  const tableCsv = () => csvText(['kind', ...fixed.map(([, label]) => label), 'run hash', ...chosen.map(columnTitle)],
+  const tableCsv = () => csvText(['kind', ...fixed.map(([, label]) => label), 'run hash', ...chosen.map((id) => columnTitle(id, grouped))],
     shown.map(([row, member]) => [member ? `${row.kind} (member)` : row.kind,
       ...fixed.map(([k]) => (k === 'run' ? runLabel(row.run) : (k === 'name' ? rowName(row) : row[k]))),
       row.run ? row.run.hash : '', ...chosen.map((id) => csvValue(cellValue(row, id)))]));
@@ -456,7 +459,7 @@ function explorerTable(view, state, ui) {
       el('button', { type: 'button', class: 'csv', id: 'table-csv', text: 'Table as CSV', onclick: () => download('metrics-table.csv', tableCsv()) }),
       el('button', { type: 'button', class: 'csv', id: 'points-csv', text: 'Points shown as CSV', onclick: () => download('metrics-points.csv', pointsCsv(view)) })),
     el('table', { class: 'runs lines' }, el('thead', {}, el('tr', {}, el('th', { text: 'show' }),
-      fixed.map(([, label]) => el('th', { text: label })), chosen.map((id) => el('th', { text: columnTitle(id) })))),
+      fixed.map(([, label]) => el('th', { text: label })), chosen.map((id) => el('th', { text: columnTitle(id, grouped) })))),
     el('tbody', {}, body)));
 }
 
