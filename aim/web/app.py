@@ -176,6 +176,11 @@ def create_app(
             return _page("notfound", 404)
         return _page("run", read_only=read_only)
 
+    def bookmark_page(request: Request) -> Response:
+        # bookmarks/<name> opens the view a bookmark keeps; the page says so when there is none
+        missing = documents.find_bookmark(repo, request.path_params["name"]) is None
+        return _page("bookmark", 404 if missing else 200, read_only=read_only)
+
     def experiment_page(request: Request) -> Response:
         if not overview.experiment_exists(repo, request.path_params["name"]):
             return _page("notfound", 404)
@@ -285,6 +290,7 @@ def create_app(
         Route("/runs/{run_hash}", run_page),
         Route("/runs/{run_hash}/{tab}", run_page),
         Route("/experiments/{name}", experiment_page),
+        Route("/bookmarks/{name:path}", bookmark_page),
         *overview.routes(repo),
         *documents.routes(repo),
         *live.routes(repo),

@@ -105,6 +105,11 @@ def bookmarks(repo: Repo) -> dict[str, Any]:
     return {"bookmarks": out}
 
 
+def find_bookmark(repo: Repo, name: str) -> dict[str, Any] | None:
+    """The bookmark named name, or None (never saved, or deleted since)."""
+    return next((mark for mark in bookmarks(repo)["bookmarks"] if mark["name"] == name), None)
+
+
 def check_address(address: str) -> str:
     """A view's address inside the UI, relative to its base ("metrics?q=..."): never another site."""
     address = address.strip().lstrip("/")

@@ -7,13 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.helpers import ROOT, release_repo
+from tests.helpers import release_repo
 from tests.web.helpers import FIGURE_STEPS, INJECTED, SPIKE, fill, serve, stop, visit
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
-
-SCREENSHOT = ROOT / "docs" / "ui-metrics.png"
 
 
 @pytest.fixture(scope="module")
@@ -141,8 +139,6 @@ def test_metrics_explorer_draws_every_metric_with_its_peak(page, site):
     page.check("#log-scale")
     rendered(page, "metrics")
     assert page.evaluate("document.querySelector('.chart').layout.yaxis.type") == "log"
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=False)  # the README shows it
     page.evaluate("document.body.dataset.rendered = ''")
     page.select_option("#x-axis", "epoch")
     rendered(page, "metrics")

@@ -302,3 +302,212 @@ def test_texts_find_and_the_audio_page(page, tmp_path):  # noqa: F811
     finally:
         stop(proc)
         release_repo(repo)
+
+
+def table_rows(tab) -> list[dict]:
+    """The lines table's rows as shown: key, whether a member row, and the cells' texts."""
+    return tab.locator("table.lines tbody tr").evaluate_all(
+        "rows => rows.map(r => ({key: r.dataset.key, member: r.classList.contains('member-row'),"
+        " cells: [...r.cells].slice(1).map(c => c.innerText)}))"
+    )
+
+
+def downloaded_csv(tab, button: str) -> list[dict[str, str]]:
+    """Click a CSV button like a user; the file it downloads, as dicts by header."""
+    import csv
+
+    with tab.expect_download() as info:
+        tab.click(button)
+    with open(info.value.path(), newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_lines_table_groups_expand_choose_columns_hide_and_export(page, site):  # noqa: F811
+    url, hashes = site
+    query = quote('metric.name == "loss" and metric.context.subset == "train"')
+    visit(page, f"{url}/metrics?q={query}&color=run.hparams.lr&chart=&agg=mean&band=minmax", "metrics")
+    rows = table_rows(page)
+    assert sorted(r["key"] for r in rows) == ["lr=0.01", "lr=0.1", "lr=none"]  # the bare run: a "none" group
+    headers = page.locator("table.lines thead th").all_inner_texts()
+    assert headers[:4] == ["show", "group", "curves", "runs"]
+    # a group's toggle lists its runs under it (no curve was fetched: runs), and hides them again
+    rerendered(page, "metrics", lambda: page.click("tr[data-key='lr=0.1'] button.expand"))
+    members = [r for r in table_rows(page) if r["member"]]
+    assert sorted(r["key"] for r in members) == sorted(hashes["0.1"])
+    assert sorted(r["cells"][0] for r in members) == ["lr0.1-s0", "lr0.1-s1", "lr0.1-s2"]
+    rerendered(page, "metrics", lambda: page.click("tr[data-key='lr=0.1'] button.expand"))
+    assert not any(r["member"] for r in table_rows(page))
+    # with the member curves fetched, a group lists its curves
+    rerendered(page, "metrics", lambda: page.check("#members"))
+    rerendered(page, "metrics", lambda: page.click("tr[data-key='lr=0.01'] button.expand"))
+    members = [r for r in table_rows(page) if r["member"]]
+    assert len(members) == 3 and all(r["key"].endswith('/loss/{"subset":"train"}') for r in members)
+    # chosen columns: a param (common to the group, or "mixed") in, common steps out
+    page.click("#table-columns summary")
+    rerendered(page, "metrics", lambda: page.check("#table-columns input[value='p:hparams.lr']"))
+    rerendered(page, "metrics", lambda: page.check("#table-columns input[value='p:hparams.opt.name']"))
+    rerendered(page, "metrics", lambda: page.uncheck("#table-columns input[value='steps']"))
+    headers = page.locator("table.lines thead th").all_inner_texts()
+    assert "hparams.lr" in headers and "hparams.opt.name" in headers and "common steps" not in headers
+    group = next(r for r in table_rows(page) if r["key"] == "lr=0.1")
+    cells = dict(zip(headers[1:], group["cells"], strict=True))
+    assert cells["hparams.lr"] == "0.1" and cells["hparams.opt.name"] == "mixed" and cells["runs"] == "3"
+    # hide a group from the table: its line and band go; the address keeps it and the columns
+    rerendered(page, "metrics", lambda: page.uncheck("tr[data-key='lr=0.01'] input.show-line"))
+    assert "cols=" in page.url and "hide=" in page.url
+    names = {t["name"] for t in traces(page)[0]["traces"]}
+    assert "lr=0.1" in names and "lr=0.01" not in names
+    rerendered(page, "metrics", lambda: page.reload())
+    assert page.locator("table.lines thead th").all_inner_texts() == headers
+    assert not page.is_checked("tr[data-key='lr=0.01'] input.show-line")
+    assert "lr=0.01" not in {t["name"] for t in traces(page)[0]["traces"]}
+    # the table and the points shown, as CSV files
+    table = downloaded_csv(page, "#table-csv")
+    table = {r["group"]: r for r in table}
+    assert sorted(table) == ["lr=0.01", "lr=0.1", "lr=none"]
+    assert float(table["lr=0.1"]["last"]) == pytest.approx(np.mean([loss(0.1, s)[-1] for s in range(SEEDS)]))
+    assert table["lr=0.1"]["hparams.lr"] == "0.1" and table["lr=none"]["hparams.lr"] == ""
+    points = downloaded_csv(page, "#points-csv")
+    mean = [float(p["y"]) for p in points if p["line"] == "lr=0.1 (mean)"]
+    np.testing.assert_allclose(mean, np.stack([loss(0.1, s) for s in range(SEEDS)]).mean(0))
+    assert not any(p["line"].startswith("lr=0.01") for p in points)  # hidden: not shown, not exported
+    curves = [p for p in points if p["run"] in hashes["0.1"]]
+    assert len(curves) == 3 * len(mean)  # the member curves drawn, each point with its run
+
+
+def test_lines_table_per_curve_with_chosen_columns(page, site):  # noqa: F811
+    url, hashes = site
+    query = quote('metric.name == "loss" and metric.context.subset == "train"')
+    cols = quote('["p:hparams.seed", "last", "max"]')
+    visit(page, f"{url}/metrics?q={query}&chart=&cols={cols}", "metrics")
+    headers = page.locator("table.lines thead th").all_inner_texts()
+    assert headers == ["show", "run", "metric", "context", "group", "hparams.seed", "last", "max"]
+    table = downloaded_csv(page, "#table-csv")
+    assert len(table) == 7
+    by_hash = {r["run hash"]: r for r in table}
+    for lr in LRS:
+        for seed, run_hash in enumerate(hashes[str(lr)]):
+            row = by_hash[run_hash]
+            assert row["hparams.seed"] == str(seed)
+            assert float(row["last"]) == pytest.approx(loss(lr, seed)[-1])
+            assert float(row["max"]) == pytest.approx(loss(lr, seed).max())
+
+
+def test_member_curves_of_a_large_group_are_a_sample_with_a_note(page, site):  # noqa: F811
+    url, _ = site
+    query = quote('metric.name == "loss" and metric.context.subset == "train"')
+    # sample=2 stands in for a group of thousands: two member curves of each group of three are drawn
+    view = "color=run.hparams.lr&chart=&agg=mean&band=minmax&members=1&sample=2"
+    visit(page, f"{url}/metrics?q={query}&{view}", "metrics")
+    chart = traces(page)[0]["traces"]
+    assert len([t for t in chart if t["meta"] is None and not t["name"].startswith("band")]) == 2 + 2 + 1
+    assert len([t for t in chart if t["meta"] == "line"]) == 3  # the line of every group still drawn
+    note = page.locator(".sample-note").inner_text()
+    assert "lr=0.1: 2 of 3" in note and "lr=0.01: 2 of 3" in note and "lr=none" not in note
+
+
+def test_curves_with_different_steps_are_reduced_at_their_common_steps(page, site):  # noqa: F811
+    url, _ = site
+    # train losses have 40 steps, val losses every 5th: a group of both is reduced at the 8 common steps
+    query = quote('metric.name == "loss"')
+    visit(page, f"{url}/metrics?q={query}&color=run.hparams.lr&chart=&agg=mean", "metrics")
+    assert "common steps" in page.locator(".align-note").inner_text()
+    line = page.evaluate(
+        "document.querySelector('.chart').data.filter(t => t.name == 'lr=0.1').map(t => [t.x, t.y])[0]"
+    )
+    steps = list(range(0, 40, 5))
+    assert line[0] == steps
+    matrix = np.stack(
+        [loss(0.1, s)[steps] for s in range(SEEDS)] + [loss(0.1, s)[steps] + 0.1 for s in range(SEEDS)]
+    )
+    np.testing.assert_allclose(line[1], matrix.mean(0))
+    group = next(r for r in table_rows(page) if r["key"] == "lr=0.1")
+    headers = page.locator("table.lines thead th").all_inner_texts()
+    assert dict(zip(headers[1:], group["cells"], strict=True))["common steps"] == "8"
+
+
+def test_params_explorer_brush_by_mouse(page, site):  # noqa: F811
+    url, hashes = site
+    visit(page, f"{url}/params?cols={COLS}", "params")
+    # the lr axis runs from 0.01 (its bottom) to 0.1 (its top): drag over its lowest fifth
+    box = page.locator(".parcoords .axis-brush rect.background").first.bounding_box()
+    x, bottom, height = box["x"] + box["width"] / 2, box["y"] + box["height"], box["height"]
+    page.mouse.move(x, bottom - 2)
+    page.mouse.down()
+    page.mouse.move(x, bottom - height * 0.1, steps=4)
+    page.mouse.move(x, bottom - height * 0.2, steps=4)
+    page.mouse.up()
+    page.wait_for_function("document.querySelectorAll('table.explorer-runs tbody tr').length == 3")
+    assert table_hashes(page) == set(hashes["0.01"])
+    assert "sel=" in page.url
+    low, high = page.evaluate("document.querySelector('.parcoords').data[0].dimensions[0].constraintrange")
+    assert low <= 0.01 < high < 0.1
+    rerendered(page, "params", lambda: page.reload())  # the brushed range comes back with the address
+    assert table_hashes(page) == set(hashes["0.01"])
+    assert "3 of 7 run(s) in the brushed ranges" in page.locator(".note").inner_text()
+    # a click on the axis outside the brush clears it: every run again, the address without it
+    box = page.locator(".parcoords .axis-brush rect.background").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.3)
+    page.wait_for_function("document.querySelectorAll('table.explorer-runs tbody tr').length == 7")
+    assert "sel=" not in page.url
+
+
+def test_a_bookmarks_address_opens_its_view_and_says_so_once_it_is_deleted(page, site):  # noqa: F811
+    url, _ = site
+    view = "metrics?color=run.hparams.lr&agg=mean&band=std"
+    visit(page, f"{url}/{view}", "metrics")
+    page.click("#bookmark-view")
+    page.fill("#bookmark-name", "lr bands")
+    page.click("#save-bookmark")
+    rerendered(page, "metrics", lambda: page.click(".bookmark-message a"))  # bookmarks/<name>: its view
+    assert page.url == f"{url}/{view}" and page.input_value("#band") == "std"
+    visit(page, f"{url}/bookmarks", "bookmarks")
+    page.click("tr[data-name='lr bands'] button.delete")  # the page's confirm() is accepted
+    page.wait_for_selector("tr[data-name='lr bands']", state="detached")
+    response = page.goto(f"{url}/bookmarks/{quote('lr bands')}")
+    assert response.status == 404
+    rendered(page, "bookmark")
+    assert 'No bookmark is named "lr bands": it may have been deleted' in page.locator("main").inner_text()
+    page.click(".not-found >> text=All bookmarks")
+    rendered(page, "bookmarks")
+
+
+@pytest.mark.parametrize("path", ["params", "scatters"])
+def test_a_malformed_query_clears_the_explorers_results_and_points_at_the_end(page, site, path):  # noqa: F811
+    url, _ = site
+    visit(page, f"{url}/{path}", path)
+    assert page.locator(".main-svg").count() > 0
+    page.fill("input[name=q]", "run.hparams.lr >")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_function("document.querySelector('.query-error').textContent.length > 0")
+    text = page.locator(".query-error").inner_text()
+    assert "line 1, column 17" in text and text.splitlines()[-1] == " " * 18 + "^"
+    assert page.locator(".main-svg").count() == 0 and page.locator("table.explorer-runs").count() == 0
+    assert page.locator(".note").inner_text() == ""
+
+
+def test_a_group_of_many_curves_draws_its_band_and_a_sample_of_its_members(page, tmp_path):  # noqa: F811
+    from aim import Run
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    curves = 1200  # more than one chart request returns (1,000): the band covers them all regardless
+    with Run(repo=str(repo), system_tracking_interval=None, capture_terminal_logs=False) as run:
+        for step in range(3):
+            for i in range(curves):
+                run.track(float(i + step), name="loss", step=step, context={"worker": i})
+    proc, url = serve(repo)
+    try:
+        visit(page, f"{url}/metrics?color=&chart=metric.name&agg=mean&band=minmax&members=1", "metrics")
+        chart = traces(page)[0]["traces"]
+        line = next(t for t in chart if t["meta"] == "line")
+        assert line["y"] == pytest.approx([(curves - 1) / 2 + step for step in range(3)])
+        band = [t for t in chart if t["name"].startswith("band")]
+        assert band[0]["y"] == [curves - 1, curves, curves + 1] and band[1]["y"] == [0, 1, 2]
+        assert len(chart) == 3 + 100  # line, band, and a sample of 100 member curves
+        assert "name=loss: 100 of 1200" in page.locator(".sample-note").inner_text()
+        group = table_rows(page)[0]
+        assert group["cells"][1] == "1200"  # the group's curves, all of them
+    finally:
+        stop(proc)
+        release_repo(repo)

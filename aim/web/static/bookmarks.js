@@ -21,7 +21,8 @@ NAV_TOOLS.push((tools) => {
     event.preventDefault();
     try {
       const saved = await post('api/bookmarks', { name: name.value, address: viewAddress() });
-      message.textContent = `Bookmarked as ${saved.name}.`;
+      message.replaceChildren('Bookmarked as ', el('a', { href: `bookmarks/${encodeURIComponent(saved.name)}`, text: saved.name,
+        title: 'an address that opens this view by its name' }), '.');
       form.style.display = 'none';
     } catch (err) {
       message.textContent = errorText(err);
@@ -60,6 +61,22 @@ PAGES.bookmarks = async (main) => {
   }
   try {
     await draw();
+  } catch (err) {
+    showError(error, err);
+  }
+};
+
+// bookmarks/<name>: opens the view the bookmark keeps, or says that no bookmark has that name.
+PAGES.bookmark = async (main) => {
+  const name = pagePath().slice(1).join('/');
+  const error = el('div', { class: 'error' });
+  main.append(el('h1', { text: 'Bookmark' }), error);
+  try {
+    const mark = (await api('api/bookmarks')).bookmarks.find((b) => b.name === name);
+    if (mark) { location.replace(insideUi(mark.address)); return; }
+    main.append(el('p', { class: 'not-found' }, `No bookmark is named "${name}": it may have been deleted or renamed. `,
+      el('a', { href: 'bookmarks', text: 'All bookmarks' })));
+    markRendered('bookmark');
   } catch (err) {
     showError(error, err);
   }

@@ -217,7 +217,7 @@ function markRendered(what) {
 
 const PAGE_TITLES = { home: 'Home', runs: 'Runs', metrics: 'Metrics', images: 'Images', distributions: 'Distributions',
   texts: 'Texts', audios: 'Audios', figures: 'Figures', experiments: 'Experiments', tags: 'Tags', bookmarks: 'Bookmarks',
-  params: 'Params', scatters: 'Scatters', notfound: 'Not found' };
+  params: 'Params', scatters: 'Scatters', bookmark: 'Bookmark', notfound: 'Not found' };
 
 function start() {
   const page = document.body.dataset.page;

@@ -5,11 +5,14 @@
 // (step, epoch, time, abstime, or metric:<name>: that metric's value at the same step of the same
 // run), xlog=1, ylog=1, xrange= and yrange= ("low,high"), outliers=1 (the y axis leaves out the
 // lowest and highest 2 % of values), smooth= with sm= (ema or cma), hide= (a JSON list of
-// the hidden lines' keys). Everything but the search changes the address in place (replaceState).
+// the hidden lines' keys), cols= (a JSON list of the table's chosen columns), sample= (member
+// curves drawn per group at most, a sample beyond). Everything but the search changes the
+// address in place (replaceState).
 'use strict';
 
 const EXPLORER_DEFAULTS = { q: '', color: 'run.hash', stroke: '', chart: 'metric.name', agg: '', band: '',
-  members: '', x: 'step', xlog: '', ylog: '', xrange: '', yrange: '', outliers: '', smooth: '', sm: 'ema', hide: '' };
+  members: '', x: 'step', xlog: '', ylog: '', xrange: '', yrange: '', outliers: '', smooth: '', sm: 'ema', hide: '', cols: '', sample: '' };
+const MEMBER_SAMPLE = 100; // member curves drawn per group (sample= in the address sets another)
 const LEGACY_FIELDS = { metric: 'metric.name', context: 'metric.context', 'metric+context': 'metric.name,metric.context',
   run: 'run.hash', none: '' };
 const EXPLORER_X = { step: 'step', epoch: 'epoch', time: 'relative time (s)', abstime: 'time' };
@@ -165,24 +168,63 @@ function chartLayout(title, state) {
   };
 }
 
+// A curve's key (hide= names it): run hash, metric name and context.
+function curveKey(s) {
+  return `${s.run.hash}/${s.name}/${contextText(s.context)}`;
+}
+
+function finiteStats(values) {
+  const finite = values.filter((v) => v !== null && Number.isFinite(v));
+  if (!finite.length) return { last: null, min: null, max: null };
+  let min = finite[0]; let max = finite[0];
+  for (const v of finite) { if (v < min) min = v; if (v > max) max = v; }
+  return { last: finite[finite.length - 1], min, max };
+}
+
+// A grouping value as one comparable text: a context (the daemon's JSON or the page's) with its
+// keys sorted, anything else as JSON; none for a missing value.
+function canonical(field, value) {
+  if (value === undefined || value === null) return 'none';
+  if (field === 'metric.context' && typeof value === 'string') {
+    try {
+      const parsed = JSON.parse(value);
+      return JSON.stringify(Object.keys(parsed).sort().map((k) => [k, parsed[k]]));
+    } catch (err) {
+      return value;
+    }
+  }
+  return JSON.stringify(value);
+}
+
+// Picks at most limit of items, spread evenly over them (a deterministic sample).
+function sample(items, limit) {
+  if (items.length <= limit) return items;
+  return Array.from({ length: limit }, (_, i) => items[Math.floor((i * items.length) / limit)]);
+}
+
 // The charts, the key and the table rows of a view: curves (one trace per series) or, with an
-// aggregation, a line and band per group (from the daemon) over the member curves if asked.
+// aggregation, a line and band per group (from the daemon) over the member curves if asked (at
+// most limit per group: a sample, and view.sampled says of how many). Each group row holds its
+// members: its curves when they were fetched, else its runs. Each chart keeps the points it
+// shows (chart.lines) for the points' CSV.
 function explorerView(series, groups, state, xSeries) {
   const colorFields = fieldList(state.color);
   const strokeFields = fieldList(state.stroke);
   const chartFields = fieldList(state.chart);
   const hidden = new Set(hiddenKeys(state));
+  const limit = Math.max(Number(state.sample) || MEMBER_SAMPLE, 1);
   const colourOf = slots(); const dashOf = slots();
   const charts = new Map();
   const colours = new Map(); const strokes = new Map();
   const rows = [];
+  const sampled = [];
   const runs = { ...(groups ? groups.runs : {}) };
   for (const s of series) runs[s.run.hash] = s.run;
   const place = (valueOf) => {
     const chart = groupText(chartFields, chartFields.map(valueOf), runs);
     const colour = groupText(colorFields, colorFields.map(valueOf), runs);
     const stroke = groupText(strokeFields, strokeFields.map(valueOf), runs);
-    if (!charts.has(chart)) charts.set(chart, { title: chart, traces: [], layout: chartLayout(chart, state) });
+    if (!charts.has(chart)) charts.set(chart, { title: chart, traces: [], lines: [], layout: chartLayout(chart, state) });
     const color = PALETTE[colourOf(colour) % PALETTE.length];
     const dash = DASHES[dashOf(stroke) % DASHES.length];
     colours.set(colour, color); strokes.set(stroke, dash);
@@ -190,52 +232,73 @@ function explorerView(series, groups, state, xSeries) {
   };
   const factor = Number(state.smooth) || 0;
   const partner = partnerFinder([...series, ...(xSeries || [])]);
-  const curveTraces = (members) => {
-    for (const s of members) {
-      const key = `${s.run.hash}/${s.name}/${contextText(s.context)}`;
-      const at = place((f) => fieldValue(s, f));
-      const last = s.values.length ? s.values[s.values.length - 1] : null;
-      if (!groups) rows.push({ key, kind: 'curve', run: s.run, metric: s.name, context: contextText(s.context), group: `${at.colour} · ${at.stroke}`, color: at.color, count: s.count, last, min: Math.min(...s.values.filter((v) => v !== null)), max: Math.max(...s.values.filter((v) => v !== null)), hidden: hidden.has(key) });
-      if (hidden.has(key)) continue;
-      at.chart.traces.push({
-        type: 'scatter', mode: s.steps.length > 1 ? 'lines' : 'markers',
-        x: explorerX(s, state.x, partner), y: smoothed(s.values, state.sm, factor),
-        name: plotText(shorten(`${runLabel(s.run)} · ${s.name} ${contextText(s.context)}`, LEGEND_CHARS)),
-        customdata: s.steps.map(() => s.run.hash),
-        opacity: groups ? 0.25 : 1,
-        line: { color: at.color, dash: at.dash, width: groups ? 1 : 1.5 },
-        hovertemplate: `%{fullData.name}<br>${plotText(shorten([at.colour, at.stroke].filter((t) => t !== 'all').join(' · '), LEGEND_CHARS))}`
-          + `<br>${plotText(xTitle(state.x))} %{x}<br>value %{y}<extra></extra>`,
-      });
-    }
+  const curveRow = (s, at) => ({ key: curveKey(s), kind: 'curve', run: s.run, metric: s.name, context: contextText(s.context),
+    group: [at.colour, at.stroke].filter((t) => t !== 'all').join(' · '), color: at.color, count: s.count, ...finiteStats(s.values),
+    hidden: hidden.has(curveKey(s)) });
+  const curveTrace = (s, at) => {
+    const x = explorerX(s, state.x, partner); const y = smoothed(s.values, state.sm, factor);
+    at.chart.lines.push({ line: `${runLabel(s.run)} · ${s.name} ${contextText(s.context)}`.trim(), run: s.run.hash, x, y });
+    at.chart.traces.push({
+      type: 'scatter', mode: s.steps.length > 1 ? 'lines' : 'markers', x, y,
+      name: plotText(shorten(`${runLabel(s.run)} · ${s.name} ${contextText(s.context)}`, LEGEND_CHARS)),
+      customdata: s.steps.map(() => s.run.hash),
+      opacity: groups ? 0.25 : 1,
+      line: { color: at.color, dash: at.dash, width: groups ? 1 : 1.5 },
+      hovertemplate: `%{fullData.name}<br>${plotText(shorten([at.colour, at.stroke].filter((t) => t !== 'all').join(' · '), LEGEND_CHARS))}`
+        + `<br>${plotText(xTitle(state.x))} %{x}<br>value %{y}<extra></extra>`,
+    });
   };
-  if (!groups) curveTraces(series);
-  else {
+  if (!groups) {
+    for (const s of series) {
+      const at = place((f) => fieldValue(s, f));
+      const row = curveRow(s, at);
+      rows.push(row);
+      if (!row.hidden) curveTrace(s, at);
+    }
+  } else {
     const fields = groupFields(state);
+    const byRun = new Map(); // run hash -> its series: a group's members are among its runs' series
+    for (const s of series) {
+      if (!byRun.has(s.run.hash)) byRun.set(s.run.hash, []);
+      byRun.get(s.run.hash).push(s);
+    }
     for (const g of groups.groups) {
       const valueOf = (f) => g.values[fields.indexOf(f)];
       const at = place(valueOf);
       const key = groupText(fields, g.values, runs);
-      const finite = g.line.filter((v) => v !== null);
-      rows.push({ key, kind: 'group', group: key, color: at.color, curves: g.curves, runs: g.runs.length, steps: g.common_steps, last: finite.length ? finite[finite.length - 1] : null, min: Math.min(...finite), max: Math.max(...finite), hidden: hidden.has(key) });
+      const wanted = fields.map((f, i) => canonical(f, g.values[i]));
+      const curves = g.runs.flatMap((hash) => byRun.get(hash) || [])
+        .filter((s) => fields.every((f, i) => canonical(f, fieldValue(s, f)) === wanted[i]));
+      const members = curves.length ? curves.map((s) => curveRow(s, at))
+        : g.runs.map((hash) => ({ key: hash, kind: 'run', run: runs[hash] || { hash, params: {} }, color: at.color }));
+      rows.push({ key, kind: 'group', group: key, color: at.color, count: g.curves, runs: g.runs.length, steps: g.common_steps,
+        ...finiteStats(g.line), hidden: hidden.has(key), members, groupRuns: g.runs.map((hash) => runs[hash]).filter(Boolean) });
       if (hidden.has(key)) continue;
       const line = smoothed(g.line, state.sm, factor);
       if (g.low && g.high) {
         at.chart.traces.push({ type: 'scatter', mode: 'lines', x: g.steps, y: g.high, line: { width: 0, color: at.color }, hoverinfo: 'skip', showlegend: false, name: 'band high' });
         at.chart.traces.push({ type: 'scatter', mode: 'lines', x: g.steps, y: g.low, fill: 'tonexty', fillcolor: `${at.color}33`, line: { width: 0, color: at.color }, hoverinfo: 'skip', name: 'band low', meta: 'band' });
+        at.chart.lines.push({ line: `${key} (band low)`, run: '', x: g.steps, y: g.low }, { line: `${key} (band high)`, run: '', x: g.steps, y: g.high });
       }
+      at.chart.lines.push({ line: `${key} (${state.agg})`, run: '', x: g.steps, y: line });
       at.chart.traces.push({
         type: 'scatter', mode: g.steps.length > 1 ? 'lines' : 'markers', x: g.steps, y: line, name: plotText(shorten(key, LEGEND_CHARS)),
         line: { color: at.color, dash: at.dash, width: 2 }, meta: 'line',
         hovertemplate: `%{fullData.name}<br>step %{x}<br>${state.agg} %{y}<br>${g.curves} curves<extra></extra>`,
       });
+      if (state.members === '1') {
+        const shown = curves.filter((s) => !hidden.has(curveKey(s)));
+        const drawn = sample(shown, limit);
+        const of = g.curves - (curves.length - shown.length); // the group's curves, fetched or not, less those hidden
+        if (drawn.length < of) sampled.push({ group: key, drawn: drawn.length, of });
+        for (const s of drawn) curveTrace(s, at);
+      }
     }
-    if (state.members === '1') curveTraces(series);
   }
   if (state.outliers === '1' && !rangeOf(state.yrange)) {
     for (const chart of charts.values()) chart.layout.yaxis.range = withoutOutliers(chart.traces, state.ylog) || undefined;
   }
-  return { charts: [...charts.values()], colours, strokes, rows, colorFields, strokeFields };
+  return { charts: [...charts.values()], colours, strokes, rows, colorFields, strokeFields, sampled, limit };
 }
 
 // The fields the daemon groups by: colour, stroke and chart fields together.
@@ -258,28 +321,146 @@ function groupKey(view) {
   return key;
 }
 
-function csvText(rows, columns) {
-  const cell = (v) => { const t = v === undefined || v === null ? '' : String(v); return /[",\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t; };
-  return [columns.map(([, label]) => cell(label)).join(','), ...rows.map((r) => columns.map(([k]) => cell(k === 'run' ? (r.run && r.run.hash) : r[k])).join(','))].join('\n');
+// The table's columns a user may choose (cols= holds the chosen ones' ids, a JSON list): the
+// rows' counts, the last/min/max of their line, and params ("p:<path>").
+const TABLE_STATS = { count: 'curves (points of a curve)', runs: 'runs', steps: 'common steps', last: 'last', min: 'min', max: 'max' };
+const DEFAULT_COLUMNS = Object.keys(TABLE_STATS);
+const MEMBER_ROWS = 500; // an expanded group lists at most this many members
+
+function chosenColumns(state) {
+  if (!state.cols) return DEFAULT_COLUMNS;
+  try {
+    const cols = JSON.parse(state.cols);
+    return Array.isArray(cols) ? cols.map(String) : DEFAULT_COLUMNS;
+  } catch (err) {
+    return DEFAULT_COLUMNS;
+  }
 }
 
-function explorerTable(view, onToggle) {
-  const grouped = view.rows.length && view.rows[0].kind === 'group';
-  const columns = grouped
-    ? [['group', 'group'], ['curves', 'curves'], ['runs', 'runs'], ['steps', 'common steps'], ['last', 'last'], ['min', 'min'], ['max', 'max']]
-    : [['run', 'run'], ['metric', 'metric'], ['context', 'context'], ['group', 'group'], ['count', 'points'], ['last', 'last'], ['min', 'min'], ['max', 'max']];
-  const body = view.rows.map((row) => el('tr', { 'data-key': row.key, class: row.hidden ? 'hidden-line' : '' },
-    el('td', {}, el('input', { type: 'checkbox', class: 'show-line', checked: !row.hidden, title: 'show this line', onchange: () => onToggle(row.key) }),
-      el('span', { class: 'swatch', style: `background:${row.color}` })),
-    columns.map(([k]) => el('td', {}, k === 'run' ? runLink(row.run) : fmtValue(Number.isFinite(row[k]) || typeof row[k] === 'string' ? row[k] : null)))));
-  const download = el('button', { type: 'button', class: 'csv', text: 'Download CSV',
-    onclick: () => {
-      const link = el('a', { href: URL.createObjectURL(new Blob([csvText(view.rows, columns)], { type: 'text/csv' })), download: 'metrics.csv' });
-      document.body.append(link); link.click(); link.remove();
-    } });
-  return el('div', { class: 'explorer-table' }, download,
-    el('table', { class: 'runs lines' }, el('thead', {}, el('tr', {}, el('th', { text: 'show' }), columns.map(([, label]) => el('th', { text: label })))),
-      el('tbody', {}, body)));
+// A column's title; the count column counts a group's curves, or a curve's points.
+function columnTitle(id, grouped) {
+  if (id === 'count') return grouped ? 'curves' : 'points';
+  return id.startsWith('p:') ? id.slice(2) : (TABLE_STATS[id] || id);
+}
+
+// The params a table may show as columns: those of the view's runs with a plain value.
+function paramColumns(view) {
+  const names = new Set();
+  const add = (run) => {
+    for (const [k, v] of Object.entries((run && run.params) || {})) if (names.size < 200 && (v === null || typeof v !== 'object')) names.add(k);
+  };
+  for (const row of view.rows) {
+    if (row.kind === 'group') row.groupRuns.forEach(add); else add(row.run);
+  }
+  return [...names].sort().map((n) => `p:${n}`);
+}
+
+// A row's value in a column: a group's param is its runs' common value ("mixed" when they differ).
+function cellValue(row, id) {
+  if (!id.startsWith('p:')) return row[id];
+  const path = id.slice(2);
+  if (row.kind !== 'group') return row.run && row.run.params ? row.run.params[path] : undefined;
+  const values = new Set(row.groupRuns.map((run) => JSON.stringify(run.params[path] ?? null)));
+  if (values.size !== 1) return values.size ? 'mixed' : undefined;
+  return JSON.parse([...values][0]) ?? undefined;
+}
+
+function cellText(value) {
+  return value === undefined || value === null || (typeof value === 'number' && !Number.isFinite(value)) ? '' : fmtValue(value);
+}
+
+// A value in a CSV: numbers in full, anything else as the table shows it.
+function csvValue(value) {
+  return typeof value === 'number' && Number.isFinite(value) ? value : cellText(value);
+}
+
+function csvText(header, lines) {
+  const cell = (v) => { const t = v === undefined || v === null ? '' : String(v); return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t; };
+  return [header, ...lines].map((line) => line.map(cell).join(',')).join('\n');
+}
+
+function download(name, text) {
+  const link = el('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/csv' })), download: name });
+  document.body.append(link); link.click(); link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+}
+
+// The points the charts show (after smoothing), one line per point: chart, line, run, x, y.
+function pointsCsv(view) {
+  const lines = [];
+  for (const chart of view.charts) {
+    for (const line of chart.lines) {
+      line.x.forEach((x, i) => {
+        if (line.y[i] === null || line.y[i] === undefined) return;
+        lines.push([chart.title, line.line, line.run, x instanceof Date ? x.toISOString() : x, line.y[i]]);
+      });
+    }
+  }
+  return csvText(['chart', 'line', 'run', 'x', 'y'], lines);
+}
+
+// The table under the charts: a row per curve, or per group with a toggle that lists the
+// group's members under it (its curves, or its runs when no curve was fetched); a checkbox per
+// row hides or shows its line; the chosen columns; the table and the points shown as CSV.
+// ui: { expanded: Set of group keys, onToggle(key), onExpand(key), onColumns(ids) }.
+function explorerTable(view, state, ui) {
+  const grouped = view.rows.length > 0 && view.rows[0].kind === 'group';
+  const fits = (id) => grouped || (id !== 'runs' && id !== 'steps'); // a curve has no runs or common steps
+  const chosen = chosenColumns(state).filter(fits);
+  const fixed = grouped ? [['name', 'group']] : [['run', 'run'], ['metric', 'metric'], ['context', 'context'], ['group', 'group']];
+  const rowName = (row) => {
+    if (row.kind === 'group') return row.group;
+    if (row.kind === 'run') return runLabel(row.run);
+    return `${runLabel(row.run)} · ${row.metric} ${row.context}`.trim();
+  };
+  const fixedCell = (row, k) => {
+    if (k === 'run') return runLink(row.run);
+    if (k !== 'name') return row[k];
+    if (row.kind === 'group') return row.group;
+    return el('span', {}, runLink(row.run), row.kind === 'curve' ? ` · ${row.metric} ${row.context}` : '');
+  };
+  const showBox = (row) => (row.kind === 'run' ? null : el('input', { type: 'checkbox', class: 'show-line', checked: !row.hidden,
+    title: row.kind === 'group' ? 'show this group' : 'show this curve', onchange: () => ui.onToggle(row.key) }));
+  const line = (row, member) => el('tr', { 'data-key': row.key, class: [member ? 'member-row' : '', row.hidden ? 'hidden-line' : ''].join(' ').trim() },
+    el('td', { class: 'row-tools' },
+      row.kind === 'group' ? el('button', { type: 'button', class: 'expand', 'aria-expanded': String(ui.expanded.has(row.key)),
+        title: `${ui.expanded.has(row.key) ? 'hide' : 'list'} this group's ${row.members[0] && row.members[0].kind === 'run' ? 'runs' : 'curves'}`,
+        text: ui.expanded.has(row.key) ? '▾' : '▸', onclick: () => ui.onExpand(row.key) }) : null,
+      showBox(row), el('span', { class: 'swatch', style: `background:${row.color}` })),
+    fixed.map(([k]) => el('td', {}, fixedCell(row, k))),
+    chosen.map((id) => el('td', { text: cellText(cellValue(row, id)) })));
+  const shown = []; // [row, member] in the table's order, for the CSV
+  const body = [];
+  for (const row of view.rows) {
+    shown.push([row, false]); body.push(line(row, false));
+    if (row.kind !== 'group' || !ui.expanded.has(row.key)) continue;
+    for (const member of row.members.slice(0, MEMBER_ROWS)) { shown.push([member, true]); body.push(line(member, true)); }
+    if (row.members.length > MEMBER_ROWS) {
+      body.push(el('tr', { class: 'member-row more' }, el('td', {}), el('td', { colspan: fixed.length + chosen.length,
+        text: `… and ${row.members.length - MEMBER_ROWS} more (narrow the query to list them)` })));
+    }
+  }
+  const offered = [...DEFAULT_COLUMNS.filter(fits), ...paramColumns(view)];
+  for (const id of chosen) if (!offered.includes(id)) offered.push(id);
+  const picker = el('details', { class: 'table-columns', id: 'table-columns' }, el('summary', { text: 'columns' }),
+    offered.map((id) => el('label', {}, el('input', { type: 'checkbox', value: id, checked: chosenColumns(state).includes(id),
+      onchange: (event) => {
+        const now = chosenColumns(state).filter((c) => c !== id);
+        ui.onColumns(event.target.checked ? [...now, id] : now);
+      } }), ` ${columnTitle(id, grouped)}`)));
+  picker.open = ui.columnsOpen();
+  picker.addEventListener('toggle', () => ui.columnsOpen(picker.open));
+  const tableCsv = () => csvText(['kind', ...fixed.map(([, label]) => label), 'run hash', ...chosen.map((id) => columnTitle(id, grouped))],
+    shown.map(([row, member]) => [member ? `${row.kind} (member)` : row.kind,
+      ...fixed.map(([k]) => (k === 'run' ? runLabel(row.run) : (k === 'name' ? rowName(row) : row[k]))),
+      row.run ? row.run.hash : '', ...chosen.map((id) => csvValue(cellValue(row, id)))]));
+  return el('div', { class: 'explorer-table' },
+    el('div', { class: 'table-tools' }, picker,
+      el('button', { type: 'button', class: 'csv', id: 'table-csv', text: 'Table as CSV', onclick: () => download('metrics-table.csv', tableCsv()) }),
+      el('button', { type: 'button', class: 'csv', id: 'points-csv', text: 'Points shown as CSV', onclick: () => download('metrics-points.csv', pointsCsv(view)) })),
+    el('table', { class: 'runs lines' }, el('thead', {}, el('tr', {}, el('th', { text: 'show' }),
+      fixed.map(([, label]) => el('th', { text: label })), chosen.map((id) => el('th', { text: columnTitle(id, grouped) })))),
+    el('tbody', {}, body)));
 }
 
 PAGES.metrics = (main) => {
@@ -316,6 +497,9 @@ PAGES.metrics = (main) => {
   const key = el('div', { class: 'group-key' });
   const charts = el('div', { class: 'charts' });
   const table = el('div', {});
+  const sampleNote = el('div', { class: 'note sample-note' });
+  const expanded = new Set(); // the table's expanded groups (not in the address)
+  let columnsOpen = false;
   main.append(el('h1', { text: 'Metrics' }), form, error, fieldsList,
     el('div', { class: 'controls' }, el('label', {}, 'colour by ', controls.color), el('label', {}, 'stroke by ', controls.stroke),
       el('label', {}, 'chart by ', controls.chart)),
@@ -324,7 +508,7 @@ PAGES.metrics = (main) => {
       el('label', {}, controls.ylog, ' log y'), el('label', {}, 'smoothing ', controls.sm, controls.smooth, smoothLabel)),
     el('div', { class: 'controls' }, el('label', {}, 'x range ', controls.xrange), el('label', {}, 'y range ', controls.yrange),
       el('label', {}, controls.outliers, ' ignore outliers')),
-    note, alignNote, key, charts, table);
+    note, alignNote, sampleNote, key, charts, table);
 
   function showState() {
     queryInput.value = state.q;
@@ -403,6 +587,7 @@ PAGES.metrics = (main) => {
       note.textContent = '';
       series = []; seriesQuery = null; groups = null; groupsAsked = ''; loadedQuery = null;
       charts.replaceChildren(); key.replaceChildren(); table.replaceChildren(); // old results go
+      alignNote.textContent = ''; sampleNote.textContent = '';
       showError(error, err);
     }
   }
@@ -434,7 +619,22 @@ PAGES.metrics = (main) => {
       : '';
     const view = explorerView(series, aggregated, state, xMetrics.get(state.x));
     key.replaceChildren(...groupKey(view).childNodes);
-    table.replaceChildren(explorerTable(view, toggle));
+    sampleNote.textContent = view.sampled.length
+      ? `Member curves: a sample of ${view.limit} per group is drawn (${view.sampled.map((g) => `${g.group}: ${g.drawn} of ${g.of}`).join('; ')}); `
+        + 'the band and line stand for every curve.'
+      : '';
+    table.replaceChildren(explorerTable(view, state, {
+      expanded,
+      onToggle: toggle,
+      onExpand: (groupKey) => { if (expanded.has(groupKey)) expanded.delete(groupKey); else expanded.add(groupKey); render(); },
+      onColumns: (ids) => {
+        const same = ids.length === DEFAULT_COLUMNS.length && ids.every((id, i) => id === DEFAULT_COLUMNS[i]);
+        state.cols = same ? '' : JSON.stringify(ids);
+        setAddress(false);
+        render();
+      },
+      columnsOpen: (open) => { if (open !== undefined) columnsOpen = open; return columnsOpen; },
+    }));
     await drawCharts(charts, view.charts, wireChart);
     if (current && !current()) return;
     markRendered('metrics');
