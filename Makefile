@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install proto test test-frameworks test-browser test-pythons demo bench lint clean
+.PHONY: install proto test test-frameworks test-browser test-pythons test-under-load demo bench lint clean
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ test-browser: $(STAMP)
 # The smoke suite (tests/smoke) on every other CPython 3.10+ found, each in .venv-pythons/3.N (issue 26).
 test-pythons: $(STAMP)
 	$(PY) scripts/test_pythons.py
+
+# The main suite twice in a row beside two busy processes: tests must not depend on load (issue 19).
+test-under-load: $(STAMP)
+	$(PY) scripts/test_under_load.py --hogs 2 --rounds 2
 
 demo: $(STAMP)
 	$(PY) examples/demo.py $(if $(KEEP),--keep)
