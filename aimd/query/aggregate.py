@@ -98,6 +98,8 @@ def common_steps(curves: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     """The steps every curve has."""
     steps = curves[0][0]
     for other, _ in curves[1:]:
+        if len(other) == len(steps) and np.array_equal(other, steps):
+            continue  # the common case, without intersect1d's sort
         steps = np.intersect1d(steps, other, assume_unique=True)
     return steps
 
