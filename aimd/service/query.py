@@ -12,6 +12,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 import grpc
+import numpy as np
 
 from aimd.config import DEFAULT_QUERY_IDLE_TIMEOUT_S, MAX_QUERY_TIMEOUT_S
 from aimd.errors import DaemonError, InvalidInput
@@ -163,9 +164,10 @@ def aggregate_chunks(engine: Engine, spec: aggregate.Spec) -> Iterator[query_pb2
     for match in engine:
         if isinstance(match, SequenceMatch):
             parts = list(match.blocks or ())
-            cols = Columns.concat(parts) if parts else None
-            if cols is not None and len(cols):
-                pending.append((match.name, _context(match.context), cols.steps, cols.values))
+            if parts and sum(map(len, parts)):  # steps and values only: epochs and times are not used
+                steps = np.concatenate([part.steps for part in parts])
+                values = np.concatenate([part.values for part in parts])
+                pending.append((match.name, _context(match.context), steps, values))
             continue
         if isinstance(match, RunMatch):
             for name, context, steps, values in pending:
