@@ -27,6 +27,7 @@ from aimd.ingest.offload import Offloader
 from aimd.ingest.writer import Writer
 from aimd.lock import RepoLock
 from aimd.notify import RunHealth
+from aimd.query.group_cache import GroupCache
 from aimd.service import auth
 from aimd.service.documents import DocumentsService
 from aimd.service.query import QueryService
@@ -119,10 +120,11 @@ class Daemon:
         reader = Reader(
             store, BlockCache(limits["block_cache"]), BytesLRU(limits["props"], "props"), remote=remote
         )
+        groups = GroupCache(limits["aggregates"])
         offloader = Offloader(reader, writer, remote, back=config.blobs_back) if remote is not None else None
         stats = stats_source(
             config.memory_limit_bytes,
-            lambda: [*writer.cache_stats(), *reader.cache_stats()],
+            lambda: [*writer.cache_stats(), *reader.cache_stats(), groups.stats()],
             writer.attachments.active_count,
         )
         executor = ThreadPoolExecutor(config.read_threads, thread_name_prefix="aimd-read")
@@ -162,7 +164,12 @@ class Daemon:
         add_service(
             server,
             QueryService(
-                reader, query_executor, self.activity, config.query_timeout_s, config.query_idle_timeout_s
+                reader,
+                query_executor,
+                self.activity,
+                config.query_timeout_s,
+                config.query_idle_timeout_s,
+                groups,
             ),
             query_pb2.DESCRIPTOR.services_by_name["Query"],
         )

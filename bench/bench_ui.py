@@ -36,6 +36,10 @@ from tests.web import helpers as browser  # noqa: E402
 QUIET = {"system_tracking_interval": None, "capture_terminal_logs": False}  # no system metrics
 TARGET_TABLE_S = 1.0
 TARGET_CHART_S = 1.5
+TARGET_AGAIN_S = 0.5  # the same explorer view opened again
+VIEW = "color=run.hparams.lr&chart=metric.name&agg=mean&band=std"  # the explorers' view
+LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
+QUIET_REPORT = 0  # aim.QueryReportMode.DISABLED
 
 
 def populate_runs(repo: Path, runs: int) -> None:
@@ -92,47 +96,152 @@ def grid_time(chromium, url: str, repeat: int) -> tuple[list[float], list[float]
     return on_screen, every
 
 
-def populate_groups(repo: Path, runs: int, steps: int) -> None:
-    """runs x 4 metrics x steps, the runs' hparams.lr taking 5 values (5 groups)."""
+def populate_group_runs(repo: Path, first: int, count: int, steps: int) -> None:
+    """Runs first .. first + count - 1 of populate_groups (in one process)."""
     import numpy as np
 
-    def one(i: int) -> None:
+    for i in range(first, first + count):
         rng = np.random.default_rng(i)
         run = Run(repo=str(repo), experiment="sweep", **QUIET)
-        run["hparams"] = {"lr": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2][i % 5], "seed": i}
+        run["hparams"] = {"lr": LRS[i % len(LRS)], "seed": i}
         for m in range(4):
+            track, name = run.track, f"metric_{m}"
             for step, value in enumerate(np.cumsum(rng.normal(size=steps)).tolist()):
-                run.track(value, name=f"metric_{m}", step=step)
+                track(value, name=name, step=step)
         run.close()
 
-    with ThreadPoolExecutor(4) as pool:
-        list(pool.map(one, range(runs)))
+
+def populate_groups(repo: Path, runs: int, steps: int, processes: int) -> None:
+    """runs x 4 metrics x steps, the runs' hparams.lr taking 5 values (5 groups), tracked through
+    the SDK by processes processes at once."""
+    import multiprocessing
+
+    share = -(-runs // processes)
+    context = multiprocessing.get_context("fork")  # nothing of aim is started in this process yet
+    workers = [
+        context.Process(target=populate_group_runs, args=(repo, first, min(share, runs - first), steps))
+        for first in range(0, runs, share)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+        if worker.exitcode:
+            raise RuntimeError(f"a populating process exited with {worker.exitcode}")
 
 
-def explorers(url: str, runs: int, steps: int, repeat: int) -> list[str]:
-    """The grouped, aggregated metrics explorer: API alone, and navigation to rendered."""
+def read_rate(repo: Path) -> tuple[float, int]:
+    """Seconds for query_metrics('') to pull every point into numpy with a fresh daemon, and the
+    points."""
+    from aim import Repo
+
+    harness.stop_daemon(repo)  # the next read starts a fresh one: nothing of the points cached
+    list(Repo(str(repo)).query_runs("run.hash == ''", report_mode=QUIET_REPORT).iter_runs())  # started
+    started = time.perf_counter()
+    points = 0
+    for metric in Repo(str(repo)).query_metrics("", report_mode=QUIET_REPORT):
+        points += len(metric.values.sparse_numpy()[1])
+    return time.perf_counter() - started, points
+
+
+def first_drawn(context, url: str) -> float:
+    """Seconds from navigation to the charts drawn, in a new page of context."""
+    return page_time(context, url, "metrics")[0]
+
+
+def view_times(chromium, url: str, repeat: int, drawn=first_drawn) -> dict[str, list[float]]:
+    """Seconds to the first chart drawn, each round in a new browser context: the view on an idle
+    daemon with an empty browser cache (first), the same view again (again: page assets cached,
+    the reply kept in the daemon), and the view of a query not asked before (new: page assets
+    cached, the daemon reads every point). Each round's queries are its own: every run matches."""
+    times: dict[str, list[float]] = {"first": [], "again": [], "new": []}
+    for k in range(repeat):
+        context = chromium.new_context(viewport={"width": 1400, "height": 900})
+        try:
+            for label, seed in (("first", 2 * k), ("again", 2 * k), ("new", 2 * k + 1)):
+                query = urllib.parse.quote(f"run.hparams.seed >= -{seed}")
+                times[label].append(drawn(context, f"{url}&q={query}" if drawn is first_drawn else url))
+        finally:
+            context.close()
+    return times
+
+
+def explorers(repo: Path, url: str, runs: int, steps: int, repeat: int) -> list[str]:
+    """The grouped, aggregated metrics explorer in the browser (view_times), and the API request
+    alone."""
     from playwright.sync_api import sync_playwright
 
-    view = "color=run.hparams.lr&chart=metric.name&agg=mean&band=std"
-    api = f"{url}/api/metrics/groups?group_by=run.hparams.lr,metric.name&line=mean&band=std&max_points=1000"
-    first_api, size = api_time(api)  # the daemon reads every point of every curve
-    again_api = min(api_time(api)[0] for _ in range(repeat))
+    api_time(f"{url}/api/runs")  # the daemon started (it reads no point for this)
     with sync_playwright() as playwright:
         chromium = browser.launch(playwright)
-        cold, warm = cold_and_warm(chromium, f"{url}/metrics?{view}", "metrics", repeat)
+        times = view_times(chromium, f"{url}/metrics?{VIEW}", repeat)
         chromium.close()
+    first, again, new = (statistics.median(times[label]) for label in ("first", "again", "new"))
+    api = f"{url}/api/metrics/groups?group_by=run.hparams.lr,metric.name&line=mean&band=std&max_points=1000"
+    first_api, size = api_time(api + "&q=run.hparams.seed+>%3D+-1000000")
+    again_api = min(api_time(api + "&q=run.hparams.seed+>%3D+-1000000")[0] for _ in range(repeat))
     points = runs * 4 * steps
     return [
-        f"{runs} runs x 4 metrics x {steps:,} steps ({points / 1e6:.1f} M points),"
-        " 5 groups x 4 charts, mean and std band",
-        f"  group statistics API, first request {first_api * 1e3:>8.0f} ms   "
+        f"{runs:,} runs x 4 metrics x {steps:,} steps ({points / 1e6:.1f} M points), grouped by"
+        f" hparams.lr into 5 groups x 4 charts, mean line and std-dev band; median of {repeat}",
+        f"  first chart drawn, idle daemon, empty browser cache {first * 1e3:>8.0f} ms   "
+        f"(target <= {TARGET_CHART_S:g} s: {verdict(first, TARGET_CHART_S)})",
+        f"  the same view again (reply kept in the daemon)      {again * 1e3:>8.0f} ms   "
+        f"(target <= {TARGET_AGAIN_S:g} s: {verdict(again, TARGET_AGAIN_S)})",
+        f"  a new query, page assets cached (every point read)  {new * 1e3:>8.0f} ms",
+        f"  group statistics API, first request                 {first_api * 1e3:>8.0f} ms   "
         f"({points / first_api / 1e6:.1f} M points/s, {size / 1e6:.2f} MB of JSON)",
-        f"  group statistics API, again         {again_api * 1e3:>8.0f} ms   "
-        f"(best of {repeat}; no cache in the daemon yet)",
-        f"  page, empty browser cache           {statistics.median(t for t, _ in cold) * 1e3:>8.0f} ms   "
-        f"(target <= {TARGET_CHART_S:g} s)",
-        f"  page, cached page assets            {statistics.median(t for t, _ in warm) * 1e3:>8.0f} ms",
+        f"  group statistics API, again                         {again_api * 1e3:>8.0f} ms   (best of"
+        f" {repeat})",
     ]
+
+
+def versus_aim(repos, prefix: Path, runs: int, steps: int, repeat: int, processes: int) -> list[str]:
+    """The explorer's first chart drawn, ours and Aim 3.29.1's (its own `aim up`), on the same
+    runs tracked by each one's SDK, timed as view_times does."""
+    import aim_reference
+    from playwright.sync_api import sync_playwright
+
+    ours = repos.new("ui-vs-aim")
+    populate_groups(ours, runs, steps, processes)
+    theirs = repos.new("ui-aim")  # Aim's repository (no daemon of ours ever starts in it)
+    started = time.perf_counter()
+    aim_reference.populate(prefix, theirs, runs, steps, processes, LRS)
+    print(f"populated Aim's repository in {time.perf_counter() - started:.1f} s", flush=True)
+    harness.stop_daemon(ours)
+    server, url = browser.serve(ours)
+    try:
+        api_time(f"{url}/api/runs")  # the daemon started
+        with sync_playwright() as playwright:
+            chromium = browser.launch(playwright)
+            times = view_times(chromium, f"{url}/metrics?{VIEW}", repeat)
+            chromium.close()
+    finally:
+        browser.stop(server)
+    aim_server, aim_url = aim_reference.serve(prefix, theirs)
+    try:
+        with sync_playwright() as playwright:
+            chromium = browser.launch(playwright)
+            aim = view_times(chromium, aim_reference.view(aim_url), repeat, aim_reference.first_drawn)
+            chromium.close()
+    finally:
+        aim_server.terminate()
+        aim_server.wait(30)
+    lines = [
+        f"versus Aim 3.29.1's UI (its `aim up`), the same view on {runs:,} runs x 4 metrics x {steps:,} steps"
+        f" ({runs * 4 * steps / 1e6:.1f} M points: Aim's tracking is too slow for more); median of {repeat}"
+    ]
+    for label, what in (("first", "empty browser cache"), ("again", "the same view again")):
+        ours_s, aim_s = statistics.median(times[label]), statistics.median(aim[label])
+        lines.append(
+            f"  {what:<22} Aim {aim_s * 1e3:>6.0f} ms, ours {ours_s * 1e3:>6.0f} ms:"
+            f" {aim_s / ours_s:.1f} x faster"
+        )
+    return lines
+
+
+def verdict(seconds: float, target: float) -> str:
+    return f"{'ok' if seconds <= target else 'MISS'} ({seconds / target:.2f} x)"
 
 
 def page_time(context, url: str, what: str) -> tuple[float, float]:
@@ -192,7 +301,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--agg-runs", type=int, default=100)
     parser.add_argument("--agg-steps", type=int, default=5_000)
+    parser.add_argument("--agg-processes", type=int, default=4, help="processes tracking the explorers' runs")
     parser.add_argument("--explorers-only", action="store_true")
+    parser.add_argument(
+        "--aim",
+        metavar="PREFIX",
+        help="also time Aim's UI on the same data: the prefix of a Python environment with Aim 3.29.1",
+    )
+    parser.add_argument("--aim-runs", type=int, default=100, help="runs of the comparison with Aim")
+    parser.add_argument("--aim-steps", type=int, default=1_000, help="steps of the comparison with Aim")
     args = parser.parse_args(argv)
     try:
         from playwright.sync_api import sync_playwright
@@ -210,12 +327,27 @@ def main(argv: list[str] | None = None) -> int:
     try:
         path = repos.new("ui-explorers")
         started = time.perf_counter()
-        populate_groups(path, args.agg_runs, args.agg_steps)
-        print(f"populated the explorers' repository in {time.perf_counter() - started:.1f} s", flush=True)
+        populate_groups(path, args.agg_runs, args.agg_steps, args.agg_processes)
+        took = time.perf_counter() - started
+        points = args.agg_runs * 4 * args.agg_steps
+        print(
+            f"populated the explorers' repository in {took:.1f} s ({points / took / 1e6:.2f} M points/s)",
+            flush=True,
+        )
+        read_s, read_points = read_rate(path)
+        harness.stop_daemon(path)  # aim up's first view finds a fresh, idle daemon
         server, url = browser.serve(path)
-        lines += explorers(url, args.agg_runs, args.agg_steps, args.repeat)
+        lines += explorers(path, url, args.agg_runs, args.agg_steps, args.repeat)
+        lines.append(
+            f"  query_metrics('') into numpy, fresh daemon {read_s * 1e3:>8.0f} ms   "
+            f"({read_points / read_s / 1e6:.2f} M points/s cold)"
+        )
         browser.stop(server)
         server = None
+        if args.aim:
+            lines += versus_aim(
+                repos, Path(args.aim), args.aim_runs, args.aim_steps, args.repeat, args.agg_processes
+            )
         if args.explorers_only:
             print(f"\n{harness.machine()}\n" + "\n".join(lines))
             return 0

@@ -210,6 +210,9 @@ def append(tx: Transaction, series: ObjectPoints) -> None:
         elif tx.get(key) is None:
             meta.count += 1
         tx.put(key, value)
+    meta.version += 1
+    if raw is None:
+        tx.note_new_sequence()
     tx.put(seq_key, meta.encode())
     points.note_meta(tx, run_hash, name, context, meta)
 

@@ -155,6 +155,9 @@ def append(tx: Transaction, points: SeriesPoints) -> None:
         meta = SequenceMeta(dtype=meta.dtype, next_block=meta.next_block)
         meta.absorb(everything)
         tail = _recut_tail(tx, ids, meta, everything)
+    meta.version = (state.meta.version if state.meta else 0) + 1
+    if state.meta is None:
+        tx.note_new_sequence()
     tx.put(seq_key, meta.encode())
     tx.set_state(seq_key, _Tail(meta, tail if len(tail) else None), run_hash)
 

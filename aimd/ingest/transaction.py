@@ -7,6 +7,11 @@ of the batch staged. Cached state (sequence tails, client seqs) is staged the sa
 hashable keys (with the run it belongs to, if any), and reaches the writer's cache (a BytesLRU:
 what it evicts is loaded again from the store when next needed) only after the batch is on disk;
 so does forget_run(), which drops a closed run's cached state.
+
+A written batch that changes what a query's WHERE reads of the repository's catalog (a run's
+props or params, a run created or deleted, a sequence created or deleted) bumps the store's
+catalog version (Store.catalog_version): keys are recognised by their prefix, except a new
+sequence, which its mutation notes (note_new_sequence).
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from aimd.storage import keys
 from aimd.storage.lru import BytesLRU
 from aimd.storage.store import Store
 
 _DELETED = object()
 _ABSENT = object()
+_CATALOG_PREFIXES = (keys.RUN, keys.PARAM)  # written or deleted: the catalog changed
 STATE_OVERHEAD_BYTES = 512  # a cached state's key, entry and small objects, besides its nbytes
 
 
@@ -31,15 +38,18 @@ class Transaction:
         self._state: dict[Any, tuple[Any, str | None]] = {}  # key -> (value, its run)
         self._item_state: dict[Any, tuple[Any, str | None]] = {}
         self._forgotten: list[str] = []  # runs whose cached state goes once the batch is written
+        self._new_sequence = self._item_new_sequence = False
 
     # --- mutation boundaries ------------------------------------------------------------
     def begin(self) -> None:
         self._item_writes = {}
         self._item_state = {}
+        self._item_new_sequence = False
 
     def commit(self) -> None:
         self._writes.update(self._item_writes)
         self._state.update(self._item_state)
+        self._new_sequence |= self._item_new_sequence
         self.begin()
 
     def rollback(self) -> None:
@@ -78,6 +88,10 @@ class Transaction:
             if key.startswith(prefix) and key not in seen and value is not _DELETED:
                 yield key
 
+    def note_new_sequence(self) -> None:
+        """This mutation creates a sequence: the catalog changes once the batch is written."""
+        self._item_new_sequence = True
+
     # --- cached state -------------------------------------------------------------------
     def state(self, key: Any, load: Any) -> Any:
         """Cached state under key: staged, else the writer's cache, else load()."""
@@ -103,7 +117,15 @@ class Transaction:
         deletes = {k for k, v in self._writes.items() if v is _DELETED}
         if puts or deletes:
             self._store.write(puts, deletes)
+            if self._new_sequence or _changes_catalog(puts, deletes):
+                self._store.bump_catalog()
         for key, (value, run) in self._state.items():
             self._cache.put(key, value, STATE_OVERHEAD_BYTES + getattr(value, "nbytes", 0), run)
         for run_hash in self._forgotten:
             self._cache.drop_group(run_hash)
+
+
+def _changes_catalog(puts: dict[bytes, Any], deletes: set[bytes]) -> bool:
+    return any(key.startswith(_CATALOG_PREFIXES) for key in puts) or any(
+        key.startswith((*_CATALOG_PREFIXES, keys.SEQUENCE)) for key in deletes
+    )

@@ -12,10 +12,11 @@ from concurrent.futures import Executor
 from typing import Any
 
 import grpc
+import numpy as np
 
 from aimd.config import DEFAULT_QUERY_IDLE_TIMEOUT_S, MAX_QUERY_TIMEOUT_S
 from aimd.errors import DaemonError, InvalidInput
-from aimd.query import BudgetExceeded, QueryError, QuerySyntaxError, aggregate, downsample
+from aimd.query import BudgetExceeded, QueryError, QuerySyntaxError, aggregate, downsample, group_cache
 from aimd.query.budget import Gate
 from aimd.query.engine import Engine, Progress, QuerySpec, RunMatch, SequenceMatch
 from aimd.service.messages import point_columns, sequence_info_message
@@ -163,9 +164,10 @@ def aggregate_chunks(engine: Engine, spec: aggregate.Spec) -> Iterator[query_pb2
     for match in engine:
         if isinstance(match, SequenceMatch):
             parts = list(match.blocks or ())
-            cols = Columns.concat(parts) if parts else None
-            if cols is not None and len(cols):
-                pending.append((match.name, _context(match.context), cols.steps, cols.values))
+            if parts and sum(map(len, parts)):  # steps and values only: epochs and times are not used
+                steps = np.concatenate([part.steps for part in parts])
+                values = np.concatenate([part.values for part in parts])
+                pending.append((match.name, _context(match.context), steps, values))
             continue
         if isinstance(match, RunMatch):
             for name, context, steps, values in pending:
@@ -190,6 +192,14 @@ def aggregate_chunks(engine: Engine, spec: aggregate.Spec) -> Iterator[query_pb2
         yield chunk
 
 
+def cache_key(request: query_pb2.QueryRequest) -> bytes:
+    """What an aggregate query's reply depends on besides the store: the request, less its time budget."""
+    keyed = query_pb2.QueryRequest()
+    keyed.CopyFrom(request)
+    keyed.ClearField("timeout_s")
+    return keyed.SerializeToString(deterministic=True)
+
+
 def _context(canonical: str) -> dict:
     return json.loads(canonical) if canonical else {}
 
@@ -202,8 +212,10 @@ class QueryService(query_pb2_grpc.QueryServicer):
         activity: Any,
         default_timeout_s: float,
         idle_timeout_s: float = DEFAULT_QUERY_IDLE_TIMEOUT_S,
+        groups: group_cache.GroupCache | None = None,
     ) -> None:
         self.reader = reader
+        self.groups = groups  # aggregate replies kept for the same view opened again
         self.executor = executor
         self.activity = activity
         self.default_timeout_s = default_timeout_s
@@ -226,19 +238,31 @@ class QueryService(query_pb2_grpc.QueryServicer):
                 raise request.error()
             grouping = aggregate_spec(request)
             spec = query_spec(request, self.default_timeout_s)
-            engine = await loop.run_in_executor(
-                self.executor,
-                functools.partial(
-                    Engine,
-                    self.reader,
-                    spec,
-                    report_progress=request.report_progress,
-                    cancelled=cancelled,
-                    gate=self.gate,
-                ),
-            )  # compiles the query: CPU work too
-            # its budget counts the expression's evaluation only
-            chunks = query_chunks(engine) if grouping is None else aggregate_chunks(engine, grouping)
+            groups = self.groups if grouping is not None and group_cache.cacheable(spec.text) else None
+            key = cache_key(request) if groups is not None else b""
+            kept = (
+                None
+                if groups is None
+                else await loop.run_in_executor(self.executor, groups.get, key, self.reader)
+            )
+            if kept is not None:
+                chunks = (chunk for chunk in kept)  # the same view again: no point is read
+            else:
+                engine = await loop.run_in_executor(
+                    self.executor,
+                    functools.partial(
+                        Engine,
+                        self.reader,
+                        spec,
+                        report_progress=request.report_progress,
+                        cancelled=cancelled,
+                        gate=self.gate,
+                    ),
+                )  # compiles the query: CPU work too
+                # its budget counts the expression's evaluation only
+                chunks = query_chunks(engine) if grouping is None else aggregate_chunks(engine, grouping)
+                if groups is not None:
+                    chunks = groups.recording(key, engine.reader, chunks)
             while True:
                 pending = loop.run_in_executor(self.executor, next, chunks, None)
                 chunk = await pending

@@ -145,7 +145,8 @@ def decode_block(data: bytes) -> tuple[int, Columns]:
     )
 
 
-_META = struct.Struct("<BQqqddddIII")
+_META = struct.Struct("<BQqqddddIIIQ")
+_META_V0 = struct.Struct("<BQqqddddIII")  # before the write version: read as version 0
 
 
 @dataclass
@@ -168,6 +169,9 @@ class SequenceMeta:
     next_block: int = 0
     tail_block: int = 0
     tail_count: int = 0
+    # Bumped by every write batch that changes the sequence's points (aimd.ingest.points): a
+    # cached result computed from them is current while this is unchanged (aimd.query.group_cache).
+    version: int = 0
 
     def encode(self) -> bytes:
         return _META.pack(
@@ -182,11 +186,12 @@ class SequenceMeta:
             self.next_block,
             self.tail_block,
             self.tail_count,
+            self.version,
         )
 
     @classmethod
     def decode(cls, data: bytes) -> SequenceMeta:
-        return cls(*_META.unpack(data))
+        return cls(*(_META if len(data) == _META.size else _META_V0).unpack(data))
 
     def follows(self, cols: Columns) -> bool:
         """True when cols can simply be appended: steps strictly increase, all after last_step."""

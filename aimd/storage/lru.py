@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,16 +52,27 @@ class BytesLRU:
     def bytes(self) -> int:
         return self._bytes
 
-    def get(self, key: Hashable, default: Any = None) -> Any:
-        """The value under key (now the most recently used), or default."""
+    def get(self, key: Hashable, default: Any = None, valid: Callable[[Any], bool] | None = None) -> Any:
+        """The value under key (now the most recently used), or default. With valid, a value it
+        finds out of date (called without the lock held) is dropped and counts as a miss."""
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None:
-                self.misses += 1
-                return default
-            self.hits += 1
+            if entry is None or valid is None:
+                return self._found(key, entry, default)
+        current = valid(entry[0])
+        with self._lock:
+            if not current and self._entries.get(key) is entry:
+                self._remove(key)
+            return self._found(key, entry if current else None, default)
+
+    def _found(self, key: Hashable, entry: tuple[Any, int, Hashable] | None, default: Any) -> Any:
+        if entry is None:
+            self.misses += 1
+            return default
+        self.hits += 1
+        if key in self._entries:
             self._entries.move_to_end(key)
-            return entry[0]
+        return entry[0]
 
     def put(self, key: Hashable, value: Any, nbytes: int, group: Hashable = None) -> None:
         """Keep value under key (replacing what was there); one larger than the whole cache is

@@ -61,6 +61,29 @@ class Reader:
         # Decoded run props by key, with the bytes they came from: a query over 10,000 runs then
         # compares bytes instead of parsing 10,000 JSON objects. The dicts are shared: read-only.
         self._props = props_cache if props_cache is not None else BytesLRU(DEFAULT_PROPS_CACHE_BYTES, "props")
+        self._seen: dict[bytes, int] | None = None  # record_versions()
+
+    @property
+    def catalog_version(self) -> int:
+        """The store's catalog version (aimd.storage.store.Store.catalog_version): a snapshot
+        Reader's is the one its snapshot was taken under."""
+        return self._store.catalog_version
+
+    def record_versions(self) -> dict[bytes, int]:
+        """From now on, note the write version of every sequence this Reader lists (its S key
+        -> SequenceMeta.version): everything a result read through it depends on besides the
+        catalog. Returns the dict it fills."""
+        self._seen = {}
+        return self._seen
+
+    def versions_current(self, seen: dict[bytes, int]) -> bool:
+        """Whether every sequence of seen still exists at the version noted."""
+        get = self._store.get
+        for key, version in seen.items():
+            raw = get(key)
+            if raw is None or SequenceMeta.decode(raw).version != version:
+                return False
+        return True
 
     def cache_stats(self) -> list[CacheStats]:
         """The block cache's and the props cache's stats."""
@@ -104,10 +127,10 @@ class Reader:
             if keys.SEP.decode() in name:
                 return []  # no stored name holds NUL
             prefix += name.encode() + keys.SEP
-        return [
-            (*keys.sequence_id_of(run_hash, key), SequenceMeta.decode(raw))
-            for key, raw in self._store.scan(prefix)
-        ]
+        found = [(key, SequenceMeta.decode(raw)) for key, raw in self._store.scan(prefix)]
+        if self._seen is not None:
+            self._seen.update((key, meta.version) for key, meta in found)
+        return [(*keys.sequence_id_of(run_hash, key), meta) for key, meta in found]
 
     def sequence(self, run_hash: str, name: str, context: str) -> SequenceMeta | None:
         raw = self._store.get(keys.sequence_key(run_hash, name, context))

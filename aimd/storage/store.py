@@ -74,6 +74,10 @@ class Store:
         self._sync = sync
         self._write_buffer_bytes = write_buffer_bytes
         self._cache_bytes = cache_bytes
+        # Bumped (by aimd.ingest.transaction, after the batch is written) whenever runs, their
+        # props or params, or the set of sequences change; in memory only, as are the results
+        # cached under it (aimd.query.group_cache).
+        self.catalog_version = 0
         with _open_lock:
             if self.path in _open_paths:
                 raise StoreError(f"{self.path} is already open in this process")
@@ -132,8 +136,14 @@ class Store:
         return self._db.iterator(prefix=prefix, include_value=False)
 
     def snapshot(self) -> Snapshot:
-        """A consistent read-only view: later writes are invisible to it."""
-        return Snapshot(self._db.snapshot())
+        """A consistent read-only view: later writes are invisible to it. Its catalog_version is
+        read before it is taken, so the view holds at least what that version says."""
+        version = self.catalog_version
+        return Snapshot(self._db.snapshot(), version)
+
+    def bump_catalog(self) -> None:
+        """Called by the one writer thread after it wrote a batch that changed the catalog."""
+        self.catalog_version += 1
 
     def write(self, puts: dict[bytes, bytes], deletes: set[bytes]) -> None:
         """Apply deletes then puts in one atomic LevelDB WriteBatch; StoreWriteError when the disk
@@ -176,8 +186,9 @@ def _detail(exc: Exception) -> str:
 class Snapshot:
     """Reads from one point in time; a batch is either wholly visible or not at all."""
 
-    def __init__(self, snapshot: plyvel.Snapshot) -> None:
+    def __init__(self, snapshot: plyvel.Snapshot, catalog_version: int = 0) -> None:
         self._snapshot = snapshot
+        self.catalog_version = catalog_version
 
     def get(self, key: bytes) -> bytes | None:
         return self._snapshot.get(key)

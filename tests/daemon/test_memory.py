@@ -40,6 +40,6 @@ def test_status_reports_rss_and_every_caches_bytes_and_hit_rate(repo):
     memory = next(line for line in lines if line.startswith("memory: RSS "))
     assert "of a 256 MiB limit" in memory and "threads" in memory and "open files" in memory
     caches = {line.split(":")[0].strip(): line for line in lines if line.startswith("  ")}
-    assert set(caches) == {"writer_states", "claims", "attachments", "block_cache", "props"}
+    assert set(caches) == {"writer_states", "claims", "attachments", "block_cache", "props", "aggregates"}
     bound = format_bytes(memory_limits(256 * 2**20)["block_cache"])
     assert "hit rate" in caches["block_cache"] and f"of {bound}" in caches["block_cache"]

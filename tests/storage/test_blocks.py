@@ -203,3 +203,10 @@ def test_meta_encode_decode_round_trip():
     assert SequenceMeta.decode(meta.encode()) == meta
     fresh = SequenceMeta.decode(SequenceMeta(dtype=DTYPE_INT).encode())
     assert fresh.count == 0 and fresh.next_block == 0 and math.isnan(fresh.min_value)
+
+
+def test_meta_written_before_the_version_field_reads_as_version_0():
+    meta = SequenceMeta(dtype=DTYPE_INT, count=3, last_step=2, version=7)
+    assert SequenceMeta.decode(meta.encode()).version == 7
+    old = meta.encode()[:-8]  # the layout before the write version
+    assert SequenceMeta.decode(old).encode() == SequenceMeta(dtype=DTYPE_INT, count=3, last_step=2).encode()
