@@ -13,8 +13,7 @@ from aim import Repo, Run
 from aim._transport.results import GroupStats
 from aim.tools import aggregate_metrics
 from aimd.service import stats
-
-from helpers import quiet_run, start_daemon
+from tests.helpers import quiet_run, start_daemon
 
 STEPS = 20
 LONG = 20_000
