@@ -138,6 +138,9 @@ def _kind(value: Any) -> str | None:
     return kind if type(kind) is str and hasattr(value, "_record") else None
 
 
+_TYPED_SCALARS = frozenset((str, int, float, bool, type(None)))  # their type and == tell contexts apart
+
+
 def _what(value: Any) -> str:
     return type(value).__name__
 
@@ -396,7 +399,9 @@ class Tracker:
     def __init__(self, run_hash: str, target: Target, sequences: list[dict[str, Any]]) -> None:
         self.run_hash = run_hash
         self.target = target
-        self._writers: dict[Any, Any] = {}  # (name, context items) -> writer, or {value types: writer}
+        # The hot path's cache (Run.track reads it): name, or (name, context items) -> writer, or
+        # {key and value types: writer} where other than str keys or values are in the context
+        self.writers: dict[Any, Any] = {}
         self._by_id: dict[tuple[str, str], SeriesWriter | ObjectWriter] = {}  # (name, canonical context)
         self._stored = {(s["name"], s["context"]): s for s in sequences}  # what a resume continues
         self._attach()
@@ -422,15 +427,22 @@ class Tracker:
         return self.sender
 
     def writer(self, name: str, context: dict | None, value: Any) -> SeriesWriter | ObjectWriter:
-        """The writer of sequence (name, context); value: its first point, when it makes the sequence."""
+        """The writer of sequence (name, context); value: its first point, when it makes the sequence.
+        Run.track inlines this lookup (one Python call less per point): change both together."""
         try:
-            found = self._writers[name if context is None else (name, tuple(context.items()))]
+            found = self.writers[name if context is None else (name, tuple(context.items()))]
         except (KeyError, TypeError, AttributeError):  # first sighting, unhashable values, not a dict
             return self._new_writer(name, context, value)
-        if type(found) is not dict:
-            return found
-        # 1, 1.0 and True are equal keys but different contexts: choose by the values' types
-        return found.get(tuple(map(type, context.values()))) or self._new_writer(name, context, value)  # type: ignore[union-attr]  # found is a dict here (checked above)
+        return self.by_types(found, name, context, value) if type(found) is dict else found
+
+    def by_types(self, found: dict, name: str, context: Any, value: Any) -> SeriesWriter | ObjectWriter:
+        """The writer among found, the writers of contexts equal to context, by its value types (and
+        its key types where they are not all str: 1, 1.0 and True are equal keys, only 1 is valid)."""
+        values = tuple(map(type, context.values()))
+        writer = found.get(values)
+        if writer is None:
+            writer = found.get((tuple(map(type, context)), values))
+        return self._new_writer(name, context, value) if writer is None else writer
 
     def _new_writer(self, name: Any, context: dict | None, value: Any) -> SeriesWriter | ObjectWriter:
         check_name(name)
@@ -452,17 +464,21 @@ class Tracker:
             if self.sender.stream.rejected:
                 writer.limit = 0  # its first append raises what was reported
         if context is None:
-            self._writers[name] = writer
+            self.writers[name] = writer
             return writer
         key = (name, tuple(context.items()))
         try:
             hash(key)
         except TypeError:
             return writer  # unhashable values: always the slow path
-        if all(type(v) is str for v in context.values()):
-            self._writers[key] = writer  # a str equals no other type: the items alone decide
-        else:
-            self._writers.setdefault(key, {})[tuple(map(type, context.values()))] = writer
+        if all(type(k) is str and type(v) is str for k, v in key[1]):
+            self.writers[key] = writer  # a str equals no other type: the items alone decide
+        elif all(type(v) in _TYPED_SCALARS and not (type(v) is float and v == 0) for v in context.values()):
+            types: tuple[Any, ...] = tuple(map(type, context.values()))
+            if not all(type(k) is str for k in context):
+                types = (tuple(map(type, context)), types)  # as by_types() looks it up
+            self.writers.setdefault(key, {})[types] = writer
+        # else: never from the cache ((1, 2) == (1.0, 2) and -0.0 == 0.0, but their contexts differ)
         return writer
 
     def buffer_full(self, writer: SeriesWriter) -> None:

@@ -202,6 +202,28 @@ def test_int_context_keys_are_taken_as_aim_takes_them_and_read_back_as_str(share
     assert [m.name for m in found] == ["loss"]
 
 
+def test_a_context_equal_to_a_cached_one_has_its_own_keys_checked(run):
+    """{True: 'a'} and {1.0: 'a'} compare equal to {1: 'a'}, which the writer cache holds after its
+    first point, but bool and float keys are refused every time."""
+    run.track(1.0, name="loss", context={1: "a"})
+    run.track(1.0, name="loss", context={"1": "a"})
+    for context in ({True: "a"}, {1.0: "a"}, {True: "a"}):
+        with pytest.raises(TypeError, match="context keys must be str or int, got (True|1.0)"):
+            run.track(1.0, name="loss", context=context)
+
+
+def test_contexts_equal_to_a_cached_one_but_of_other_values_stay_apart(shared, run):
+    """(1, 2) == (1.0, 2) and -0.0 == 0.0, but they make other contexts: no cache may mix them."""
+    contexts = [{"a": (1, 2)}, {"a": (1.0, 2)}, {"a": 0.0}, {"a": -0.0}]
+    for step in range(2):
+        for i, context in enumerate(contexts):
+            run.track(i, name="loss", step=step, context=context)
+    run.close()
+    stored = reread(shared, run)
+    for i, context in enumerate(contexts):
+        assert stored.get_metric("loss", context).values.values_list() == [i, i]
+
+
 def test_context_of_exactly_4_kib_is_accepted_and_reads_back(shared, run):
     frame = len('{"k":"","p":""}')
     context = {"k": "é" * ((4096 - frame) // 6)}  # JSON escapes é as \u00e9: 6 bytes
