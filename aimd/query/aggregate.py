@@ -75,11 +75,92 @@ def field_value(name: str, props: dict[str, Any], params: Any, metric: str, cont
     return node
 
 
+class Running:
+    """Per-step statistics of the curves added so far, at the steps they all have: count of finite
+    values, mean and sum of squared deviations (Welford's update, numerically as good as numpy's
+    two passes), min and max. Memory is a few arrays of one curve's length, however many curves."""
+
+    def __init__(self, steps: np.ndarray) -> None:
+        self.steps = steps
+        self.n = np.zeros(len(steps), np.int64)
+        self.mean = np.zeros(len(steps), np.float64)
+        self.m2 = np.zeros(len(steps), np.float64)
+        self.low = np.full(len(steps), np.inf)
+        self.high = np.full(len(steps), -np.inf)
+
+    def add(self, steps: np.ndarray, values: np.ndarray) -> None:
+        """One curve (steps ascending, unique); steps the curve lacks leave the common steps."""
+        if not (steps is self.steps or (len(steps) == len(self.steps) and np.array_equal(steps, self.steps))):
+            common = np.intersect1d(self.steps, steps, assume_unique=True)
+            if len(common) != len(self.steps):
+                keep = np.searchsorted(self.steps, common)
+                self.steps, self.n, self.mean = common, self.n[keep], self.mean[keep]
+                self.m2, self.low, self.high = self.m2[keep], self.low[keep], self.high[keep]
+            values = values[np.searchsorted(steps, self.steps)]
+        finite = np.isfinite(values)
+        if finite.all():  # the usual curve: the same update without masks, half the work
+            self.n += 1
+            delta = values - self.mean
+            self.mean += delta / self.n
+            self.m2 += delta * (values - self.mean)
+            np.minimum(self.low, values, out=self.low)
+            np.maximum(self.high, values, out=self.high)
+            return
+        x = np.where(finite, values, 0.0)
+        self.n += finite
+        delta = np.where(finite, x - self.mean, 0.0)
+        self.mean += delta / np.maximum(self.n, 1)
+        self.m2 += delta * np.where(finite, x - self.mean, 0.0)
+        np.minimum(self.low, np.where(finite, x, np.inf), out=self.low)
+        np.maximum(self.high, np.where(finite, x, -np.inf), out=self.high)
+
+    def reduce(
+        self, picked: np.ndarray, line: str, band: str
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """(line, low, high) at the common steps' indices picked; line is not the median."""
+        n, mean, m2 = self.n[picked], self.mean[picked], self.m2[picked]
+        lows, highs = self.low[picked], self.high[picked]
+        out = {"mean": mean, "min": lows, "max": highs}[line].copy()
+        low = high = None
+        if band == "minmax":
+            low, high = lows.copy(), highs.copy()
+        elif band:
+            width = band_width(m2, n, band)
+            low, high = mean - width, mean + width
+        return _blank_empty(n, out, low, high)
+
+
+def band_width(m2: np.ndarray, n: np.ndarray, band: str) -> np.ndarray:
+    """Half-width of a std, stderr or ci95 band from each step's sum of squared deviations m2
+    over its n finite values."""
+    ddof = 0 if band == "std" else 1
+    with np.errstate(all="ignore"):
+        width = np.sqrt(m2 / np.maximum(n - ddof, 1))
+        if band != "std":
+            width = np.where(n > 1, width / np.sqrt(np.maximum(n, 1)), 0.0)
+            if band == "ci95":
+                width = width * Z95
+    return width
+
+
+def _blank_empty(
+    n: np.ndarray, out: np.ndarray, low: np.ndarray | None, high: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """NaN where no curve had a finite value."""
+    empty = n == 0
+    for array in (out, low, high):
+        if array is not None:
+            array[empty] = np.nan
+    return out, low, high
+
+
 @dataclass
 class Group:
     values: tuple[str, ...]
     run_hashes: list[str] = field(default_factory=list)
-    curves: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # (steps, values)
+    count: int = 0  # curves
+    running: Running | None = None  # every line but the median
+    curves: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # the median's: (steps, values)
 
 
 @dataclass
@@ -121,48 +202,32 @@ def spread(count: int, max_points: int) -> np.ndarray:
     return np.unique(np.linspace(0, count - 1, max_points).round().astype(np.int64))
 
 
-def reduce(rows: np.ndarray, line: str, band: str) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """(line, low, high) of a (curves x steps) matrix with NaN for missing values."""
+def median(rows: np.ndarray, band: str) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(median line, low, high) of a (curves x steps) matrix with NaN for missing values: the
+    median needs every value, so its group keeps its curves."""
     finite = np.isfinite(rows)
     n = finite.sum(axis=0)
-    empty = n == 0
-    safe = np.where(finite, rows, 0.0)
-    mean = safe.sum(axis=0) / np.maximum(n, 1)
+    out = np.full(rows.shape[1], np.nan)
+    cols = n > 0
+    if cols.any():
+        out[cols] = np.nanmedian(rows[:, cols], axis=0)
+    low = high = None
     with np.errstate(all="ignore"):
-        lows = np.where(finite, rows, np.inf).min(axis=0)
-        highs = np.where(finite, rows, -np.inf).max(axis=0)
-        if line == "mean":
-            out = mean
-        elif line == "min":
-            out = lows
-        elif line == "max":
-            out = highs
-        else:
-            out = np.full(rows.shape[1], np.nan)
-            if rows.shape[1] and not empty.all():
-                cols = ~empty
-                out[cols] = np.nanmedian(rows[:, cols], axis=0)
-        low = high = None
         if band == "minmax":
-            low, high = lows, highs
+            low = np.where(finite, rows, np.inf).min(axis=0)
+            high = np.where(finite, rows, -np.inf).max(axis=0)
         elif band:
-            ddof = 0 if band == "std" else 1
-            var = (np.where(finite, rows - mean, 0.0) ** 2).sum(axis=0) / np.maximum(n - ddof, 1)
-            width = np.sqrt(var)
-            if band != "std":
-                width = np.where(n > 1, width / np.sqrt(np.maximum(n, 1)), 0.0)
-                if band == "ci95":
-                    width = width * Z95
+            safe = np.where(finite, rows, 0.0)
+            mean = safe.sum(axis=0) / np.maximum(n, 1)
+            m2 = (np.where(finite, rows - mean, 0.0) ** 2).sum(axis=0)
+            width = band_width(m2, n, band)
             low, high = mean - width, mean + width
-    for array in (out, low, high):
-        if array is not None:
-            array[empty] = np.nan
-    return out, low, high
+    return _blank_empty(n, out, low, high)
 
 
 class Aggregator:
-    """Collects the curves of the runs a metric query matches, grouped; gives each group's
-    statistics at the end."""
+    """Reduces the curves of the runs a metric query matches, grouped, as they arrive (a median's
+    group keeps its curves); gives each group's statistics at the end."""
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
@@ -181,28 +246,32 @@ class Aggregator:
             group = self.groups[key] = Group(key)
         if not group.run_hashes or group.run_hashes[-1] != props["hash"]:
             group.run_hashes.append(props["hash"])
-        steps = np.asarray(steps, np.int64)
-        if group.curves and np.array_equal(group.curves[-1][0], steps):
-            steps = group.curves[-1][0]  # one array for the steps curves share: half the memory
-        group.curves.append((steps, np.asarray(values, np.float64)))
+        steps, values = np.asarray(steps, np.int64), np.asarray(values, np.float64)
+        group.count += 1
+        if self.spec.line == "median":
+            if group.curves and np.array_equal(group.curves[-1][0], steps):
+                steps = group.curves[-1][0]  # one array for the steps curves share: half the memory
+            group.curves.append((steps, values))
+        elif group.running is None:
+            group.running = Running(steps.copy())
+            group.running.add(group.running.steps, values)
+        else:
+            group.running.add(steps, values)
 
     def results(self) -> list[GroupResult]:
         """Every group's statistics, in the order the groups were first seen."""
         out = []
         for group in self.groups.values():
-            steps = common_steps(group.curves)
-            picked = steps[spread(len(steps), self.spec.max_points)]
-            line, low, high = reduce(aligned(group.curves, picked), self.spec.line, self.spec.band)
+            if group.running is not None:
+                steps = group.running.steps
+                indices = spread(len(steps), self.spec.max_points)
+                line, low, high = group.running.reduce(indices, self.spec.line, self.spec.band)
+                picked = steps[indices]
+            else:
+                steps = common_steps(group.curves)
+                picked = steps[spread(len(steps), self.spec.max_points)]
+                line, low, high = median(aligned(group.curves, picked), self.spec.band)
             out.append(
-                GroupResult(
-                    group.values,
-                    group.run_hashes,
-                    len(group.curves),
-                    len(steps),
-                    picked,
-                    line,
-                    low,
-                    high,
-                )
+                GroupResult(group.values, group.run_hashes, group.count, len(steps), picked, line, low, high)
             )
         return out
