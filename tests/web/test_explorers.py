@@ -511,3 +511,30 @@ def test_a_group_of_many_curves_draws_its_band_and_a_sample_of_its_members(page,
     finally:
         stop(proc)
         release_repo(repo)
+
+
+def _centred_mean(values: np.ndarray, half: int) -> np.ndarray:
+    return np.array([values[max(0, i - half) : i + half + 1].mean() for i in range(len(values))])
+
+
+def test_smoothing_moves_the_band_with_its_line(page, site):  # noqa: F811
+    url, _ = site
+    query = quote('metric.name == "loss" and metric.context.subset == "train"')
+    view = "color=run.hparams.lr&chart=&agg=mean&band=minmax&smooth=0.2&sm=cma"  # a window of 11 steps
+    visit(page, f"{url}/metrics?q={query}&{view}", "metrics")
+    chart = traces(page)[0]["traces"]
+    lr = LRS[0]
+    matrix = np.stack([loss(lr, seed) for seed in range(SEEDS)])
+    line = next(t for t in chart if t["name"] == f"lr={lr}")
+    high, low = [t for t in chart if t["color"] == line["color"] and t["name"].startswith("band")]
+    np.testing.assert_allclose(line["y"], _centred_mean(matrix.mean(0), 5))
+    np.testing.assert_allclose(high["y"], _centred_mean(matrix.max(0), 5))
+    np.testing.assert_allclose(low["y"], _centred_mean(matrix.min(0), 5))
+
+
+@pytest.mark.parametrize("view", ["", "&agg=mean&band=std"])
+def test_a_query_that_matches_nothing_says_how_to_widen_it(page, site, view):  # noqa: F811
+    url, _ = site
+    query = quote('metric.name == "no such metric"')
+    visit(page, f"{url}/metrics?q={query}{view}", "metrics")
+    assert "No metric matches this query" in page.locator(".note").first.inner_text()

@@ -26,8 +26,13 @@ const LIVE = {
     if (!same || !this.source) this.connect();
   },
 
+  // The state beside the switch (labelled "live" already: connected shows as a dot) and in
+  // <body data-live>, where tests and styles read it.
   show(text) {
-    if (this.state) this.state.textContent = text;
+    if (this.state) {
+      this.state.textContent = text === 'live' ? '●' : text;
+      this.state.title = text === 'live' ? 'following the runs as they are tracked' : '';
+    }
     document.body.dataset.live = text;
   },
 

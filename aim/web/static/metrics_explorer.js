@@ -12,6 +12,8 @@
 
 const EXPLORER_DEFAULTS = { q: '', color: 'run.hash', stroke: '', chart: 'metric.name', agg: '', band: '',
   members: '', x: 'step', xlog: '', ylog: '', xrange: '', yrange: '', outliers: '', smooth: '', sm: 'ema', hide: '', cols: '', sample: '' };
+const NO_MATCH = 'No metric matches this query: an empty query shows every metric; metric.name, metric.context '
+  + 'and run.<param> narrow it (e.g. metric.name == "loss" and run.hparams.lr < 0.01).';
 const MEMBER_SAMPLE = 100; // member curves drawn per group (sample= in the address sets another)
 const LEGACY_FIELDS = { metric: 'metric.name', context: 'metric.context', 'metric+context': 'metric.name,metric.context',
   run: 'run.hash', none: '' };
@@ -275,10 +277,11 @@ function explorerView(series, groups, state, xSeries) {
         ...finiteStats(g.line), hidden: hidden.has(key), members, groupRuns: g.runs.map((hash) => runs[hash]).filter(Boolean) });
       if (hidden.has(key)) continue;
       const line = smoothed(g.line, state.sm, factor);
-      if (g.low && g.high) {
-        at.chart.traces.push({ type: 'scatter', mode: 'lines', x: g.steps, y: g.high, line: { width: 0, color: at.color }, hoverinfo: 'skip', showlegend: false, name: 'band high' });
-        at.chart.traces.push({ type: 'scatter', mode: 'lines', x: g.steps, y: g.low, fill: 'tonexty', fillcolor: `${at.color}33`, line: { width: 0, color: at.color }, hoverinfo: 'skip', name: 'band low', meta: 'band' });
-        at.chart.lines.push({ line: `${key} (band low)`, run: '', x: g.steps, y: g.low }, { line: `${key} (band high)`, run: '', x: g.steps, y: g.high });
+      if (g.low && g.high) { // smoothed as its line is, so the band stays around it
+        const low = smoothed(g.low, state.sm, factor); const high = smoothed(g.high, state.sm, factor);
+        at.chart.traces.push({ type: 'scatter', mode: 'lines', x: g.steps, y: high, line: { width: 0, color: at.color }, hoverinfo: 'skip', showlegend: false, name: 'band high' });
+        at.chart.traces.push({ type: 'scatter', mode: 'lines', x: g.steps, y: low, fill: 'tonexty', fillcolor: `${at.color}33`, line: { width: 0, color: at.color }, hoverinfo: 'skip', name: 'band low', meta: 'band' });
+        at.chart.lines.push({ line: `${key} (band low)`, run: '', x: g.steps, y: low }, { line: `${key} (band high)`, run: '', x: g.steps, y: high });
       }
       at.chart.lines.push({ line: `${key} (${state.agg})`, run: '', x: g.steps, y: line });
       at.chart.traces.push({
@@ -564,7 +567,8 @@ PAGES.metrics = (main) => {
         const reply = await api('/api/metrics', { q: state.q, max_points: 1000 });
         if (!current()) return;
         series = reply.series; seriesQuery = state.q;
-        note.textContent = `${series.length} metric(s)` + (reply.truncated ? ' (the first ones only: narrow the query)' : '');
+        note.textContent = series.length ? `${series.length} metric(s)` + (reply.truncated ? ' (the first ones only: narrow the query)' : '')
+          : NO_MATCH;
         addFieldOptions();
       }
       if (state.x.startsWith('metric:') && !xMetrics.has(state.x)) {
@@ -578,7 +582,7 @@ PAGES.metrics = (main) => {
         if (!current()) return;
         groups = reply; groupsAsked = asked;
         const curves = groups.groups.reduce((n, g) => n + g.curves, 0);
-        note.textContent = `${groups.groups.length} group(s) of ${curves} metric(s)`;
+        note.textContent = curves ? `${groups.groups.length} group(s) of ${curves} metric(s)` : NO_MATCH;
         addFieldOptions();
       }
       await render(current);
