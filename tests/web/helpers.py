@@ -116,7 +116,13 @@ class Proxy:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: object, client_address: object) -> None:
+                """A stream (the live updates' events) cut when its page goes: nothing to report."""
+                if not isinstance(sys.exc_info()[1], (http.client.HTTPException, OSError)):
+                    super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+        self.server = Server(("127.0.0.1", 0), Forward)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, name="proxy", daemon=True).start()
 
