@@ -37,11 +37,12 @@ MIN_MEMORY_LIMIT_BYTES = BASE_BYTES + MIN_SHARED_BYTES
 MEMORY_SHARES: dict[str, float] = {
     "leveldb_memtables": 0.20,  # LevelDB's write buffer is half of this (aimd.storage.store)
     "leveldb_cache": 0.05,  # LevelDB's cache of raw table blocks
-    "block_cache": 0.30,  # decoded point blocks kept for repeated reads (aimd.storage.block_cache)
+    "block_cache": 0.25,  # decoded point blocks kept for repeated reads (aimd.storage.block_cache)
     "writer_states": 0.25,  # sequence tails and client seqs between batches (aimd.ingest.writer)
     "props": 0.10,  # decoded run props (aimd.storage.reader)
     "claims": 0.05,  # blobs connected clients count on (aimd.ingest.claims)
     "aggregates": 0.05,  # aggregate query replies kept for the same view again (aimd.query.group_cache)
+    "blobs": 0.05,  # whole blobs read back from the --blob-store (aimd.storage.blob_store)
 }
 
 

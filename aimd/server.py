@@ -116,7 +116,11 @@ class Daemon:
         )
         writer = Writer(store, limits["writer_states"], limits["claims"])
         # one block cache and one props cache for every read
-        remote = CachedBlobs(open_blob_store(config.blob_store)) if config.blob_store else None
+        remote = (
+            CachedBlobs(open_blob_store(config.blob_store), BytesLRU(limits["blobs"], "blobs"))
+            if config.blob_store
+            else None
+        )
         reader = Reader(
             store, BlockCache(limits["block_cache"]), BytesLRU(limits["props"], "props"), remote=remote
         )
@@ -124,7 +128,12 @@ class Daemon:
         offloader = Offloader(reader, writer, remote, back=config.blobs_back) if remote is not None else None
         stats = stats_source(
             config.memory_limit_bytes,
-            lambda: [*writer.cache_stats(), *reader.cache_stats(), groups.stats()],
+            lambda: [
+                *writer.cache_stats(),
+                *reader.cache_stats(),
+                groups.stats(),
+                *([remote.cache.stats()] if remote is not None else []),
+            ],
             writer.attachments.active_count,
         )
         executor = ThreadPoolExecutor(config.read_threads, thread_name_prefix="aimd-read")

@@ -186,8 +186,8 @@ def aggregate_chunks(engine: Engine, spec: aggregate.Spec) -> Iterator[query_pb2
         if result.low is not None and result.high is not None:
             group.low, group.high = result.low.astype("<f8").tobytes(), result.high.astype("<f8").tobytes()
         packer.size += RUN_HEADER_BYTES + 24 * len(result.steps) + 64 * len(result.run_hashes)
-        if packer.size >= FLUSH_BYTES:
-            yield packer.take()  # type: ignore[misc]
+        if packer.size >= FLUSH_BYTES and (chunk := packer.take()) is not None:
+            yield chunk
     if (chunk := packer.take()) is not None:
         yield chunk
 

@@ -2,7 +2,7 @@
 
 Each blob is one object named by its SHA-256 (hex) under the prefix: content-addressed, so
 writing it twice is harmless and identical blobs are stored once. Reads go through a bounded
-cache of whole blobs (the most recently read, BLOB_CACHE_BYTES in all). S3 is reached with boto3
+cache of whole blobs (the most recently read, a share of the daemon's memory limit). S3 is reached with boto3
 (the `s3` extra) and the usual AWS_* variables (AWS_ENDPOINT_URL for MinIO, Ceph, a local server).
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
-BLOB_CACHE_BYTES = 256 * 2**20
+from aimd.storage.lru import BytesLRU
+
 SCHEMES = ("file", "s3")
 
 
@@ -84,13 +84,11 @@ def open_blob_store(uri: str) -> BlobStore:
 
 
 class CachedBlobs:
-    """Whole blobs read from a store, the most recent kept up to limit bytes."""
+    """Whole blobs read from a store, the most recently read kept in a BytesLRU (its share of the
+    daemon's memory limit: aimd.config.MEMORY_SHARES["blobs"])."""
 
-    def __init__(self, store: BlobStore, limit: int = BLOB_CACHE_BYTES) -> None:
-        self.store, self.limit = store, limit
-        self._items: OrderedDict[bytes, bytes] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+    def __init__(self, store: BlobStore, cache: BytesLRU) -> None:
+        self.store, self.cache = store, cache
 
     def put(self, sha256: bytes, data: bytes) -> None:
         try:
@@ -100,23 +98,15 @@ class CachedBlobs:
             raise BlobStoreError(message) from exc
 
     def get(self, sha256: bytes) -> bytes:
-        with self._lock:
-            data = self._items.get(sha256)
-            if data is not None:
-                self._items.move_to_end(sha256)
-                return data
+        data = self.cache.get(sha256)
+        if data is not None:
+            return data
         try:
             data = self.store.get(sha256.hex())
         except Exception as exc:
             message = f"blob {sha256.hex()} could not be read from {self.store.uri}: {exc}"
             raise BlobStoreError(message) from exc
-        with self._lock:
-            if sha256 not in self._items and len(data) <= self.limit:
-                self._items[sha256] = data
-                self._bytes += len(data)
-                while self._bytes > self.limit:
-                    _, dropped = self._items.popitem(last=False)
-                    self._bytes -= len(dropped)
+        self.cache.put(sha256, data, len(data))
         return data
 
 
