@@ -39,7 +39,7 @@ def _accumulator(folder: Path) -> Any:
     try:
         from tensorboard.backend.event_processing import event_accumulator
     except ImportError:
-        raise ImportError(EXTRA_HINT) from None
+        raise AimError(EXTRA_HINT) from None
     sizes = {kind: 0 for kind in ("scalars", "images", "histograms", "tensors", "compressedHistograms")}
     acc = event_accumulator.EventAccumulator(str(folder), size_guidance=sizes)
     acc.Reload()

@@ -90,6 +90,30 @@ def test_a_folder_without_event_files_is_a_clear_error(repo, tmp_path):
     assert Repo(str(repo)).list_all_runs() == []
 
 
+WITHOUT_TENSORBOARD = """
+import sys
+sys.modules["tensorboard"] = None  # a stand-in for a Python without TensorBoard: importing it fails
+from aim.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_without_tensorboard_the_command_says_what_to_install(repo, tmp_path):
+    import subprocess
+    import sys
+
+    Repo(str(repo), init=True)
+    _write_events(tmp_path / "logs" / "one")
+    args = ["convert", "tensorboard", "--logdir", str(tmp_path / "logs"), "--repo", str(repo)]
+    done = subprocess.run([sys.executable, "-c", WITHOUT_TENSORBOARD, *args], capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert (
+        done.stderr.strip()
+        == "aim: aim convert tensorboard needs TensorBoard: pip install 'aim-tracker[tensorboard]'"
+    )
+    assert Repo(str(repo)).list_all_runs() == []
+
+
 def test_entry_folders_group_into_their_run_unless_flat(repo, tmp_path):
     logdir = tmp_path / "logs"
     for sub in ("exp/run1/train", "exp/run1/validation", "exp/run2/train"):
