@@ -126,7 +126,11 @@ def _shuffled(*columns: np.ndarray) -> bytes:
 
 def _unshuffled(raw: bytes, n: int) -> list[np.ndarray]:
     """The uint64 columns of n items each that _shuffled packed into raw."""
-    stacked = np.frombuffer(raw, np.uint8).reshape(8, -1).T.copy().view("<u8").reshape(-1)
+    planes = np.frombuffer(raw, np.uint8).reshape(8, -1)
+    items = np.empty((planes.shape[1], 8), np.uint8)
+    for byte, plane in enumerate(planes):  # a plane at a time: faster than one transposing copy
+        items[:, byte] = plane
+    stacked = items.view("<u8").reshape(-1)
     return [stacked[i * n : (i + 1) * n] for i in range(len(stacked) // n if n else 0)]
 
 
