@@ -10,7 +10,9 @@ import numpy as np
 from aim import Repo, Run
 from aim._model.query import QueryReportMode, iter_query
 from aim._transport.results import GroupStats
+from aimd.query.engine import Engine, QuerySpec, SequenceMatch
 from aimd.storage.blocks import BLOCK_POINTS, decode_block
+from aimd.storage.reader import Reader
 from aimd.storage.store import Store
 from tests.helpers import release_repo
 from tests.storage.test_blocks import encode_format_1
@@ -88,3 +90,28 @@ def test_a_repository_of_format_1_blocks_reads_aggregates_and_appends_the_same(r
     assert epochs[STEPS:].tolist() == [9.0] * 10
     release_repo(repo)
     assert set(block_formats(repo)) == {1, 2}  # the untouched blocks stay format 1
+
+
+def test_values_only_queries_read_no_epochs_or_timestamps_unless_reduced(repo):
+    """1. track a run; 2. over its store, a values_only query's blocks carry steps and values
+    only (Columns.has_times false); 3. a full query's and a reduced (max_points) one's carry all."""
+    with Run(repo=str(repo), **QUIET) as run:
+        for step in range(STEPS):
+            run.track(step * 0.5, name="loss", step=step, epoch=1)
+    release_repo(repo)
+    store = Store(repo / ".aim" / "db")
+    try:
+        for values_only, max_points, has_times in ((True, 0, False), (False, 0, True), (True, 100, True)):
+            spec = QuerySpec(
+                sequence_type="metric", with_points=True, values_only=values_only, max_points=max_points
+            )
+            (match,) = [m for m in Engine(Reader(store), spec) if isinstance(m, SequenceMatch)]
+            blocks = list(match.blocks or ())
+            assert {block.has_times for block in blocks} == {has_times}
+            steps = np.concatenate([block.steps for block in blocks])
+            if max_points:
+                assert len(steps) <= max_points and steps[0] == 0 and steps[-1] == STEPS - 1
+            else:
+                assert steps.tolist() == list(range(STEPS))
+    finally:
+        store.close()
