@@ -143,7 +143,7 @@ def encode_block(dtype: int, cols: Columns) -> bytes:
         step_deltas[0] = steps[0]
         np.subtract(steps[1:], steps[:-1], out=step_deltas[1:])
     values = cols.values.astype(NUMPY_DTYPE[dtype], copy=False)
-    # a window no larger than the input: the same bytes, less for zlib to set up for a short tail
+    # a window just covering the input (not always 32 KiB): the same bytes, less setup for a short tail
     wbits = min(max((16 * n).bit_length(), 9), 15)
     first = zlib.compress(_shuffled(step_deltas.view("<u8"), _xor_delta(values)), ZLIB_LEVEL, wbits)
     epochs, timestamps = cols.epochs.astype("<f8", copy=False), cols.timestamps.astype("<f8", copy=False)
