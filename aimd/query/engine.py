@@ -61,7 +61,9 @@ class SequenceMatch:
     name: str
     context: str  # canonical JSON
     meta: SequenceMeta
-    blocks: Iterator[Columns] | None  # its points block by block, read as consumed; None unless with_points
+    # its points block by block, read as consumed (without epochs and timestamps when the spec
+    # is values_only and not reduced); None unless with_points
+    blocks: Iterator[Columns] | None
 
 
 @dataclass
@@ -211,7 +213,9 @@ class Engine:
             blocks = None
             # objects: read via ReadObjects
             if with_points and spec.with_points and meta.dtype in NUMERIC_DTYPES:
-                blocks = reader.point_blocks(run_hash, name, context)
+                # values_only and not reduced: epochs and timestamps are never looked at
+                times = not spec.values_only or bool(spec.max_points)
+                blocks = reader.point_blocks(run_hash, name, context, times=times)
                 if spec.max_points:
                     blocks = downsample.min_max(blocks, meta.count, spec.max_points)
             yield SequenceMatch(run_hash, name, context, meta, blocks)

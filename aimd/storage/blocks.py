@@ -1,8 +1,12 @@
 """Points stored in blocks, and the per-sequence metadata derived from them.
 
-A block holds up to BLOCK_POINTS points of one sequence as four columns. Its value is
+A block holds up to BLOCK_POINTS points of one sequence as four columns. Blocks are written as
+format 2, two zlib streams so that a reader of steps and values alone inflates half:
+    u8 format (2) | u8 dtype | u32 LE count | u32 LE length of the first stream
+    | zlib(shuffle(steps' | values')) | zlib(shuffle(epochs' | timestamps'))
+Format 1 (written before; still read) is one stream over all four columns:
     u8 format (1) | u8 dtype | u32 LE count | zlib(shuffle(steps' | values' | epochs' | timestamps'))
-where steps' are the step deltas (the first one absolute), the three float-like columns are XORed
+steps' are the step deltas (the first one absolute), the three float-like columns are XORed
 with their predecessor's bits (exact, and near-zero for slowly changing series), and shuffle puts
 byte 0 of every 8-byte item first, then byte 1, ...: mostly-zero bytes end up together and
 compress to almost nothing (measured: 7.5 bytes per point for uniform random floats in [0, 1),
@@ -43,8 +47,10 @@ NUMPY_DTYPE = {DTYPE_INT: np.dtype("<i8"), DTYPE_FLOAT: np.dtype("<f8")}
 # Object sequences (aimd.storage.objects; their dtypes: OBJECT_KINDS): no blocks; one key per step,
 # records naming blobs.
 
-_HEADER = struct.Struct("<BBI")
-_FORMAT = 1
+_HEADER = struct.Struct("<BBI")  # format, dtype, count
+_SPLIT = struct.Struct("<I")  # format 2: the first stream's length, after _HEADER
+_FORMAT_ONE_STREAM = 1
+_FORMAT = 2  # what encode_block writes
 
 
 @dataclass
@@ -58,6 +64,12 @@ class Columns:
 
     def __len__(self) -> int:
         return len(self.steps)
+
+    @property
+    def has_times(self) -> bool:
+        """False for columns decoded without their epochs and timestamps (decode_block's
+        times=False), which are then empty."""
+        return len(self.epochs) == len(self.steps)
 
     @classmethod
     def empty(cls, dtype: int) -> Columns:
@@ -108,8 +120,22 @@ def _xor_undelta(bits: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return np.bitwise_xor.accumulate(bits).view(dtype)
 
 
+def _shuffled(*columns: np.ndarray) -> bytes:
+    return np.concatenate(columns).view(np.uint8).reshape(-1, 8).T.tobytes()
+
+
+def _unshuffled(raw: bytes, n: int) -> list[np.ndarray]:
+    """The uint64 columns of n items each that _shuffled packed into raw."""
+    planes = np.frombuffer(raw, np.uint8).reshape(8, -1)
+    items = np.empty((planes.shape[1], 8), np.uint8)
+    for byte, plane in enumerate(planes):  # a plane at a time: faster than one transposing copy
+        items[:, byte] = plane
+    stacked = items.view("<u8").reshape(-1)
+    return [stacked[i * n : (i + 1) * n] for i in range(len(stacked) // n if n else 0)]
+
+
 def encode_block(dtype: int, cols: Columns) -> bytes:
-    """Pack columns (values already of the sequence's dtype) into one block value."""
+    """Pack columns (values already of the sequence's dtype) into one block value (format 2)."""
     n = len(cols)
     steps = cols.steps.astype("<i8", copy=False)
     step_deltas = np.empty(n, "<i8")
@@ -117,32 +143,38 @@ def encode_block(dtype: int, cols: Columns) -> bytes:
         step_deltas[0] = steps[0]
         np.subtract(steps[1:], steps[:-1], out=step_deltas[1:])
     values = cols.values.astype(NUMPY_DTYPE[dtype], copy=False)
-    stacked = np.concatenate(
-        [
-            step_deltas.view("<u8"),
-            _xor_delta(values),
-            _xor_delta(cols.epochs.astype("<f8", copy=False)),
-            _xor_delta(cols.timestamps.astype("<f8", copy=False)),
-        ]
-    )
-    shuffled = stacked.view(np.uint8).reshape(-1, 8).T.tobytes()
-    return _HEADER.pack(_FORMAT, dtype, n) + zlib.compress(shuffled, ZLIB_LEVEL)
+    # a window just covering the input (not always 32 KiB): the same bytes, less setup for a short tail
+    wbits = min(max((16 * n).bit_length(), 9), 15)
+    first = zlib.compress(_shuffled(step_deltas.view("<u8"), _xor_delta(values)), ZLIB_LEVEL, wbits)
+    epochs, timestamps = cols.epochs.astype("<f8", copy=False), cols.timestamps.astype("<f8", copy=False)
+    second = zlib.compress(_shuffled(_xor_delta(epochs), _xor_delta(timestamps)), ZLIB_LEVEL, wbits)
+    return b"".join((_HEADER.pack(_FORMAT, dtype, n), _SPLIT.pack(len(first)), first, second))
 
 
-def decode_block(data: bytes) -> tuple[int, Columns]:
-    """(dtype, columns) of a block value."""
+def decode_block(data: bytes, *, times: bool = True) -> tuple[int, Columns]:
+    """(dtype, columns) of a block value (format 1 or 2). With times=False the epochs and
+    timestamps are left out (empty arrays; see Columns.has_times): a format-2 block then
+    inflates only its steps and values."""
     fmt, dtype, n = _HEADER.unpack_from(data)
-    if fmt != _FORMAT:
+    view = memoryview(data)[_HEADER.size :]
+    if fmt == _FORMAT:
+        (split,) = _SPLIT.unpack_from(view)
+        view = view[_SPLIT.size :]
+        stored = _unshuffled(zlib.decompress(view[:split]), n)
+        if times:
+            stored += _unshuffled(zlib.decompress(view[split:]), n)
+    elif fmt == _FORMAT_ONE_STREAM:
+        stored = _unshuffled(zlib.decompress(view), n)
+    else:
         raise ValueError(f"unknown block format {fmt}")
-    raw = np.frombuffer(zlib.decompress(memoryview(data)[_HEADER.size :]), np.uint8)
-    stacked = raw.reshape(8, -1).T.copy().view("<u8").reshape(-1)
-    step_deltas, values, epochs, timestamps = (stacked[i * n : (i + 1) * n] for i in range(4))
-    return dtype, Columns(
-        np.cumsum(step_deltas.view("<i8")),
-        _xor_undelta(values, NUMPY_DTYPE[dtype]),
-        _xor_undelta(epochs, np.dtype("<f8")),
-        _xor_undelta(timestamps, np.dtype("<f8")),
-    )
+    if n == 0:
+        stored = [np.empty(0, "<u8")] * 4
+    steps, values = np.cumsum(stored[0].view("<i8")), _xor_undelta(stored[1], NUMPY_DTYPE[dtype])
+    if not times:
+        none = np.empty(0, "<f8")
+        return dtype, Columns(steps, values, none, none)
+    f8 = np.dtype("<f8")
+    return dtype, Columns(steps, values, _xor_undelta(stored[2], f8), _xor_undelta(stored[3], f8))
 
 
 _META = struct.Struct("<BQqqddddIIIQ")

@@ -147,12 +147,15 @@ class Reader:
         parts = [decode(key, data) for key, data in snap.scan(keys.blocks_prefix(run_hash, name, context))]
         return meta, Columns.concat(parts) if parts else Columns.empty(meta.dtype)
 
-    def point_blocks(self, run_hash: str, name: str, context: str) -> Iterator[Columns]:
+    def point_blocks(
+        self, run_hash: str, name: str, context: str, *, times: bool = True
+    ) -> Iterator[Columns]:
         """A sequence's points block by block, step-ordered (lazily: use a snapshot Reader for a
-        consistent read)."""
+        consistent read). times=False: steps and values suffice (epochs and timestamps may be
+        left empty: Columns.has_times), which reads faster."""
         decode = self._cache.decode
         for key, data in self._store.scan(keys.blocks_prefix(run_hash, name, context)):
-            yield decode(key, data)
+            yield decode(key, data, times=times)
 
     # --- object sequences and blobs ----------------------------------------------------
     def objects(

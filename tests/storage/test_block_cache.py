@@ -39,3 +39,17 @@ def test_least_recently_used_blocks_go_first_past_the_bound():
     assert cache.decode(b"a", raw) is kept[b"a"]
     assert cache.decode(b"c", raw) is kept[b"c"]
     assert cache.decode(b"b", raw) is not kept[b"b"]
+
+
+def test_a_read_without_times_is_served_by_either_entry_and_a_full_read_needs_the_times():
+    """1. a block read without epochs and timestamps is kept so; 2. a full read of it decodes
+    again (and has them); 3. from then on both kinds of read hit the full entry."""
+    cache = BlockCache()
+    raw = block(10, 1.0)
+    partial = cache.decode(b"k", raw, times=False)
+    assert not partial.has_times and partial.values.tolist() == [1.0] * 10
+    assert cache.decode(b"k", raw, times=False) is partial
+    full = cache.decode(b"k", raw)
+    assert full is not partial and full.has_times and full.timestamps.tolist() == list(range(10))
+    assert cache.decode(b"k", raw, times=False) is full
+    assert cache.decode(b"k", raw) is full
