@@ -134,6 +134,13 @@ def _unshuffled(raw: bytes, n: int) -> list[np.ndarray]:
     return [stacked[i * n : (i + 1) * n] for i in range(len(stacked) // n if n else 0)]
 
 
+def _deflate(data: bytes, wbits: int) -> bytes:
+    """A zlib stream of data at ZLIB_LEVEL with a 2**wbits window (zlib.compress takes no wbits
+    before Python 3.11)."""
+    packer = zlib.compressobj(ZLIB_LEVEL, zlib.DEFLATED, wbits)
+    return packer.compress(data) + packer.flush()
+
+
 def encode_block(dtype: int, cols: Columns) -> bytes:
     """Pack columns (values already of the sequence's dtype) into one block value (format 2)."""
     n = len(cols)
@@ -145,9 +152,9 @@ def encode_block(dtype: int, cols: Columns) -> bytes:
     values = cols.values.astype(NUMPY_DTYPE[dtype], copy=False)
     # a window just covering the input (not always 32 KiB): the same bytes, less setup for a short tail
     wbits = min(max((16 * n).bit_length(), 9), 15)
-    first = zlib.compress(_shuffled(step_deltas.view("<u8"), _xor_delta(values)), ZLIB_LEVEL, wbits)
+    first = _deflate(_shuffled(step_deltas.view("<u8"), _xor_delta(values)), wbits)
     epochs, timestamps = cols.epochs.astype("<f8", copy=False), cols.timestamps.astype("<f8", copy=False)
-    second = zlib.compress(_shuffled(_xor_delta(epochs), _xor_delta(timestamps)), ZLIB_LEVEL, wbits)
+    second = _deflate(_shuffled(_xor_delta(epochs), _xor_delta(timestamps)), wbits)
     return b"".join((_HEADER.pack(_FORMAT, dtype, n), _SPLIT.pack(len(first)), first, second))
 
 
