@@ -22,10 +22,11 @@ def flaky_endpoint():
         def do_POST(self) -> None:  # noqa: N802
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             state["calls"] += 1
-            self.send_response(503 if state["calls"] <= 2 else 200)
-            self.end_headers()
-            if state["calls"] > 2:
+            accepted = state["calls"] > 2
+            if accepted:  # recorded before the answer: the next POST can only come after it
                 state["accepted"].append(body)
+            self.send_response(200 if accepted else 503)
+            self.end_headers()
 
         def log_message(self, *args) -> None:
             pass
