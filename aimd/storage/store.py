@@ -89,8 +89,15 @@ class Store:
             with _open_lock:
                 _open_paths.discard(self.path)
             raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
-        if self._db.get(keys.VERSION_KEY) is None:
+        stored = self._db.get(keys.VERSION_KEY)
+        if stored is None:
             self._db.put(keys.VERSION_KEY, keys.SCHEMA_VERSION, sync=True)
+        elif not stored.isdigit() or int(stored) > int(keys.SCHEMA_VERSION):
+            self.close()
+            raise StoreError(
+                f"the store at {self.path} has key schema {stored.decode(errors='replace')!r}, newer than "
+                f"this aimd reads (up to {keys.SCHEMA_VERSION.decode()}): upgrade aim-tracker to open it"
+            )
 
     def _open(self) -> plyvel.DB:
         return plyvel.DB(

@@ -166,6 +166,28 @@ def test_store_that_cannot_open_fails_start_naming_cause_and_log(repo):
     assert aimd("status", repo=repo).returncode == EXIT_NOT_RUNNING
 
 
+def test_a_store_written_by_a_newer_aimd_is_refused_by_name(repo):
+    """A store whose key-schema version (its V key) is newer than this aimd knows is not opened:
+    start exits 1 saying so, and the store is left as it was."""
+    import plyvel
+
+    from aimd.storage import keys
+
+    db_path = repo / ".aim" / "db"
+    db_path.mkdir(parents=True)
+    db = plyvel.DB(str(db_path), create_if_missing=True)
+    db.put(keys.VERSION_KEY, b"99")
+    db.close()
+    done = aimd("start", repo=repo)
+    assert done.returncode == EXIT_ERROR, done.stderr
+    assert "has key schema '99', newer than this aimd reads" in done.stderr
+    assert "upgrade aim-tracker" in done.stderr and "Traceback" not in done.stderr
+    assert daemon_pid(repo) is None
+    db = plyvel.DB(str(db_path))
+    assert db.get(keys.VERSION_KEY) == b"99"
+    db.close()
+
+
 def test_unwritable_repository_fails_start(unwritable_folder):
     done = aimd("start", repo=unwritable_folder)
     assert done.returncode == EXIT_ERROR and f"cannot create {unwritable_folder / '.aim'}" in done.stderr
