@@ -538,3 +538,28 @@ def test_a_query_that_matches_nothing_says_how_to_widen_it(page, site, view):  #
     query = quote('metric.name == "no such metric"')
     visit(page, f"{url}/metrics?q={query}{view}", "metrics")
     assert "No metric matches this query" in page.locator(".note").first.inner_text()
+
+
+def test_the_tooltip_shows_the_chosen_fields_and_stays_in_the_address(page, site):  # noqa: F811
+    url, _ = site
+    query = quote('metric.name == "loss" and metric.context.subset == "train"')
+    visit(page, f"{url}/metrics?q={query}&color=run.hparams.lr&chart=", "metrics")
+    rerendered(
+        page,
+        "metrics",
+        lambda: (
+            page.fill("#tooltip-fields", "run.hparams.lr, run.hparams.opt.name"),
+            page.press("#tooltip-fields", "Enter"),
+        ),
+    )
+    assert "tip=run.hparams.lr%2Crun.hparams.opt.name" in page.url
+    texts = page.evaluate(
+        "[...document.querySelectorAll('.chart')]"
+        ".flatMap(d => d.data.map(t => [t.name, t.text, t.hovertemplate]))"
+    )
+    assert texts and all("%{text}" in template for _, _, template in texts)
+    tips = {text for _, text, _ in texts}
+    assert f"<br>run.hparams.lr={LRS[0]}<br>run.hparams.opt.name=adam" in tips
+    assert f"<br>run.hparams.lr={LRS[0]}<br>run.hparams.opt.name=sgd" in tips
+    rerendered(page, "metrics", lambda: page.reload())
+    assert page.input_value("#tooltip-fields") == "run.hparams.lr,run.hparams.opt.name"

@@ -6,12 +6,13 @@
 // run), xlog=1, ylog=1, xrange= and yrange= ("low,high"), outliers=1 (the y axis leaves out the
 // lowest and highest 2 % of values), smooth= with sm= (ema or cma), hide= (a JSON list of
 // the hidden lines' keys), cols= (a JSON list of the table's chosen columns), sample= (member
-// curves drawn per group at most, a sample beyond). Everything but the search changes the
+// curves drawn per group at most, a sample beyond), tip= (comma-separated fields each curve's
+// tooltip shows, e.g. run.hparams.lr). Everything but the search changes the
 // address in place (replaceState).
 'use strict';
 
 const EXPLORER_DEFAULTS = { q: '', color: 'run.hash', stroke: '', chart: 'metric.name', agg: '', band: '',
-  members: '', x: 'step', xlog: '', ylog: '', xrange: '', yrange: '', outliers: '', smooth: '', sm: 'ema', hide: '', cols: '', sample: '' };
+  members: '', tip: '', x: 'step', xlog: '', ylog: '', xrange: '', yrange: '', outliers: '', smooth: '', sm: 'ema', hide: '', cols: '', sample: '' };
 const NO_MATCH = 'No metric matches this query: an empty query shows every metric; metric.name, metric.context '
   + 'and run.<param> narrow it (e.g. metric.name == "loss" and run.hparams.lr < 0.01).';
 const MEMBER_SAMPLE = 100; // member curves drawn per group (sample= in the address sets another)
@@ -237,17 +238,20 @@ function explorerView(series, groups, state, xSeries) {
   const curveRow = (s, at) => ({ key: curveKey(s), kind: 'curve', run: s.run, metric: s.name, context: contextText(s.context),
     group: [at.colour, at.stroke].filter((t) => t !== 'all').join(' · '), color: at.color, count: s.count, ...finiteStats(s.values),
     hidden: hidden.has(curveKey(s)) });
+  const tipFields = fieldList(state.tip);
   const curveTrace = (s, at) => {
     const x = explorerX(s, state.x, partner); const y = smoothed(s.values, state.sm, factor);
+    // the chosen fields' values, as plotly's trace text (shown as it is, never read as a template)
+    const tip = tipFields.map((f) => `<br>${plotText(shorten(`${f}=${valueText(fieldValue(s, f))}`, LEGEND_CHARS))}`).join('');
     at.chart.lines.push({ line: `${runLabel(s.run)} · ${s.name} ${contextText(s.context)}`.trim(), run: s.run.hash, x, y });
     at.chart.traces.push({
       type: 'scatter', mode: s.steps.length > 1 ? 'lines' : 'markers', x, y,
       name: plotText(shorten(`${runLabel(s.run)} · ${s.name} ${contextText(s.context)}`, LEGEND_CHARS)),
-      customdata: s.steps.map(() => s.run.hash),
+      customdata: s.steps.map(() => s.run.hash), text: tip,
       opacity: groups ? 0.25 : 1,
       line: { color: at.color, dash: at.dash, width: groups ? 1 : 1.5 },
       hovertemplate: `%{fullData.name}<br>${plotText(shorten([at.colour, at.stroke].filter((t) => t !== 'all').join(' · '), LEGEND_CHARS))}`
-        + `<br>${plotText(xTitle(state.x))} %{x}<br>value %{y}<extra></extra>`,
+        + `<br>${plotText(xTitle(state.x))} %{x}<br>value %{y}%{text}<extra></extra>`,
     });
   };
   if (!groups) {
@@ -477,6 +481,7 @@ PAGES.metrics = (main) => {
     color: input('color-by', state.color, 'e.g. run.hash'),
     stroke: input('stroke-by', state.stroke, 'e.g. metric.context.subset'),
     chart: input('chart-by', state.chart, 'e.g. metric.name'),
+    tip: input('tooltip-fields', state.tip, 'e.g. run.hparams.lr'),
     agg: select('aggregate', [['', 'none'], ['mean', 'mean'], ['median', 'median'], ['min', 'min'], ['max', 'max']], state.agg),
     band: select('band', Object.entries(BANDS), state.band),
     members: el('input', { type: 'checkbox', id: 'members' }),
@@ -510,13 +515,13 @@ PAGES.metrics = (main) => {
       el('label', {}, controls.members, ' member curves'), el('label', {}, 'x axis ', controls.x), el('label', {}, controls.xlog, ' log x'),
       el('label', {}, controls.ylog, ' log y'), el('label', {}, 'smoothing ', controls.sm, controls.smooth, smoothLabel)),
     el('div', { class: 'controls' }, el('label', {}, 'x range ', controls.xrange), el('label', {}, 'y range ', controls.yrange),
-      el('label', {}, controls.outliers, ' ignore outliers')),
+      el('label', {}, controls.outliers, ' ignore outliers'), el('label', {}, 'tooltip shows ', controls.tip)),
     note, alignNote, sampleNote, key, charts, table);
 
   function showState() {
     queryInput.value = state.q;
     addXOption(state.x);
-    for (const name of ['color', 'stroke', 'chart', 'agg', 'band', 'x', 'sm', 'xrange', 'yrange']) controls[name].value = state[name];
+    for (const name of ['color', 'stroke', 'chart', 'tip', 'agg', 'band', 'x', 'sm', 'xrange', 'yrange']) controls[name].value = state[name];
     controls.outliers.checked = state.outliers === '1';
     controls.members.checked = state.members === '1';
     controls.xlog.checked = state.xlog === '1';
@@ -525,7 +530,7 @@ PAGES.metrics = (main) => {
   }
 
   function readControls() {
-    for (const name of ['color', 'stroke', 'chart']) state[name] = fieldList(controls[name].value).join(',');
+    for (const name of ['color', 'stroke', 'chart', 'tip']) state[name] = fieldList(controls[name].value).join(',');
     for (const name of ['agg', 'band', 'x', 'sm', 'xrange', 'yrange']) state[name] = controls[name].value.trim();
     state.outliers = controls.outliers.checked ? '1' : '';
     state.members = controls.members.checked ? '1' : '';
