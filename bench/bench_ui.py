@@ -9,7 +9,9 @@ each time, and for a returning user: a browser profile on disk, after two visits
 plotly.js's compiled code from the third visit on; a fresh context, being incognito, never does).
 The same API requests timed alone are printed beside them. The explorers' part: runs x 4
 metrics x steps grouped by one param into 5 groups with mean and std-dev bands computed in the
-daemon (--agg-runs, --agg-steps; --explorers-only runs just that part). Needs the ui extra,
+daemon (--agg-runs, --agg-steps; --explorers-only runs just that part), and the main thread's
+longest task while the mouse hovers 200 curves of it (target: none over 100 ms). The params
+explorer over the --runs runs: navigation to drawn, first and again (target 1.5 s). Needs the ui extra,
 playwright and /usr/bin/chromium (make test-browser installs them); skipped without them.
 """
 
