@@ -9,7 +9,9 @@ each time, and for a returning user: a browser profile on disk, after two visits
 plotly.js's compiled code from the third visit on; a fresh context, being incognito, never does).
 The same API requests timed alone are printed beside them. The explorers' part: runs x 4
 metrics x steps grouped by one param into 5 groups with mean and std-dev bands computed in the
-daemon (--agg-runs, --agg-steps; --explorers-only runs just that part). Needs the ui extra,
+daemon (--agg-runs, --agg-steps; --explorers-only runs just that part), and the main thread's
+longest task while the mouse hovers 200 curves of it (target: none over 100 ms). The params
+explorer over the --runs runs: navigation to drawn, first and again (target 1.5 s). Needs the ui extra,
 playwright and /usr/bin/chromium (make test-browser installs them); skipped without them.
 """
 
@@ -37,15 +39,22 @@ QUIET = {"system_tracking_interval": None, "capture_terminal_logs": False}  # no
 TARGET_TABLE_S = 1.0
 TARGET_CHART_S = 1.5
 TARGET_AGAIN_S = 0.5  # the same explorer view opened again
+TARGET_PARAMS_S = 1.5  # the params explorer over --runs runs drawn
+TARGET_TASK_MS = 100  # no main-thread task longer while hovering a chart's curves
+HOVER_RUNS = 50  # x 4 metrics: the curves of the hover figure
 VIEW = "color=run.hparams.lr&chart=metric.name&agg=mean&band=std"  # the explorers' view
 LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
 QUIET_REPORT = 0  # aim.QueryReportMode.DISABLED
+RUN_POINTS = 5  # points of each of the two metrics every run of the runs table tracks
 
 
 def populate_runs(repo: Path, runs: int) -> None:
     def one(i: int) -> None:
         run = Run(repo=str(repo), experiment=f"exp{i % 10}", **QUIET)
         run["hparams"] = {"lr": 1e-4 * (1 + i % 7), "batch_size": 32 * (1 + i % 4), "optimizer": "adam"}
+        for step in range(RUN_POINTS):  # metric columns for the params explorer (last, min, max)
+            run.track(1 / (1 + step + i % 13), name="loss", step=step)
+            run.track(step / RUN_POINTS - (i % 11) / 100, name="accuracy", step=step)
         run.close()
 
     with ThreadPoolExecutor(8) as pool:
@@ -240,6 +249,143 @@ def versus_aim(repos, prefix: Path, runs: int, steps: int, repeat: int, processe
     return lines
 
 
+# the time Plotly.react takes, recorded by the page (performance marks around each call)
+TIME_PLOTLY_REACT = """(() => {
+    let plotly;
+    Object.defineProperty(window, 'Plotly', {configurable: true, get: () => plotly, set(value) {
+        plotly = value;
+        const react = value.react;
+        value.react = async function (...args) {
+            performance.mark('react-start');
+            try { return await react.apply(this, args); } finally { performance.mark('react-end'); }
+        };
+    }});
+})();"""
+PARAMS_PARTS = """() => {
+    const at = (name) => (performance.getEntriesByName(name)[0] || {startTime: 0}).startTime;
+    const replies = Math.max(at('reply /api/runs'), at('reply /api/runs_metrics'));
+    return [replies, at('react-end') - at('react-start')];
+}"""
+
+
+def params_times(chromium, url: str, repeat: int) -> dict[str, list]:
+    """Seconds from navigation to the params explorer drawn (parallel coordinates and the runs
+    table below), each round in a new browser context: with an empty browser cache and a query
+    the daemon was not asked before (first), and the same view again in the same context
+    (again); and of those, when both API replies were in and how long Plotly.react drew the
+    chart. Every run matches each round's query."""
+    times: dict[str, list] = {"first": [], "again": [], "parts": []}
+    for k in range(repeat):
+        context = chromium.new_context(viewport={"width": 1400, "height": 900})
+        context.add_init_script(TIME_PLOTLY_REACT)
+        try:
+            query = urllib.parse.quote(f"run.hparams.batch_size > -{k + 1}")
+            for label in ("first", "again"):
+                page = context.new_page()
+                page.set_default_timeout(120_000)
+                try:
+                    browser.visit(page, f"{url}/params?q={query}", "params")
+                    times[label].append(page.evaluate("window.aimRenderedAt") / 1000)
+                    times["parts"].append([t / 1000 for t in page.evaluate(PARAMS_PARTS)])
+                finally:
+                    page.close()
+        finally:
+            context.close()
+    return times
+
+
+def params_explorer(chromium, url: str, runs: int, repeat: int) -> list[str]:
+    """The params explorer over every run (params_times), and its two API requests alone."""
+    times = params_times(chromium, url, repeat)
+    first, again = (statistics.median(times[label]) for label in ("first", "again"))
+    replies, react = (statistics.median(part[i] for part in times["parts"]) for i in (0, 1))
+    api_s = min(
+        api_time(f"{url}/api/runs")[0] + api_time(f"{url}/api/runs_metrics")[0] for _ in range(repeat)
+    )
+    return [
+        f"params explorer over {runs:,} runs (parallel coordinates of its default columns: 2 params"
+        f" and 2 metrics' last values; the runs table below): navigation to drawn, median of {repeat}",
+        f"  first, idle daemon, empty browser cache {first * 1e3:>8.0f} ms   "
+        f"(target <= {TARGET_PARAMS_S:g} s: {verdict(first, TARGET_PARAMS_S)})",
+        f"  the same view again                     {again * 1e3:>8.0f} ms   "
+        f"(target <= {TARGET_PARAMS_S:g} s: {verdict(again, TARGET_PARAMS_S)})",
+        f"    of which to both API replies in       {replies * 1e3:>8.0f} ms   (median of both)",
+        f"    of which Plotly.react (WebGL lines)   {react * 1e3:>8.0f} ms",
+        f"  API requests alone (runs, runs_metrics) {api_s * 1e3:>8.0f} ms   (best of {repeat})",
+    ]
+
+
+# long tasks of the page's main thread, recorded from its start (takeRecords() hands over those
+# the observer has not delivered yet)
+RECORD_LONG_TASKS = """window.aimLongTasks = [];
+window.aimLongTaskObserver = new PerformanceObserver((list) => {
+    for (const task of list.getEntries()) window.aimLongTasks.push([task.startTime, task.duration]);
+});
+window.aimLongTaskObserver.observe({type: 'longtask', buffered: true});"""
+LONG_TASKS_SINCE = """async (since) => {
+    for (let i = 0; i < 3; i++) {
+        await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+    }
+    for (const task of window.aimLongTaskObserver.takeRecords()) {
+        window.aimLongTasks.push([task.startTime, task.duration]);
+    }
+    return window.aimLongTasks.filter(([start]) => start >= since).map(([, duration]) => duration);
+}"""
+COUNT_HOVERS = """() => {
+    window.aimHovers = 0;
+    document.querySelector('.js-plotly-plot').on('plotly_hover', () => { window.aimHovers += 1; });
+}"""
+
+
+def hover_tasks(chromium, url: str, passes: int = 3, steps: int = 150) -> tuple[list[float], int, int, float]:
+    """Moves the mouse across the first chart of url (passes sweeps over its plot area's width at
+    different heights, steps small moves each) and returns the page's main-thread long tasks
+    (> 50 ms) that began meanwhile (their durations in ms), the moves, the plotly_hover events
+    and the seconds the sweeps took."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        page.add_init_script(RECORD_LONG_TASKS)
+        browser.visit(page, url, "metrics")
+        page.evaluate(COUNT_HOVERS)
+        area = page.locator(".js-plotly-plot .nsewdrag").first
+        area.scroll_into_view_if_needed()
+        box = area.bounding_box()
+        since = page.evaluate("performance.now()")
+        started = time.perf_counter()
+        for n in range(passes):
+            y = box["y"] + box["height"] * (n + 1) / (passes + 1)
+            ends = (box["x"] + 2, box["x"] + box["width"] - 2)
+            page.mouse.move(ends[n % 2], y)
+            page.mouse.move(ends[1 - n % 2], y, steps=steps)
+        took = time.perf_counter() - started
+        tasks = page.evaluate(LONG_TASKS_SINCE, since)
+        return tasks, passes * (steps + 1), page.evaluate("window.aimHovers"), took
+    finally:
+        context.close()
+
+
+def hover(url: str, runs: int, steps: int) -> list[str]:
+    """hover_tasks over HOVER_RUNS runs x 4 metrics in one chart, no aggregation."""
+    from playwright.sync_api import sync_playwright
+
+    shown = min(runs, HOVER_RUNS)
+    query = urllib.parse.quote(f"run.hparams.seed < {shown}")
+    with sync_playwright() as playwright:
+        chromium = browser.launch(playwright)
+        tasks, moves, hovers, took = hover_tasks(chromium, f"{url}/metrics?q={query}&chart=")
+        chromium.close()
+    over = [t for t in tasks if t > TARGET_TASK_MS]
+    longest = max(tasks, default=0.0)
+    return [
+        f"hovering {shown * 4} curves of {min(steps, 1000):,} points in one chart (no aggregation):"
+        f" {moves} mouse moves over its width in {took:.1f} s, {hovers} hover events",
+        f"  longest main-thread task {longest:>6.0f} ms, {len(tasks)} task(s) > 50 ms, {len(over)} > "
+        f"{TARGET_TASK_MS} ms   (target none > {TARGET_TASK_MS} ms: {'ok' if not over else 'MISS'})",
+    ]
+
+
 def verdict(seconds: float, target: float) -> str:
     return f"{'ok' if seconds <= target else 'MISS'} ({seconds / target:.2f} x)"
 
@@ -338,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         harness.stop_daemon(path)  # aim up's first view finds a fresh, idle daemon
         server, url = browser.serve(path)
         lines += explorers(path, url, args.agg_runs, args.agg_steps, args.repeat)
+        lines += hover(url, args.agg_runs, args.agg_steps)
         lines.append(
             f"  query_metrics('') into numpy, fresh daemon {read_s * 1e3:>8.0f} ms   "
             f"({read_points / read_s / 1e6:.2f} M points/s cold)"
@@ -365,15 +512,16 @@ def main(argv: list[str] | None = None) -> int:
         chart_url = f"{url}/metrics?q={query}&group=none"
         with sync_playwright() as playwright:
             chromium = browser.launch(playwright)
-            cold_and_warm(chromium, url + "/", "runs", 1)  # warms the daemon's caches and the server
+            cold_and_warm(chromium, url + "/runs", "runs", 1)  # warms the daemon's caches and the server
             cold_and_warm(chromium, chart_url, "metrics", 1)
-            table = cold_and_warm(chromium, url + "/", "runs", args.repeat)
+            table = cold_and_warm(chromium, url + "/runs", "runs", args.repeat)
             chart = cold_and_warm(chromium, chart_url, "metrics", args.repeat)
             chromium.close()
-            table = (*table, returning(playwright, url + "/", "runs", args.repeat))
+            table = (*table, returning(playwright, url + "/runs", "runs", args.repeat))
             chart = (*chart, returning(playwright, chart_url, "metrics", args.repeat))
             chromium = browser.launch(playwright)
             grid = grid_time(chromium, f"{url}/metrics?q={query}", args.repeat)  # grouped by metric
+            params = params_explorer(chromium, url, args.runs, args.repeat)
             chromium.close()
         table_api, table_bytes = min(api_time(url + "/api/runs") for _ in range(args.repeat))
         chart_api, chart_bytes = min(
@@ -402,6 +550,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"{args.metrics} charts, one per metric (the default grouping), empty browser cache")
         for label, times in zip(("charts on screen drawn", "every chart drawn"), grid, strict=True):
             lines.append(f"  {label:<24}{statistics.median(times) * 1e3:>8.0f} ms")
+        lines += params
     finally:
         if server is not None:
             browser.stop(server)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import release_repo
-from tests.web.explorer_data import LRS, SEEDS, fill, loss
+from tests.web.explorer_data import LRS, SEEDS, SPIKE, SPIKE_STEP, fill, loss
 from tests.web.helpers import serve, stop, visit
 
 pytestmark = pytest.mark.browser
@@ -563,3 +563,39 @@ def test_the_tooltip_shows_the_chosen_fields_and_stays_in_the_address(page, site
     assert f"<br>run.hparams.lr={LRS[0]}<br>run.hparams.opt.name=sgd" in tips
     rerendered(page, "metrics", lambda: page.reload())
     assert page.input_value("#tooltip-fields") == "run.hparams.lr,run.hparams.opt.name"
+
+
+HIGHLIGHT = """() => {
+    const drawn = [...document.querySelectorAll('.hover-highlight path')];
+    const curves = [...document.querySelectorAll('.chart .scatterlayer .js-line')];
+    return drawn.map((p) => ({
+        width: p.style.strokeWidth,
+        copies: curves
+            .filter((c) => c.getAttribute('d') === p.getAttribute('d') && c.style.stroke === p.style.stroke)
+            .map((c) => c.closest('.trace').__data__[0].trace.name),
+    }));
+}"""
+
+
+def test_the_hovered_curve_is_drawn_thicker_until_the_mouse_leaves(page, site):  # noqa: F811
+    url, _ = site
+    query = quote('run.name == "lr0.1-s1" and metric.name == "loss"')  # train (with the spike), val
+    visit(page, f"{url}/metrics?q={query}", "metrics")
+    traces(page)
+    x, y = page.evaluate(  # the spike on the screen
+        f"""(() => {{
+        const d = document.querySelector('.chart');
+        const box = d.querySelector('.nsewdrag').getBoundingClientRect();
+        return [box.left + d._fullLayout.xaxis.l2p({SPIKE_STEP}), box.top + d._fullLayout.yaxis.l2p({SPIKE})];
+    }})()"""
+    )
+    page.mouse.move(x, y)
+    page.wait_for_function(f"({HIGHLIGHT})().length === 1")
+    [drawn] = page.evaluate(HIGHLIGHT)
+    assert drawn["width"] == "3.5px"  # the curve's 1.5 px and 2
+    assert len(drawn["copies"]) == 1 and "train" in drawn["copies"][0]
+    assert "train" in page.locator(".hoverlayer .hovertext").text_content()
+    # the curves themselves are as they were: no restyle
+    assert page.evaluate("document.querySelector('.chart').data.map((t) => t.line.width)") == [1.5, 1.5]
+    page.mouse.move(5, 5)  # off the chart
+    page.wait_for_function(f"({HIGHLIGHT})().length === 0")

@@ -168,12 +168,7 @@ PAGES.params = (main) => {
 
   function showTable() {
     const { chosen, sel } = view();
-    const shown = data.rows.filter((row) => chosen.every((c, i) => {
-      if (!sel[c]) return true;
-      const dim = chart.data[0].dimensions[i];
-      const value = dim.values[data.rows.indexOf(row)];
-      return inRange(value, sel[c]);
-    }));
+    const shown = data.rows.filter((row, r) => chosen.every((c, i) => !sel[c] || inRange(chart.data[0].dimensions[i].values[r], sel[c])));
     note.textContent = `${shown.length} of ${data.rows.length} run(s)` + (Object.keys(sel).length ? ' in the brushed ranges' : '');
     table.replaceChildren(runsTable(shown, chosen));
   }
