@@ -404,13 +404,18 @@ def test_deleting_a_missing_param_is_no_error_but_a_missing_run_is(daemon):
     assert_refused(lambda: daemon.tracking.DeleteParams(delete), "NOT_FOUND", "run 'feedface' does not exist")
 
 
+PARAM_BYTES = 192 * 2**10
+
+
 def test_callers_that_give_up_while_their_writes_wait_do_not_stop_the_writer(daemon):
     """1. fire many SetParams, and a Track stream, with deadlines that expire while their writes
     still wait in the daemon's write queue (their handlers are cancelled mid-wait); 2. the daemon
     still writes: a new write succeeds within a short deadline; 3. what landed is whole: every
     acknowledged batch is stored, no batch in part, and each param that landed is complete."""
     run_hash = new_run(daemon)
-    payload = common_pb2.ParamValue(bytes_value=bytes(256 * 2**10))
+    # big enough that writes queue up; small enough that all 300 in one GetParams reply stay under
+    # the 64 MiB message limit (a slow machine lets more of them land before their deadlines)
+    payload = common_pb2.ParamValue(bytes_value=bytes(PARAM_BYTES))
     calls = [
         daemon.tracking.SetParams.future(
             tracking_pb2.SetParamsRequest(
@@ -450,4 +455,4 @@ def test_callers_that_give_up_while_their_writes_wait_do_not_stop_the_writer(dae
     params = daemon.reading.GetParams(reading_pb2.GetParamsRequest(run_hash=run_hash), timeout=10)
     keys = {entry.key: entry.value for entry in params.dict_value.entries}
     assert keys["after"].int_value == 1
-    assert all(len(v.bytes_value) == 256 * 2**10 for k, v in keys.items() if k != "after")
+    assert all(len(v.bytes_value) == PARAM_BYTES for k, v in keys.items() if k != "after")
