@@ -25,7 +25,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the repository root: the browser tests' harness (chromium, `aim up`)
 
-from tests.web.helpers import launch, serve, stop, visit  # noqa: E402
+from tests.web.helpers import launch, served, visit  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 800}
 IMAGE_STEPS = 4
@@ -143,11 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     repo = args.repo or demo_repository()
     hashes = add_images(repo)
     args.out.mkdir(parents=True, exist_ok=True)
-    proc, url = serve(repo)
-    try:
+    with served(repo) as url:
         shoot(url, hashes, args.out)
-    finally:
-        stop(proc)
     print(f"repository: {repo}")
     return 0
 

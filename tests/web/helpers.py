@@ -11,6 +11,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -70,6 +72,28 @@ def stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@contextmanager
+def served(repo: Path, *options: str) -> Iterator[str]:
+    """`aim up` (see serve) on repo for the with block: its base URL; stopped afterwards."""
+    proc, url = serve(repo, *options)
+    try:
+        yield url
+    finally:
+        stop(proc)
+
+
+def rendered(page, what: str) -> None:
+    """Wait until the page marks `what` rendered."""
+    page.wait_for_selector(f"body[data-rendered={what}]")
+
+
+def rerendered(page, what: str, action) -> None:
+    """Do action, then wait until the page says it rendered again."""
+    page.evaluate("document.body.dataset.rendered = ''")
+    action()
+    rendered(page, what)
 
 
 def visit(page, url: str, what: str) -> None:

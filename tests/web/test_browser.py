@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.helpers import release_repo
-from tests.web.helpers import FIGURE_STEPS, INJECTED, SPIKE, fill, serve, stop, visit
+from tests.web.helpers import FIGURE_STEPS, INJECTED, SPIKE, fill, rendered, serve, served, stop, visit
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -19,14 +19,9 @@ def site(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
     repo = tmp_path_factory.mktemp("ui") / "repo"
     repo.mkdir()
     hashes = fill(repo)
-    proc, url = serve(repo)
-    yield url, hashes
-    stop(proc)
+    with served(repo) as url:
+        yield url, hashes
     release_repo(repo)
-
-
-def rendered(page, what: str) -> None:
-    page.wait_for_selector(f"body[data-rendered={what}]")
 
 
 PLOTLY_FETCHES = (

@@ -11,7 +11,7 @@ import pytest
 
 from tests.helpers import release_repo
 from tests.web.explorer_data import LRS, SEEDS, SPIKE, SPIKE_STEP, fill, loss
-from tests.web.helpers import serve, stop, visit
+from tests.web.helpers import rendered, rerendered, serve, served, stop, visit
 
 pytestmark = pytest.mark.browser
 
@@ -21,21 +21,9 @@ def site(tmp_path_factory) -> Iterator[tuple[str, dict[str, list[str]]]]:
     repo = tmp_path_factory.mktemp("explorers") / "repo"
     repo.mkdir()
     hashes = fill(repo)
-    proc, url = serve(repo)
-    yield url, hashes
-    stop(proc)
+    with served(repo) as url:
+        yield url, hashes
     release_repo(repo)
-
-
-def rendered(tab, what: str) -> None:
-    tab.wait_for_selector(f"body[data-rendered={what}]")
-
-
-def rerendered(tab, what: str, action) -> None:
-    """Do action, then wait until the page says it rendered again."""
-    tab.evaluate("document.body.dataset.rendered = ''")
-    action()
-    rendered(tab, what)
 
 
 OFF_MACHINE = """() => {

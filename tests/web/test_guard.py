@@ -19,7 +19,7 @@ pytest.importorskip("starlette")
 
 from aim import Repo, Run  # noqa: E402
 from tests.helpers import ROOT, release_repo  # noqa: E402
-from tests.web.helpers import Proxy, serve, stop  # noqa: E402
+from tests.web.helpers import Proxy, serve, served, stop  # noqa: E402
 
 QUIET = {"system_tracking_interval": None, "capture_terminal_logs": False}
 TOKEN = "a-token-for-the-guard-tests-0123456789"
@@ -61,9 +61,8 @@ def site(tmp_path_factory) -> Iterator[tuple[Path, int, list[str]]]:
             run.name = name
             run.track(1.0, name="loss", step=0)
         hashes.append(run.hash)
-    proc, url = serve(repo)
-    yield repo, _port(url), hashes
-    stop(proc)
+    with served(repo) as url:
+        yield repo, _port(url), hashes
     release_repo(repo)
 
 
@@ -288,13 +287,10 @@ def test_the_daemon_aim_up_started_stops_with_it_unless_a_run_is_tracked(tmp_pat
         stop(other)
     assert _daemon_serves(repo)  # that one had not started it: it is left as it was
     release_repo(repo)
-    proc, url = serve(repo)
-    try:
+    with served(repo) as url:
         assert _request(_port(url), "GET", "/api/runs")[0] == 200
         run = Run(repo=str(repo), **QUIET)  # a training process: its run is active
         run.track(1.0, name="loss", step=0)
-    finally:
-        stop(proc)
     try:
         assert _daemon_serves(repo)  # it kept serving the run
         run.track(2.0, name="loss", step=1)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT, release_repo, stop_daemon
-from tests.web.helpers import serve, stop, visit
+from tests.web.helpers import served, visit
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -45,9 +45,8 @@ def repo(tmp_path_factory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def site(repo) -> Iterator[str]:
-    proc, url = serve(repo)
-    yield url
-    stop(proc)
+    with served(repo) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import release_repo
-from tests.web.helpers import INJECTED, fill, serve, stop, visit
+from tests.web.helpers import INJECTED, fill, rendered, serve, served, stop, visit
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -26,18 +26,13 @@ def repo(tmp_path_factory) -> Iterator[tuple[Path, dict[str, str]]]:
 
 @pytest.fixture(scope="module")
 def site(repo) -> Iterator[tuple[str, dict[str, str]]]:
-    proc, url = serve(repo[0])
-    yield url, repo[1]
-    stop(proc)
+    with served(repo[0]) as url:
+        yield url, repo[1]
 
 
 @pytest.fixture(scope="module")
 def viewport() -> dict[str, int]:
     return {"width": 1200, "height": 800}
-
-
-def rendered(page, what: str) -> None:
-    page.wait_for_selector(f"body[data-rendered={what}]")
 
 
 def reset(page) -> None:
