@@ -42,6 +42,7 @@ TARGET_AGAIN_S = 0.5  # the same explorer view opened again
 TARGET_PARAMS_S = 1.5  # the params explorer over --runs runs drawn
 TARGET_TASK_MS = 100  # no main-thread task longer while hovering a chart's curves
 HOVER_RUNS = 50  # x 4 metrics: the curves of the hover figure
+VIEWPORT = {"width": 1400, "height": 900}  # every page the bench opens
 VIEW = "color=run.hparams.lr&chart=metric.name&agg=mean&band=std"  # the explorers' view
 LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
 QUIET_REPORT = 0  # aim.QueryReportMode.DISABLED
@@ -91,7 +92,7 @@ def grid_time(chromium, url: str, repeat: int) -> tuple[list[float], list[float]
     empty browser cache, for a page of many charts."""
     on_screen, every = [], []
     for _ in range(repeat):
-        context = chromium.new_context(viewport={"width": 1400, "height": 900})
+        context = chromium.new_context(viewport=VIEWPORT)
         try:
             page = context.new_page()
             page.set_default_timeout(120_000)
@@ -165,7 +166,7 @@ def view_times(chromium, url: str, repeat: int, drawn=first_drawn) -> dict[str, 
     cached, the daemon reads every point). Each round's queries are its own: every run matches."""
     times: dict[str, list[float]] = {"first": [], "again": [], "new": []}
     for k in range(repeat):
-        context = chromium.new_context(viewport={"width": 1400, "height": 900})
+        context = chromium.new_context(viewport=VIEWPORT)
         try:
             for label, seed in (("first", 2 * k), ("again", 2 * k), ("new", 2 * k + 1)):
                 query = urllib.parse.quote(f"run.hparams.seed >= -{seed}")
@@ -276,7 +277,7 @@ def params_times(chromium, url: str, repeat: int) -> dict[str, list]:
     chart. Every run matches each round's query."""
     times: dict[str, list] = {"first": [], "again": [], "parts": []}
     for k in range(repeat):
-        context = chromium.new_context(viewport={"width": 1400, "height": 900})
+        context = chromium.new_context(viewport=VIEWPORT)
         context.add_init_script(TIME_PLOTLY_REACT)
         try:
             query = urllib.parse.quote(f"run.hparams.batch_size > -{k + 1}")
@@ -342,7 +343,7 @@ def hover_tasks(chromium, url: str, passes: int = 3, steps: int = 150) -> tuple[
     different heights, steps small moves each) and returns the page's main-thread long tasks
     (> 50 ms) that began meanwhile (their durations in ms), the moves, the plotly_hover events
     and the seconds the sweeps took."""
-    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    context = chromium.new_context(viewport=VIEWPORT)
     try:
         page = context.new_page()
         page.set_default_timeout(120_000)
@@ -407,7 +408,7 @@ def cold_and_warm(chromium, url: str, what: str, repeat: int) -> tuple[list[tupl
     visit (plotly.js and its compiled code cached: a user's second page)."""
     cold, warm = [], []
     for _ in range(repeat):
-        context = chromium.new_context(viewport={"width": 1400, "height": 900})
+        context = chromium.new_context(viewport=VIEWPORT)
         try:
             cold.append(page_time(context, url, what))
             warm.append(page_time(context, url, what))

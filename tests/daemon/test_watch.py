@@ -83,6 +83,17 @@ time.sleep(600)
 """
 
 
+def _until_inactive(watch, timeout: float) -> dict:
+    """The props of the first event saying the run is no longer active; AssertionError past
+    timeout seconds (heartbeats every 2 s let the loop look at the clock)."""
+    deadline = time.monotonic() + timeout
+    for event in watch:
+        if event["props"] and not event["props"]["active"]:
+            return event["props"]
+        assert time.monotonic() < deadline, "no event said the run stopped"
+    raise AssertionError("the watch ended before an event said the run stopped")
+
+
 def test_a_killed_tracker_is_heard_as_its_run_stops_being_active(repo):
     import subprocess
     import sys
@@ -95,12 +106,7 @@ def test_a_killed_tracker_is_heard_as_its_run_stops_being_active(repo):
         first = next(watch)  # a heartbeat or the first point: the watch is in place
         assert first["run"] in ("", run_hash)
         child.kill()
-        deadline = time.monotonic() + 60  # heartbeats every 2 s: the loop looks at the clock
-        for event in watch:
-            if event["props"] and not event["props"]["active"]:
-                assert event["props"]["status"] == "crashed"
-                break
-            assert time.monotonic() < deadline, "no event said the run stopped"
+        assert _until_inactive(watch, 60)["status"] == "crashed"
         watch.close()
     finally:
         if child.poll() is None:
@@ -134,10 +140,5 @@ def test_a_run_left_running_by_a_killed_daemon_is_heard_as_crashed_after_restart
         child.kill()
         child.wait()
     watch = Repo(str(repo)).watch([run_hash])  # starts the next daemon
-    deadline = time.monotonic() + 180  # the grace (30 s) on a busy machine
-    for event in watch:
-        if event["props"] and not event["props"]["active"]:
-            assert event["props"]["status"] == "crashed"
-            break
-        assert time.monotonic() < deadline, "no event said the orphaned run crashed"
+    assert _until_inactive(watch, 180)["status"] == "crashed"  # the grace (30 s) on a busy machine
     watch.close()

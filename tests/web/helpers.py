@@ -96,6 +96,12 @@ def rerendered(page, what: str, action) -> None:
     rendered(page, what)
 
 
+def entered(page, selector: str, text: str) -> None:
+    """Type text into the field at selector and press Enter, as a user does."""
+    page.fill(selector, text)
+    page.press(selector, "Enter")
+
+
 def visit(page, url: str, what: str) -> None:
     """Open url and wait until the page marks `what` rendered (data drawn, not just loaded);
     RuntimeError with the page's message if it shows an error instead."""

@@ -8,7 +8,19 @@ from collections.abc import Iterator
 import pytest
 
 from tests.helpers import release_repo
-from tests.web.helpers import FIGURE_STEPS, INJECTED, SPIKE, fill, rendered, serve, served, stop, visit
+from tests.web.helpers import (
+    FIGURE_STEPS,
+    INJECTED,
+    SPIKE,
+    entered,
+    fill,
+    rendered,
+    rerendered,
+    serve,
+    served,
+    stop,
+    visit,
+)
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -125,10 +137,7 @@ def test_metrics_explorer_draws_every_metric_with_its_peak(page, site):
     assert peak == SPIKE
     assert page.locator(".chart .legendtext").count() == 0  # a key names the groups, not a legend
     assert "run-0" in page.locator(".group-key").inner_text()
-    page.evaluate("document.body.dataset.rendered = ''")
-    page.fill("#chart-by", "metric.context")
-    page.press("#chart-by", "Enter")
-    rendered(page, "metrics")
+    rerendered(page, "metrics", lambda: entered(page, "#chart-by", "metric.context"))
     assert page.locator(".chart").count() == 2  # train, val
     page.evaluate("document.body.dataset.rendered = ''")
     page.check("#log-scale")

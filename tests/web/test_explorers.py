@@ -11,7 +11,7 @@ import pytest
 
 from tests.helpers import release_repo
 from tests.web.explorer_data import LRS, SEEDS, SPIKE, SPIKE_STEP, fill, loss
-from tests.web.helpers import rendered, rerendered, serve, served, stop, visit
+from tests.web.helpers import entered, rendered, rerendered, serve, served, stop, visit
 
 pytestmark = pytest.mark.browser
 
@@ -76,16 +76,13 @@ def test_grouping_by_colour_stroke_and_chart_with_a_key(page, site):  # noqa: F8
     rerendered(
         page,
         "metrics",
-        lambda: (page.fill("#chart-by", "metric.context.subset"), page.press("#chart-by", "Enter")),
+        lambda: entered(page, "#chart-by", "metric.context.subset"),
     )
     assert sorted(c["title"] for c in traces(page)) == ["subset=train", "subset=val"]
     rerendered(
         page,
         "metrics",
-        lambda: (
-            page.fill("#chart-by", "run.hparams.opt.name, metric.context.subset"),
-            page.press("#chart-by", "Enter"),
-        ),
+        lambda: entered(page, "#chart-by", "run.hparams.opt.name, metric.context.subset"),
     )
     titles = {c["title"] for c in traces(page)}
     assert "name=adam, subset=train" in titles and "name=none, subset=train" in titles
@@ -535,10 +532,7 @@ def test_the_tooltip_shows_the_chosen_fields_and_stays_in_the_address(page, site
     rerendered(
         page,
         "metrics",
-        lambda: (
-            page.fill("#tooltip-fields", "run.hparams.lr, run.hparams.opt.name"),
-            page.press("#tooltip-fields", "Enter"),
-        ),
+        lambda: entered(page, "#tooltip-fields", "run.hparams.lr, run.hparams.opt.name"),
     )
     assert "tip=run.hparams.lr%2Crun.hparams.opt.name" in page.url
     texts = page.evaluate(
